@@ -1,0 +1,289 @@
+import { TributaryError, type Acks, type Broker, type Clock, type CompressionType, type Storage } from '@tributary/core'
+import type { LocalBrokerOptions } from '@tributary/core'
+import type { PartitionAssigner } from './assignors'
+
+/**
+ * Options of every client, resolved in one place: each interface documents its fields with unit
+ * and default, each `DEFAULTS` object is frozen, and each `resolveX()` merges, range-checks,
+ * rejects unknown keys and throws INVALID_CONFIG whose `details.path` names the bad option
+ * (e.g. `consumer.sessionTimeoutMs`). Below the constructors only resolved objects travel.
+ */
+
+/** RetryOptions shape the exponential backoff of retried operations. */
+export interface RetryOptions {
+  /** Attempts after the first one. Default 5. */
+  retries?: number
+  /** Wait before the first retry, in ms. Default 300 (producer: 100). */
+  initialRetryTimeMs?: number
+  /** Upper bound on one wait, in ms. Default 30000 (producer: 1000). */
+  maxRetryTimeMs?: number
+  /** Growth of the wait per attempt. Default 2. */
+  multiplier?: number
+  /** Random jitter, as a fraction of the wait (±). Default 0.2. */
+  factor?: number
+}
+
+/** ConsumerRetryOptions add what a consumer does once a handler's retries are exhausted. */
+export interface ConsumerRetryOptions extends RetryOptions {
+  /** Called with the error after a crash; resolve true to restart from the committed offsets, false to stop. Default: always restart. */
+  restartOnFailure?: (error: Error) => Promise<boolean>
+}
+
+export type ResolvedRetry = Required<RetryOptions>
+export type ResolvedConsumerRetry = Required<ConsumerRetryOptions>
+
+/** BrokerOptions are the LocalBroker settings `Tributary.open` passes on when it opens the broker itself. */
+export type BrokerOptions = Omit<LocalBrokerOptions, 'storage' | 'clock'>
+
+/** TributaryOptions choose where data lives. At most one of `dir`, `storage`, `broker`. */
+export interface TributaryOptions {
+  /** Directory for the on-disk default (file storage). */
+  dir?: string
+  /** Any Storage; Tributary opens a LocalBroker over it and closes both on `close()`. */
+  storage?: Storage
+  /** Any Broker (local, cluster node, remote). Tributary does not close a broker it did not open. */
+  broker?: Broker
+  /** Settings for the LocalBroker Tributary opens (not with `broker`). */
+  brokerOptions?: BrokerOptions
+  /** Time source for timers (linger, heartbeats, backoff). Default the system clock. */
+  clock?: Clock
+  /** Name reported to the group coordinator. Default 'tributary'. */
+  clientId?: string
+}
+
+/** ProducerOptions configure `tb.producer()`. */
+export interface ProducerOptions {
+  /** Default durability: 0, 1, -1 or 'all'. Default 'all'. */
+  acks?: Acks | 'all'
+  /** Idempotent delivery: a producer id and per-partition sequences so retries never duplicate. Default true. */
+  idempotent?: boolean
+  /** How long a batch waits for more messages, in ms. Default 0 (calls in the same tick still share a batch). */
+  lingerMs?: number
+  /** Target size of one partition's batch, in bytes of encoded records; a full batch is sent at once. Default 16384. */
+  batchSizeBytes?: number
+  /** Most bytes of messages waiting to be sent; `send` waits for room beyond it. Default 33554432 (32 MiB). */
+  maxBufferedBytes?: number
+  /** Default compression: 'none' or 'gzip' (others once registered in core). Default 'none'. */
+  compression?: CompressionType
+  /** Create unknown topics on first send. Default true. */
+  allowAutoTopicCreation?: boolean
+  /** How long the broker may take to reach `acks`, in ms. Default 30000. */
+  timeoutMs?: number
+  /** Cached topic metadata is refreshed after this age, in ms. Default 300000. */
+  metadataMaxAgeMs?: number
+  /** Backoff for retriable produce errors. Default { retries: 5, initialRetryTimeMs: 100, maxRetryTimeMs: 1000 }. */
+  retry?: RetryOptions
+}
+
+export type ResolvedProducerOptions = Required<Omit<ProducerOptions, 'retry' | 'acks'>> & { acks: Acks; retry: ResolvedRetry }
+
+/** AssignerRef names a built-in assignor ('range', 'roundRobin', 'sticky') or is one. */
+export type AssignerRef = string | PartitionAssigner
+
+/** OffsetReset says where a group with no valid committed offset starts. */
+export type OffsetReset = 'earliest' | 'latest' | 'none'
+
+/** ConsumerOptions configure `tb.consumer()`. */
+export interface ConsumerOptions {
+  /** The consumer group. Required. */
+  groupId: string
+  /** The coordinator evicts a member not heard from for this long, in ms. Default 30000. */
+  sessionTimeoutMs?: number
+  /** Heartbeat period, in ms; must be below sessionTimeoutMs. Default 3000. */
+  heartbeatIntervalMs?: number
+  /** How long the coordinator waits for members to rejoin in a rebalance, in ms. Default 60000. */
+  rebalanceTimeoutMs?: number
+  /** Assignors in order of preference. Default ['range', 'sticky'] (as Java's [Range, CooperativeSticky], eager here). */
+  partitionAssigners?: AssignerRef[]
+  /** Start for partitions without a committed offset; `subscribe({ fromBeginning })` overrides. Default 'latest'. */
+  autoOffsetReset?: OffsetReset
+  /** Most bytes fetched per partition per request. Default 1048576 (1 MiB). */
+  maxBytesPerPartition?: number
+  /** Most bytes fetched per request (also bounds prefetched data). Default 10485760 (10 MiB). */
+  maxBytes?: number
+  /** Least bytes a fetch waits for. Default 1. */
+  minBytes?: number
+  /** Longest a fetch waits for data, in ms (stop and rebalances cut it short). Default 5000. */
+  maxWaitMs?: number
+  /** Static membership id (KIP-345): a restart within the session timeout keeps the assignment. Default null. */
+  groupInstanceId?: string | null
+  /** Create unknown subscribed topics. Default true. */
+  allowAutoTopicCreation?: boolean
+  /** Cached topic metadata is refreshed after this age, in ms. Default 300000. */
+  metadataMaxAgeMs?: number
+  /** Backoff for failed handlers and retriable errors. Default { retries: 5, initialRetryTimeMs: 300, maxRetryTimeMs: 30000 }. */
+  retry?: ConsumerRetryOptions
+}
+
+export type ResolvedConsumerOptions = Required<Omit<ConsumerOptions, 'retry' | 'groupInstanceId'>> & {
+  groupInstanceId: string | null
+  retry: ResolvedConsumerRetry
+}
+
+export const RETRY_DEFAULTS: Readonly<ResolvedRetry> = Object.freeze({
+  retries: 5,
+  initialRetryTimeMs: 300,
+  maxRetryTimeMs: 30_000,
+  multiplier: 2,
+  factor: 0.2,
+})
+
+export const PRODUCER_DEFAULTS = Object.freeze({
+  acks: -1 as Acks,
+  idempotent: true,
+  lingerMs: 0,
+  batchSizeBytes: 16_384,
+  maxBufferedBytes: 33_554_432,
+  compression: 'none' as CompressionType,
+  allowAutoTopicCreation: true,
+  timeoutMs: 30_000,
+  metadataMaxAgeMs: 300_000,
+  retry: Object.freeze({ ...RETRY_DEFAULTS, initialRetryTimeMs: 100, maxRetryTimeMs: 1000 }),
+})
+
+export const CONSUMER_DEFAULTS = Object.freeze({
+  sessionTimeoutMs: 30_000,
+  heartbeatIntervalMs: 3_000,
+  rebalanceTimeoutMs: 60_000,
+  partitionAssigners: Object.freeze(['range', 'sticky']) as readonly AssignerRef[],
+  autoOffsetReset: 'latest' as OffsetReset,
+  maxBytesPerPartition: 1_048_576,
+  maxBytes: 10_485_760,
+  minBytes: 1,
+  maxWaitMs: 5_000,
+  groupInstanceId: null,
+  allowAutoTopicCreation: true,
+  metadataMaxAgeMs: 300_000,
+  retry: Object.freeze({ ...RETRY_DEFAULTS, restartOnFailure: async () => true }),
+})
+
+const MAX_MS = 2_147_483_647 // Node timers overflow above a signed 32-bit millisecond count.
+
+/** invalidConfig builds the INVALID_CONFIG error for one option path. */
+export function invalidConfig(path: string, why: string): TributaryError {
+  return new TributaryError('INVALID_CONFIG', `${path} ${why}`, { details: { path } })
+}
+
+/** checkObject asserts `value` is a plain options object whose keys are all in `known`. */
+export function checkObject(value: unknown, path: string, known: readonly string[]): Record<string, unknown> {
+  if (value === undefined) return {}
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidConfig(path, 'must be an object')
+  for (const key of Object.keys(value)) if (!known.includes(key)) throw invalidConfig(`${path}.${key}`, 'is not a known option')
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined))
+}
+
+/** checkInt asserts an integer in [min, max]. */
+export function checkInt(value: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw invalidConfig(path, `must be an integer in [${min}, ${max}], got ${String(value)}`)
+  }
+  return value
+}
+
+function checkNumber(value: unknown, path: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw invalidConfig(path, `must be a number in [${min}, ${max}], got ${String(value)}`)
+  }
+  return value
+}
+
+/** checkBool asserts a boolean. */
+export function checkBool(value: unknown, path: string): boolean {
+  if (typeof value !== 'boolean') throw invalidConfig(path, `must be a boolean, got ${String(value)}`)
+  return value
+}
+
+function checkOneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly unknown[]).includes(value)) throw invalidConfig(path, `must be one of ${allowed.join(', ')}, got ${String(value)}`)
+  return value as T
+}
+
+/** normalizeAcks maps 'all' to -1 and rejects anything but 0, 1, -1 with INVALID_REQUIRED_ACKS. */
+export function normalizeAcks(value: unknown, path: string): Acks {
+  if (value === 'all' || value === -1) return -1
+  if (value === 0 || value === 1) return value
+  throw new TributaryError('INVALID_REQUIRED_ACKS', `${path} must be 0, 1, -1 or 'all', got ${String(value)}`, { details: { path } })
+}
+
+/** resolveRetry merges and checks retry options. */
+export function resolveRetry(value: unknown, path: string, defaults: ResolvedRetry): ResolvedRetry {
+  const o = checkObject(value, path, Object.keys(RETRY_DEFAULTS))
+  const r = { ...defaults, ...o }
+  checkInt(r.retries, `${path}.retries`, 0)
+  checkInt(r.initialRetryTimeMs, `${path}.initialRetryTimeMs`, 0, MAX_MS)
+  checkInt(r.maxRetryTimeMs, `${path}.maxRetryTimeMs`, r.initialRetryTimeMs, MAX_MS)
+  checkNumber(r.multiplier, `${path}.multiplier`, 1, 100)
+  checkNumber(r.factor, `${path}.factor`, 0, 1)
+  return r
+}
+
+/** resolveProducerOptions applies defaults to `tb.producer()` options. Throws INVALID_CONFIG / INVALID_REQUIRED_ACKS. */
+export function resolveProducerOptions(options: ProducerOptions | undefined): ResolvedProducerOptions {
+  const o = checkObject(options, 'producer', Object.keys(PRODUCER_DEFAULTS))
+  const r = { ...PRODUCER_DEFAULTS, ...o } as ResolvedProducerOptions & { acks: unknown }
+  r.acks = normalizeAcks(r.acks, 'producer.acks')
+  checkBool(r.idempotent, 'producer.idempotent')
+  checkInt(r.lingerMs, 'producer.lingerMs', 0, MAX_MS)
+  checkInt(r.batchSizeBytes, 'producer.batchSizeBytes', 1)
+  checkInt(r.maxBufferedBytes, 'producer.maxBufferedBytes', r.batchSizeBytes)
+  checkOneOf(r.compression, 'producer.compression', ['none', 'gzip', 'snappy', 'lz4', 'zstd'])
+  checkBool(r.allowAutoTopicCreation, 'producer.allowAutoTopicCreation')
+  checkInt(r.timeoutMs, 'producer.timeoutMs', 0, MAX_MS)
+  checkInt(r.metadataMaxAgeMs, 'producer.metadataMaxAgeMs', 0, MAX_MS)
+  r.retry = resolveRetry(o.retry, 'producer.retry', PRODUCER_DEFAULTS.retry)
+  return r as ResolvedProducerOptions
+}
+
+/** resolveConsumerOptions applies defaults to `tb.consumer()` options. Throws INVALID_CONFIG. */
+export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {
+  const o = checkObject(options, 'consumer', ['groupId', ...Object.keys(CONSUMER_DEFAULTS)])
+  const r = { ...CONSUMER_DEFAULTS, ...o } as unknown as ResolvedConsumerOptions
+  if (typeof r.groupId !== 'string' || r.groupId.length === 0) throw invalidConfig('consumer.groupId', 'is required (a non-empty string)')
+  checkInt(r.sessionTimeoutMs, 'consumer.sessionTimeoutMs', 1, MAX_MS)
+  checkInt(r.heartbeatIntervalMs, 'consumer.heartbeatIntervalMs', 1, MAX_MS)
+  if (r.heartbeatIntervalMs >= r.sessionTimeoutMs) throw invalidConfig('consumer.heartbeatIntervalMs', 'must be below sessionTimeoutMs')
+  checkInt(r.rebalanceTimeoutMs, 'consumer.rebalanceTimeoutMs', 1, MAX_MS)
+  if (!Array.isArray(r.partitionAssigners) || r.partitionAssigners.length === 0) {
+    throw invalidConfig('consumer.partitionAssigners', 'must be a non-empty array')
+  }
+  checkOneOf(r.autoOffsetReset, 'consumer.autoOffsetReset', ['earliest', 'latest', 'none'])
+  checkInt(r.maxBytesPerPartition, 'consumer.maxBytesPerPartition', 1)
+  checkInt(r.maxBytes, 'consumer.maxBytes', 1)
+  checkInt(r.minBytes, 'consumer.minBytes', 1)
+  checkInt(r.maxWaitMs, 'consumer.maxWaitMs', 0, MAX_MS)
+  if (r.groupInstanceId !== null && (typeof r.groupInstanceId !== 'string' || r.groupInstanceId.length === 0)) {
+    throw invalidConfig('consumer.groupInstanceId', 'must be a non-empty string or null')
+  }
+  checkBool(r.allowAutoTopicCreation, 'consumer.allowAutoTopicCreation')
+  checkInt(r.metadataMaxAgeMs, 'consumer.metadataMaxAgeMs', 0, MAX_MS)
+  const retryIn = checkObject(o.retry, 'consumer.retry', [...Object.keys(RETRY_DEFAULTS), 'restartOnFailure'])
+  const { restartOnFailure, ...backoff } = retryIn
+  if (restartOnFailure !== undefined && typeof restartOnFailure !== 'function') {
+    throw invalidConfig('consumer.retry.restartOnFailure', 'must be a function')
+  }
+  r.retry = {
+    ...resolveRetry(backoff, 'consumer.retry', CONSUMER_DEFAULTS.retry),
+    restartOnFailure: (restartOnFailure as ResolvedConsumerRetry['restartOnFailure']) ?? CONSUMER_DEFAULTS.retry.restartOnFailure,
+  }
+  return r
+}
+
+/** ResolvedTributaryOptions are the entry point's options after checking. */
+export type ResolvedTributaryOptions = Omit<TributaryOptions, 'clientId'> & { clientId: string }
+
+/** resolveTributaryOptions checks `Tributary.open()` options. Throws INVALID_CONFIG. */
+export function resolveTributaryOptions(options: TributaryOptions | undefined): ResolvedTributaryOptions {
+  const o = checkObject(options, 'tributary', ['dir', 'storage', 'broker', 'brokerOptions', 'clock', 'clientId']) as TributaryOptions
+  const sources = (['dir', 'storage', 'broker'] as const).filter((k) => o[k] !== undefined)
+  if (sources.length > 1) throw invalidConfig(`tributary.${sources[1]}`, `cannot be combined with ${sources[0]}`)
+  if (o.dir !== undefined && (typeof o.dir !== 'string' || o.dir.length === 0)) throw invalidConfig('tributary.dir', 'must be a non-empty string')
+  if (o.storage !== undefined && typeof o.storage?.partitionLog !== 'function') throw invalidConfig('tributary.storage', 'must be a Storage')
+  if (o.broker !== undefined && typeof o.broker?.produce !== 'function') throw invalidConfig('tributary.broker', 'must be a Broker')
+  if (o.broker !== undefined && o.brokerOptions !== undefined) throw invalidConfig('tributary.brokerOptions', 'cannot be combined with broker')
+  if (o.clock !== undefined && (typeof o.clock?.now !== 'function' || typeof o.clock.setTimeout !== 'function')) {
+    throw invalidConfig('tributary.clock', 'must be a Clock')
+  }
+  const clientId = o.clientId ?? 'tributary'
+  if (typeof clientId !== 'string' || clientId.length === 0) throw invalidConfig('tributary.clientId', 'must be a non-empty string')
+  return { ...o, clientId }
+}

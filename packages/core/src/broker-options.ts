@@ -1,0 +1,93 @@
+import type { Clock } from './clock'
+import { systemClock } from './clock'
+import { TributaryError } from './errors'
+import type { Storage } from './storage'
+import { validateConfigEntries } from './topic-config'
+
+/** LocalBrokerOptions configures a single-node broker. Every duration is in milliseconds. */
+export interface LocalBrokerOptions {
+  /** Where partitions, metadata and offsets live. Required. */
+  storage: Storage
+  /** Time source for retention, session timeouts and waits; default the system clock. */
+  clock?: Clock
+  /** This node's id; default 0. */
+  nodeId?: number
+  /** Host and port reported in metadata; default 'localhost' and 0 (no listener). */
+  host?: string
+  port?: number
+  /** Partitions for auto-created topics and for createTopics without a count (`num.partitions`); default 1. */
+  numPartitions?: number
+  /** Whether unknown topics may be created on first use (`auto.create.topics.enable`); default true. */
+  autoCreateTopics?: boolean
+  /** Upper bound on a topic's partition count; default 10,000. */
+  maxPartitionsPerTopic?: number
+  /** How often retention and compaction run (`log.retention.check.interval.ms`); default 300,000. */
+  retentionCheckIntervalMs?: number
+  /** Broker-wide topic config defaults in Kafka names (e.g. `{ 'retention.ms': '3600000' }`). */
+  topicDefaults?: Record<string, string>
+  /** Group coordinator settings. */
+  minSessionTimeoutMs?: number
+  maxSessionTimeoutMs?: number
+  initialRebalanceDelayMs?: number
+  /** Producer ids are reserved durably in blocks of this size, so restarts never reuse one; default 1,000. */
+  producerIdBlockSize?: number
+  /** Makes topic ids; default `crypto.randomUUID`. Injected so tests can be deterministic. */
+  newId?: () => string
+}
+
+/** ResolvedBrokerOptions is LocalBrokerOptions with every default applied. */
+export type ResolvedBrokerOptions = Required<Omit<LocalBrokerOptions, 'storage'>> & { storage: Storage }
+
+/** BROKER_DEFAULTS holds the default of every optional broker option. */
+export const BROKER_DEFAULTS = Object.freeze({
+  nodeId: 0,
+  host: 'localhost',
+  port: 0,
+  numPartitions: 1,
+  autoCreateTopics: true,
+  maxPartitionsPerTopic: 10_000,
+  retentionCheckIntervalMs: 300_000,
+  minSessionTimeoutMs: 6_000,
+  maxSessionTimeoutMs: 1_800_000,
+  initialRebalanceDelayMs: 0,
+  producerIdBlockSize: 1_000,
+})
+
+const KNOWN_KEYS = new Set<string>([...Object.keys(BROKER_DEFAULTS), 'storage', 'clock', 'topicDefaults', 'newId'])
+
+/** resolveBrokerOptions merges defaults, rejects unknown keys and bad ranges with INVALID_CONFIG naming the option. */
+export function resolveBrokerOptions(options: LocalBrokerOptions): ResolvedBrokerOptions {
+  if (options === null || typeof options !== 'object') throw invalid('broker', 'must be an object')
+  for (const key of Object.keys(options)) if (!KNOWN_KEYS.has(key)) throw invalid(`broker.${key}`, 'is not a known option')
+  if (!options.storage || typeof options.storage.partitionLog !== 'function') throw invalid('broker.storage', 'must be a Storage')
+  const resolved = { ...BROKER_DEFAULTS, clock: systemClock, topicDefaults: {}, newId: defaultNewId, ...stripUndefined(options) }
+  integerAtLeast(resolved.nodeId, 0, 'broker.nodeId')
+  integerAtLeast(resolved.port, 0, 'broker.port')
+  integerAtLeast(resolved.numPartitions, 1, 'broker.numPartitions')
+  integerAtLeast(resolved.maxPartitionsPerTopic, 1, 'broker.maxPartitionsPerTopic')
+  integerAtLeast(resolved.retentionCheckIntervalMs, 1, 'broker.retentionCheckIntervalMs')
+  integerAtLeast(resolved.minSessionTimeoutMs, 1, 'broker.minSessionTimeoutMs')
+  integerAtLeast(resolved.maxSessionTimeoutMs, resolved.minSessionTimeoutMs, 'broker.maxSessionTimeoutMs')
+  integerAtLeast(resolved.initialRebalanceDelayMs, 0, 'broker.initialRebalanceDelayMs')
+  integerAtLeast(resolved.producerIdBlockSize, 1, 'broker.producerIdBlockSize')
+  if (typeof resolved.autoCreateTopics !== 'boolean') throw invalid('broker.autoCreateTopics', 'must be a boolean')
+  if (resolved.numPartitions > resolved.maxPartitionsPerTopic) throw invalid('broker.numPartitions', 'exceeds maxPartitionsPerTopic')
+  resolved.topicDefaults = validateConfigEntries(resolved.topicDefaults)
+  return resolved as ResolvedBrokerOptions
+}
+
+function defaultNewId(): string {
+  return globalThis.crypto.randomUUID()
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+function integerAtLeast(value: unknown, min: number, path: string): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw invalid(path, `must be an integer ≥ ${min}`)
+}
+
+function invalid(path: string, why: string): TributaryError {
+  return new TributaryError('INVALID_CONFIG', `${path} ${why}`, { details: { path } })
+}

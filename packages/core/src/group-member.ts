@@ -1,0 +1,119 @@
+import type { GroupAssignment, GroupProtocol, GroupSubscription, JoinGroupResult } from './broker'
+import type { TimerHandle } from './clock'
+import type { TributaryError } from './errors'
+
+/** Deferred is a promise with its settle functions, for a request that completes later. */
+export interface Deferred<T> {
+  promise: Promise<T>
+  resolve(value: T): void
+  reject(error: TributaryError): void
+}
+
+/** deferred creates a Deferred. */
+export function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void
+  let reject!: (error: TributaryError) => void
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
+}
+
+/**
+ * GroupMember is one member of a classic consumer group as the coordinator tracks it.
+ *
+ * Invariants: `joinWaiter` is set only while the member waits for a rebalance to gather everyone;
+ * `syncWaiter` only while it waits for the leader's assignment (CompletingRebalance).
+ */
+export class GroupMember {
+  memberId: string
+  readonly groupInstanceId: string | null
+  clientId: string
+  sessionTimeoutMs: number
+  rebalanceTimeoutMs: number
+  protocolType: string
+  protocols: GroupProtocol[]
+  /** The assignment of the current generation; null until the leader's SyncGroup. */
+  assignment: GroupAssignment | null = null
+  joinWaiter: Deferred<JoinGroupResult> | null = null
+  syncWaiter: Deferred<GroupAssignment> | null = null
+  sessionTimer: TimerHandle | null = null
+  /**
+   * True once a static member said it is leaving: it keeps its place (and its partitions) until
+   * its session times out, so that a quick restart does not move partitions.
+   */
+  departed = false
+
+  constructor(fields: {
+    memberId: string
+    groupInstanceId: string | null
+    clientId: string
+    sessionTimeoutMs: number
+    rebalanceTimeoutMs: number
+    protocolType: string
+    protocols: GroupProtocol[]
+  }) {
+    this.memberId = fields.memberId
+    this.groupInstanceId = fields.groupInstanceId
+    this.clientId = fields.clientId
+    this.sessionTimeoutMs = fields.sessionTimeoutMs
+    this.rebalanceTimeoutMs = fields.rebalanceTimeoutMs
+    this.protocolType = fields.protocolType
+    this.protocols = fields.protocols
+  }
+
+  /** isStatic tells whether the member uses static membership (a group instance id). */
+  get isStatic(): boolean {
+    return this.groupInstanceId !== null
+  }
+
+  /** subscription returns the member's subscription under `protocolName`, or null if it lacks that protocol. */
+  subscription(protocolName: string | null): GroupSubscription | null {
+    return this.protocols.find((p) => p.name === protocolName)?.subscription ?? null
+  }
+
+  /** supports tells whether the member offers `protocolName`. */
+  supports(protocolName: string): boolean {
+    return this.protocols.some((p) => p.name === protocolName)
+  }
+
+  /** subscribesTo tells whether any of the member's protocols subscribes to `topic`. */
+  subscribesTo(topic: string): boolean {
+    return this.protocols.some((p) => p.subscription.topics.includes(topic))
+  }
+
+  /**
+   * matches tells whether `protocols` asks for the same thing as the member's current ones:
+   * the same protocol names in the same order, each with the same topic set. Owned partitions and
+   * user data are left out on purpose: they change with every assignment (and are empty after a
+   * restart) without the member wanting anything different.
+   */
+  matches(protocolType: string, protocols: GroupProtocol[]): boolean {
+    if (protocolType !== this.protocolType || protocols.length !== this.protocols.length) return false
+    return protocols.every((p, i) => {
+      const mine = this.protocols[i]
+      return mine !== undefined && mine.name === p.name && sameTopics(mine.subscription.topics, p.subscription.topics)
+    })
+  }
+
+  /** cancelSession stops the session timer. */
+  cancelSession(): void {
+    this.sessionTimer?.cancel()
+    this.sessionTimer = null
+  }
+
+  /** failPending rejects whatever join or sync the member is waiting on. */
+  failPending(error: TributaryError): void {
+    this.joinWaiter?.reject(error)
+    this.joinWaiter = null
+    this.syncWaiter?.reject(error)
+    this.syncWaiter = null
+  }
+}
+
+function sameTopics(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a)
+  const right = new Set(b)
+  return left.size === right.size && [...left].every((t) => right.has(t))
+}

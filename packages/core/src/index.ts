@@ -1,0 +1,72 @@
+/**
+ * @tributary/core — the model, record batch codec, Kafka-compatible partitioner, errors, the
+ * Storage and Broker contracts, memory storage and the single-node LocalBroker.
+ */
+export { ErrorCodes, TributaryError, isTributaryError, errorFromJSON, errorNameForCode, wrapStorageError } from './errors'
+export { CompressionTypes, LATEST_TIMESTAMP, EARLIEST_TIMESTAMP } from './model'
+export { systemClock } from './clock'
+export { crc32c } from './crc32c'
+export {
+  BatchLayout,
+  BatchAttributes,
+  batchSizeAt,
+  readBatchHeader,
+  readBaseOffset,
+  readLastOffset,
+  readMaxTimestamp,
+  writeBaseOffset,
+  writePartitionLeaderEpoch,
+  checkBatchAt,
+  splitBatches,
+} from './batch-header'
+export {
+  encodeRecordBatch,
+  RecordBatch,
+  decodeRecordBatch,
+  iterateBatches,
+  filterBatchRecords,
+  setLogAppendTime,
+} from './record-batch'
+export { registerCompressionCodec, getCompressionCodec } from './compression'
+export { murmur2, toPositive, partitionForKey, StickyPartitioner } from './partitioner'
+export {
+  TOPIC_CONFIG_DEFAULTS,
+  TOPIC_CONFIG_NAMES,
+  validateConfigEntries,
+  resolveTopicConfig,
+  describeTopicConfig,
+} from './topic-config'
+
+export type { ErrorCode, TributaryErrorOptions } from './errors'
+export type {
+  MessageBytes,
+  MessageHeaders,
+  Message,
+  RecordHeader,
+  RecordInput,
+  ConsumedRecord,
+  TopicPartition,
+  RecordMetadata,
+  Acks,
+  TimestampType,
+  CompressionType,
+} from './model'
+export type { Clock, TimerHandle } from './clock'
+export type { RecordBatchHeader } from './batch-header'
+export type { EncodeBatchOptions } from './record-batch'
+export type { CompressionCodec } from './compression'
+export type { PartitionRequest } from './partitioner'
+export type { TopicConfig, CleanupPolicy, ConfigEntry } from './topic-config'
+export type {
+  PartitionLogConfig,
+  AppendInfo,
+  SegmentInfo,
+  RecordFilter,
+  CompactionResult,
+  PartitionLog,
+  StoredTopic,
+  StoredMetadata,
+  CommittedOffset,
+  Storage,
+} from './storage'
+export type * from './broker'

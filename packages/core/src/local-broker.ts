@@ -1,0 +1,541 @@
+import { EventEmitter } from 'eventemitter3'
+import { checkBatchAt, readBatchHeader } from './batch-header'
+import type {
+  Broker,
+  ClusterMetadata,
+  CreateTopicResult,
+  CreateTopicSpec,
+  FetchPartitionResult,
+  FetchRequest,
+  GroupAssignment,
+  GroupDescription,
+  GroupListing,
+  GroupMemberRef,
+  JoinGroupRequest,
+  JoinGroupResult,
+  LeaveGroupRequest,
+  ListOffsetsPartitionRequest,
+  ListOffsetsPartitionResult,
+  MetadataRequest,
+  OffsetCommitRequest,
+  OffsetFetchResult,
+  ProducePartitionData,
+  ProducePartitionResult,
+  ProduceRequest,
+  ProducerIdentity,
+  SyncGroupRequest,
+  TopicMetadata,
+} from './broker'
+import { resolveBrokerOptions, type LocalBrokerOptions, type ResolvedBrokerOptions } from './broker-options'
+import { TributaryError } from './errors'
+import { FetchWaiters, partitionKey } from './fetch-waiters'
+import { GroupCoordinator } from './group-coordinator'
+import { applyRetention, compactLog, type RetentionResult } from './log-cleaner'
+import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type TopicPartition } from './model'
+import { ProducerStateTable } from './producer-state'
+import { RecordBatch, setLogAppendTime } from './record-batch'
+import type { CompactionResult, PartitionLog, PartitionLogConfig } from './storage'
+import { TOPIC_CONFIG_NAMES, describeTopicConfig, validateConfigEntries, type TopicConfig } from './topic-config'
+import { TopicRegistry, type TopicEntry } from './topic-registry'
+import { isInternalTopic, topicNamesCollide, validatePartitionCount, validateTopicName } from './validation'
+
+/** Default per-partition fetch budget when a request gives none (Kafka's max.partition.fetch.bytes). */
+const DEFAULT_FETCH_MAX_BYTES = 52_428_800
+
+interface PartitionState {
+  topic: string
+  partition: number
+  log: PartitionLog
+  producers: ProducerStateTable
+}
+
+/** LocalBrokerEvents are what a LocalBroker reports about its background work. */
+export interface LocalBrokerEvents {
+  retention: [{ topic: string; partition: number } & RetentionResult]
+  compaction: [{ topic: string; partition: number } & CompactionResult]
+  cleanerError: [{ topic: string; partition: number; error: unknown }]
+}
+
+/**
+ * LocalBroker is one Tributary node over a `Storage`: topics and their configs, produce with
+ * offset assignment, acks and idempotence, long-polling fetch, offsets by time, retention and
+ * compaction on the injected clock, and the consumer-group coordinator.
+ */
+export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Broker {
+  readonly nodeId: number
+  private readonly options: ResolvedBrokerOptions
+  private readonly registry: TopicRegistry
+  private readonly coordinator: GroupCoordinator
+  private readonly partitions = new Map<string, PartitionState>()
+  private readonly waiters = new FetchWaiters()
+  private cleanerTimer: { cancel(): void } | null = null
+  private closed = false
+
+  private constructor(options: ResolvedBrokerOptions, registry: TopicRegistry) {
+    super()
+    this.options = options
+    this.nodeId = options.nodeId
+    this.registry = registry
+    this.coordinator = new GroupCoordinator(
+      { clock: options.clock, offsets: options.storage, partitionCount: (topic) => registry.get(topic)?.stored.numPartitions },
+      {
+        minSessionTimeoutMs: options.minSessionTimeoutMs,
+        maxSessionTimeoutMs: options.maxSessionTimeoutMs,
+        initialRebalanceDelayMs: options.initialRebalanceDelayMs,
+      },
+    )
+  }
+
+  /**
+   * open starts a broker: opens the storage, loads topics and committed offsets, removes the data
+   * of topics whose deletion a crash interrupted, and schedules the log cleaner.
+   */
+  static async open(options: LocalBrokerOptions): Promise<LocalBroker> {
+    const resolved = resolveBrokerOptions(options)
+    await resolved.storage.open()
+    const registry = TopicRegistry.load(resolved.storage, resolved.topicDefaults, resolved.newId)
+    const broker = new LocalBroker(resolved, registry)
+    await broker.removeOrphanPartitions()
+    await broker.coordinator.load()
+    broker.scheduleCleaner()
+    return broker
+  }
+
+  // ---- metadata and topic admin -------------------------------------------------------------
+
+  async metadata(request: MetadataRequest = {}): Promise<ClusterMetadata> {
+    this.assertOpen()
+    const names = request.topics ?? this.registry.names()
+    const topics: TopicMetadata[] = []
+    for (const name of names) {
+      let entry = this.registry.get(name)
+      if (!entry && request.allowAutoTopicCreation && this.options.autoCreateTopics) entry = await this.autoCreate(name)
+      if (!entry) throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Unknown topic '${name}'`, { details: { topic: name } })
+      topics.push(this.describeTopic(entry))
+    }
+    const { nodeId, host, port } = this.options
+    return { clusterId: this.registry.clusterId, controllerId: nodeId, brokers: [{ nodeId, host, port }], topics }
+  }
+
+  async createTopics(specs: CreateTopicSpec[], options: { validateOnly?: boolean } = {}): Promise<CreateTopicResult[]> {
+    this.assertOpen()
+    if (!Array.isArray(specs)) throw new TributaryError('INVALID_REQUEST', 'createTopics takes an array of topics')
+    const results: CreateTopicResult[] = []
+    for (const spec of specs) {
+      try {
+        const created = await this.createTopic(spec, options.validateOnly === true)
+        results.push({ topic: spec.topic, created })
+      } catch (error) {
+        if (!(error instanceof TributaryError)) throw error
+        results.push({ topic: spec?.topic, created: false, error })
+      }
+    }
+    return results
+  }
+
+  async deleteTopics(topics: string[]): Promise<void> {
+    this.assertOpen()
+    for (const name of topics) this.registry.require(name)
+    for (const name of topics) {
+      const entry = this.registry.require(name)
+      // Metadata first: a crash after this point leaves orphan data that open() removes.
+      await this.registry.remove(name)
+      for (let p = 0; p < entry.stored.numPartitions; p++) {
+        this.partitions.delete(partitionKey(name, p))
+        this.waiters.notify(partitionKey(name, p))
+      }
+      for (const tp of this.options.storage.listPartitions()) if (tp.topic === name) await this.options.storage.deletePartition(tp)
+      await this.coordinator.onTopicDeleted(name)
+    }
+  }
+
+  async createPartitions(topic: string, totalCount: number, options: { validateOnly?: boolean } = {}): Promise<void> {
+    this.assertOpen()
+    const entry = this.registry.require(topic)
+    validatePartitionCount(totalCount, this.options.maxPartitionsPerTopic)
+    if (totalCount <= entry.stored.numPartitions) {
+      throw new TributaryError('INVALID_PARTITIONS', `Topic '${topic}' already has ${entry.stored.numPartitions} partitions; the new count must be larger`)
+    }
+    if (options.validateOnly) return
+    await this.registry.put({ ...entry.stored, numPartitions: totalCount })
+    this.coordinator.onPartitionsChanged(topic)
+  }
+
+  async describeConfigs(topic: string): Promise<Array<{ name: string; value: string; isDefault: boolean }>> {
+    this.assertOpen()
+    const entry = this.registry.require(topic)
+    return describeTopicConfig(entry.stored.configs)
+  }
+
+  async alterConfigs(topic: string, entries: Array<{ name: string; value: string | null }>, options: { validateOnly?: boolean } = {}): Promise<void> {
+    this.assertOpen()
+    const entry = this.registry.require(topic)
+    const configs = { ...entry.stored.configs }
+    for (const { name, value } of entries) {
+      if (value === null) {
+        if (!TOPIC_CONFIG_NAMES.includes(name)) throw new TributaryError('INVALID_CONFIG', `Unknown topic config '${name}'`)
+        delete configs[name]
+      } else {
+        Object.assign(configs, validateConfigEntries([{ name, value }]))
+      }
+    }
+    this.registry.resolveConfig(configs)
+    if (options.validateOnly) return
+    const updated = await this.registry.put({ ...entry.stored, configs })
+    for (const state of this.partitions.values()) if (state.topic === topic) state.log.setConfig(logConfigOf(updated.config))
+  }
+
+  // ---- produce ------------------------------------------------------------------------------
+
+  async initProducerId(): Promise<ProducerIdentity> {
+    this.assertOpen()
+    return { producerId: await this.registry.allocateProducerId(this.options.producerIdBlockSize), producerEpoch: 0 }
+  }
+
+  async produce(request: ProduceRequest): Promise<ProducePartitionResult[]> {
+    this.assertOpen()
+    const { acks, timeoutMs } = request
+    if (acks !== 0 && acks !== 1 && acks !== -1) throw new TributaryError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1, got ${String(acks)}`)
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) throw new TributaryError('INVALID_REQUEST', 'timeoutMs must be a non-negative integer')
+    const results = request.partitions.map((data) => this.appendOne(data))
+    if (acks === 0) return results.map((r) => ({ ...r, baseOffset: -1 }))
+    if (acks === -1) await this.syncWritten(request.partitions, results, timeoutMs)
+    return results
+  }
+
+  /** appendOne validates and appends one batch; failures become the partition's `error`. */
+  private appendOne(data: ProducePartitionData): ProducePartitionResult {
+    const { topic, partition } = data
+    try {
+      const state = this.partitionState(topic, partition)
+      const entry = this.registry.require(topic)
+      if (isInternalTopic(topic)) throw new TributaryError('INVALID_TOPIC_EXCEPTION', `Cannot append to internal topic ${topic}`)
+      this.validateBatch(data.batch, entry.config)
+      const header = readBatchHeader(data.batch)
+      const idempotent = {
+        producerId: header.producerId,
+        producerEpoch: header.producerEpoch,
+        baseSequence: header.baseSequence,
+        lastOffsetDelta: header.lastOffsetDelta,
+      }
+      const check = state.producers.check(idempotent)
+      const logStartOffset = state.log.startOffset()
+      if (check.kind === 'duplicate') return { topic, partition, baseOffset: check.baseOffset, logAppendTime: check.logAppendTime, logStartOffset }
+      let logAppendTime = -1
+      if (entry.config.messageTimestampType === 'LogAppendTime') {
+        logAppendTime = this.options.clock.now()
+        setLogAppendTime(data.batch, logAppendTime)
+      }
+      const info = state.log.append(data.batch)
+      state.producers.record(idempotent, info.baseOffset, logAppendTime)
+      this.waiters.notify(partitionKey(topic, partition))
+      return { topic, partition, baseOffset: info.baseOffset, logAppendTime, logStartOffset: state.log.startOffset() }
+    } catch (error) {
+      if (!(error instanceof TributaryError)) throw error
+      return { topic, partition, baseOffset: -1, logAppendTime: -1, logStartOffset: -1, error }
+    }
+  }
+
+  private validateBatch(batch: Buffer, config: TopicConfig): void {
+    if (!Buffer.isBuffer(batch)) throw new TributaryError('CORRUPT_MESSAGE', 'A produced batch must be a Buffer')
+    if (batch.length > config.maxMessageBytes) {
+      throw new TributaryError('MESSAGE_TOO_LARGE', `Batch of ${batch.length} bytes exceeds max.message.bytes ${config.maxMessageBytes}`)
+    }
+    if (checkBatchAt(batch) !== batch.length) throw new TributaryError('CORRUPT_MESSAGE', 'A produced request must hold exactly one record batch')
+    const header = readBatchHeader(batch)
+    if (header.recordsCount < 1 || header.lastOffsetDelta !== header.recordsCount - 1) {
+      throw new TributaryError('CORRUPT_MESSAGE', `Batch record count ${header.recordsCount} does not match its last offset delta ${header.lastOffsetDelta}`)
+    }
+    if (config.cleanupPolicy.includes('compact')) {
+      for (const record of RecordBatch.from(batch).records()) {
+        if (record.key === null) throw new TributaryError('INVALID_RECORD', 'Compacted topic cannot accept message without key')
+      }
+    }
+  }
+
+  /** syncWritten waits (up to timeoutMs) for every successfully appended partition to reach disk. */
+  private async syncWritten(partitions: ProducePartitionData[], results: ProducePartitionResult[], timeoutMs: number): Promise<void> {
+    const logs = new Set<PartitionLog>()
+    partitions.forEach((data, i) => {
+      if (!results[i]?.error) logs.add(this.partitionState(data.topic, data.partition).log)
+    })
+    if (logs.size === 0) return
+    const synced = Promise.all([...logs].map((log) => log.sync()))
+    let timer: { cancel(): void } | null = null
+    const timeout = new Promise<never>((_, reject) => {
+      timer = this.options.clock.setTimeout(
+        () => reject(new TributaryError('REQUEST_TIMED_OUT', `acks=all not reached within ${timeoutMs} ms`)),
+        timeoutMs,
+      )
+    })
+    try {
+      await Promise.race([synced, timeout])
+    } finally {
+      ;(timer as { cancel(): void } | null)?.cancel()
+    }
+  }
+
+  // ---- fetch and offsets ----------------------------------------------------------------------
+
+  async fetch(request: FetchRequest): Promise<FetchPartitionResult[]> {
+    this.assertOpen()
+    const minBytes = request.minBytes ?? 1
+    const maxWaitMs = Math.max(0, request.maxWaitMs ?? 0)
+    let results = this.readPartitions(request)
+    if (maxWaitMs === 0 || request.signal?.aborted || enough(results, minBytes)) return results
+    await this.waitForData(request, maxWaitMs, minBytes)
+    if (this.closed) throw closedError()
+    results = this.readPartitions(request)
+    return results
+  }
+
+  private readPartitions(request: FetchRequest): FetchPartitionResult[] {
+    let budget = request.maxBytes ?? DEFAULT_FETCH_MAX_BYTES
+    return request.partitions.map(({ topic, partition, offset, maxBytes }) => {
+      try {
+        const { log } = this.partitionState(topic, partition)
+        const highWatermark = log.endOffset()
+        const logStartOffset = log.startOffset()
+        if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > highWatermark) {
+          throw new TributaryError('OFFSET_OUT_OF_RANGE', `Offset ${offset} is outside [${logStartOffset}, ${highWatermark}] of ${topic}-${partition}`, {
+            details: { topic, partition, offset, logStartOffset, highWatermark },
+          })
+        }
+        const batches = budget > 0 && offset < highWatermark ? log.read(offset, Math.min(maxBytes, budget)) : []
+        for (const b of batches) budget -= b.length
+        return { topic, partition, highWatermark, logStartOffset, batches }
+      } catch (error) {
+        if (!(error instanceof TributaryError)) throw error
+        return { topic, partition, highWatermark: -1, logStartOffset: -1, batches: [], error }
+      }
+    })
+  }
+
+  /** waitForData sleeps until an append to a requested partition, the timeout, an abort or close. */
+  private waitForData(request: FetchRequest, maxWaitMs: number, minBytes: number): Promise<void> {
+    const keys = request.partitions.map((p) => partitionKey(p.topic, p.partition))
+    return new Promise<void>((resolve) => {
+      let done = false
+      const finish = (): void => {
+        if (done) return
+        done = true
+        unregister()
+        timer.cancel()
+        request.signal?.removeEventListener('abort', finish)
+        resolve()
+      }
+      const onData = (): void => {
+        if (this.closed || minBytes <= 1 || enough(this.readPartitions(request), minBytes)) finish()
+      }
+      const unregister = this.waiters.wait(keys, onData)
+      const timer = this.options.clock.setTimeout(finish, maxWaitMs)
+      request.signal?.addEventListener('abort', finish)
+    })
+  }
+
+  async listOffsets(partitions: ListOffsetsPartitionRequest[]): Promise<ListOffsetsPartitionResult[]> {
+    this.assertOpen()
+    return partitions.map(({ topic, partition, timestamp }) => {
+      try {
+        const { log } = this.partitionState(topic, partition)
+        if (timestamp === LATEST_TIMESTAMP) return { topic, partition, offset: log.endOffset(), timestamp: -1 }
+        if (timestamp === EARLIEST_TIMESTAMP) return { topic, partition, offset: log.startOffset(), timestamp: -1 }
+        if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new TributaryError('INVALID_TIMESTAMP', `Invalid timestamp ${timestamp}`)
+        return { topic, partition, offset: log.offsetForTimestamp(timestamp) ?? -1, timestamp }
+      } catch (error) {
+        if (!(error instanceof TributaryError)) throw error
+        return { topic, partition, offset: -1, timestamp: -1, error }
+      }
+    })
+  }
+
+  async deleteRecords(partitions: Array<{ topic: string; partition: number; offset: number }>) {
+    this.assertOpen()
+    return partitions.map(({ topic, partition, offset }) => {
+      try {
+        const { log } = this.partitionState(topic, partition)
+        const target = offset === -1 ? log.endOffset() : offset
+        if (!Number.isSafeInteger(target) || target < 0 || target > log.endOffset()) {
+          throw new TributaryError('OFFSET_OUT_OF_RANGE', `Cannot delete records before ${offset}: the log ends at ${log.endOffset()}`)
+        }
+        return { topic, partition, lowWatermark: log.deleteBefore(target) }
+      } catch (error) {
+        if (!(error instanceof TributaryError)) throw error
+        return { topic, partition, lowWatermark: -1, error }
+      }
+    })
+  }
+
+  // ---- consumer groups (delegated to the coordinator) ----------------------------------------
+
+  joinGroup(request: JoinGroupRequest): Promise<JoinGroupResult> {
+    this.assertOpen()
+    return this.coordinator.joinGroup(request)
+  }
+
+  syncGroup(request: SyncGroupRequest): Promise<GroupAssignment> {
+    this.assertOpen()
+    return this.coordinator.syncGroup(request)
+  }
+
+  heartbeat(request: GroupMemberRef): Promise<void> {
+    this.assertOpen()
+    return this.coordinator.heartbeat(request)
+  }
+
+  leaveGroup(request: LeaveGroupRequest): Promise<void> {
+    this.assertOpen()
+    return this.coordinator.leaveGroup(request)
+  }
+
+  commitOffsets(request: OffsetCommitRequest): Promise<void> {
+    this.assertOpen()
+    return this.coordinator.commitOffsets(request)
+  }
+
+  fetchOffsets(groupId: string, partitions?: TopicPartition[]): Promise<OffsetFetchResult[]> {
+    this.assertOpen()
+    return this.coordinator.fetchOffsets(groupId, partitions)
+  }
+
+  listGroups(): Promise<GroupListing[]> {
+    this.assertOpen()
+    return this.coordinator.listGroups()
+  }
+
+  describeGroups(groupIds: string[]): Promise<GroupDescription[]> {
+    this.assertOpen()
+    return this.coordinator.describeGroups(groupIds)
+  }
+
+  deleteGroups(groupIds: string[]): Promise<void> {
+    this.assertOpen()
+    return this.coordinator.deleteGroups(groupIds)
+  }
+
+  // ---- maintenance and lifecycle --------------------------------------------------------------
+
+  /**
+   * runLogCleaner applies retention and compaction to every partition now. It runs on its own
+   * every `retentionCheckIntervalMs`; tests call it directly after advancing a manual clock.
+   */
+  runLogCleaner(): void {
+    const now = this.options.clock.now()
+    for (const entry of this.registry.entries()) {
+      for (let partition = 0; partition < entry.stored.numPartitions; partition++) {
+        const topic = entry.stored.name
+        try {
+          const { log } = this.partitionState(topic, partition)
+          const compacted = compactLog(log, entry.config, now)
+          if (compacted && compacted.recordsRemoved > 0) this.emit('compaction', { topic, partition, ...compacted })
+          const retained = applyRetention(log, entry.config, now)
+          if (retained.segmentsDeleted > 0) this.emit('retention', { topic, partition, ...retained })
+        } catch (error) {
+          this.emit('cleanerError', { topic, partition, error })
+        }
+      }
+    }
+  }
+
+  /** close stops background work, ends pending fetches and group calls, syncs and closes the storage. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.cleanerTimer?.cancel()
+    this.waiters.notifyAll()
+    await this.coordinator.close()
+    try {
+      await this.options.storage.sync()
+    } finally {
+      await this.options.storage.close()
+    }
+  }
+
+  private scheduleCleaner(): void {
+    this.cleanerTimer = this.options.clock.setTimeout(() => {
+      if (this.closed) return
+      this.runLogCleaner()
+      this.scheduleCleaner()
+    }, this.options.retentionCheckIntervalMs)
+  }
+
+  private async createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<boolean> {
+    if (spec === null || typeof spec !== 'object') throw new TributaryError('INVALID_REQUEST', 'A topic spec must be an object')
+    validateTopicName(spec.topic)
+    if (isInternalTopic(spec.topic)) throw new TributaryError('INVALID_TOPIC_EXCEPTION', `'${spec.topic}' is an internal topic name`)
+    const numPartitions = spec.numPartitions === undefined || spec.numPartitions === -1 ? this.options.numPartitions : spec.numPartitions
+    validatePartitionCount(numPartitions, this.options.maxPartitionsPerTopic)
+    const rf = spec.replicationFactor ?? -1
+    if (rf !== -1 && rf !== 1) {
+      throw new TributaryError('INVALID_REPLICATION_FACTOR', `Replication factor ${rf} is larger than the 1 available node`)
+    }
+    const configs = validateConfigEntries(spec.configEntries ?? [])
+    this.registry.resolveConfig(configs)
+    if (this.registry.get(spec.topic)) return false
+    const clash = this.registry.names().find((name) => topicNamesCollide(name, spec.topic))
+    if (clash) throw new TributaryError('INVALID_TOPIC_EXCEPTION', `Topic '${spec.topic}' collides with existing topic '${clash}'`)
+    if (validateOnly) return true
+    await this.registry.put({ name: spec.topic, topicId: this.options.newId(), numPartitions, configs, createdAtMs: this.options.clock.now() })
+    return true
+  }
+
+  private async autoCreate(name: string): Promise<TopicEntry> {
+    await this.createTopic({ topic: name }, false)
+    return this.registry.require(name)
+  }
+
+  private describeTopic(entry: TopicEntry): TopicMetadata {
+    const { nodeId } = this.options
+    const partitions = Array.from({ length: entry.stored.numPartitions }, (_, partition) => ({
+      partition,
+      leader: nodeId,
+      replicas: [nodeId],
+      isr: [nodeId],
+      offlineReplicas: [],
+    }))
+    return { name: entry.stored.name, topicId: entry.stored.topicId, isInternal: isInternalTopic(entry.stored.name), partitions }
+  }
+
+  /** partitionState opens a partition's log on first use; unknown topics and partitions are UNKNOWN_TOPIC_OR_PARTITION. */
+  private partitionState(topic: string, partition: number): PartitionState {
+    const key = partitionKey(topic, partition)
+    const existing = this.partitions.get(key)
+    if (existing) return existing
+    const entry = this.registry.require(topic)
+    if (!Number.isSafeInteger(partition) || partition < 0 || partition >= entry.stored.numPartitions) {
+      throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${topic}' has no partition ${partition}`, { details: { topic, partition } })
+    }
+    const log = this.options.storage.partitionLog({ topic, partition }, logConfigOf(entry.config))
+    const state: PartitionState = { topic, partition, log, producers: new ProducerStateTable() }
+    this.partitions.set(key, state)
+    return state
+  }
+
+  private async removeOrphanPartitions(): Promise<void> {
+    for (const tp of this.options.storage.listPartitions()) {
+      const entry = this.registry.get(tp.topic)
+      if (!entry || tp.partition >= entry.stored.numPartitions) await this.options.storage.deletePartition(tp)
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw closedError()
+  }
+}
+
+function logConfigOf(config: TopicConfig): PartitionLogConfig {
+  return { segmentBytes: config.segmentBytes, segmentMs: config.segmentMs, indexIntervalBytes: config.indexIntervalBytes }
+}
+
+function enough(results: FetchPartitionResult[], minBytes: number): boolean {
+  let bytes = 0
+  for (const r of results) {
+    if (r.error) return true
+    for (const b of r.batches) bytes += b.length
+  }
+  return bytes >= minBytes
+}
+
+function closedError(): TributaryError {
+  return new TributaryError('CLIENT_CLOSED', 'The broker is closed')
+}

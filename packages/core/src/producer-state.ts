@@ -1,0 +1,99 @@
+import { TributaryError } from './errors'
+
+/** How many recent batches per producer a partition remembers for duplicate detection (Kafka: 5). */
+export const RETAINED_BATCHES_PER_PRODUCER = 5
+
+interface RetainedBatch {
+  firstSeq: number
+  lastSeq: number
+  baseOffset: number
+  logAppendTime: number
+}
+
+interface ProducerEntry {
+  epoch: number
+  lastSeq: number
+  batches: RetainedBatch[]
+}
+
+/** IdempotentBatch describes the producer fields of an incoming batch. */
+export interface IdempotentBatch {
+  producerId: number
+  producerEpoch: number
+  baseSequence: number
+  /** Records in the batch minus one (the sequence span). */
+  lastOffsetDelta: number
+}
+
+/** SequenceCheck is the verdict on an incoming batch: append it, or answer with the original offsets. */
+export type SequenceCheck =
+  | { kind: 'append' }
+  | { kind: 'duplicate'; baseOffset: number; logAppendTime: number }
+
+/**
+ * ProducerStateTable tracks, for one partition, each idempotent producer's epoch and last sequence
+ * so that a retried batch is not appended twice (KIP-98). Pure: no I/O, no clock.
+ */
+export class ProducerStateTable {
+  private readonly producers = new Map<number, ProducerEntry>()
+
+  /**
+   * check decides what to do with a batch: a retry of one of the last five batches is a
+   * duplicate; a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER; an older epoch is
+   * INVALID_PRODUCER_EPOCH. Batches without a producer id are always appended.
+   */
+  check(batch: IdempotentBatch): SequenceCheck {
+    if (batch.producerId < 0 || batch.baseSequence < 0) return { kind: 'append' }
+    const entry = this.producers.get(batch.producerId)
+    if (!entry) return { kind: 'append' }
+    if (batch.producerEpoch < entry.epoch) {
+      throw new TributaryError('INVALID_PRODUCER_EPOCH', `Producer ${batch.producerId} epoch ${batch.producerEpoch} is older than ${entry.epoch}`)
+    }
+    if (batch.producerEpoch > entry.epoch) {
+      if (batch.baseSequence !== 0) {
+        throw new TributaryError('OUT_OF_ORDER_SEQUENCE_NUMBER', `A new producer epoch must start at sequence 0, got ${batch.baseSequence}`)
+      }
+      return { kind: 'append' }
+    }
+    const lastSeq = lastSequenceOf(batch)
+    const retained = entry.batches.find((b) => b.firstSeq === batch.baseSequence && b.lastSeq === lastSeq)
+    if (retained) return { kind: 'duplicate', baseOffset: retained.baseOffset, logAppendTime: retained.logAppendTime }
+    if (batch.baseSequence !== nextSequence(entry.lastSeq)) {
+      throw new TributaryError(
+        'OUT_OF_ORDER_SEQUENCE_NUMBER',
+        `Producer ${batch.producerId}: expected sequence ${nextSequence(entry.lastSeq)}, got ${batch.baseSequence}`,
+        { details: { producerId: batch.producerId, expected: nextSequence(entry.lastSeq), received: batch.baseSequence } },
+      )
+    }
+    return { kind: 'append' }
+  }
+
+  /** record remembers a batch that was appended at `baseOffset`. */
+  record(batch: IdempotentBatch, baseOffset: number, logAppendTime: number): void {
+    if (batch.producerId < 0 || batch.baseSequence < 0) return
+    let entry = this.producers.get(batch.producerId)
+    if (!entry || batch.producerEpoch > entry.epoch) {
+      entry = { epoch: batch.producerEpoch, lastSeq: -1, batches: [] }
+      this.producers.set(batch.producerId, entry)
+    }
+    const lastSeq = lastSequenceOf(batch)
+    entry.lastSeq = lastSeq
+    entry.batches.push({ firstSeq: batch.baseSequence, lastSeq, baseOffset, logAppendTime })
+    if (entry.batches.length > RETAINED_BATCHES_PER_PRODUCER) entry.batches.shift()
+  }
+
+  /** clear forgets every producer (after a truncation the retained offsets may be gone). */
+  clear(): void {
+    this.producers.clear()
+  }
+}
+
+/** Sequences wrap from INT32_MAX to 0, as in Kafka. */
+function nextSequence(seq: number): number {
+  return seq === 0x7fffffff ? 0 : seq + 1
+}
+
+function lastSequenceOf(batch: IdempotentBatch): number {
+  const last = batch.baseSequence + batch.lastOffsetDelta
+  return last > 0x7fffffff ? last - 0x80000000 : last
+}

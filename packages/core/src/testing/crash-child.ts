@@ -1,0 +1,24 @@
+/**
+ * The child process of the crash harness (see crash-harness.ts), run as
+ * `node --import tsx crash-child.ts <storageModule> <dir> <round> <seed>`. It opens the storage
+ * and appends, syncs and acknowledges batches until the parent SIGKILLs it.
+ */
+import { pathToFileURL } from 'node:url'
+import { runChildWorkload, type CrashStorageModule } from './crash-harness'
+import { createRandom } from './random'
+
+async function main(): Promise<void> {
+  const [storageModule, dir, round, seed] = process.argv.slice(2)
+  if (storageModule === undefined || dir === undefined || round === undefined || seed === undefined) {
+    throw new Error('usage: crash-child.ts <storageModule> <dir> <round> <seed>')
+  }
+  const mod = (await import(pathToFileURL(storageModule).href)) as CrashStorageModule
+  const storage = mod.createStorage(dir)
+  await storage.open()
+  await runChildWorkload(storage, Number(round), createRandom(Number(seed)))
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`crash-child failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,15 @@
+/**
+ * @tributary/core/testing — shared test helpers, imported by every package's tests rather than
+ * copied: a seeded random source, a manual clock, record batch builders, the storage conformance
+ * suite every adapter runs, and the SIGKILL crash harness the disk adapters share.
+ */
+export { createRandom } from './random'
+export { ManualClock } from './manual-clock'
+export { makeBatch, makeRecords, toRecordInput, DEFAULT_TEST_TIMESTAMP_MS } from './make-batch'
+export { runStorageConformance, CONFORMANCE_LOG_CONFIG } from './storage-conformance'
+export { runCrashTest, CRASH_LOG_CONFIG, crashRecord } from './crash-harness'
+
+export type { Random } from './random'
+export type { TestRecord, MakeBatchOptions } from './make-batch'
+export type { StorageFactory, StorageHandle, StorageConformanceOptions } from './storage-conformance'
+export type { CrashTestOptions, CrashStorageModule } from './crash-harness'

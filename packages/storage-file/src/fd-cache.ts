@@ -1,0 +1,153 @@
+import * as fs from 'node:fs'
+import { attempt } from './io'
+
+/** Open flags of every cached file: read-write, created when missing, never O_APPEND (writes are positional). */
+const OPEN_FLAGS = fs.constants.O_RDWR | fs.constants.O_CREAT
+
+/**
+ * FdCache bounds the file descriptors a storage holds: thousands of partitions each have a few
+ * files, but at most `maxOpen` descriptors are open at once. Files open lazily on first use and
+ * the least recently used unpinned one is closed to make room. A descriptor in use by an
+ * asynchronous call (an fdatasync) is pinned and never closed under it; pins are themselves
+ * bounded to half the cache, so eviction always finds a victim.
+ */
+export class FdCache {
+  /** Handles with an open descriptor, least recently used first (Map keeps insertion order). */
+  private readonly lru = new Map<FileHandle, true>()
+  private readonly maxPinned: number
+  private pinned = 0
+  private readonly pinWaiters: Array<() => void> = []
+
+  constructor(readonly maxOpen: number) {
+    this.maxPinned = Math.max(1, Math.floor(maxOpen / 2))
+  }
+
+  /** handle returns a handle for `path`; nothing is opened until it is used. */
+  handle(path: string): FileHandle {
+    return new FileHandle(this, path)
+  }
+
+  /** openCount tells how many descriptors are open now. */
+  openCount(): number {
+    return this.lru.size
+  }
+
+  /** closeAll closes every unpinned descriptor (pinned ones close when their call ends). */
+  closeAll(): void {
+    for (const handle of [...this.lru.keys()]) handle.release()
+  }
+
+  /** @internal */
+  touch(handle: FileHandle): void {
+    this.lru.delete(handle)
+    this.lru.set(handle, true)
+  }
+
+  /** @internal Closes least recently used descriptors until one more fits. */
+  makeRoom(): void {
+    while (this.lru.size >= this.maxOpen && this.evictOne()) {
+      // keep evicting until there is room
+    }
+  }
+
+  /** @internal */
+  opened(handle: FileHandle): void {
+    this.lru.set(handle, true)
+  }
+
+  /** @internal */
+  closed(handle: FileHandle): void {
+    this.lru.delete(handle)
+  }
+
+  /** @internal Waits for a pin slot, so that at most `maxPinned` descriptors are held by async calls. */
+  async acquirePin(): Promise<void> {
+    if (this.pinned < this.maxPinned) {
+      this.pinned++
+      return
+    }
+    await new Promise<void>((resolve) => this.pinWaiters.push(resolve))
+  }
+
+  /** @internal Hands the slot to the next waiter, or frees it. */
+  releasePin(): void {
+    const next = this.pinWaiters.shift()
+    if (next) next()
+    else this.pinned--
+  }
+
+  private evictOne(): boolean {
+    for (const handle of this.lru.keys()) {
+      if (!handle.isPinned()) {
+        handle.release()
+        return true
+      }
+    }
+    return false
+  }
+}
+
+/**
+ * FileHandle is one file reached through the cache. `fd()` returns an open descriptor, opening
+ * (and creating) the file if needed; callers must not keep the number across another `fd()` call
+ * of any handle, since that may evict it. Async work uses `withPinned`.
+ */
+export class FileHandle {
+  private fdValue = -1
+  private pins = 0
+  private closeWhenUnpinned = false
+
+  constructor(
+    private readonly cache: FdCache,
+    readonly path: string,
+  ) {}
+
+  /** fd returns an open descriptor for the file, marking it most recently used. */
+  fd(): number {
+    this.closeWhenUnpinned = false
+    if (this.fdValue >= 0) {
+      this.cache.touch(this)
+      return this.fdValue
+    }
+    this.cache.makeRoom()
+    this.fdValue = attempt(`open ${this.path}`, () => fs.openSync(this.path, OPEN_FLAGS, 0o644))
+    this.cache.opened(this)
+    return this.fdValue
+  }
+
+  /** withPinned runs an asynchronous call on the descriptor, which stays open until it ends. */
+  async withPinned<T>(fn: (fd: number) => Promise<T>): Promise<T> {
+    await this.cache.acquirePin()
+    this.pins++
+    try {
+      return await fn(this.fd())
+    } finally {
+      this.pins--
+      this.cache.releasePin()
+      if (this.pins === 0 && this.closeWhenUnpinned) this.release()
+    }
+  }
+
+  /** isPinned tells whether an async call holds the descriptor. */
+  isPinned(): boolean {
+    return this.pins > 0
+  }
+
+  /** release closes the descriptor now, or when the last pinned call ends. The handle stays usable. */
+  release(): void {
+    if (this.fdValue < 0) return
+    if (this.pins > 0) {
+      this.closeWhenUnpinned = true
+      return
+    }
+    const fd = this.fdValue
+    this.fdValue = -1
+    this.closeWhenUnpinned = false
+    this.cache.closed(this)
+    try {
+      fs.closeSync(fd)
+    } catch {
+      // A failing close loses nothing we rely on: data is made durable by fdatasync, not close.
+    }
+  }
+}

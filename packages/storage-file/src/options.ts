@@ -1,0 +1,90 @@
+import { systemClock, TributaryError, type Clock } from '@tributary/core'
+
+/** FileStorageLogger receives the storage's log lines (recovery truncations, compaction leftovers). */
+export interface FileStorageLogger {
+  info(message: string, details?: Record<string, unknown>): void
+  warn(message: string, details?: Record<string, unknown>): void
+}
+
+/** RecoveryReport describes what recovery cut from one segment of one partition. */
+export interface RecoveryReport {
+  topic: string
+  partition: number
+  /** Base offset of the segment whose tail was cut. */
+  segmentBaseOffset: number
+  /** File position where the valid data ends (the new file size). */
+  validBytes: number
+  /** Bytes removed from the segment's tail. */
+  truncatedBytes: number
+  /** Whole segments after it that were removed because they followed a torn tail. */
+  segmentsRemoved: number
+  /** Why the tail was cut, e.g. the CRC mismatch message. */
+  reason: string
+}
+
+/** FileStorageOptions configures `FileStorage`. */
+export interface FileStorageOptions {
+  /** Directory that holds every partition, the metadata and the committed offsets. Required. */
+  dir: string
+  /** Source of time for `segment.ms` and segment creation times. Default: `systemClock`. */
+  clock?: Clock
+  /** Most file descriptors kept open at once, over all partitions (LRU). Default 256, min 8. */
+  maxOpenFiles?: number
+  /** Where log lines go. Default: warnings to `console.warn`, info dropped. */
+  logger?: FileStorageLogger
+  /** Called once per segment whose tail recovery truncated. Default: none. */
+  onRecovery?: (report: RecoveryReport) => void
+  /** Bytes the committed-offsets log may reach before it is rewritten as a snapshot. Default 4 MiB (4194304). */
+  offsetsLogMaxBytes?: number
+}
+
+/** ResolvedFileStorageOptions is `FileStorageOptions` with every default applied. */
+export interface ResolvedFileStorageOptions {
+  dir: string
+  clock: Clock
+  maxOpenFiles: number
+  logger: FileStorageLogger
+  onRecovery: (report: RecoveryReport) => void
+  offsetsLogMaxBytes: number
+}
+
+/** CONSOLE_LOGGER sends warnings to the console and drops info lines. */
+const CONSOLE_LOGGER: FileStorageLogger = Object.freeze({
+  info: () => {},
+  warn: (message: string, details?: Record<string, unknown>) => console.warn(`[tributary:storage-file] ${message}`, details ?? ''),
+})
+
+/** FILE_STORAGE_DEFAULTS holds the default of every optional option. */
+export const FILE_STORAGE_DEFAULTS = Object.freeze({
+  maxOpenFiles: 256,
+  offsetsLogMaxBytes: 4 * 1024 * 1024,
+})
+
+const KNOWN_KEYS = new Set(['dir', 'clock', 'maxOpenFiles', 'logger', 'onRecovery', 'offsetsLogMaxBytes'])
+
+/**
+ * resolveFileStorageOptions merges defaults and checks every option, throwing INVALID_CONFIG
+ * naming the option's path (`options.maxOpenFiles`) for an unknown key or a bad value.
+ */
+export function resolveFileStorageOptions(options: FileStorageOptions): ResolvedFileStorageOptions {
+  if (options === null || typeof options !== 'object') throw invalid('options', 'must be an object')
+  for (const key of Object.keys(options)) if (!KNOWN_KEYS.has(key)) throw invalid(`options.${key}`, 'is not a known option')
+  if (typeof options.dir !== 'string' || options.dir.length === 0) throw invalid('options.dir', 'must be a non-empty string')
+  const maxOpenFiles = options.maxOpenFiles ?? FILE_STORAGE_DEFAULTS.maxOpenFiles
+  if (!Number.isInteger(maxOpenFiles) || maxOpenFiles < 8) throw invalid('options.maxOpenFiles', 'must be an integer ≥ 8')
+  const offsetsLogMaxBytes = options.offsetsLogMaxBytes ?? FILE_STORAGE_DEFAULTS.offsetsLogMaxBytes
+  if (!Number.isInteger(offsetsLogMaxBytes) || offsetsLogMaxBytes < 1024) throw invalid('options.offsetsLogMaxBytes', 'must be an integer ≥ 1024')
+  if (options.onRecovery !== undefined && typeof options.onRecovery !== 'function') throw invalid('options.onRecovery', 'must be a function')
+  return {
+    dir: options.dir,
+    clock: options.clock ?? systemClock,
+    maxOpenFiles,
+    logger: options.logger ?? CONSOLE_LOGGER,
+    onRecovery: options.onRecovery ?? (() => {}),
+    offsetsLogMaxBytes,
+  }
+}
+
+function invalid(path: string, problem: string): TributaryError {
+  return new TributaryError('INVALID_CONFIG', `${path} ${problem}`, { details: { path } })
+}
