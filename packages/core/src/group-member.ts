@@ -39,11 +39,6 @@ export class GroupMember {
   joinWaiter: Deferred<JoinGroupResult> | null = null
   syncWaiter: Deferred<GroupAssignment> | null = null
   sessionTimer: TimerHandle | null = null
-  /**
-   * True once a static member said it is leaving: it keeps its place (and its partitions) until
-   * its session times out, so that a quick restart does not move partitions.
-   */
-  departed = false
 
   constructor(fields: {
     memberId: string

@@ -30,6 +30,26 @@ export {
 export { registerCompressionCodec, getCompressionCodec } from './compression'
 export { murmur2, toPositive, partitionForKey, StickyPartitioner } from './partitioner'
 export {
+  MAX_TOPIC_NAME_LENGTH,
+  INTERNAL_TOPICS,
+  validateTopicName,
+  topicNamesCollide,
+  isInternalTopic,
+  validatePartitionCount,
+  validatePartition,
+  validateOffset,
+  validateBatchSize,
+  toBytes,
+  normalizeMessage,
+} from './validation'
+export { MemoryStorage, MemoryVolume } from './memory-storage'
+export { LocalBroker } from './local-broker'
+export { BROKER_DEFAULTS, resolveBrokerOptions } from './broker-options'
+export { GroupCoordinator } from './group-coordinator'
+export { GROUP_COORDINATOR_DEFAULTS, resolveGroupCoordinatorOptions } from './group-options'
+export { applyRetention, compactLog } from './log-cleaner'
+export { ProducerStateTable } from './producer-state'
+export {
   TOPIC_CONFIG_DEFAULTS,
   TOPIC_CONFIG_NAMES,
   validateConfigEntries,
@@ -70,3 +90,9 @@ export type {
   Storage,
 } from './storage'
 export type * from './broker'
+export type { MemoryStorageOptions } from './memory-storage'
+export type { LocalBrokerOptions, ResolvedBrokerOptions } from './broker-options'
+export type { LocalBrokerEvents } from './local-broker'
+export type { GroupCoordinatorDeps } from './group-coordinator'
+export type { GroupCoordinatorOptions } from './group-options'
+export type { RetentionResult } from './log-cleaner'

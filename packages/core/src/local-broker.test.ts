@@ -87,7 +87,7 @@ describe('LocalBroker topics', () => {
     await broker.alterConfigs('t', [{ name: 'retention.ms', value: '1000' }])
     await expectCode(broker.alterConfigs('t', [{ name: 'retention.ms', value: '-7' }]), 'INVALID_CONFIG')
     await broker.close()
-    const reopened = await LocalBroker.open({ storage: (storage as MemoryStorage).reopen(), clock })
+    const reopened = await LocalBroker.open({ storage: new MemoryStorage({ clock, volume: (storage as MemoryStorage).volume }), clock })
     const configs = await reopened.describeConfigs('t')
     expect(configs.find((c) => c.name === 'retention.ms')).toEqual({ name: 'retention.ms', value: '1000', isDefault: false })
     expect(configs.find((c) => c.name === 'cleanup.policy')).toMatchObject({ value: 'compact', isDefault: false })
@@ -188,7 +188,7 @@ describe('LocalBroker produce', () => {
       { topic: 'compact', configEntries: [{ name: 'cleanup.policy', value: 'compact' }] },
     ])
     const corrupt = makeBatch(makeRecords('c', 2))
-    corrupt[corrupt.length - 1] ^= 0xff
+    corrupt[corrupt.length - 1] = corrupt[corrupt.length - 1]! ^ 0xff
     const results = await broker.produce({
       acks: 1,
       timeoutMs: 1000,
@@ -238,7 +238,7 @@ describe('LocalBroker produce', () => {
     const { broker, storage, clock } = await openBroker({ producerIdBlockSize: 3 })
     const first = await Promise.all([1, 2, 3, 4].map(() => broker.initProducerId()))
     await broker.close()
-    const reopened = await LocalBroker.open({ storage: (storage as MemoryStorage).reopen(), clock })
+    const reopened = await LocalBroker.open({ storage: new MemoryStorage({ clock, volume: (storage as MemoryStorage).volume }), clock })
     const second = await reopened.initProducerId()
     const ids = [...first.map((p) => p.producerId), second.producerId]
     expect(new Set(ids).size).toBe(ids.length)

@@ -19,6 +19,7 @@ export class TopicRegistry {
   private saving: Promise<void> = Promise.resolve()
   private producerIdsLeft = 0
   private nextProducerId = 0
+  private reservation: Promise<void> = Promise.resolve()
 
   private constructor(
     private readonly storage: Storage,
@@ -78,14 +79,18 @@ export class TopicRegistry {
    * restarts: ids are reserved durably in blocks so that not every producer costs a disk write.
    */
   async allocateProducerId(blockSize: number): Promise<number> {
+    // Take the id synchronously: concurrent callers must never share or overrun a block.
     if (this.producerIdsLeft === 0) {
       this.nextProducerId = this.metadata.nextProducerId
       this.metadata.nextProducerId += blockSize
       this.producerIdsLeft = blockSize
-      await this.persist()
+      this.reservation = this.persist()
     }
     this.producerIdsLeft--
-    return this.nextProducerId++
+    const id = this.nextProducerId++
+    // The id is handed out only once its block is durably reserved.
+    await this.reservation
+    return id
   }
 
   /** resolveConfig applies broker defaults, then the topic's own overrides. */

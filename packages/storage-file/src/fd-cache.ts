@@ -90,12 +90,14 @@ export class FdCache {
 /**
  * FileHandle is one file reached through the cache. `fd()` returns an open descriptor, opening
  * (and creating) the file if needed; callers must not keep the number across another `fd()` call
- * of any handle, since that may evict it. Async work uses `withPinned`.
+ * of any handle, since that may evict it. Async work uses `withPinned`, whose descriptor stays
+ * open until the work ends even if the handle is released meanwhile (for instance because the
+ * file is renamed over or deleted): the next `fd()` then opens the file afresh.
  */
 export class FileHandle {
   private fdValue = -1
-  private pins = 0
-  private closeWhenUnpinned = false
+  /** Pinned descriptors (the current one or retired ones) and how many calls hold each. */
+  private readonly pins = new Map<number, number>()
 
   constructor(
     private readonly cache: FdCache,
@@ -104,7 +106,6 @@ export class FileHandle {
 
   /** fd returns an open descriptor for the file, marking it most recently used. */
   fd(): number {
-    this.closeWhenUnpinned = false
     if (this.fdValue >= 0) {
       this.cache.touch(this)
       return this.fdValue
@@ -118,36 +119,46 @@ export class FileHandle {
   /** withPinned runs an asynchronous call on the descriptor, which stays open until it ends. */
   async withPinned<T>(fn: (fd: number) => Promise<T>): Promise<T> {
     await this.cache.acquirePin()
-    this.pins++
+    let fd = -1
     try {
-      return await fn(this.fd())
+      fd = this.fd()
+      this.pins.set(fd, (this.pins.get(fd) ?? 0) + 1)
+      return await fn(fd)
     } finally {
-      this.pins--
+      if (fd >= 0) this.unpin(fd)
       this.cache.releasePin()
-      if (this.pins === 0 && this.closeWhenUnpinned) this.release()
     }
   }
 
-  /** isPinned tells whether an async call holds the descriptor. */
+  /** isPinned tells whether an async call holds the current descriptor. */
   isPinned(): boolean {
-    return this.pins > 0
+    return this.fdValue >= 0 && this.pins.has(this.fdValue)
   }
 
-  /** release closes the descriptor now, or when the last pinned call ends. The handle stays usable. */
+  /** release closes the descriptor (a pinned one when its last call ends). The handle stays usable. */
   release(): void {
     if (this.fdValue < 0) return
-    if (this.pins > 0) {
-      this.closeWhenUnpinned = true
-      return
-    }
     const fd = this.fdValue
     this.fdValue = -1
-    this.closeWhenUnpinned = false
     this.cache.closed(this)
-    try {
-      fs.closeSync(fd)
-    } catch {
-      // A failing close loses nothing we rely on: data is made durable by fdatasync, not close.
+    if (!this.pins.has(fd)) closeQuietly(fd)
+  }
+
+  private unpin(fd: number): void {
+    const left = (this.pins.get(fd) ?? 1) - 1
+    if (left > 0) {
+      this.pins.set(fd, left)
+      return
     }
+    this.pins.delete(fd)
+    if (fd !== this.fdValue) closeQuietly(fd)
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd)
+  } catch {
+    // A failing close loses nothing we rely on: data is made durable by fdatasync, not close.
   }
 }

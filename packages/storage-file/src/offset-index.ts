@@ -69,19 +69,24 @@ export class OffsetIndex {
     if (this.persisted > n) this.persisted = -1
   }
 
-  /** persist writes the entries the file lacks (or the whole file after a truncation). */
-  persist(): void {
-    if (this.persisted === this.size) return
+  /**
+   * persist writes the first `upTo` entries where the file lacks them (or the whole file after a
+   * truncation). Callers pass the count from before an fdatasync, so that the file never holds
+   * an entry for data that might not be on disk.
+   */
+  persist(upTo = this.size): void {
+    const end = Math.min(upTo, this.size)
+    if (this.persisted >= end) return
     const from = this.persisted < 0 ? 0 : this.persisted
-    const buf = Buffer.allocUnsafe((this.size - from) * OFFSET_ENTRY_BYTES)
-    for (let i = from; i < this.size; i++) {
+    const buf = Buffer.allocUnsafe((end - from) * OFFSET_ENTRY_BYTES)
+    for (let i = from; i < end; i++) {
       buf.writeInt32BE(this.rel[i]!, (i - from) * OFFSET_ENTRY_BYTES)
       buf.writeInt32BE(this.pos[i]!, (i - from) * OFFSET_ENTRY_BYTES + 4)
     }
     const fd = this.file.fd()
     if (this.persisted < 0) attempt(`truncate ${this.file.path}`, () => fs.ftruncateSync(fd, 0))
     writeFully(fd, buf, from * OFFSET_ENTRY_BYTES, `write ${this.file.path}`)
-    this.persisted = this.size
+    this.persisted = end
   }
 
   /** markForRewrite makes the next `persist` rewrite the whole file (after a rebuild). */

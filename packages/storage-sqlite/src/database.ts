@@ -3,7 +3,7 @@ import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
 import { TributaryError } from '@tributary/core'
 import type { ResolvedSqliteOptions } from './options'
-import { migrate } from './schema'
+import { checkIdentity, migrate } from './schema'
 import { toStorageError } from './sqlite-errors'
 
 /**
@@ -51,6 +51,7 @@ function configure(db: Database.Database, options: ResolvedSqliteOptions): void 
   db.pragma('locking_mode = EXCLUSIVE')
   // page_size only takes effect on a new database, and must precede the switch to WAL.
   db.pragma(`page_size = ${options.pageSizeBytes}`)
+  checkIdentity(db, options.path)
   const mode = db.pragma('journal_mode = WAL', { simple: true })
   if (mode !== 'wal') throw new TributaryError('KAFKA_STORAGE_ERROR', `SQLite refused WAL mode for ${options.path} (journal_mode is ${String(mode)})`)
   db.pragma('synchronous = NORMAL')

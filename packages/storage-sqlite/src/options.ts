@@ -68,7 +68,7 @@ export function resolveSqliteOptions(options: SqliteStorageOptions): ResolvedSql
   integerAtLeast(merged.mmapSizeBytes, 0, 'options.mmapSizeBytes')
   if (merged.checkOnOpen !== 'none' && merged.checkOnOpen !== 'quick') throw invalid('options.checkOnOpen', "must be 'none' or 'quick'")
   if (typeof merged.clock?.now !== 'function') throw invalid('options.clock', 'must be a Clock')
-  return Object.freeze({ ...merged, path: resolve(merged.path) })
+  return Object.freeze({ ...merged, path: resolve(options.path) })
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -119,26 +119,40 @@ export function migrate(db: Database.Database, path: string, nowMs: number): voi
       { details: { path, schemaVersion: current, supportedVersion: SCHEMA_VERSION } },
     )
   }
-  const record = db.prepare<[number, string, number]>('INSERT INTO tributary_schema (version, description, applied_at_ms) VALUES (?, ?, ?)')
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue
     db.exec(migration.sql)
-    record.run(migration.version, migration.description, nowMs)
+    // Prepared after the first migration, which creates the table.
+    db.prepare<[number, string, number]>('INSERT INTO tributary_schema (version, description, applied_at_ms) VALUES (?, ?, ?)').run(
+      migration.version,
+      migration.description,
+      nowMs,
+    )
   }
   if (current === 0) db.pragma(`application_id = ${APPLICATION_ID}`)
 }
 
-/** currentVersion returns the schema version, 0 for an empty database. */
-function currentVersion(db: Database.Database, path: string): number {
+/**
+ * checkIdentity throws KAFKA_STORAGE_ERROR unless the database is empty or Tributary's. It only
+ * reads, so it runs before the switch to WAL: a foreign database is refused without being changed.
+ * Returns whether the database is empty.
+ */
+export function checkIdentity(db: Database.Database, path: string): boolean {
   const applicationId = db.pragma('application_id', { simple: true }) as number
   const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table'").all().map((t) => t.name)
-  if (tables.length === 0 && applicationId === 0) return 0
+  if (tables.length === 0 && applicationId === 0) return true
   if (applicationId !== APPLICATION_ID || !tables.includes('tributary_schema')) {
     throw new TributaryError('KAFKA_STORAGE_ERROR', `${path} is a SQLite database but not a Tributary one (application_id ${applicationId})`, {
       details: { path, applicationId },
       retriable: false,
     })
   }
+  return false
+}
+
+/** currentVersion returns the schema version, 0 for an empty database. */
+function currentVersion(db: Database.Database, path: string): number {
+  if (checkIdentity(db, path)) return 0
   const row = db.prepare<[], { version: number | null }>('SELECT max(version) AS version FROM tributary_schema').get()
   return row?.version ?? 0
 }

@@ -7,7 +7,12 @@ import { pathToFileURL } from 'node:url'
 import { runChildWorkload, type CrashStorageModule } from './crash-harness'
 import { createRandom } from './random'
 
+/** The parent kills a child within a second of its first ack; one alive after this was orphaned. */
+const MAX_LIFETIME_MS = 120_000
+
 async function main(): Promise<void> {
+  // A safety net, never the normal path: an orphaned child must not append to a temp dir forever.
+  setTimeout(() => process.exit(3), MAX_LIFETIME_MS).unref()
   const [storageModule, dir, round, seed] = process.argv.slice(2)
   if (storageModule === undefined || dir === undefined || round === undefined || seed === undefined) {
     throw new Error('usage: crash-child.ts <storageModule> <dir> <round> <seed>')

@@ -139,6 +139,16 @@ export class Raft {
     return ok
   }
 
+  /**
+   * campaign starts an election now (a pre-vote first when enabled), as if the election timer
+   * fired. Ignored on a leader or a replica that is not a voter. Tests and operators use it.
+   */
+  campaignNow(): void {
+    if (this.role === 'leader' || !this.promotable()) return
+    this.electionElapsed = 0
+    this.campaign(this.config.preVote ? 'pre' : 'real')
+  }
+
   /** propose appends `data` as a new entry if this replica leads. */
   propose(data: Uint8Array): ProposeResult {
     const refused = this.refuseProposal()

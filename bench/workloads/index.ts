@@ -1,0 +1,26 @@
+import type { WorkloadName } from '../lib/types'
+import { backlog } from './backlog'
+import { cluster } from './cluster'
+import { codec } from './codec'
+import { consume } from './consume'
+import { latency } from './latency'
+import { partitions10k } from './partitions-10k'
+import { produce } from './produce'
+import { produceAcksAll } from './produce-acks-all'
+import type { Workload } from './types'
+
+/** WORKLOADS maps each workload name to its module. */
+export const WORKLOADS: Record<WorkloadName, Workload> = {
+  produce,
+  consume,
+  'produce-acks-all': produceAcksAll,
+  latency,
+  'partitions-10k': partitions10k,
+  backlog,
+  codec,
+  cluster,
+}
+
+export function workloadByName(name: WorkloadName): Workload {
+  return WORKLOADS[name]
+}

@@ -1,0 +1,104 @@
+import { MESSAGE_PAYLOAD_BYTES, VALUE_BYTES, messagePool } from '../lib/data'
+import { LatencySamples, nowMs } from '../lib/stats'
+import type { Measurement, Task } from '../lib/types'
+import { GROUP_ID, TOPIC, stopConsumer, untilDeadline } from '../systems/tributary'
+import { createTopic, openTributary, type StorageKind, type TributaryApi } from '../systems/tributary-api'
+import { byMode } from './log-tasks'
+import type { Workload } from './types'
+
+/**
+ * latency: one producer sends single messages (acks=1, lingerMs 0) on a fixed schedule of
+ * 10,000 msgs/s while one group member consumes with `eachMessage`. Latency runs from the
+ * moment a message was *scheduled* to be sent (written into its value) to its `eachMessage`,
+ * so a stall delays every message behind it instead of hiding (no coordinated omission).
+ */
+
+const RATE_PER_SEC = 10_000
+/** TICK_MS is the scheduler's period; each tick sends every message due by then. */
+const TICK_MS = 1
+/** MAX_IN_FLIGHT bounds unacknowledged sends; past it the scheduler waits (and latency shows it). */
+const MAX_IN_FLIGHT = 10_000
+const PRIME_LIMIT_MS = 15_000
+
+interface LatencyConsumer {
+  /** primed resolves when the priming message (scheduled time -1) arrives: joined and fetching. */
+  primed: Promise<void>
+  /** done resolves when `total` timed messages have arrived (or the consumer failed). */
+  done: Promise<void>
+  stop(): Promise<void>
+}
+
+/** startConsumer starts the group member that records each message's latency. */
+async function startConsumer(tb: TributaryApi, samples: LatencySamples, total: number): Promise<LatencyConsumer> {
+  const consumer = tb.consumer({ groupId: GROUP_ID })
+  await consumer.connect?.()
+  await consumer.subscribe({ topics: [TOPIC], fromBeginning: true })
+  let primedResolve: () => void = () => {}
+  const primed = new Promise<void>((resolve) => (primedResolve = resolve))
+  let finished: () => void = () => {}
+  const done = new Promise<void>((resolve) => (finished = resolve))
+  let seen = 0
+  const running = consumer.run({
+    eachMessage: async ({ message }) => {
+      const scheduledAtMs = message.value!.readDoubleLE(0)
+      if (scheduledAtMs < 0) return primedResolve()
+      samples.add(nowMs() - scheduledAtMs)
+      if (++seen >= total) finished()
+    },
+  })
+  running.catch(() => finished())
+  return { primed, done, stop: () => stopConsumer(consumer) }
+}
+
+async function measureLatency(task: Task, dir: string): Promise<Measurement> {
+  const tb = await openTributary(task.system.replace('tributary-', '') as StorageKind, dir)
+  await createTopic(tb, TOPIC, 1)
+  const producer = tb.producer({ acks: 1, idempotent: false, lingerMs: 0 })
+  await producer.connect?.()
+  const pool = messagePool()
+  const samples = new LatencySamples(task.messages)
+  const consumer = await startConsumer(tb, samples, task.messages)
+
+  const message = (i: number, scheduledAtMs: number) => {
+    const value = Buffer.allocUnsafe(VALUE_BYTES)
+    pool.at(i).value.copy(value)
+    value.writeDoubleLE(scheduledAtMs, 0)
+    return { key: pool.at(i).key, value }
+  }
+  await producer.send({ topic: TOPIC, messages: [message(0, -1)], acks: 1 })
+  await untilDeadline(consumer.primed, nowMs() + PRIME_LIMIT_MS)
+
+  let inFlight = 0
+  let sent = 0
+  const startMs = nowMs()
+  const deadlineMs = startMs + task.timeLimitMs
+  while (sent < task.messages && nowMs() < deadlineMs) {
+    const due = Math.min(task.messages, Math.floor(((nowMs() - startMs) * RATE_PER_SEC) / 1000))
+    while (sent < due && inFlight < MAX_IN_FLIGHT) {
+      const scheduledAtMs = startMs + (sent * 1000) / RATE_PER_SEC
+      inFlight++
+      void producer.send({ topic: TOPIC, messages: [message(sent, scheduledAtMs)], acks: 1 }).finally(() => inFlight--)
+      sent++
+    }
+    await new Promise((resolve) => setTimeout(resolve, TICK_MS))
+  }
+  await untilDeadline(consumer.done, deadlineMs + 5_000)
+  const elapsedMs = nowMs() - startMs
+  await consumer.stop()
+  await producer.disconnect?.()
+  await tb.close()
+  return { messages: samples.count, elapsedMs, payloadBytes: samples.count * MESSAGE_PAYLOAD_BYTES, ...samples.summary(), extra: { targetRatePerSec: RATE_PER_SEC } }
+}
+
+export const latency: Workload = {
+  name: 'latency',
+  summary: 'produce-to-eachMessage latency at a fixed 10,000 msgs/s (p50/p99/p999)',
+  plan(mode) {
+    const seconds = byMode(mode, 3, 10)
+    return ['tributary-memory', 'tributary-file', 'tributary-sqlite'].map((system) => ({
+      workload: 'latency', system, label: system, messages: seconds * RATE_PER_SEC,
+      timeLimitMs: seconds * 1000 + 2_000, params: { ratePerSec: RATE_PER_SEC },
+    }))
+  },
+  run: measureLatency,
+}

@@ -1,0 +1,65 @@
+import { MESSAGE_PAYLOAD_BYTES, messagePool } from '../lib/data'
+import { openDescriptors } from '../lib/memory'
+import { nowMs } from '../lib/stats'
+import type { Measurement, Task } from '../lib/types'
+import { createTopic, openTributary, type StorageKind } from '../systems/tributary-api'
+import type { Workload } from './types'
+
+/**
+ * partitions-10k: one topic of 10,000 partitions is created, one message is produced to each
+ * (sends of 1,000, each message naming its partition), the instance is closed and opened again.
+ * Reported: the produce rate, and in `extra` the create, produce, close and recovery (reopen)
+ * times and the open descriptors (/proc/self/fd) after producing and after reopening. Peak RSS
+ * is the child's.
+ */
+
+const PARTITIONS = 10_000
+const TOPIC = 'partitions-10k'
+const SEND_MESSAGES = 1_000
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
+  const startMs = nowMs()
+  const value = await fn()
+  return [value, nowMs() - startMs]
+}
+
+async function measurePartitions(task: Task, dir: string): Promise<Measurement> {
+  const kind = task.system.replace('tributary-', '') as StorageKind
+  const [tb, openMs] = await timed(() => openTributary(kind, dir))
+  const [, createMs] = await timed(() => createTopic(tb, TOPIC, PARTITIONS))
+  const pool = messagePool()
+  const producer = tb.producer({ acks: 1, idempotent: false, lingerMs: 0, batchSizeBytes: 1024 * 1024 })
+  await producer.connect?.()
+  const [, produceMs] = await timed(async () => {
+    for (let from = 0; from < PARTITIONS; from += SEND_MESSAGES) {
+      const messages = pool.batch(from, SEND_MESSAGES).map(({ key, value }, i) => ({ key, value, partition: from + i }))
+      await producer.send({ topic: TOPIC, messages, acks: 1 })
+    }
+  })
+  await producer.disconnect?.()
+  const fdsAfterProduce = openDescriptors()
+  const [, closeMs] = await timed(() => tb.close())
+  const [reopened, recoveryMs] = await timed(() => openTributary(kind, dir))
+  const fdsAfterReopen = openDescriptors()
+  await reopened.close()
+  const round = (ms: number) => Math.round(ms * 10) / 10
+  return {
+    messages: PARTITIONS,
+    elapsedMs: produceMs,
+    payloadBytes: PARTITIONS * MESSAGE_PAYLOAD_BYTES,
+    extra: {
+      openMs: round(openMs), createMs: round(createMs), produceMs: round(produceMs), closeMs: round(closeMs),
+      recoveryMs: round(recoveryMs), fdsAfterProduce, fdsAfterReopen,
+    },
+  }
+}
+
+export const partitions10k: Workload = {
+  name: 'partitions-10k',
+  summary: '10,000 partitions: create, one message each, close, reopen (recovery time), peak RSS, open fds',
+  plan: () =>
+    ['tributary-file', 'tributary-sqlite'].map((system) => ({
+      workload: 'partitions-10k', system, label: system, messages: PARTITIONS, timeLimitMs: 120_000, params: { partitions: PARTITIONS },
+    })),
+  run: measurePartitions,
+}

@@ -1,0 +1,107 @@
+import { closeSync, fdatasyncSync, openSync, writeSync } from 'node:fs'
+import path from 'node:path'
+import { MESSAGE_PAYLOAD_BYTES, messagePool } from '../lib/data'
+import { LatencySamples, nowMs } from '../lib/stats'
+import type { Measurement, Result, Task } from '../lib/types'
+import { TOPIC } from '../systems/tributary'
+import { createTopic, openTributary, type StorageKind } from '../systems/tributary-api'
+import { byMode } from './log-tasks'
+import type { Workload } from './types'
+
+/**
+ * produce-acks-all: P concurrent producers (1 and 64) each send one message at a time with
+ * acks=all and wait for it, so that every acknowledgement means "on disk" and throughput depends
+ * on how many appends one fsync covers (group commit). Reported beside them: the measured
+ * `fdatasync` latency (append one message to a file, fdatasync, repeat) and the derived
+ * `ideal-group-commit` rate, P messages per fdatasync (capped by baseline-fs when it ran).
+ */
+
+const MESSAGES_PER_SEND = 1
+const PRODUCER_COUNTS = [1, 64]
+
+async function produceAcksAll(task: Task, dir: string): Promise<Measurement> {
+  const tb = await openTributary(task.system.replace('tributary-', '') as StorageKind, dir)
+  await createTopic(tb, TOPIC, 1)
+  const producerCount = Number(task.params.producers)
+  const producers = Array.from({ length: producerCount }, () => tb.producer({ acks: 'all', lingerMs: 0 }))
+  for (const producer of producers) await producer.connect?.()
+  const pool = messagePool()
+  const latencies = new LatencySamples(task.messages)
+  let next = 0
+  const startMs = nowMs()
+  const deadlineMs = startMs + task.timeLimitMs
+  // Each producer claims the next message index, sends it and waits: a closed loop per producer.
+  const loops = producers.map(async (producer) => {
+    while (next < task.messages && nowMs() < deadlineMs) {
+      const from = next
+      next += MESSAGES_PER_SEND
+      const sentAtMs = nowMs()
+      await producer.send({ topic: TOPIC, messages: pool.batch(from, MESSAGES_PER_SEND), acks: 'all' })
+      latencies.add(nowMs() - sentAtMs)
+    }
+  })
+  await Promise.all(loops)
+  const elapsedMs = nowMs() - startMs
+  const sent = latencies.count * MESSAGES_PER_SEND
+  for (const producer of producers) await producer.disconnect?.()
+  await tb.close()
+  return { messages: sent, elapsedMs, payloadBytes: sent * MESSAGE_PAYLOAD_BYTES, ...latencies.summary() }
+}
+
+/** fdatasyncLatency appends one framed message to a file and fdatasyncs it, repeatedly. */
+async function fdatasyncLatency(task: Task, dir: string): Promise<Measurement> {
+  const fd = openSync(path.join(dir, 'fsync.log'), 'a')
+  const frame = Buffer.alloc(MESSAGE_PAYLOAD_BYTES + 8)
+  const latencies = new LatencySamples(task.messages)
+  const startMs = nowMs()
+  const deadlineMs = startMs + task.timeLimitMs
+  while (latencies.count < task.messages && nowMs() < deadlineMs) {
+    const t = nowMs()
+    writeSync(fd, frame)
+    fdatasyncSync(fd)
+    latencies.add(nowMs() - t)
+  }
+  const elapsedMs = nowMs() - startMs
+  closeSync(fd)
+  return { messages: latencies.count, elapsedMs, payloadBytes: latencies.count * MESSAGE_PAYLOAD_BYTES, ...latencies.summary() }
+}
+
+/** idealRows derives `ideal-group-commit ×P`: P sends covered by each fdatasync of median latency. */
+function idealRows(results: readonly Result[]): Result[] {
+  const fsync = results.find((r) => r.workload === 'produce-acks-all' && r.system === 'fdatasync')
+  if (!fsync?.p50Ms) return []
+  const floor = results.find((r) => r.workload === 'produce' && r.system === 'baseline-fs')?.msgsPerSec ?? Infinity
+  return PRODUCER_COUNTS.map((producers) => {
+    const msgsPerSec = Math.min(floor, (producers * MESSAGES_PER_SEND * 1000) / fsync.p50Ms!)
+    return {
+      workload: 'produce-acks-all', system: 'ideal-group-commit', label: `ideal-group-commit ×${producers}`,
+      params: { producers, messagesPerSend: MESSAGES_PER_SEND }, messages: 0, msgsPerSec,
+      mbPerSec: (msgsPerSec * MESSAGE_PAYLOAD_BYTES) / 1e6, p50Ms: fsync.p50Ms, p99Ms: null, p999Ms: null,
+      peakRssBytes: null, runs: fsync.runs, baseline: null, ratio: null,
+      extra: { derivedFrom: `fdatasync p50${Number.isFinite(floor) ? ', capped by produce/baseline-fs' : ''}` },
+    }
+  })
+}
+
+export const produceAcksAll: Workload = {
+  name: 'produce-acks-all',
+  summary: '1 and 64 producers, one message per send, acks=all (group commit); fdatasync latency; ideal group commit',
+  plan(mode) {
+    const timeLimitMs = byMode(mode, 4_000, 15_000)
+    const tasks: Task[] = [
+      { workload: 'produce-acks-all', system: 'fdatasync', label: 'fdatasync', messages: byMode(mode, 2_000, 10_000), timeLimitMs, params: {} },
+    ]
+    for (const system of ['tributary-file', 'tributary-sqlite']) {
+      for (const producers of PRODUCER_COUNTS) {
+        tasks.push({
+          workload: 'produce-acks-all', system, label: `${system} ×${producers}`,
+          messages: byMode(mode, producers === 1 ? 5_000 : 50_000, producers === 1 ? 20_000 : 200_000),
+          timeLimitMs, params: { producers, messagesPerSend: MESSAGES_PER_SEND }, baseline: `ideal-group-commit ×${producers}`,
+        })
+      }
+    }
+    return tasks
+  },
+  run: (task, dir) => (task.system === 'fdatasync' ? fdatasyncLatency(task, dir) : produceAcksAll(task, dir)),
+  derive: idealRows,
+}

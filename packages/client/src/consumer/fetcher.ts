@@ -1,0 +1,157 @@
+import { iterateBatches, TributaryError, type Broker, type Clock, type FetchPartitionResult } from '@tributary/core'
+import { Notifier } from '../deferred'
+import { ConsumerEvents, type ClientEmitter, type ConsumerEventName } from '../events'
+import type { ResolvedConsumerOptions } from '../options'
+import { backoffMs, sleep } from '../retry'
+import type { PartitionState } from './partition-state'
+import { toKafkaHeaders, type KafkaMessage } from './types'
+
+/** FetcherDeps is what the fetcher needs from its consumer. */
+export interface FetcherDeps {
+  broker: Broker
+  clock: Clock
+  options: ResolvedConsumerOptions
+  emitter: ClientEmitter<ConsumerEventName>
+  /** The partitions currently assigned. */
+  partitions(): Iterable<PartitionState>
+  /** New data was buffered. */
+  onData(): void
+  /** A partition's offset is out of range: reset it by the offset reset policy. */
+  onOutOfRange(state: PartitionState): void
+  /** Data could not be read (e.g. CORRUPT_MESSAGE): the consumer treats it as a crash. */
+  onError(error: unknown): void
+}
+
+/**
+ * Fetcher is the consumer's one fetch loop. It long-polls the broker for every assigned partition
+ * that is not paused and has nothing buffered, and buffers at most one chunk per partition, so
+ * memory stays bounded however far behind the consumer is. `poke()` aborts the current long poll
+ * (the broker then answers at once with what it has) so that a partition that became fetchable,
+ * a stop or a rebalance never waits for `maxWaitMs`.
+ */
+export class Fetcher {
+  private running = false
+  private controller: AbortController | null = null
+  private readonly wake = new Notifier()
+  private loopDone: Promise<void> = Promise.resolve()
+  private errors = 0
+  private stopped = new AbortController()
+
+  constructor(private readonly deps: FetcherDeps) {}
+
+  /** start begins the fetch loop (once). */
+  start(): void {
+    if (this.running) return
+    this.running = true
+    this.stopped = new AbortController()
+    this.loopDone = this.loop()
+  }
+
+  /** stop ends the loop and resolves once no fetch is pending. */
+  async stop(): Promise<void> {
+    this.running = false
+    this.stopped.abort()
+    this.poke()
+    await this.loopDone
+  }
+
+  /** poke tells the loop that the set of fetchable partitions changed. */
+  poke(): void {
+    this.controller?.abort()
+    this.wake.notify()
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      const targets = [...this.deps.partitions()].filter((s) => s.fetchable())
+      if (targets.length === 0) {
+        await this.wake.wait()
+        continue
+      }
+      await this.fetchOnce(targets)
+    }
+  }
+
+  private async fetchOnce(targets: PartitionState[]): Promise<void> {
+    const { broker, options, emitter, clock } = this.deps
+    const controller = new AbortController()
+    this.controller = controller
+    const epochs = targets.map((s) => s.fetchEpoch)
+    const startedMs = clock.now()
+    emitter.emit(ConsumerEvents.FETCH_START, {})
+    let results: FetchPartitionResult[]
+    try {
+      results = await broker.fetch({
+        partitions: targets.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.fetchOffset as number, maxBytes: options.maxBytesPerPartition })),
+        maxWaitMs: options.maxWaitMs,
+        minBytes: options.minBytes,
+        maxBytes: options.maxBytes,
+        signal: controller.signal,
+      })
+    } catch (error) {
+      if (this.running) await this.backoff(error)
+      return
+    } finally {
+      this.controller = null
+    }
+    let failed: unknown = null
+    targets.forEach((state, i) => {
+      const result = results[i]
+      // A pause, seek or rebalance since the request makes its answer stale.
+      if (!result || state.fetchEpoch !== epochs[i]) return
+      failed = this.accept(state, result) ?? failed
+    })
+    emitter.emit(ConsumerEvents.FETCH, { numberOfBatches: results.reduce((n, r) => n + r.batches.length, 0), duration: clock.now() - startedMs })
+    if (failed) await this.backoff(failed)
+    else this.errors = 0
+  }
+
+  /** accept buffers one partition's answer; returns an error worth backing off for. */
+  private accept(state: PartitionState, result: FetchPartitionResult): unknown {
+    if (result.error) {
+      if (result.error.code === 'OFFSET_OUT_OF_RANGE') {
+        state.fetchOffset = null
+        this.deps.onOutOfRange(state)
+        return null
+      }
+      return result.error
+    }
+    if (result.highWatermark >= 0) state.highWatermark = result.highWatermark
+    try {
+      this.decodeInto(state, result)
+    } catch (error) {
+      this.deps.onError(error)
+    }
+    return null
+  }
+
+  private decodeInto(state: PartitionState, result: FetchPartitionResult): void {
+    const from = state.fetchOffset as number
+    const messages: KafkaMessage[] = []
+    let next = from
+    for (const batch of iterateBatches(result.batches)) {
+      if (batch.lastOffset < from) continue
+      if (!batch.isControl) {
+        for (const r of batch.records()) {
+          if (r.offset >= from) messages.push({ key: r.key, value: r.value, headers: toKafkaHeaders(r.headers), timestamp: r.timestamp, offset: r.offset })
+        }
+      }
+      next = batch.lastOffset + 1
+    }
+    if (next === from) return
+    state.fetchOffset = next
+    // An empty chunk (control or compacted-away records) still moves the position forward.
+    state.buffered = { messages, nextOffset: next, highWatermark: state.highWatermark, positionEpoch: state.positionEpoch }
+    this.deps.onData()
+  }
+
+  private async backoff(error: unknown): Promise<void> {
+    if (error instanceof TributaryError && error.code === 'CLIENT_CLOSED') {
+      this.running = false
+      this.deps.onError(error)
+      return
+    }
+    const retry = this.deps.options.retry
+    await sleep(this.deps.clock, backoffMs({ ...retry, initialRetryTimeMs: Math.min(retry.initialRetryTimeMs, 100) }, Math.min(this.errors++, 10)), this.stopped.signal)
+  }
+}

@@ -1,0 +1,140 @@
+import type { Clock } from '@tributary/core'
+import { ConsumerEvents, type ClientEmitter, type ConsumerEventName } from '../events'
+import type { ResolvedConsumerRetry } from '../options'
+import { backoffMs, sleep, toError } from '../retry'
+import type { FetchedChunk, PartitionState } from './partition-state'
+import type { Batch, EachBatchPayload, EachMessagePayload, KafkaMessage, ResolvedRunOptions } from './types'
+
+/** ChunkContext is what handling one chunk needs from the runner. */
+export interface ChunkContext {
+  state: PartitionState
+  chunk: FetchedChunk
+  run: ResolvedRunOptions
+  retry: ResolvedConsumerRetry
+  clock: Clock
+  emitter: ClientEmitter<ConsumerEventName>
+  /** Aborted when the generation ends or the consumer stops. */
+  interrupt: AbortSignal
+  isStale(): boolean
+  isRunning(): boolean
+  /** resolve marks everything before `offset` handled. */
+  resolve(offset: number): void
+  pause(): () => void
+  commitIfNecessary(): Promise<void>
+  uncommitted(): PartitionState[]
+}
+
+/** HandlerGaveUp is thrown once a handler failed on the same input more than `retries` times. */
+export class HandlerGaveUp extends Error {
+  constructor(readonly error: Error) {
+    super(error.message, { cause: error })
+  }
+}
+
+const heartbeat = async (): Promise<void> => {}
+
+/**
+ * attempt calls `fn` until it resolves, backing off between failures. Returns false when the
+ * chunk went stale meanwhile (the work is abandoned, not failed); throws HandlerGaveUp after the
+ * last retry. The partition never advances past input whose handler has not resolved.
+ */
+async function attempt(ctx: ChunkContext, fn: () => Promise<void>): Promise<boolean> {
+  for (let n = 0; ; n++) {
+    try {
+      await fn()
+      return true
+    } catch (error) {
+      if (ctx.isStale()) return false
+      if (n >= ctx.retry.retries) throw new HandlerGaveUp(toError(error))
+      await sleep(ctx.clock, backoffMs(ctx.retry, n), ctx.interrupt)
+      if (ctx.isStale()) return false
+    }
+  }
+}
+
+/** runMessageHandlers calls eachMessage for each message in order; returns whether the whole chunk was handled. */
+export async function runMessageHandlers(ctx: ChunkContext, eachMessage: (p: EachMessagePayload) => Promise<void>): Promise<boolean> {
+  const { state, chunk } = ctx
+  const started = ctx.clock.now()
+  batchEvent(ctx, ConsumerEvents.START_BATCH_PROCESS, chunk.messages)
+  for (const message of chunk.messages) {
+    if (ctx.isStale()) return false
+    const payload: EachMessagePayload = { topic: state.topic, partition: state.partition, message, heartbeat, pause: ctx.pause }
+    if (!(await attempt(ctx, () => eachMessage(payload)))) return false
+    ctx.resolve(message.offset + 1)
+  }
+  ctx.resolve(chunk.nextOffset)
+  batchEvent(ctx, ConsumerEvents.END_BATCH_PROCESS, chunk.messages, ctx.clock.now() - started)
+  return true
+}
+
+/**
+ * runBatchHandler calls eachBatch with the chunk's messages not yet resolved; a retry after a
+ * failure passes only what the handler did not resolve. Returns whether everything was resolved.
+ */
+export async function runBatchHandler(ctx: ChunkContext, eachBatch: (p: EachBatchPayload) => Promise<void>): Promise<boolean> {
+  const { state, chunk } = ctx
+  if (chunk.messages.length === 0) {
+    ctx.resolve(chunk.nextOffset)
+    return true
+  }
+  const started = ctx.clock.now()
+  batchEvent(ctx, ConsumerEvents.START_BATCH_PROCESS, chunk.messages)
+  const handled = await attempt(ctx, () => {
+    const pending = chunk.messages.filter((m) => m.offset >= (state.resolved ?? 0))
+    return eachBatch(batchPayload(ctx, pending))
+  })
+  if (!handled) return false
+  if (ctx.run.eachBatchAutoResolve && !ctx.isStale()) ctx.resolve(chunk.nextOffset)
+  batchEvent(ctx, ConsumerEvents.END_BATCH_PROCESS, chunk.messages, ctx.clock.now() - started)
+  // Unresolved messages (eachBatchAutoResolve off) are fetched and delivered again.
+  return state.resolved !== null && state.resolved >= chunk.nextOffset
+}
+
+function batchPayload(ctx: ChunkContext, messages: KafkaMessage[]): EachBatchPayload {
+  return {
+    batch: makeBatch(ctx.state, ctx.chunk, messages),
+    resolveOffset: (offset: number) => ctx.resolve(offset + 1),
+    heartbeat,
+    pause: ctx.pause,
+    commitOffsetsIfNecessary: ctx.commitIfNecessary,
+    uncommittedOffsets: () => {
+      const byTopic = new Map<string, Array<{ partition: number; offset: number }>>()
+      for (const s of ctx.uncommitted()) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), { partition: s.partition, offset: s.resolved as number }])
+      return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) }
+    },
+    isRunning: ctx.isRunning,
+    isStale: ctx.isStale,
+  }
+}
+
+function makeBatch(state: PartitionState, chunk: FetchedChunk, messages: KafkaMessage[]): Batch {
+  const first = messages[0]?.offset ?? null
+  const last = messages[messages.length - 1]?.offset ?? chunk.nextOffset - 1
+  return {
+    topic: state.topic,
+    partition: state.partition,
+    highWatermark: chunk.highWatermark,
+    messages,
+    isEmpty: () => messages.length === 0,
+    firstOffset: () => first,
+    lastOffset: () => last,
+    offsetLag: () => Math.max(0, chunk.highWatermark - 1 - last),
+    offsetLagLow: () => Math.max(0, chunk.highWatermark - 1 - (first ?? last)),
+  }
+}
+
+function batchEvent(ctx: ChunkContext, event: ConsumerEventName, messages: KafkaMessage[], duration?: number): void {
+  const first = messages[0]?.offset ?? ctx.chunk.nextOffset
+  const last = messages[messages.length - 1]?.offset ?? ctx.chunk.nextOffset - 1
+  ctx.emitter.emit(event, {
+    topic: ctx.state.topic,
+    partition: ctx.state.partition,
+    highWatermark: ctx.chunk.highWatermark,
+    offsetLag: Math.max(0, ctx.chunk.highWatermark - 1 - last),
+    batchSize: messages.length,
+    firstOffset: first,
+    lastOffset: last,
+    ...(duration === undefined ? {} : { duration }),
+  })
+}

@@ -1,0 +1,264 @@
+import type { ClientContext } from '../context'
+import { Notifier } from '../deferred'
+import { ConsumerEvents, type ClientEmitter, type ConsumerEventName } from '../events'
+import type { ResolvedConsumerOptions } from '../options'
+import { backoffMs, sleep, toError } from '../retry'
+import type { Fetcher } from './fetcher'
+import type { GroupMembership } from './group-membership'
+import { HandlerGaveUp, runBatchHandler, runMessageHandlers, type ChunkContext } from './handlers'
+import type { OffsetCommitter } from './offsets'
+import type { FetchedChunk, PartitionState } from './partition-state'
+import type { ResolvedRunOptions } from './types'
+
+/** RunnerHost is what the runner needs from its consumer. */
+export interface RunnerHost {
+  readonly ctx: ClientContext
+  readonly options: ResolvedConsumerOptions
+  readonly emitter: ClientEmitter<ConsumerEventName>
+  readonly membership: GroupMembership
+  readonly committer: OffsetCommitter
+  readonly fetcher: Fetcher
+  /** The partitions currently assigned. */
+  partitions(): PartitionState[]
+  /** rejoin joins the group again, replaces the assignment and sets start positions; false if stopped meanwhile. */
+  rejoin(signal: AbortSignal): Promise<boolean>
+  /** restartFromCommitted moves every assigned partition back to its committed offset. */
+  restartFromCommitted(): Promise<void>
+  /** stopAfterCrash stops the consumer when restartOnFailure said no. */
+  stopAfterCrash(): void
+  /** pausePartition pauses one partition (from a handler's `pause()`) and returns its resume function. */
+  pausePartition(state: PartitionState): () => void
+}
+
+/**
+ * Runner is `consumer.run()`: it hands buffered chunks to the handlers, at most
+ * `partitionsConsumedConcurrently` partitions at once and one chunk per partition at a time (so
+ * each partition stays in order), commits what handlers finished, and reacts to rebalances and
+ * crashes. Before rejoining (eager protocol) it lets in-flight handlers finish their current
+ * message, abandons the rest of their chunks, and commits what was handled.
+ */
+export class Runner {
+  private running = false
+  private readonly wake = new Notifier()
+  private readonly inFlight = new Map<string, Promise<void>>()
+  private crashError: Error | null = null
+  private loopDone: Promise<void> = Promise.resolve()
+  private readonly stopController = new AbortController()
+  /** Aborted when the current generation ends, to cut handler retry backoffs short. */
+  private interrupt = new AbortController()
+  private rotation = 0
+  private commitTimer: { cancel(): void } | null = null
+
+  constructor(
+    private readonly host: RunnerHost,
+    private readonly run: ResolvedRunOptions,
+  ) {}
+
+  /** start joins the group and starts consuming; it resolves once the first assignment is in place. */
+  async start(): Promise<void> {
+    this.running = true
+    this.host.fetcher.start()
+    try {
+      await this.rebalance()
+    } catch (error) {
+      this.running = false
+      await this.host.fetcher.stop()
+      throw error
+    }
+    this.loopDone = this.loop()
+  }
+
+  /** isRunning tells whether the runner has started and not stopped. */
+  isRunning(): boolean {
+    return this.running
+  }
+
+  /** notify wakes the loop: data arrived, a rebalance is needed, a partition was paused or sought. */
+  notify(): void {
+    this.wake.notify()
+  }
+
+  /** onGenerationEnded cuts handler backoffs short and wakes the loop so that it can rejoin. */
+  onGenerationEnded(): void {
+    this.interrupt.abort()
+    this.host.fetcher.poke()
+    this.wake.notify()
+  }
+
+  /** reportError makes the loop treat `error` as a crash (e.g. an unreadable batch). */
+  reportError(error: unknown): void {
+    this.crashError ??= toError(error)
+    this.interrupt.abort()
+    this.wake.notify()
+  }
+
+  /**
+   * stop stops taking new chunks, waits for in-flight handlers to finish their current message,
+   * and commits what was handled. `running` turns false before the first await, so a handler
+   * that fails during the stop is abandoned rather than retried.
+   */
+  async stop(): Promise<void> {
+    this.running = false
+    this.stopController.abort()
+    this.interrupt.abort()
+    this.commitTimer?.cancel()
+    this.wake.notify()
+    await this.loopDone
+    await this.host.fetcher.stop()
+    if (this.run.autoCommit) await this.commitQuietly()
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      try {
+        if (this.crashError) await this.crash(this.crashError)
+        else if (this.host.membership.needsRejoin) await this.drainThen(() => this.rebalance())
+        else {
+          this.dispatch()
+          await this.wake.wait()
+        }
+      } catch (error) {
+        this.crashError ??= toError(error)
+      }
+    }
+    await this.drain()
+  }
+
+  /** dispatch starts a handler task for each partition with a buffered chunk, up to the concurrency limit. */
+  private dispatch(): void {
+    const states = this.host.partitions()
+    const n = states.length
+    for (let i = 0; i < n && this.inFlight.size < this.run.partitionsConsumedConcurrently; i++) {
+      const state = states[(this.rotation + i) % n] as PartitionState
+      const chunk = state.buffered
+      if (state.busy || state.paused || !chunk) continue
+      state.buffered = null
+      this.host.fetcher.poke()
+      if (chunk.positionEpoch !== state.positionEpoch) continue
+      state.busy = true
+      const task = this.process(state, chunk)
+        .catch((error) => this.onTaskFailed(state, error))
+        .finally(() => {
+          state.busy = false
+          this.inFlight.delete(state.key)
+          this.wake.notify()
+        })
+      this.inFlight.set(state.key, task)
+    }
+    this.rotation = n === 0 ? 0 : (this.rotation + 1) % n
+  }
+
+  private async process(state: PartitionState, chunk: FetchedChunk): Promise<void> {
+    const ctx: ChunkContext = {
+      state,
+      chunk,
+      run: this.run,
+      retry: this.host.options.retry,
+      clock: this.host.ctx.clock,
+      emitter: this.host.emitter,
+      interrupt: this.interrupt.signal,
+      isStale: () => this.isStale(state, chunk),
+      isRunning: () => this.running,
+      resolve: (offset) => this.resolve(state, chunk, offset),
+      pause: () => this.host.pausePartition(state),
+      commitIfNecessary: () => this.commitIfNecessary(),
+      uncommitted: () => this.host.partitions().filter((s) => s.needsCommit()),
+    }
+    const complete = this.run.eachBatch ? await runBatchHandler(ctx, this.run.eachBatch) : await runMessageHandlers(ctx, this.run.eachMessage!)
+    // An abandoned chunk is fetched again from the first message not handled.
+    if (!complete && state.positionEpoch === chunk.positionEpoch) state.rewind()
+    await this.commitIfNecessary()
+  }
+
+  private isStale(state: PartitionState, chunk: FetchedChunk): boolean {
+    return !this.running || this.host.membership.needsRejoin || this.crashError !== null || state.paused || state.positionEpoch !== chunk.positionEpoch
+  }
+
+  private resolve(state: PartitionState, chunk: FetchedChunk, offset: number): void {
+    if (state.positionEpoch !== chunk.positionEpoch || state.resolved === null || offset <= state.resolved) return
+    state.uncommittedCount += offset - state.resolved
+    state.resolved = offset
+  }
+
+  private onTaskFailed(state: PartitionState, error: unknown): void {
+    state.rewind()
+    this.reportError(error instanceof HandlerGaveUp ? error.error : error)
+  }
+
+  private async drainThen(next: () => Promise<void>): Promise<void> {
+    await this.drain()
+    if (this.running) await next()
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()])
+  }
+
+  /** rebalance commits what was handled (eager protocol: before giving partitions up) and joins again. */
+  private async rebalance(): Promise<void> {
+    const { membership, options, emitter } = this.host
+    if (membership.generationId >= 0) {
+      emitter.emit(ConsumerEvents.REBALANCING, { groupId: options.groupId, memberId: membership.memberId })
+      if (this.run.autoCommit) await this.commitQuietly()
+    }
+    this.interrupt = new AbortController()
+    await this.host.rejoin(this.stopController.signal)
+  }
+
+  /** crash reports a handler or consumer failure and restarts from the committed offsets, or stops. */
+  private async crash(error: Error): Promise<void> {
+    await this.drain()
+    const { options, emitter, ctx } = this.host
+    let restart = false
+    if (!ctx.isClosed()) {
+      try {
+        restart = await options.retry.restartOnFailure(error)
+      } catch {
+        restart = false
+      }
+    }
+    emitter.emit(ConsumerEvents.CRASH, { error, groupId: options.groupId, restart })
+    this.crashError = null
+    if (!restart || !this.running) {
+      // The loop ends with `running` false; the consumer's stop (leave the group, events) runs after it.
+      this.running = false
+      this.host.stopAfterCrash()
+      return
+    }
+    if (this.run.autoCommit) await this.commitQuietly()
+    await sleep(ctx.clock, backoffMs(options.retry, 0), this.stopController.signal)
+    this.interrupt = new AbortController()
+    if (this.host.membership.needsRejoin) await this.rebalance()
+    else await this.host.restartFromCommitted()
+  }
+
+  private async commitIfNecessary(): Promise<void> {
+    if (!this.run.autoCommit) return
+    const states = this.host.partitions()
+    if (!states.some((s) => s.needsCommit())) return
+    const { autoCommitIntervalMs: interval, autoCommitThreshold: threshold } = this.run
+    const now = this.host.ctx.clock.now()
+    const intervalDue = interval !== null && now - this.host.committer.lastCommitMs >= interval
+    const thresholdDue = threshold !== null && states.reduce((n, s) => n + s.uncommittedCount, 0) >= threshold
+    if ((interval === null && threshold === null) || intervalDue || thresholdDue) return this.commitQuietly()
+    if (interval !== null) this.scheduleIntervalCommit(interval - (now - this.host.committer.lastCommitMs))
+  }
+
+  /** scheduleIntervalCommit makes sure handled offsets are committed within the interval even if no more data comes. */
+  private scheduleIntervalCommit(inMs: number): void {
+    if (this.commitTimer) return
+    this.commitTimer = this.host.ctx.clock.setTimeout(() => {
+      this.commitTimer = null
+      if (this.running) void this.commitQuietly()
+    }, Math.max(0, inMs))
+  }
+
+  /** commitQuietly commits handled offsets; a failure is left for the next commit (a rejoin error already asked for a rebalance). */
+  private async commitQuietly(): Promise<void> {
+    try {
+      await this.host.committer.commitResolved(this.host.partitions())
+    } catch {
+      // Offsets stay uncommitted and are retried by the next commit; at-least-once holds.
+    }
+  }
+}

@@ -1,0 +1,196 @@
+import type { Acks, CompressionType, RecordInput } from '@tributary/core'
+import { deferred, type Deferred } from '../deferred'
+
+/**
+ * The record accumulator: per-partition queues of messages waiting to be sent, drained into one
+ * record batch per partition at a time. It holds no timers and does no I/O; the producer decides
+ * when to drain (linger, size, flush) and sends what it drains.
+ */
+
+/** PartAck is what the broker said about a send's records on one partition. */
+export interface PartAck {
+  baseOffset: number
+  logAppendTime: number
+  logStartOffset: number
+}
+
+/**
+ * SendPart is one send's records for one partition. They may leave in several batches (when they
+ * exceed the batch size); the part settles when the last of them is acknowledged, with the offset
+ * of its first record.
+ */
+export interface SendPart {
+  readonly topic: string
+  readonly partition: number
+  readonly records: RecordInput[]
+  readonly sizes: number[]
+  readonly acks: Acks
+  readonly compression: CompressionType
+  readonly timeoutMs: number
+  /** Records handed to batches so far. */
+  drained: number
+  /** Records handed to batches and not yet acknowledged, plus those not drained. */
+  unacked: number
+  ack: PartAck | null
+  readonly done: Deferred<PartAck>
+}
+
+/** BatchSegment is a run of one part's records inside a drained batch. */
+export interface BatchSegment {
+  part: SendPart
+  /** Index in the part's records of the segment's first record. */
+  start: number
+  count: number
+}
+
+/** DrainedBatch is what one partition sends at once: records sharing acks, compression and timeout. */
+export interface DrainedBatch {
+  topic: string
+  partition: number
+  acks: Acks
+  compression: CompressionType
+  timeoutMs: number
+  records: RecordInput[]
+  segments: BatchSegment[]
+  sizeBytes: number
+}
+
+interface PartitionQueue {
+  topic: string
+  partition: number
+  parts: SendPart[]
+  bytes: number
+  /** When the oldest waiting record arrived (ms), for lingerMs. */
+  sinceMs: number
+  inFlight: number
+}
+
+/** recordSizeBytes estimates one record's encoded size: its bytes plus framing varints. */
+export function recordSizeBytes(record: RecordInput): number {
+  let size = 16 + (record.key?.length ?? 0) + (record.value?.length ?? 0)
+  for (const h of record.headers) size += 4 + Buffer.byteLength(h.key) + (h.value?.length ?? 0)
+  return size
+}
+
+/** newSendPart creates the part of a send that goes to one partition. */
+export function newSendPart(
+  topic: string,
+  partition: number,
+  settings: { acks: Acks; compression: CompressionType; timeoutMs: number },
+): SendPart {
+  return { topic, partition, records: [], sizes: [], ...settings, drained: 0, unacked: 0, ack: null, done: deferred<PartAck>() }
+}
+
+/**
+ * RecordAccumulator batches records per partition. Invariant: a partition's records leave in the
+ * order they were appended, and at most `maxInFlight` of its batches are unacknowledged at once.
+ */
+export class RecordAccumulator {
+  private readonly queues = new Map<string, PartitionQueue>()
+  private totalBytes = 0
+
+  constructor(
+    private readonly batchSizeBytes: number,
+    private readonly lingerMs: number,
+    private readonly maxInFlight: number,
+  ) {}
+
+  /** bufferedBytes is the size of every record not yet drained. */
+  get bufferedBytes(): number {
+    return this.totalBytes
+  }
+
+  /** append queues a part (all its records) behind what its partition already holds. */
+  append(part: SendPart, nowMs: number): void {
+    const key = `${part.topic}\u0000${part.partition}`
+    let queue = this.queues.get(key)
+    if (!queue) {
+      queue = { topic: part.topic, partition: part.partition, parts: [], bytes: 0, sinceMs: nowMs, inFlight: 0 }
+      this.queues.set(key, queue)
+    }
+    if (queue.parts.length === 0) queue.sinceMs = nowMs
+    const bytes = part.sizes.reduce((a, b) => a + b, 0)
+    part.unacked = part.records.length
+    queue.parts.push(part)
+    queue.bytes += bytes
+    this.totalBytes += bytes
+  }
+
+  /** hasFullBatch tells whether some partition already holds a full batch (worth sending without lingering). */
+  hasFullBatch(): boolean {
+    for (const q of this.queues.values()) if (q.bytes >= this.batchSizeBytes && q.inFlight < this.maxInFlight) return true
+    return false
+  }
+
+  /** isEmpty tells whether nothing waits to be drained. */
+  isEmpty(): boolean {
+    return this.totalBytes === 0 && [...this.queues.values()].every((q) => q.parts.length === 0)
+  }
+
+  /** nextReadyInMs returns how long until some waiting partition lingers long enough, or null when none waits. */
+  nextReadyInMs(nowMs: number): number | null {
+    let best: number | null = null
+    for (const q of this.queues.values()) {
+      if (q.parts.length === 0 || q.inFlight >= this.maxInFlight) continue
+      const wait = Math.max(0, q.sinceMs + this.lingerMs - nowMs)
+      best = best === null ? wait : Math.min(best, wait)
+    }
+    return best
+  }
+
+  /**
+   * drainReady takes one batch from every partition that is ready: it lingered long enough, holds a
+   * full batch, or `force` is set (flush) — and has room for another batch in flight.
+   */
+  drainReady(nowMs: number, force: boolean): DrainedBatch[] {
+    const out: DrainedBatch[] = []
+    for (const q of this.queues.values()) {
+      if (q.parts.length === 0 || q.inFlight >= this.maxInFlight) continue
+      const ready = force || q.bytes >= this.batchSizeBytes || nowMs - q.sinceMs >= this.lingerMs
+      if (ready) out.push(this.drainOne(q))
+    }
+    return out
+  }
+
+  /** batchSettled frees a partition's in-flight slot once its batch is acknowledged or has failed. */
+  batchSettled(topic: string, partition: number): void {
+    const q = this.queues.get(`${topic}\u0000${partition}`)
+    if (q) q.inFlight--
+  }
+
+  private drainOne(q: PartitionQueue): DrainedBatch {
+    const head = q.parts[0] as SendPart
+    const batch: DrainedBatch = {
+      topic: q.topic,
+      partition: q.partition,
+      acks: head.acks,
+      compression: head.compression,
+      timeoutMs: head.timeoutMs,
+      records: [],
+      segments: [],
+      sizeBytes: 0,
+    }
+    for (let part = q.parts[0]; part !== undefined && sameSettings(part, head); part = q.parts[0]) {
+      const start = part.drained
+      // The first record always fits: a record larger than the batch size travels alone.
+      while (part.drained < part.records.length) {
+        const size = part.sizes[part.drained] as number
+        if (batch.records.length > 0 && batch.sizeBytes + size > this.batchSizeBytes) break
+        batch.records.push(part.records[part.drained] as RecordInput)
+        batch.sizeBytes += size
+        part.drained++
+      }
+      if (part.drained > start) batch.segments.push({ part, start, count: part.drained - start })
+      if (part.drained < part.records.length) break
+      q.parts.shift()
+    }
+    q.bytes -= batch.sizeBytes
+    this.totalBytes -= batch.sizeBytes
+    q.inFlight++
+    return batch
+  }
+}
+
+function sameSettings(a: SendPart, b: SendPart): boolean {
+  return a.acks === b.acks && a.compression === b.compression && a.timeoutMs === b.timeoutMs
+}

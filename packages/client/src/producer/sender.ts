@@ -1,0 +1,167 @@
+import {
+  TributaryError,
+  encodeRecordBatch,
+  type Broker,
+  type Clock,
+  type ProducePartitionResult,
+  type ProducerIdentity,
+} from '@tributary/core'
+import type { ResolvedRetry } from '../options'
+import { backoffMs, isRetriable, sleep } from '../retry'
+import type { DrainedBatch } from './accumulator'
+
+/**
+ * The sender turns drained batches into produce requests: it encodes each batch once (with the
+ * idempotent producer id and the partition's next sequence), groups batches that share acks and
+ * timeout into one request, and retries retriable failures with the *same bytes*, so the broker
+ * recognises a retry of a batch it already appended and answers with the original offsets.
+ */
+
+/** InFlight is one encoded batch between its first send and its final outcome. */
+interface InFlight {
+  batch: DrainedBatch
+  bytes: Buffer
+  attempt: number
+  /** The partition's previous unsettled batch: retries must not overtake it. */
+  prev: InFlight | null
+  settled: boolean
+  failure: unknown
+  whenSettled: Promise<void>
+  markSettled(): void
+}
+
+/** SenderHooks tell the producer how batches ended. */
+export interface SenderHooks {
+  onSuccess(batch: DrainedBatch, result: ProducePartitionResult): void
+  onFailure(batch: DrainedBatch, error: unknown): void
+  /** Called for UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER_OR_FOLLOWER so cached metadata is refreshed. */
+  onStaleMetadata(topic: string): void
+}
+
+const STALE_METADATA = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE'])
+
+export class Sender {
+  private identity: ProducerIdentity | null = null
+  private identityPending: Promise<ProducerIdentity> | null = null
+  private readonly sequences = new Map<string, number>()
+  private readonly lastInFlight = new Map<string, InFlight>()
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly clock: Clock,
+    private readonly retry: ResolvedRetry,
+    private readonly idempotent: boolean,
+    private readonly hooks: SenderHooks,
+  ) {}
+
+  /** ensureIdentity fetches a producer id once (and again after a reset). */
+  async ensureIdentity(): Promise<void> {
+    if (!this.idempotent || this.identity) return
+    this.identityPending ??= this.broker.initProducerId().finally(() => {
+      this.identityPending = null
+    })
+    this.identity = await this.identityPending
+  }
+
+  /**
+   * send encodes and dispatches batches; batches with the same acks and timeout share one
+   * request. Call `ensureIdentity()` first. Returns once every request has been handed to the broker.
+   */
+  send(batches: DrainedBatch[]): void {
+    const groups = new Map<string, InFlight[]>()
+    for (const batch of batches) {
+      const flight = this.encode(batch)
+      if (!flight) continue
+      const key = `${batch.acks}/${batch.timeoutMs}`
+      groups.set(key, [...(groups.get(key) ?? []), flight])
+    }
+    for (const flights of groups.values()) void this.dispatch(flights)
+  }
+
+  private encode(batch: DrainedBatch): InFlight | null {
+    const key = `${batch.topic}\u0000${batch.partition}`
+    const baseSequence = this.identity ? (this.sequences.get(key) ?? 0) : -1
+    let bytes: Buffer
+    try {
+      bytes = encodeRecordBatch(batch.records, {
+        producerId: this.identity?.producerId ?? -1,
+        producerEpoch: this.identity?.producerEpoch ?? -1,
+        baseSequence,
+        compression: batch.compression,
+      })
+    } catch (error) {
+      this.hooks.onFailure(batch, error)
+      return null
+    }
+    // Sequences wrap from INT32_MAX to 0, as Kafka's do.
+    if (this.identity) this.sequences.set(key, (baseSequence + batch.records.length) % 0x80000000)
+    let markSettled!: () => void
+    const whenSettled = new Promise<void>((resolve) => (markSettled = resolve))
+    const flight: InFlight = { batch, bytes, attempt: 0, prev: this.lastInFlight.get(key) ?? null, settled: false, failure: null, whenSettled, markSettled }
+    this.lastInFlight.set(key, flight)
+    return flight
+  }
+
+  private async dispatch(flights: InFlight[]): Promise<void> {
+    const first = flights[0] as InFlight
+    let results: ProducePartitionResult[]
+    try {
+      results = await this.broker.produce({
+        acks: first.batch.acks,
+        timeoutMs: first.batch.timeoutMs,
+        partitions: flights.map((f) => ({ topic: f.batch.topic, partition: f.batch.partition, batch: f.bytes })),
+      })
+    } catch (error) {
+      // The whole request failed: each batch decides on its own whether to retry.
+      for (const f of flights) void this.handle(f, error)
+      return
+    }
+    flights.forEach((f, i) => void this.handle(f, results[i]?.error ?? null, results[i]))
+  }
+
+  private async handle(flight: InFlight, error: unknown, result?: ProducePartitionResult): Promise<void> {
+    if (!error && result) return this.settle(flight, null, result)
+    const { topic } = flight.batch
+    if (error instanceof TributaryError && STALE_METADATA.has(error.code)) this.hooks.onStaleMetadata(topic)
+    if (!this.mayRetry(flight, error)) return this.settle(flight, error)
+    await sleep(this.clock, backoffMs(this.retry, flight.attempt))
+    // Retries go in sequence order: an earlier batch of the partition settles first.
+    if (flight.prev && !flight.prev.settled) await flight.prev.whenSettled
+    if (flight.prev?.failure) return this.settle(flight, flight.prev.failure)
+    flight.attempt++
+    await this.dispatch([flight])
+  }
+
+  /**
+   * mayRetry: retriable errors, and OUT_OF_ORDER_SEQUENCE_NUMBER while an earlier batch of the
+   * same partition is still unsettled (it failed before appending and is being retried, so this
+   * batch's sequence is ahead of the log for now).
+   */
+  private mayRetry(flight: InFlight, error: unknown): boolean {
+    if (flight.attempt >= this.retry.retries) return false
+    if (isRetriable(error)) return true
+    const outOfOrder = error instanceof TributaryError && error.code === 'OUT_OF_ORDER_SEQUENCE_NUMBER'
+    return outOfOrder && flight.prev !== null && !flight.prev.settled
+  }
+
+  private settle(flight: InFlight, error: unknown, result?: ProducePartitionResult): void {
+    flight.settled = true
+    flight.failure = error
+    const key = `${flight.batch.topic}\u0000${flight.batch.partition}`
+    if (this.lastInFlight.get(key) === flight) this.lastInFlight.delete(key)
+    flight.prev = null
+    if (error) {
+      // A batch that never landed leaves a sequence gap; a new producer id restarts every sequence at 0.
+      if (this.idempotent) this.resetIdentity()
+      this.hooks.onFailure(flight.batch, error)
+    } else {
+      this.hooks.onSuccess(flight.batch, result as ProducePartitionResult)
+    }
+    flight.markSettled()
+  }
+
+  private resetIdentity(): void {
+    this.identity = null
+    this.sequences.clear()
+  }
+}

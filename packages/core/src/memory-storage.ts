@@ -1,0 +1,546 @@
+import { BatchLayout, readMaxTimestamp, writeBaseOffset } from './batch-header'
+import { type Clock, systemClock } from './clock'
+import { TributaryError } from './errors'
+import type { TopicPartition } from './model'
+import { RecordBatch, filterBatchRecords } from './record-batch'
+import type {
+  AppendInfo,
+  CommittedOffset,
+  CompactionResult,
+  PartitionLog,
+  PartitionLogConfig,
+  RecordFilter,
+  SegmentInfo,
+  Storage,
+  StoredMetadata,
+} from './storage'
+
+/**
+ * MemoryStorage keeps a node's state in process memory: the default when no directory is given,
+ * and the reference the conformance suite checks the disk adapters against. Batches are grouped
+ * into simulated segments by `segmentBytes`/`segmentMs`, so retention and compaction act on
+ * whole segments exactly as on disk. A `MemoryVolume` plays the disk: a new `MemoryStorage` over
+ * the same volume sees what the previous one left, and `crash()` loses what was never synced.
+ */
+
+/** One stored batch (our own copy) and the header fields that searches use. */
+interface StoredBatch {
+  buf: Buffer
+  baseOffset: number
+  lastOffset: number
+  maxTimestamp: number
+}
+
+/** A simulated segment; its end offset is the next segment's base, or the log end for the last. */
+interface MemorySegment {
+  baseOffset: number
+  batches: StoredBatch[]
+  sizeBytes: number
+  /** maxTsPrefix[i] is the largest max timestamp of batches 0..i: sorted, so it can be binary searched. */
+  maxTsPrefix: number[]
+  createdAtMs: number
+}
+
+/** LogData is one partition's durable state, owned by the volume. Invariant: `segments` is never empty. */
+interface LogData {
+  config: PartitionLogConfig
+  segments: MemorySegment[]
+  startOffset: number
+  endOffset: number
+  /** Everything below this offset survives a crash; appends above it do not. */
+  syncedEndOffset: number
+}
+
+/** VolumeState is what a volume holds; kept out of the public type so that it stays opaque. */
+interface VolumeState {
+  /** Partition logs by `topic\0partition`. */
+  logs: Map<string, LogData>
+  metadata: StoredMetadata | null
+  /** Committed offsets by `group\0topic\0partition`. */
+  offsets: Map<string, CommittedOffset>
+  /** The open storage holding the volume (the equivalent of a directory lock). */
+  owner: MemoryStorage | null
+}
+
+const volumeStates = new WeakMap<MemoryVolume, VolumeState>()
+
+/**
+ * MemoryVolume is the "disk" of memory storage: logs, metadata and committed offsets that outlive
+ * one `MemoryStorage` instance. It is opaque; pass it to `new MemoryStorage({ volume })`.
+ */
+export class MemoryVolume {
+  constructor() {
+    volumeStates.set(this, { logs: new Map(), metadata: null, offsets: new Map(), owner: null })
+  }
+}
+
+/** LogOwner is what a log needs from its storage: time, the volume, and the open check. */
+interface LogOwner {
+  readonly clock: Clock
+  readonly vol: VolumeState
+  assertOpen(): void
+}
+
+/** MemoryStorageOptions configures a `MemoryStorage`. */
+export interface MemoryStorageOptions {
+  /** Time source for `segmentMs` and segment creation times; default `systemClock`. */
+  clock?: Clock
+  /** The volume to open; default a new, empty one. */
+  volume?: MemoryVolume
+}
+
+/**
+ * MemoryStorage implements `Storage` in memory. Lifecycle as every adapter: construct, `open()`,
+ * use, `close()`. Throws CLIENT_CLOSED for calls before `open()` or after `close()`,
+ * STORAGE_LOCKED when another open instance holds the same volume.
+ */
+export class MemoryStorage implements Storage {
+  readonly kind = 'memory'
+  /** volume is the state this storage reads and writes; share it to simulate a restart. */
+  readonly volume: MemoryVolume
+  private readonly clock: Clock
+  private readonly vol: VolumeState
+  private readonly owner: LogOwner
+  private state: 'new' | 'open' | 'closed' = 'new'
+  private readonly logs = new Map<string, MemoryPartitionLog>()
+
+  constructor(options: MemoryStorageOptions = {}) {
+    if (typeof options !== 'object' || options === null) throw new TributaryError('INVALID_CONFIG', 'MemoryStorage options must be an object')
+    for (const key of Object.keys(options)) {
+      if (key !== 'clock' && key !== 'volume') throw new TributaryError('INVALID_CONFIG', `Unknown MemoryStorage option '${key}'`, { details: { path: key } })
+    }
+    this.clock = options.clock ?? systemClock
+    this.volume = options.volume ?? new MemoryVolume()
+    const vol = volumeStates.get(this.volume)
+    if (vol === undefined) throw new TributaryError('INVALID_CONFIG', 'MemoryStorage option volume must be a MemoryVolume', { details: { path: 'volume' } })
+    this.vol = vol
+    this.owner = { clock: this.clock, vol, assertOpen: () => this.assertOpen() }
+  }
+
+  /** open takes the volume; STORAGE_LOCKED if another open MemoryStorage holds it. */
+  async open(): Promise<void> {
+    if (this.state === 'closed') throw closedError()
+    if (this.state === 'open') return
+    if (this.vol.owner !== null) throw new TributaryError('STORAGE_LOCKED', 'The memory volume is held by another open MemoryStorage')
+    this.vol.owner = this
+    this.state = 'open'
+  }
+
+  partitionLog(tp: TopicPartition, config: PartitionLogConfig): PartitionLog {
+    this.assertOpen()
+    const key = partitionKey(tp)
+    const logConfig = checkLogConfig(config)
+    let data = this.vol.logs.get(key)
+    if (data === undefined) {
+      data = { config: logConfig, segments: [newSegment(0, this.clock.now())], startOffset: 0, endOffset: 0, syncedEndOffset: 0 }
+      this.vol.logs.set(key, data)
+    }
+    data.config = logConfig
+    let log = this.logs.get(key)
+    if (log === undefined || !log.isOver(data)) {
+      log = new MemoryPartitionLog(this.owner, tp.topic, tp.partition, data)
+      this.logs.set(key, log)
+    }
+    return log
+  }
+
+  listPartitions(): TopicPartition[] {
+    this.assertOpen()
+    return [...this.vol.logs.keys()].map(parsePartitionKey).sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))
+  }
+
+  async deletePartition(tp: TopicPartition): Promise<void> {
+    this.assertOpen()
+    const key = partitionKey(tp)
+    this.vol.logs.delete(key)
+    this.logs.delete(key)
+  }
+
+  loadMetadata(): StoredMetadata | null {
+    this.assertOpen()
+    return this.vol.metadata === null ? null : structuredClone(this.vol.metadata)
+  }
+
+  async saveMetadata(metadata: StoredMetadata): Promise<void> {
+    this.assertOpen()
+    if (typeof metadata !== 'object' || metadata === null || metadata.version !== 1 || !Array.isArray(metadata.topics)) {
+      throw new TributaryError('INVALID_ARGUMENT', 'saveMetadata needs a StoredMetadata object of version 1')
+    }
+    // A deep copy, so that the caller changing its object later cannot change what is "on disk".
+    this.vol.metadata = structuredClone(metadata)
+  }
+
+  loadCommittedOffsets(): CommittedOffset[] {
+    this.assertOpen()
+    return [...this.vol.offsets.values()].map((o) => ({ ...o }))
+  }
+
+  async commitOffsets(offsets: readonly CommittedOffset[]): Promise<void> {
+    this.assertOpen()
+    if (!Array.isArray(offsets)) throw new TributaryError('INVALID_ARGUMENT', 'commitOffsets needs an array')
+    // Validate all first: one call's offsets land together or not at all.
+    const copies = offsets.map(checkCommittedOffset)
+    for (const o of copies) this.vol.offsets.set(offsetKey(o.groupId, o), o)
+  }
+
+  async deleteCommittedOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<void> {
+    this.assertOpen()
+    if (typeof groupId !== 'string') throw new TributaryError('INVALID_ARGUMENT', 'groupId must be a string')
+    if (partitions === undefined) {
+      for (const [key, o] of this.vol.offsets) if (o.groupId === groupId) this.vol.offsets.delete(key)
+      return
+    }
+    const keys = partitions.map((tp) => offsetKey(groupId, checkTopicPartition(tp)))
+    for (const key of keys) this.vol.offsets.delete(key)
+  }
+
+  async sync(): Promise<void> {
+    this.assertOpen()
+    for (const data of this.vol.logs.values()) data.syncedEndOffset = data.endOffset
+  }
+
+  /** close syncs everything (a clean shutdown loses nothing) and releases the volume. Idempotent. */
+  async close(): Promise<void> {
+    this.closeNow()
+  }
+
+  /**
+   * crash simulates the process dying: this instance closes without syncing and the volume drops
+   * every append that no `sync()` covered. Metadata, offsets, truncation, deletion and compaction
+   * are treated as already durable (their disk adapters make them so before returning).
+   */
+  crash(): void {
+    if (this.state === 'open') {
+      const now = this.clock.now()
+      for (const data of this.vol.logs.values()) truncateData(data, data.syncedEndOffset, now)
+      this.vol.owner = null
+    }
+    this.state = 'closed'
+  }
+
+  /**
+   * reopen simulates a restart: it closes this storage (or, with `crash: true`, crashes it) and
+   * returns a new, not yet opened MemoryStorage over the same volume and clock. Call `open()` on it.
+   */
+  reopen(options: { crash?: boolean } = {}): MemoryStorage {
+    if (options.crash === true) this.crash()
+    else this.closeNow()
+    return new MemoryStorage({ clock: this.clock, volume: this.volume })
+  }
+
+  /** closeNow is `close` without the promise: memory has nothing to wait for. */
+  private closeNow(): void {
+    if (this.state === 'open') {
+      for (const data of this.vol.logs.values()) data.syncedEndOffset = data.endOffset
+      this.vol.owner = null
+    }
+    this.state = 'closed'
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') throw closedError()
+  }
+}
+
+/** MemoryPartitionLog is one partition's log over a `LogData` of the volume. */
+class MemoryPartitionLog implements PartitionLog {
+  private readonly key: string
+
+  constructor(
+    private readonly owner: LogOwner,
+    readonly topic: string,
+    readonly partition: number,
+    private readonly data: LogData,
+  ) {
+    this.key = partitionKey({ topic, partition })
+  }
+
+  /** isOver tells whether this log object still reads `data` (a deleted and recreated partition gets a new one). */
+  isOver(data: LogData): boolean {
+    return this.data === data
+  }
+
+  startOffset(): number {
+    return this.live().startOffset
+  }
+
+  endOffset(): number {
+    return this.live().endOffset
+  }
+
+  sizeBytes(): number {
+    return this.live().segments.reduce((sum, s) => sum + s.sizeBytes, 0)
+  }
+
+  append(batch: Buffer): AppendInfo {
+    const data = this.live()
+    if (!Buffer.isBuffer(batch)) throw new TributaryError('INVALID_ARGUMENT', 'append needs a Buffer holding one record batch')
+    // Our own copy: the caller may reuse or change its buffer after append returns.
+    const copy = Buffer.from(batch)
+    RecordBatch.from(copy) // CRC, framing, magic, compression id, exact length: CORRUPT_MESSAGE otherwise.
+    const baseOffset = data.endOffset
+    const lastOffset = baseOffset + copy.readInt32BE(BatchLayout.LAST_OFFSET_DELTA)
+    writeBaseOffset(copy, baseOffset)
+    // The contract sets the base offset in the caller's buffer too (outside the CRC, so still valid).
+    writeBaseOffset(batch, baseOffset)
+    const stored: StoredBatch = { buf: copy, baseOffset, lastOffset, maxTimestamp: readMaxTimestamp(copy) }
+    pushBatch(this.activeForAppend(data, copy.length), stored, this.owner.clock.now())
+    data.endOffset = lastOffset + 1
+    return { baseOffset, lastOffset, maxTimestamp: stored.maxTimestamp, sizeBytes: copy.length }
+  }
+
+  read(offset: number, maxBytes: number): Buffer[] {
+    const data = this.live()
+    if (!Number.isSafeInteger(offset)) throw new TributaryError('INVALID_ARGUMENT', `Offset ${offset} is not an integer`)
+    if (typeof maxBytes !== 'number' || Number.isNaN(maxBytes) || maxBytes < 0) throw new TributaryError('INVALID_ARGUMENT', `maxBytes ${maxBytes} must be ≥ 0`)
+    if (offset < data.startOffset || offset > data.endOffset) throw outOfRange(offset, data)
+    const out: Buffer[] = []
+    let total = 0
+    for (const batch of batchesFrom(data, offset)) {
+      if (out.length > 0 && total + batch.buf.length > maxBytes) break
+      // A copy, so that a consumer changing a returned buffer cannot damage the stored batch. The
+      // stored bytes were CRC-checked on append and are never written to since, so no re-check.
+      out.push(Buffer.from(batch.buf))
+      total += batch.buf.length
+    }
+    return out
+  }
+
+  truncate(fromOffset: number): void {
+    const data = this.live()
+    checkNonNegative(fromOffset, 'fromOffset')
+    truncateData(data, fromOffset, this.owner.clock.now())
+  }
+
+  deleteBefore(offset: number): number {
+    const data = this.live()
+    checkNonNegative(offset, 'offset')
+    // Whole closed segments only: the last (active) segment always stays.
+    while (data.segments.length > 1 && segmentEnd(data, 0) <= offset) data.segments.shift()
+    data.startOffset = Math.max(data.startOffset, (data.segments[0] as MemorySegment).baseOffset)
+    data.syncedEndOffset = Math.max(data.syncedEndOffset, data.startOffset)
+    return data.startOffset
+  }
+
+  offsetForTimestamp(timestampMs: number): number | null {
+    const data = this.live()
+    if (typeof timestampMs !== 'number' || Number.isNaN(timestampMs)) throw new TributaryError('INVALID_ARGUMENT', `Timestamp ${timestampMs} is not a number`)
+    for (const segment of data.segments) {
+      const last = segment.maxTsPrefix[segment.maxTsPrefix.length - 1]
+      if (last === undefined || last < timestampMs) continue
+      // Batches before the first whose running max reaches the target cannot hold a match.
+      const first = lowerBound(segment.maxTsPrefix.length, (i) => (segment.maxTsPrefix[i] as number) >= timestampMs)
+      for (const batch of segment.batches.slice(first)) {
+        if (batch.maxTimestamp < timestampMs) continue
+        for (const record of RecordBatch.from(batch.buf).records()) if (record.timestamp >= timestampMs) return record.offset
+      }
+    }
+    return null
+  }
+
+  segments(): SegmentInfo[] {
+    const data = this.live()
+    return data.segments.map((s, i) => ({
+      baseOffset: s.baseOffset,
+      endOffset: segmentEnd(data, i),
+      sizeBytes: s.sizeBytes,
+      maxTimestamp: s.maxTsPrefix[s.maxTsPrefix.length - 1] ?? -1,
+      createdAtMs: s.createdAtMs,
+      active: i === data.segments.length - 1,
+    }))
+  }
+
+  roll(): void {
+    const data = this.live()
+    const active = data.segments[data.segments.length - 1] as MemorySegment
+    if (active.batches.length > 0) data.segments.push(newSegment(data.endOffset, this.owner.clock.now()))
+  }
+
+  compact(keep: RecordFilter): CompactionResult {
+    const data = this.live()
+    if (typeof keep !== 'function') throw new TributaryError('INVALID_ARGUMENT', 'compact needs a filter function')
+    const result: CompactionResult = { segmentsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 }
+    // Build every new segment first and swap at the end, so a failure part-way changes nothing.
+    const closed = data.segments.slice(0, -1).map((segment) => compactSegment(segment, keep, result))
+    data.segments = [...closed, data.segments[data.segments.length - 1] as MemorySegment]
+    return result
+  }
+
+  setConfig(config: PartitionLogConfig): void {
+    const data = this.live()
+    data.config = checkLogConfig(config)
+  }
+
+  async sync(): Promise<void> {
+    const data = this.live()
+    data.syncedEndOffset = data.endOffset
+  }
+
+  /** live checks the storage is open and this partition was not deleted, and returns its data. */
+  private live(): LogData {
+    this.owner.assertOpen()
+    if (this.owner.vol.logs.get(this.key) !== this.data) {
+      throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${this.topic}-${this.partition} was deleted`)
+    }
+    return this.data
+  }
+
+  /** activeForAppend rolls first when the batch would push the active segment past its size or age limit. */
+  private activeForAppend(data: LogData, batchBytes: number): MemorySegment {
+    const active = data.segments[data.segments.length - 1] as MemorySegment
+    if (active.batches.length === 0) return active
+    const now = this.owner.clock.now()
+    const tooBig = active.sizeBytes + batchBytes > data.config.segmentBytes
+    const tooOld = now - active.createdAtMs > data.config.segmentMs
+    if (!tooBig && !tooOld) return active
+    const next = newSegment(data.endOffset, now)
+    data.segments.push(next)
+    return next
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Log data operations (shared by the log and by crash recovery)
+
+function newSegment(baseOffset: number, nowMs: number): MemorySegment {
+  return { baseOffset, batches: [], sizeBytes: 0, maxTsPrefix: [], createdAtMs: nowMs }
+}
+
+function pushBatch(segment: MemorySegment, batch: StoredBatch, nowMs: number): void {
+  // segment.ms counts from the first write, not from when an empty segment was set up.
+  if (segment.batches.length === 0) segment.createdAtMs = nowMs
+  segment.batches.push(batch)
+  segment.sizeBytes += batch.buf.length
+  segment.maxTsPrefix.push(Math.max(segment.maxTsPrefix[segment.maxTsPrefix.length - 1] ?? -1, batch.maxTimestamp))
+}
+
+/** withBatches returns a copy of `segment` holding `batches`, its size and timestamps recomputed. */
+function withBatches(segment: MemorySegment, batches: StoredBatch[]): MemorySegment {
+  const next = newSegment(segment.baseOffset, segment.createdAtMs)
+  for (const batch of batches) pushBatch(next, batch, segment.createdAtMs)
+  return next
+}
+
+function segmentEnd(data: LogData, index: number): number {
+  return data.segments[index + 1]?.baseOffset ?? data.endOffset
+}
+
+/** batchesFrom yields stored batches in order from the first whose last offset is ≥ `offset`. */
+function* batchesFrom(data: LogData, offset: number): Generator<StoredBatch> {
+  // The segment holding `offset` is the last whose base is ≤ it.
+  let si = Math.max(0, lowerBound(data.segments.length, (i) => (data.segments[i] as MemorySegment).baseOffset > offset) - 1)
+  let bi = -1
+  for (; si < data.segments.length; si++) {
+    const batches = (data.segments[si] as MemorySegment).batches
+    bi = bi < 0 ? lowerBound(batches.length, (i) => (batches[i] as StoredBatch).lastOffset >= offset) : 0
+    for (; bi < batches.length; bi++) yield batches[bi] as StoredBatch
+    bi = 0
+  }
+}
+
+/** truncateData removes every batch whose last offset is ≥ `fromOffset` (see `PartitionLog.truncate`). */
+function truncateData(data: LogData, fromOffset: number, nowMs: number): void {
+  if (fromOffset >= data.endOffset) return
+  const firstRemoved = batchesFrom(data, Math.max(fromOffset, data.startOffset)).next()
+  const newEnd = firstRemoved.done === true ? Math.max(fromOffset, data.startOffset) : firstRemoved.value.baseOffset
+  const kept = data.segments
+    .filter((s) => s.baseOffset < newEnd)
+    .map((s) => withBatches(s, s.batches.filter((b) => b.lastOffset < newEnd)))
+  data.segments = kept.length > 0 ? kept : [newSegment(newEnd, nowMs)]
+  data.endOffset = newEnd
+  data.syncedEndOffset = Math.min(data.syncedEndOffset, newEnd)
+}
+
+/** compactSegment filters one closed segment's batches, adding what it did to `result`. */
+function compactSegment(segment: MemorySegment, keep: RecordFilter, result: CompactionResult): MemorySegment {
+  let changed = false
+  const batches: StoredBatch[] = []
+  for (const batch of segment.batches) {
+    const filtered = filterBatchRecords(batch.buf, keep)
+    if (filtered === batch.buf) {
+      batches.push(batch)
+      continue
+    }
+    changed = true
+    const after = filtered === null ? 0 : filtered.readInt32BE(BatchLayout.RECORDS_COUNT)
+    result.recordsRemoved += batch.buf.readInt32BE(BatchLayout.RECORDS_COUNT) - after
+    if (filtered !== null) batches.push({ ...batch, buf: filtered, maxTimestamp: readMaxTimestamp(filtered) })
+  }
+  const next = changed ? withBatches(segment, batches) : segment
+  result.bytesBefore += segment.sizeBytes
+  result.bytesAfter += next.sizeBytes
+  if (changed) result.segmentsRewritten++
+  return next
+}
+
+/** lowerBound returns the first index in [0, length) where `pred` holds (pred is monotonic), or `length`. */
+function lowerBound(length: number, pred: (i: number) => boolean): number {
+  let lo = 0
+  let hi = length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (pred(mid)) hi = mid
+    else lo = mid + 1
+  }
+  return lo
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation and keys
+
+function closedError(): TributaryError {
+  return new TributaryError('CLIENT_CLOSED', 'MemoryStorage is not open (closed, or open() not called)')
+}
+
+function outOfRange(offset: number, data: LogData): TributaryError {
+  return new TributaryError('OFFSET_OUT_OF_RANGE', `Offset ${offset} is outside [${data.startOffset}, ${data.endOffset}]`, {
+    details: { offset, startOffset: data.startOffset, endOffset: data.endOffset },
+  })
+}
+
+function checkNonNegative(value: number, name: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new TributaryError('INVALID_ARGUMENT', `${name} must be an integer ≥ 0, got ${value}`)
+}
+
+function checkLogConfig(config: PartitionLogConfig): PartitionLogConfig {
+  for (const name of ['segmentBytes', 'segmentMs', 'indexIntervalBytes'] as const) {
+    const value = (config as Partial<PartitionLogConfig> | null)?.[name]
+    if (typeof value !== 'number' || !(value > 0)) {
+      throw new TributaryError('INVALID_CONFIG', `PartitionLogConfig.${name} must be a positive number, got ${String(value)}`, { details: { path: name } })
+    }
+  }
+  return { segmentBytes: config.segmentBytes, segmentMs: config.segmentMs, indexIntervalBytes: config.indexIntervalBytes }
+}
+
+function checkTopicPartition(tp: TopicPartition): TopicPartition {
+  if (typeof tp !== 'object' || tp === null || typeof tp.topic !== 'string' || tp.topic.length === 0 || tp.topic.includes('\u0000')) {
+    throw new TributaryError('INVALID_ARGUMENT', `Invalid topic in ${JSON.stringify(tp)}`)
+  }
+  if (!Number.isSafeInteger(tp.partition) || tp.partition < 0) throw new TributaryError('INVALID_ARGUMENT', `Invalid partition ${tp.partition}`)
+  return tp
+}
+
+function checkCommittedOffset(o: CommittedOffset): CommittedOffset {
+  checkTopicPartition(o)
+  if (typeof o.groupId !== 'string') throw new TributaryError('INVALID_ARGUMENT', 'CommittedOffset.groupId must be a string')
+  // -1 is Kafka's "no offset"; anything below is nonsense.
+  if (!Number.isSafeInteger(o.offset) || o.offset < -1) throw new TributaryError('INVALID_ARGUMENT', `Committed offset ${o.offset} is invalid`)
+  if (o.metadata !== null && typeof o.metadata !== 'string') throw new TributaryError('INVALID_ARGUMENT', 'CommittedOffset.metadata must be a string or null')
+  if (typeof o.commitTimestampMs !== 'number') throw new TributaryError('INVALID_ARGUMENT', 'CommittedOffset.commitTimestampMs must be a number')
+  const { groupId, topic, partition, offset, metadata, commitTimestampMs } = o
+  return { groupId, topic, partition, offset, metadata, commitTimestampMs }
+}
+
+function partitionKey(tp: TopicPartition): string {
+  checkTopicPartition(tp)
+  return `${tp.topic}\u0000${tp.partition}`
+}
+
+function parsePartitionKey(key: string): TopicPartition {
+  const at = key.lastIndexOf('\u0000')
+  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) }
+}
+
+function offsetKey(groupId: string, tp: TopicPartition): string {
+  return `${groupId}\u0000${tp.topic}\u0000${tp.partition}`
+}

@@ -1,0 +1,260 @@
+import * as fs from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import {
+  TributaryError,
+  validateTopicName,
+  wrapStorageError,
+  type CommittedOffset,
+  type PartitionLog,
+  type PartitionLogConfig,
+  type Storage,
+  type StoredMetadata,
+  type TopicPartition,
+} from '@tributary/core'
+import { FdCache } from './fd-cache'
+import { attempt, fsyncDirSync } from './io'
+import { DirectoryLock } from './lock-file'
+import { MetadataFile } from './metadata-file'
+import { OffsetsStore } from './offsets-store'
+import { resolveFileStorageOptions, type FileStorageOptions, type ResolvedFileStorageOptions } from './options'
+import { FilePartitionLog } from './partition-log'
+
+/** A partition directory is `<topic>-<partition>`; topic names may contain '-', so the number is after the last one. */
+const PARTITION_DIR = /^(.+)-(\d+)$/
+/** A deleted partition's directory is renamed `<topic>-<partition>.<random hex>-delete` before removal (as Kafka's). */
+const DELETED_DIR = /\.[0-9a-f]+-delete$/
+
+/**
+ * FileStorage is the on-disk `Storage`: one directory holding a subdirectory of segment files per
+ * partition (`<topic>-<partition>/<20-digit base offset>.log` with `.index` and `.timeindex`),
+ * `metadata.json` for the broker metadata, `offsets.log` for committed group offsets and a
+ * `.lock` file naming the owning process.
+ *
+ * Partitions are found by `open()` but loaded (and recovered) on first `partitionLog()` call, so
+ * that opening a directory with thousands of partitions costs one directory listing.
+ *
+ * Throws: CLIENT_CLOSED for calls before `open()` or after `close()`; STORAGE_LOCKED from
+ * `open()` when another live process (or storage) holds the directory; INVALID_TOPIC_EXCEPTION
+ * for an illegal topic name; KAFKA_STORAGE_ERROR (with the fs error as cause) for I/O failures.
+ */
+export class FileStorage implements Storage {
+  readonly kind = 'file'
+  private readonly options: ResolvedFileStorageOptions
+  private readonly cache: FdCache
+  private readonly lock: DirectoryLock
+  private readonly metadata: MetadataFile
+  private readonly offsets: OffsetsStore
+  private state: 'new' | 'open' | 'closed' = 'new'
+  /** Loaded partition logs by directory name. */
+  private readonly logs = new Map<string, FilePartitionLog>()
+  /** Every partition with a directory, by directory name. */
+  private readonly known = new Map<string, TopicPartition>()
+  /** Logs written since their last flush: what `sync()` must cover. */
+  private readonly dirty = new Set<FilePartitionLog>()
+
+  constructor(options: FileStorageOptions) {
+    this.options = resolveFileStorageOptions(options)
+    this.cache = new FdCache(this.options.maxOpenFiles)
+    this.lock = new DirectoryLock(this.options.dir)
+    this.metadata = new MetadataFile(this.options.dir)
+    this.offsets = new OffsetsStore(this.options.dir, this.cache, this.options.offsetsLogMaxBytes)
+  }
+
+  /** dir is the storage directory. */
+  get dir(): string {
+    return this.options.dir
+  }
+
+  /** open takes the directory lock, finds the partitions and loads metadata and committed offsets. */
+  async open(): Promise<void> {
+    if (this.state === 'closed') throw closedError()
+    if (this.state === 'open') return
+    attempt(`create ${this.dir}`, () => fs.mkdirSync(this.dir, { recursive: true }))
+    this.lock.acquire()
+    try {
+      await this.findPartitions()
+      this.metadata.load()
+      this.offsets.load()
+    } catch (err) {
+      this.cache.closeAll()
+      this.lock.release()
+      throw err
+    }
+    this.state = 'open'
+  }
+
+  partitionLog(tp: TopicPartition, config: PartitionLogConfig): PartitionLog {
+    this.assertOpen()
+    const name = partitionDirName(tp)
+    const existing = this.logs.get(name)
+    if (existing !== undefined) {
+      existing.setConfig(config)
+      return existing
+    }
+    const log = this.loadLog(name, tp, config)
+    this.logs.set(name, log)
+    this.known.set(name, { topic: tp.topic, partition: tp.partition })
+    return log
+  }
+
+  listPartitions(): TopicPartition[] {
+    this.assertOpen()
+    return [...this.known.values()]
+      .map((tp) => ({ ...tp }))
+      .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))
+  }
+
+  async deletePartition(tp: TopicPartition): Promise<void> {
+    this.assertOpen()
+    const name = partitionDirName(tp)
+    const log = this.logs.get(name)
+    if (log !== undefined) {
+      log.releaseFiles()
+      this.dirty.delete(log)
+      this.logs.delete(name)
+    }
+    if (!this.known.delete(name)) return
+    // Rename first (atomic), so that a crash during the recursive removal never leaves half a partition under its real name.
+    const doomed = join(this.dir, `${name}.${randomBytes(8).toString('hex')}-delete`)
+    attempt(`rename ${name}`, () => fs.renameSync(join(this.dir, name), doomed))
+    fsyncDirSync(this.dir)
+    await removeTree(doomed)
+  }
+
+  loadMetadata(): StoredMetadata | null {
+    this.assertOpen()
+    return this.metadata.get()
+  }
+
+  async saveMetadata(metadata: StoredMetadata): Promise<void> {
+    this.assertOpen()
+    if (typeof metadata !== 'object' || metadata === null || metadata.version !== 1 || !Array.isArray(metadata.topics)) {
+      throw new TributaryError('INVALID_ARGUMENT', 'saveMetadata needs a StoredMetadata object of version 1')
+    }
+    await this.metadata.save(metadata)
+  }
+
+  loadCommittedOffsets(): CommittedOffset[] {
+    this.assertOpen()
+    return this.offsets.all()
+  }
+
+  async commitOffsets(offsets: readonly CommittedOffset[]): Promise<void> {
+    this.assertOpen()
+    if (!Array.isArray(offsets)) throw new TributaryError('INVALID_ARGUMENT', 'commitOffsets needs an array')
+    await this.offsets.commitOffsets(offsets)
+  }
+
+  async deleteCommittedOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<void> {
+    this.assertOpen()
+    await this.offsets.deleteGroup(groupId, partitions)
+  }
+
+  /** sync flushes every partition written since its last flush (one group commit each, in parallel). */
+  async sync(): Promise<void> {
+    this.assertOpen()
+    const logs = [...this.dirty]
+    this.dirty.clear()
+    await Promise.all(logs.map((log) => log.sync()))
+  }
+
+  /** close makes everything durable, closes every file and releases the lock. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state !== 'open') {
+      this.state = 'closed'
+      return
+    }
+    this.state = 'closed'
+    const logs = [...this.logs.values()]
+    this.logs.clear()
+    this.dirty.clear()
+    try {
+      const results = await Promise.allSettled([...logs.map((log) => log.close()), this.offsets.close(), this.metadata.settled()])
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed) throw wrapStorageError(failed.reason, 'close storage')
+    } finally {
+      this.cache.closeAll()
+      this.lock.release()
+    }
+  }
+
+  private loadLog(name: string, tp: TopicPartition, config: PartitionLogConfig): FilePartitionLog {
+    const dir = join(this.dir, name)
+    const { clock, logger, onRecovery } = this.options
+    return FilePartitionLog.open(
+      {
+        dir,
+        rootDir: this.dir,
+        createdDir: !this.known.has(name),
+        topic: tp.topic,
+        partition: tp.partition,
+        cache: this.cache,
+        clock,
+        logger,
+        onDirty: (log) => this.dirty.add(log),
+        assertUsable: () => this.assertLogUsable(name),
+      },
+      config,
+      onRecovery,
+    )
+  }
+
+  private assertLogUsable(name: string): void {
+    this.assertOpen()
+    if (!this.known.has(name)) throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${name} was deleted`)
+  }
+
+  /** findPartitions lists partition directories, and removes the leftovers of interrupted deletions. */
+  private async findPartitions(): Promise<void> {
+    const entries = attempt(`list ${this.dir}`, () => fs.readdirSync(this.dir, { withFileTypes: true }))
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue
+      if (DELETED_DIR.test(entry.name)) {
+        await removeTree(join(this.dir, entry.name))
+        continue
+      }
+      const tp = parsePartitionDirName(entry.name)
+      if (tp !== null) this.known.set(entry.name, tp)
+      else this.options.logger.warn('Ignoring a directory that is not a partition', { path: join(this.dir, entry.name) })
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.state !== 'open') throw closedError()
+  }
+}
+
+/** partitionDirName validates a topic-partition (topic name first, before any path is built) and returns its directory name. */
+function partitionDirName(tp: TopicPartition): string {
+  if (typeof tp !== 'object' || tp === null) throw new TributaryError('INVALID_ARGUMENT', 'A topic-partition must be an object')
+  validateTopicName(tp.topic)
+  if (!Number.isSafeInteger(tp.partition) || tp.partition < 0) {
+    throw new TributaryError('INVALID_ARGUMENT', `Partition must be a non-negative integer, got ${String(tp.partition)}`)
+  }
+  return `${tp.topic}-${tp.partition}`
+}
+
+function parsePartitionDirName(name: string): TopicPartition | null {
+  const match = PARTITION_DIR.exec(name)
+  if (match === null) return null
+  const topic = match[1]!
+  try {
+    validateTopicName(topic)
+  } catch {
+    return null
+  }
+  return { topic, partition: Number(match[2]) }
+}
+
+async function removeTree(path: string): Promise<void> {
+  try {
+    await fs.promises.rm(path, { recursive: true, force: true })
+  } catch (err) {
+    throw wrapStorageError(err, `remove ${path}`)
+  }
+}
+
+function closedError(): TributaryError {
+  return new TributaryError('CLIENT_CLOSED', 'FileStorage is not open (closed, or open() not called)')
+}

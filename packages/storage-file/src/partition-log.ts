@@ -1,0 +1,331 @@
+import * as fs from 'node:fs'
+import {
+  BatchLayout,
+  checkBatchAt,
+  readBaseOffset,
+  readMaxTimestamp,
+  TributaryError,
+  writeBaseOffset,
+  type AppendInfo,
+  type Clock,
+  type CompactionResult,
+  type PartitionLog,
+  type PartitionLogConfig,
+  type RecordFilter,
+  type SegmentInfo,
+} from '@tributary/core'
+import { compactSegment } from './compaction'
+import type { FdCache } from './fd-cache'
+import { GroupCommit } from './group-commit'
+import { attempt, fdatasyncAsync, fsyncDirAsync } from './io'
+import { collect, findSegmentIndex, firstOffsetAtOrAfter, locate } from './log-reader'
+import type { FileStorageLogger, RecoveryReport } from './options'
+import { checkLogConfig, checkOffset } from './partition-checks'
+import { loadPartition } from './recovery'
+import { Segment } from './segment'
+
+/** The largest relative offset an index entry can hold (int32), so a segment spans fewer offsets. */
+const MAX_RELATIVE_OFFSET = 0x7fffffff
+
+/** PartitionLogContext is what a partition log gets from its storage. */
+export interface PartitionLogContext {
+  dir: string
+  /** The storage directory, fsynced once after this partition's directory was created. */
+  rootDir: string
+  createdDir: boolean
+  topic: string
+  partition: number
+  cache: FdCache
+  clock: Clock
+  logger: FileStorageLogger
+  /** Called on the first write after a flush, so the storage's `sync()` knows whom to flush. */
+  onDirty: (log: FilePartitionLog) => void
+  /** Throws the error for calls on a closed storage (or deleted partition). */
+  assertUsable: () => void
+}
+
+/**
+ * FilePartitionLog is one partition on disk: a list of segments, the last of which (the active
+ * one) takes appends. See the package README for the file layout and recovery rules.
+ */
+export class FilePartitionLog implements PartitionLog {
+  readonly topic: string
+  readonly partition: number
+  private readonly segmentList: Segment[]
+  private end: number
+  private bytes: number
+  private config: PartitionLogConfig
+  private readonly commit = new GroupCommit(() => this.flush())
+  private dirDirty: boolean
+  private rootDirty: boolean
+  /** The last rolled segment until its fdatasync is known done (recovery's two-segment rule depends on it). */
+  private rolled: { segment: Segment; flushed: boolean } | null = null
+  /** Set once the files are closed for good (storage closed or partition deleted). */
+  private released = false
+
+  private constructor(private readonly ctx: PartitionLogContext, config: PartitionLogConfig, segments: Segment[], endOffset: number) {
+    this.topic = ctx.topic
+    this.partition = ctx.partition
+    this.config = config
+    this.segmentList = segments
+    this.end = endOffset
+    this.bytes = segments.reduce((sum, s) => sum + s.size, 0)
+    this.dirDirty = ctx.createdDir
+    this.rootDirty = ctx.createdDir
+  }
+
+  /** open loads (recovering) or creates the partition at `ctx.dir`. */
+  static open(ctx: PartitionLogContext, config: PartitionLogConfig, onRecovery: (report: RecoveryReport) => void): FilePartitionLog {
+    const checked = checkLogConfig(config)
+    attempt(`create ${ctx.dir}`, () => fs.mkdirSync(ctx.dir, { recursive: true }))
+    const loaded = loadPartition({ ...ctx, indexIntervalBytes: checked.indexIntervalBytes, nowMs: ctx.clock.now() })
+    for (const report of loaded.reports) onRecovery(report)
+    return new FilePartitionLog(ctx, checked, loaded.segments, loaded.endOffset)
+  }
+
+  startOffset(): number {
+    this.ctx.assertUsable()
+    return this.segmentList[0]!.baseOffset
+  }
+
+  endOffset(): number {
+    this.ctx.assertUsable()
+    return this.end
+  }
+
+  sizeBytes(): number {
+    this.ctx.assertUsable()
+    return this.bytes
+  }
+
+  append(batch: Buffer): AppendInfo {
+    this.ctx.assertUsable()
+    if (!Buffer.isBuffer(batch)) throw new TributaryError('INVALID_ARGUMENT', 'append takes a Buffer holding one record batch')
+    const size = checkBatchAt(batch, 0)
+    if (size !== batch.length) throw new TributaryError('CORRUPT_MESSAGE', `The buffer holds ${batch.length} bytes but its batch declares ${size}`)
+    const baseOffset = this.end
+    const lastOffset = baseOffset + batch.readInt32BE(BatchLayout.LAST_OFFSET_DELTA)
+    const maxTimestamp = readMaxTimestamp(batch)
+    let active = this.active()
+    if (this.shouldRoll(active, size, lastOffset)) active = this.rollTo(baseOffset)
+    writeBaseOffset(batch, baseOffset)
+    if (active.size === 0) active.createdAtMs = this.ctx.clock.now()
+    active.append(batch, lastOffset, maxTimestamp, this.config.indexIntervalBytes)
+    this.end = lastOffset + 1
+    this.bytes += size
+    this.noteWrite()
+    return { baseOffset, lastOffset, maxTimestamp, sizeBytes: size }
+  }
+
+  read(offset: number, maxBytes: number): Buffer[] {
+    this.ctx.assertUsable()
+    checkOffset(offset, this.segmentList[0]!.baseOffset, this.end, this)
+    if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new TributaryError('INVALID_ARGUMENT', `maxBytes must be a non-negative integer, got ${String(maxBytes)}`)
+    const out: Buffer[] = []
+    if (offset === this.end) return out
+    let i = findSegmentIndex(this.segmentList, offset)
+    let position = locate(this.segmentList[i]!, offset)
+    let budget = maxBytes
+    for (; i < this.segmentList.length; i++, position = 0) {
+      const segment = this.segmentList[i]!
+      if (position >= segment.size) continue
+      const { taken, atEnd } = collect(segment, position, budget, out)
+      budget -= taken
+      if (!atEnd || budget <= 0) break
+    }
+    return out
+  }
+
+  truncate(fromOffset: number): void {
+    this.ctx.assertUsable()
+    if (!Number.isSafeInteger(fromOffset) || fromOffset < 0) throw new TributaryError('INVALID_ARGUMENT', `truncate offset must be a non-negative integer, got ${String(fromOffset)}`)
+    if (fromOffset >= this.end) return
+    let i = findSegmentIndex(this.segmentList, fromOffset)
+    let position = locate(this.segmentList[i]!, fromOffset)
+    while (position >= this.segmentList[i]!.size && i < this.segmentList.length - 1) {
+      i++
+      position = 0
+    }
+    const segment = this.segmentList[i]!
+    const header = position < segment.size ? segment.readHeaderAt(position, BatchLayout.LOG_OVERHEAD) : null
+    const cutBase = header === null ? this.end : readBaseOffset(header)
+    this.removeSegments(i + 1, this.segmentList.length)
+    segment.truncateTo(position, cutBase)
+    segment.persistIndexes()
+    this.end = cutBase
+    this.bytes = this.segmentList.reduce((sum, s) => sum + s.size, 0)
+    this.noteWrite()
+  }
+
+  deleteBefore(offset: number): number {
+    this.ctx.assertUsable()
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new TributaryError('INVALID_ARGUMENT', `deleteBefore offset must be a non-negative integer, got ${String(offset)}`)
+    // Whole closed segments only: the active segment always stays, even for an offset past the end.
+    let n = 0
+    while (n < this.segmentList.length - 1 && this.segmentList[n + 1]!.baseOffset <= offset) n++
+    if (n > 0) {
+      this.removeSegments(0, n)
+      this.bytes = this.segmentList.reduce((sum, s) => sum + s.size, 0)
+      this.noteWrite()
+    }
+    return this.segmentList[0]!.baseOffset
+  }
+
+  offsetForTimestamp(timestampMs: number): number | null {
+    this.ctx.assertUsable()
+    if (typeof timestampMs !== 'number' || Number.isNaN(timestampMs)) throw new TributaryError('INVALID_ARGUMENT', `timestamp must be a number, got ${String(timestampMs)}`)
+    for (const segment of this.segmentList) {
+      if (segment.size === 0 || segment.maxTimestamp < timestampMs) continue
+      const found = firstOffsetAtOrAfter(segment, timestampMs)
+      if (found !== null) return found
+    }
+    return null
+  }
+
+  segments(): SegmentInfo[] {
+    this.ctx.assertUsable()
+    const last = this.segmentList.length - 1
+    return this.segmentList.map((s, i) => ({
+      baseOffset: s.baseOffset,
+      endOffset: i === last ? this.end : this.segmentList[i + 1]!.baseOffset,
+      sizeBytes: s.size,
+      maxTimestamp: s.maxTimestamp,
+      createdAtMs: s.createdAtMs,
+      active: i === last,
+    }))
+  }
+
+  roll(): void {
+    this.ctx.assertUsable()
+    if (this.active().size > 0) this.rollTo(this.end)
+  }
+
+  compact(keep: RecordFilter): CompactionResult {
+    this.ctx.assertUsable()
+    if (typeof keep !== 'function') throw new TributaryError('INVALID_ARGUMENT', 'compact takes a record filter function')
+    const result: CompactionResult = { segmentsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 }
+    for (const segment of this.segmentList.slice(0, -1)) {
+      this.waitForRolledFlush(segment)
+      const done = compactSegment(segment, keep, this.config.indexIntervalBytes, this.ctx.logger)
+      result.segmentsRewritten += done.rewritten ? 1 : 0
+      result.recordsRemoved += done.recordsRemoved
+      result.bytesBefore += done.bytesBefore
+      result.bytesAfter += done.bytesAfter
+    }
+    this.bytes = this.segmentList.reduce((sum, s) => sum + s.size, 0)
+    return result
+  }
+
+  setConfig(config: PartitionLogConfig): void {
+    this.ctx.assertUsable()
+    this.config = checkLogConfig(config)
+  }
+
+  sync(): Promise<void> {
+    try {
+      this.ctx.assertUsable()
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.commit.sync()
+  }
+
+  /** hasUnsyncedWrites tells whether `sync()` has work to do. */
+  hasUnsyncedWrites(): boolean {
+    return this.commit.hasPending()
+  }
+
+  /** close makes every write durable, writes the indexes out and closes the files. */
+  async close(): Promise<void> {
+    try {
+      await this.commit.sync()
+      for (const segment of this.segmentList) segment.persistIndexes()
+    } finally {
+      this.releaseFiles()
+    }
+  }
+
+  /** releaseFiles closes the partition's descriptors without syncing (before its directory is deleted). */
+  releaseFiles(): void {
+    this.released = true
+    for (const segment of this.segmentList) segment.releaseFiles()
+  }
+
+  private active(): Segment {
+    return this.segmentList[this.segmentList.length - 1]!
+  }
+
+  private shouldRoll(active: Segment, size: number, lastOffset: number): boolean {
+    if (active.size === 0) return false
+    if (active.size + size > this.config.segmentBytes) return true
+    if (this.ctx.clock.now() - active.createdAtMs > this.config.segmentMs) return true
+    return lastOffset - active.baseOffset > MAX_RELATIVE_OFFSET
+  }
+
+  /**
+   * rollTo closes the active segment and starts one at `baseOffset`. The closed segment's
+   * fdatasync starts now in the background; if the previous roll's has not finished, this one
+   * waits for it synchronously, so that at most the two last segments can ever have a torn tail.
+   */
+  private rollTo(baseOffset: number): Segment {
+    const old = this.active()
+    if (old.size > 0) old.timeIndex.maybeAppend(old.maxTimestamp, this.end - 1)
+    if (this.rolled !== null) this.waitForRolledFlush(this.rolled.segment)
+    const next = Segment.create(this.ctx.dir, baseOffset, this.ctx.cache, this.ctx.clock.now())
+    this.segmentList.push(next)
+    this.dirDirty = true
+    const rolled = { segment: old, flushed: false }
+    this.rolled = rolled
+    this.noteWrite()
+    this.commit.sync().then(
+      () => (rolled.flushed = true),
+      (err: unknown) => this.ctx.logger.warn('Flushing a rolled segment failed', { path: old.log.path, error: String(err) }),
+    )
+    return next
+  }
+
+  /** waitForRolledFlush makes `segment` durable now if it is the rolled segment whose background flush is unfinished. */
+  private waitForRolledFlush(segment: Segment): void {
+    const rolled = this.rolled
+    if (rolled === null || rolled.segment !== segment || rolled.flushed) return
+    const fd = segment.log.fd()
+    attempt(`fdatasync ${segment.log.path}`, () => fs.fdatasyncSync(fd))
+    segment.persistIndexes()
+    rolled.flushed = true
+  }
+
+  private removeSegments(from: number, to: number): void {
+    for (const segment of this.segmentList.splice(from, to - from)) {
+      if (this.rolled?.segment === segment) this.rolled = null
+      segment.deleteFiles()
+    }
+    this.dirDirty = true
+  }
+
+  private noteWrite(): void {
+    if (!this.commit.hasPending()) this.ctx.onDirty(this)
+    this.commit.noteWrite()
+  }
+
+  /**
+   * flush is one group commit: fdatasync every segment written since the last flush (and the
+   * directories whose entries changed), then write out the index entries that existed before
+   * it, which now point only at durable data.
+   */
+  private async flush(): Promise<void> {
+    const segments = this.segmentList.filter((s) => s.dirty)
+    const marks = segments.map((s) => ({ s, offsets: s.offsetIndex.count(), times: s.timeIndex.count() }))
+    for (const s of segments) s.dirty = false
+    const work: Promise<void>[] = segments.map((s) => s.log.withPinned((fd) => fdatasyncAsync(fd, `fdatasync ${s.log.path}`)))
+    if (this.dirDirty) work.push(fsyncDirAsync(this.ctx.dir))
+    if (this.rootDirty) work.push(fsyncDirAsync(this.ctx.rootDir))
+    this.dirDirty = false
+    this.rootDirty = false
+    await Promise.all(work)
+    for (const m of marks) {
+      if (this.released || !this.segmentList.includes(m.s)) continue
+      m.s.offsetIndex.persist(m.offsets)
+      m.s.timeIndex.persist(m.times)
+    }
+  }
+}

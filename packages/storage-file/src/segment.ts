@@ -1,0 +1,157 @@
+import * as fs from 'node:fs'
+import { join } from 'node:path'
+import { wrapStorageError } from '@tributary/core'
+import type { FdCache, FileHandle } from './fd-cache'
+import { attempt, isMissing, readFully, writeFully } from './io'
+import { OffsetIndex } from './offset-index'
+import { TimeIndex } from './time-index'
+
+/** segmentFileName is Kafka's name for a segment file: the base offset in 20 digits plus a suffix. */
+export function segmentFileName(baseOffset: number, suffix: string): string {
+  return `${String(baseOffset).padStart(20, '0')}${suffix}`
+}
+
+/** parseSegmentFileName returns the base offset of `<20 digits>.log`, or null for any other name. */
+export function parseSegmentFileName(name: string): number | null {
+  const match = /^(\d{20})\.log$/.exec(name)
+  return match ? Number(match[1]) : null
+}
+
+/**
+ * Segment is one `<base>.log` file with its `.index` and `.timeindex`. It knows its valid size
+ * (bytes beyond it are ignored and overwritten), its indexes and its largest timestamp; the
+ * partition log decides what goes where.
+ */
+export class Segment {
+  readonly log: FileHandle
+  readonly indexFile: FileHandle
+  readonly timeIndexFile: FileHandle
+  offsetIndex: OffsetIndex
+  timeIndex: TimeIndex
+  /** Bytes of valid batches; the file may be longer after a failed write. */
+  size: number
+  /** Largest batch max timestamp in the segment, -1 when empty. */
+  maxTimestamp: number
+  /** When the first batch was appended, by the storage clock (for `segment.ms`). */
+  createdAtMs: number
+  /** Bytes appended since the last index entry (Kafka's `bytesSinceLastIndexEntry`). */
+  bytesSinceIndexEntry = 0
+  /** Whether appends happened since the last fdatasync of this file. */
+  dirty = false
+
+  constructor(
+    readonly dir: string,
+    readonly baseOffset: number,
+    cache: FdCache,
+    size: number,
+    createdAtMs: number,
+  ) {
+    this.log = cache.handle(join(dir, segmentFileName(baseOffset, '.log')))
+    this.indexFile = cache.handle(join(dir, segmentFileName(baseOffset, '.index')))
+    this.timeIndexFile = cache.handle(join(dir, segmentFileName(baseOffset, '.timeindex')))
+    this.offsetIndex = new OffsetIndex(baseOffset, this.indexFile)
+    this.timeIndex = new TimeIndex(baseOffset, this.timeIndexFile)
+    this.size = size
+    this.maxTimestamp = -1
+    this.createdAtMs = createdAtMs
+  }
+
+  /** create makes a new empty segment, replacing any stale files with its name. */
+  static create(dir: string, baseOffset: number, cache: FdCache, nowMs: number): Segment {
+    const segment = new Segment(dir, baseOffset, cache, 0, nowMs)
+    for (const handle of segment.handles()) {
+      const fd = handle.fd()
+      attempt(`truncate ${handle.path}`, () => fs.ftruncateSync(fd, 0))
+    }
+    return segment
+  }
+
+  /** handles are the segment's three files: log, offset index, time index. */
+  handles(): FileHandle[] {
+    return [this.log, this.indexFile, this.timeIndexFile]
+  }
+
+  /**
+   * append writes one batch at the end of the valid data with a single positional write, then
+   * adds index entries the way Kafka does: an entry once more than `indexIntervalBytes` have been
+   * written since the previous one, mapping the batch's last offset to its start position.
+   */
+  append(batch: Buffer, lastOffset: number, maxTimestamp: number, indexIntervalBytes: number): void {
+    const position = this.size
+    writeFully(this.log.fd(), batch, position, `append to ${this.log.path}`)
+    this.size += batch.length
+    this.dirty = true
+    if (maxTimestamp > this.maxTimestamp) this.maxTimestamp = maxTimestamp
+    if (this.bytesSinceIndexEntry > indexIntervalBytes) {
+      this.offsetIndex.append(lastOffset, position)
+      this.timeIndex.maybeAppend(this.maxTimestamp, lastOffset)
+      this.bytesSinceIndexEntry = 0
+    }
+    this.bytesSinceIndexEntry += batch.length
+  }
+
+  /** readAt reads up to `length` bytes at `position` (never past the valid size) in one call. */
+  readAt(position: number, length: number): Buffer {
+    const want = Math.min(length, this.size - position)
+    const buf = Buffer.allocUnsafe(Math.max(0, want))
+    const got = readFully(this.log.fd(), buf, want, position, `read ${this.log.path}`)
+    return got === want ? buf : buf.subarray(0, got)
+  }
+
+  /** truncateTo cuts the file at `position`, where the batch starting at `firstRemovedOffset` began. */
+  truncateTo(position: number, firstRemovedOffset: number): void {
+    const fd = this.log.fd()
+    attempt(`truncate ${this.log.path}`, () => fs.ftruncateSync(fd, position))
+    this.size = position
+    this.dirty = true
+    this.offsetIndex.truncateToPosition(position)
+    this.timeIndex.truncateToOffset(firstRemovedOffset)
+    this.bytesSinceIndexEntry = position - this.offsetIndex.lastPosition()
+  }
+
+  /**
+   * seal prepares a segment that stops being active: a final time index entry (so the file
+   * records the segment's largest timestamp, as Kafka's `onBecomeInactiveSegment`) and the
+   * indexes written out.
+   */
+  seal(lastOffset: number): void {
+    if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, lastOffset)
+    this.persistIndexes()
+  }
+
+  /** persistIndexes writes index entries not yet in their files (to the page cache; they are hints). */
+  persistIndexes(): void {
+    this.offsetIndex.persist()
+    this.timeIndex.persist()
+  }
+
+  /** releaseFiles closes the segment's descriptors (they reopen on next use). */
+  releaseFiles(): void {
+    for (const handle of this.handles()) handle.release()
+  }
+
+  /** deleteFiles removes the segment's three files. */
+  deleteFiles(): void {
+    this.releaseFiles()
+    for (const handle of this.handles()) {
+      try {
+        fs.unlinkSync(handle.path)
+      } catch (err) {
+        if (!isMissing(err)) throw wrapStorageError(err, `delete ${handle.path}`)
+      }
+    }
+  }
+
+  /** fileBytes returns the size of the log file on disk (may exceed `size` before recovery). */
+  fileBytes(): number {
+    const fd = this.log.fd()
+    return attempt(`stat ${this.log.path}`, () => fs.fstatSync(fd).size)
+  }
+
+  /** readHeaderAt reads `length` header bytes of the batch at `position`, or null past the end. */
+  readHeaderAt(position: number, length: number): Buffer | null {
+    if (position + length > this.size) return null
+    const buf = Buffer.allocUnsafe(length)
+    return readFully(this.log.fd(), buf, length, position, `read ${this.log.path}`) === length ? buf : null
+  }
+}
