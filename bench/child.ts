@@ -3,6 +3,7 @@
  * measurement and peak RSS over IPC. Not meant to be started by hand.
  */
 import type { ChildMessage } from './lib/child-runner'
+import { messagePool } from './lib/data'
 import { peakRssBytes } from './lib/memory'
 import { SkipError, type Task } from './lib/types'
 import { workloadByName } from './workloads'
@@ -16,6 +17,8 @@ async function main(): Promise<void> {
   const phase = process.env.BENCH_PHASE
   const dir = process.env.BENCH_DIR!
   const workload = workloadByName(task.workload)
+  // Build the message pool (65,536 random messages) before any timing starts.
+  messagePool()
   try {
     if (phase === 'prepare') {
       await workload.prepare!(task, dir)

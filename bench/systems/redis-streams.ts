@@ -86,6 +86,8 @@ async function open(dir: string): Promise<LogSession> {
   let redis: Redis | null = null
   const server = await startServer('redis-server', args, port, async () => {
     const client = new Redis({ host: '127.0.0.1', port, protocol: 2, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    // The first probes are refused while the server starts; the rejection below reports them.
+    client.on('error', () => {})
     try {
       await client.connect()
       await client.ping()

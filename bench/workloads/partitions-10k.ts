@@ -2,15 +2,16 @@ import { MESSAGE_PAYLOAD_BYTES, messagePool } from '../lib/data'
 import { openDescriptors } from '../lib/memory'
 import { nowMs } from '../lib/stats'
 import type { Measurement, Task } from '../lib/types'
-import { createTopic, openTributary, type StorageKind } from '../systems/tributary-api'
+import { createTopic, openTributary, type StorageKind, type TributaryApi } from '../systems/tributary-api'
 import type { Workload } from './types'
 
 /**
  * partitions-10k: one topic of 10,000 partitions is created, one message is produced to each
- * (sends of 1,000, each message naming its partition), the instance is closed and opened again.
- * Reported: the produce rate, and in `extra` the create, produce, close and recovery (reopen)
- * times and the open descriptors (/proc/self/fd) after producing and after reopening. Peak RSS
- * is the child's.
+ * (sends of 1,000, each message naming its partition), the instance is closed and opened again
+ * (recovery), and one more message goes to each partition (so lazily recovered partitions are
+ * opened too). Reported: the first produce rate, and in `extra` each step's time and the open
+ * descriptors (/proc/self/fd) after producing, after reopening and at the end. Peak RSS is the
+ * child's.
  */
 
 const PARTITIONS = 10_000
@@ -23,25 +24,31 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
   return [value, nowMs() - startMs]
 }
 
+/** produceToEach sends one message to each partition, in sends of 1,000. */
+async function produceToEach(tb: TributaryApi): Promise<void> {
+  const pool = messagePool()
+  const producer = tb.producer({ acks: 1, idempotent: false, lingerMs: 0, batchSizeBytes: 1024 * 1024 })
+  await producer.connect?.()
+  for (let from = 0; from < PARTITIONS; from += SEND_MESSAGES) {
+    const messages = pool.batch(from, SEND_MESSAGES).map(({ key, value }, i) => ({ key, value, partition: from + i }))
+    await producer.send({ topic: TOPIC, messages, acks: 1 })
+  }
+  await producer.disconnect?.()
+}
+
 async function measurePartitions(task: Task, dir: string): Promise<Measurement> {
   const kind = task.system.replace('tributary-', '') as StorageKind
   const [tb, openMs] = await timed(() => openTributary(kind, dir))
   const [, createMs] = await timed(() => createTopic(tb, TOPIC, PARTITIONS))
-  const pool = messagePool()
-  const producer = tb.producer({ acks: 1, idempotent: false, lingerMs: 0, batchSizeBytes: 1024 * 1024 })
-  await producer.connect?.()
-  const [, produceMs] = await timed(async () => {
-    for (let from = 0; from < PARTITIONS; from += SEND_MESSAGES) {
-      const messages = pool.batch(from, SEND_MESSAGES).map(({ key, value }, i) => ({ key, value, partition: from + i }))
-      await producer.send({ topic: TOPIC, messages, acks: 1 })
-    }
-  })
-  await producer.disconnect?.()
+  const [, produceMs] = await timed(() => produceToEach(tb))
   const fdsAfterProduce = openDescriptors()
   const [, closeMs] = await timed(() => tb.close())
   const [reopened, recoveryMs] = await timed(() => openTributary(kind, dir))
   const fdsAfterReopen = openDescriptors()
-  await reopened.close()
+  // A storage may recover partitions lazily; sending to every partition again makes it open them all.
+  const [, produceAfterReopenMs] = await timed(() => produceToEach(reopened))
+  const fdsAtEnd = openDescriptors()
+  const [, finalCloseMs] = await timed(() => reopened.close())
   const round = (ms: number) => Math.round(ms * 10) / 10
   return {
     messages: PARTITIONS,
@@ -49,7 +56,8 @@ async function measurePartitions(task: Task, dir: string): Promise<Measurement> 
     payloadBytes: PARTITIONS * MESSAGE_PAYLOAD_BYTES,
     extra: {
       openMs: round(openMs), createMs: round(createMs), produceMs: round(produceMs), closeMs: round(closeMs),
-      recoveryMs: round(recoveryMs), fdsAfterProduce, fdsAfterReopen,
+      recoveryMs: round(recoveryMs), produceAfterReopenMs: round(produceAfterReopenMs), finalCloseMs: round(finalCloseMs),
+      fdsAfterProduce, fdsAfterReopen, fdsAtEnd,
     },
   }
 }

@@ -19,7 +19,7 @@ import type { Workload } from './types'
 const MESSAGES_PER_SEND = 1
 const PRODUCER_COUNTS = [1, 64]
 
-async function produceAcksAll(task: Task, dir: string): Promise<Measurement> {
+async function produceWithProducers(task: Task, dir: string): Promise<Measurement> {
   const tb = await openTributary(task.system.replace('tributary-', '') as StorageKind, dir)
   await createTopic(tb, TOPIC, 1)
   const producerCount = Number(task.params.producers)
@@ -102,6 +102,6 @@ export const produceAcksAll: Workload = {
     }
     return tasks
   },
-  run: (task, dir) => (task.system === 'fdatasync' ? fdatasyncLatency(task, dir) : produceAcksAll(task, dir)),
+  run: (task, dir) => (task.system === 'fdatasync' ? fdatasyncLatency(task, dir) : produceWithProducers(task, dir)),
   derive: idealRows,
 }

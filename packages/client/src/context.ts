@@ -10,6 +10,30 @@ export interface ClientContext {
   readonly clientId: string
   /** isClosed tells whether `tb.close()` has begun. */
   isClosed(): boolean
+  /**
+   * keepAlive holds the process open until the returned function is called. The clock's timers
+   * are unref'd (a library must not keep a process alive by itself), so a pending send or a
+   * running consumer takes a hold, as a socket would in a networked client.
+   */
+  keepAlive(): () => void
+}
+
+/** keepAliveCounter returns a `keepAlive` backed by one ref'd timer shared by every hold. */
+export function keepAliveCounter(): () => () => void {
+  let holds = 0
+  let timer: ReturnType<typeof setInterval> | null = null
+  return () => {
+    if (holds++ === 0) timer = setInterval(() => {}, 1 << 30)
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      if (--holds === 0 && timer !== null) {
+        clearInterval(timer)
+        timer = null
+      }
+    }
+  }
 }
 
 /** assertOpen throws CLIENT_CLOSED naming `what` once the Tributary (or the client itself) is closed. */

@@ -1,9 +1,18 @@
 import { TributaryError, type Broker, type Clock } from '@tributary/core'
 
-interface Entry {
+/** TopicInfo is what a producer needs to know about a topic. */
+export interface TopicInfo {
   numPartitions: number
+  /** The topic's `max.message.bytes`: the largest record batch it accepts. */
+  maxMessageBytes: number
+}
+
+interface Entry extends TopicInfo {
   fetchedAtMs: number
 }
+
+/** Kafka's default max.message.bytes, used when a broker does not report the config. */
+const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
 
 /**
  * MetadataCache remembers each topic's partition count so that a send does not ask the broker
@@ -13,7 +22,7 @@ interface Entry {
  */
 export class MetadataCache {
   private readonly entries = new Map<string, Entry>()
-  private readonly pending = new Map<string, Promise<number>>()
+  private readonly pending = new Map<string, Promise<TopicInfo>>()
 
   constructor(
     private readonly broker: Broker,
@@ -23,12 +32,13 @@ export class MetadataCache {
   ) {}
 
   /**
-   * partitionCount returns the topic's partition count, creating the topic first when it is unknown
-   * and auto-creation is on. Throws UNKNOWN_TOPIC_OR_PARTITION when it is unknown and creation is off.
+   * topicInfo returns the topic's partition count and batch size limit, creating the topic first
+   * when it is unknown and auto-creation is on. Throws UNKNOWN_TOPIC_OR_PARTITION when it is
+   * unknown and creation is off.
    */
-  async partitionCount(topic: string): Promise<number> {
+  async topicInfo(topic: string): Promise<TopicInfo> {
     const entry = this.entries.get(topic)
-    if (entry && this.clock.now() - entry.fetchedAtMs < this.maxAgeMs) return entry.numPartitions
+    if (entry && this.clock.now() - entry.fetchedAtMs < this.maxAgeMs) return entry
     // Concurrent sends to a new topic share one metadata request (and one auto-creation).
     let pending = this.pending.get(topic)
     if (!pending) {
@@ -43,13 +53,20 @@ export class MetadataCache {
     this.entries.delete(topic)
   }
 
-  private async load(topic: string): Promise<number> {
+  private async load(topic: string): Promise<TopicInfo> {
     const metadata = await this.broker.metadata({ topics: [topic], allowAutoTopicCreation: this.allowAutoTopicCreation })
     const found = metadata.topics.find((t) => t.name === topic)
     if (!found || found.partitions.length === 0) {
       throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Unknown topic '${topic}'`, { details: { topic } })
     }
-    this.entries.set(topic, { numPartitions: found.partitions.length, fetchedAtMs: this.clock.now() })
-    return found.partitions.length
+    const configs = await this.broker.describeConfigs(topic)
+    const max = Number(configs.find((c) => c.name === 'max.message.bytes')?.value)
+    const entry = {
+      numPartitions: found.partitions.length,
+      maxMessageBytes: Number.isSafeInteger(max) && max > 0 ? max : DEFAULT_MAX_MESSAGE_BYTES,
+      fetchedAtMs: this.clock.now(),
+    }
+    this.entries.set(topic, entry)
+    return entry
   }
 }

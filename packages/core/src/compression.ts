@@ -92,7 +92,9 @@ export function decompressRecords(id: number, blob: Buffer): Buffer {
     throw new TributaryError('UNSUPPORTED_VERSION', `Record batch is compressed with '${type}', which has no registered codec`)
   }
   try {
-    return codec.decompress(blob)
+    const out: Uint8Array = codec.decompress(blob)
+    // Keys and values are views into this, and they must be Buffers even if a codec returns a Uint8Array.
+    return Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength)
   } catch (err) {
     if (err instanceof TributaryError) throw err
     const message = err instanceof Error ? err.message : String(err)

@@ -22,6 +22,7 @@ export const ErrorCodes = {
   NOT_ENOUGH_REPLICAS_AFTER_APPEND: { code: 20, retriable: true },
   INVALID_REQUIRED_ACKS: { code: 21, retriable: false },
   ILLEGAL_GENERATION: { code: 22, retriable: false },
+  INCONSISTENT_GROUP_PROTOCOL: { code: 23, retriable: false },
   INVALID_GROUP_ID: { code: 24, retriable: false },
   UNKNOWN_MEMBER_ID: { code: 25, retriable: false },
   INVALID_SESSION_TIMEOUT: { code: 26, retriable: false },

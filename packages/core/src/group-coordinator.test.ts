@@ -116,9 +116,9 @@ describe('GroupCoordinator join and sync', () => {
 
   it('rejects a member with no protocol in common, a different protocol type, and a full group', async () => {
     await rebalance(h, [new TestMember(h, 'a', { protocols: ['range'] })])
-    expect(await code(new TestMember(h, 'x', { protocols: ['sticky'] }).join())).toBe('INVALID_REQUEST')
+    expect(await code(new TestMember(h, 'x', { protocols: ['sticky'] }).join())).toBe('INCONSISTENT_GROUP_PROTOCOL')
     const join = { groupId: 'g', memberId: '', clientId: 'y', sessionTimeoutMs: 1000, rebalanceTimeoutMs: 1000, protocolType: 'connect', protocols: [{ name: 'range', subscription: { topics: [] } }] }
-    expect(await code(h.coordinator.joinGroup(join))).toBe('INVALID_REQUEST')
+    expect(await code(h.coordinator.joinGroup(join))).toBe('INCONSISTENT_GROUP_PROTOCOL')
     h = await harness({ maxGroupSize: 1 })
     await rebalance(h, [new TestMember(h, 'a')])
     expect(await code(new TestMember(h, 'b').join())).toBe('GROUP_MAX_SIZE_REACHED')
@@ -131,7 +131,7 @@ describe('GroupCoordinator join and sync', () => {
     expect(await code(h.coordinator.joinGroup({ ...base, sessionTimeoutMs: 99 }))).toBe('INVALID_SESSION_TIMEOUT')
     expect(await code(h.coordinator.joinGroup({ ...base, sessionTimeoutMs: 1_800_001 }))).toBe('INVALID_SESSION_TIMEOUT')
     expect(await code(h.coordinator.joinGroup({ ...base, memberId: 'nobody' }))).toBe('UNKNOWN_MEMBER_ID')
-    expect(await code(h.coordinator.joinGroup({ ...base, protocols: [] }))).toBe('INVALID_REQUEST')
+    expect(await code(h.coordinator.joinGroup({ ...base, protocols: [] }))).toBe('INCONSISTENT_GROUP_PROTOCOL')
     expect(await code(h.coordinator.heartbeat({ groupId: '', generationId: 1, memberId: 'm' }))).toBe('INVALID_GROUP_ID')
     expect(await code(h.coordinator.heartbeat({ groupId: 'none', generationId: 1, memberId: 'm' }))).toBe('UNKNOWN_MEMBER_ID')
   })
@@ -218,6 +218,19 @@ describe('GroupCoordinator leaving and liveness', () => {
     expect((await ja.promise).members.map((m) => m.memberId)).not.toContain(b.memberId)
     expect((await c.promise).generationId).toBe(2)
     expect(await code(b.heartbeat())).toBe('UNKNOWN_MEMBER_ID')
+  })
+
+  it('keeps a member waiting in SyncGroup alive past its session timeout while the leader assigns', async () => {
+    const [a, b] = [new TestMember(h, 'a', { sessionTimeoutMs: 1000 }), new TestMember(h, 'b', { sessionTimeoutMs: 1000 })]
+    await Promise.all([a.join(), b.join(), Promise.resolve(h.clock.advance(50))])
+    const sync = track(b.sync())
+    for (let t = 0; t < 5; t++) {
+      h.clock.advance(400)
+      await a.heartbeat()
+    }
+    await a.sync()
+    expect(Object.values((await sync.promise).assignment).flat()).toHaveLength(3)
+    expect(await code(b.heartbeat())).toBe('ok')
   })
 
   it('drops a leader that never syncs and tells waiting followers to rejoin', async () => {

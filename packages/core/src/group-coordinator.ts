@@ -13,6 +13,7 @@ import type {
 import type { Clock } from './clock'
 import { Group } from './group'
 import { GroupMember, deferred } from './group-member'
+import { GroupRebalancer } from './group-rebalancer'
 import { GroupOffsets, type OffsetStorage } from './group-offsets'
 import { type GroupCoordinatorOptions, resolveGroupCoordinatorOptions } from './group-options'
 import {
@@ -60,6 +61,7 @@ export class GroupCoordinator {
   private readonly partitionCount: (topic: string) => number | undefined
   private readonly offsets: GroupOffsets
   private readonly groups = new Map<string, Group>()
+  private readonly rebalancer: GroupRebalancer
   /** Part of every member id, so ids handed out before a restart are never handed out again. */
   private readonly incarnation: string
   private nextMemberSeq = 0
@@ -72,6 +74,7 @@ export class GroupCoordinator {
     this.clock = deps.clock
     this.partitionCount = deps.partitionCount
     this.offsets = new GroupOffsets(deps.offsets)
+    this.rebalancer = new GroupRebalancer(deps.clock, this.options)
     this.incarnation = deps.clock.now().toString(36)
   }
 
@@ -114,26 +117,28 @@ export class GroupCoordinator {
     const member = requireMember(group, req.memberId, req.groupInstanceId)
     requireGeneration(group, req.generationId)
     if (group.state === 'PreparingRebalance') throw groupError('REBALANCE_IN_PROGRESS', group.groupId, 'rejoin the group')
-    this.resetSession(group, member)
+    this.rebalancer.resetSession(group, member)
     if (group.state === 'Stable') return member.assignment ?? { assignment: {} }
     member.syncWaiter?.reject(groupError('REBALANCE_IN_PROGRESS', group.groupId, 'superseded by a newer SyncGroup'))
     const waiter = deferred<GroupAssignment>()
     member.syncWaiter = waiter
     group.synced.add(member.memberId)
-    if (member.memberId === group.leaderId) this.completeSync(group, req.assignments)
+    if (member.memberId === group.leaderId) this.rebalancer.completeSync(group, req.assignments)
     return waiter.promise
   }
 
   /**
    * heartbeat keeps a member's session alive. Throws UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID,
-   * ILLEGAL_GENERATION, and REBALANCE_IN_PROGRESS to tell the member to rejoin.
+   * ILLEGAL_GENERATION, and REBALANCE_IN_PROGRESS while the group waits for members to rejoin
+   * (PreparingRebalance). Between join and sync (CompletingRebalance) heartbeats of the new
+   * generation succeed, as in Kafka, because the member has already rejoined.
    */
   async heartbeat(ref: GroupMemberRef): Promise<void> {
     this.ensureOpen()
     const group = this.requireGroup(ref.groupId, ref.memberId)
     const member = requireMember(group, ref.memberId, ref.groupInstanceId)
     requireGeneration(group, ref.generationId)
-    this.resetSession(group, member)
+    this.rebalancer.resetSession(group, member)
     if (group.state === 'PreparingRebalance') throw groupError('REBALANCE_IN_PROGRESS', group.groupId, 'rejoin the group')
   }
 
@@ -146,7 +151,8 @@ export class GroupCoordinator {
    */
   async leaveGroup(req: LeaveGroupRequest): Promise<void> {
     this.ensureOpen()
-    const group = this.requireGroup(req.groupId, req.members[0]?.memberId ?? '')
+    const group = this.requireGroup(req.groupId, req.members?.[0]?.memberId ?? '')
+    if (!Array.isArray(req.members)) throw groupError('INVALID_REQUEST', req.groupId, 'members must be an array')
     const leaving = req.members.map(({ memberId, groupInstanceId }) => {
       if (memberId !== '') return requireMember(group, memberId, groupInstanceId)
       const member = groupInstanceId ? group.memberByInstance(groupInstanceId) : undefined
@@ -155,8 +161,8 @@ export class GroupCoordinator {
     })
     for (const entry of leaving) {
       if (entry instanceof GroupMember) {
-        if (!entry.isStatic) this.removeMember(group, entry, 'left the group')
-      } else this.removeMember(group, entry.member, 'removed by instance id')
+        if (!entry.isStatic) this.rebalancer.removeMember(group, entry, 'left the group')
+      } else this.rebalancer.removeMember(group, entry.member, 'removed by instance id')
     }
   }
 
@@ -240,7 +246,7 @@ export class GroupCoordinator {
     if (this.closed) return
     for (const group of this.groups.values()) {
       if (group.state !== 'Stable' && group.state !== 'CompletingRebalance') continue
-      if ([...group.members.values()].some((m) => m.subscribesTo(topic))) this.prepareRebalance(group)
+      if ([...group.members.values()].some((m) => m.subscribesTo(topic))) this.rebalancer.prepareRebalance(group)
     }
   }
 
@@ -279,7 +285,7 @@ export class GroupCoordinator {
       throw groupError('GROUP_MAX_SIZE_REACHED', group.groupId, `the group already has ${group.members.size} members`)
     }
     group.add(member)
-    return this.awaitJoin(group, member)
+    return this.rebalancer.awaitJoin(group, member)
   }
 
   private joinKnownMember(group: Group, req: JoinGroupRequest): Promise<JoinGroupResult> {
@@ -294,10 +300,10 @@ export class GroupCoordinator {
     // member's subscription changed.
     const resend = group.state === 'CompletingRebalance' ? unchanged : group.state === 'Stable' && unchanged && member.memberId !== group.leaderId
     if (resend) {
-      this.resetSession(group, member)
+      this.rebalancer.resetSession(group, member)
       return Promise.resolve(group.joinResultFor(member))
     }
-    return this.awaitJoin(group, member)
+    return this.rebalancer.awaitJoin(group, member)
   }
 
   /**
@@ -312,140 +318,11 @@ export class GroupCoordinator {
     member.assignment = old.assignment
     group.replace(old, member)
     if (group.state === 'Stable' && unchanged) {
-      this.resetSession(group, member)
+      this.rebalancer.resetSession(group, member)
       return Promise.resolve(group.joinResultFor(member))
     }
     // In CompletingRebalance the leader may be assigning to the old id, so Kafka rebalances again.
-    return this.awaitJoin(group, member)
-  }
-
-  /** awaitJoin parks a member's JoinGroup until the join phase completes, starting one if needed. */
-  private awaitJoin(group: Group, member: GroupMember): Promise<JoinGroupResult> {
-    member.joinWaiter?.reject(groupError('REBALANCE_IN_PROGRESS', group.groupId, 'superseded by a newer JoinGroup'))
-    const waiter = deferred<JoinGroupResult>()
-    member.joinWaiter = waiter
-    // A member waiting in JoinGroup is alive by definition; the join phase has its own deadline.
-    member.cancelSession()
-    if (group.state === 'PreparingRebalance') this.tryCompleteJoin(group)
-    else this.prepareRebalance(group)
-    return waiter.promise
-  }
-
-  /**
-   * prepareRebalance starts a join phase: members must rejoin within the longest rebalance
-   * timeout among them. Pending SyncGroups of an unfinished generation are told to rejoin.
-   */
-  private prepareRebalance(group: Group): void {
-    const fromEmpty = group.state === 'Empty'
-    if (group.state === 'CompletingRebalance') {
-      for (const m of group.members.values()) {
-        m.syncWaiter?.reject(groupError('REBALANCE_IN_PROGRESS', group.groupId, 'the group is rebalancing; rejoin'))
-        m.syncWaiter = null
-      }
-    }
-    group.cancelTimers()
-    group.synced.clear()
-    group.state = 'PreparingRebalance'
-    group.phaseTimer = this.clock.setTimeout(() => this.completeJoin(group), group.maxRebalanceTimeoutMs())
-    const delayMs = fromEmpty ? this.options.initialRebalanceDelayMs : 0
-    group.joinReadyAtMs = this.clock.now() + delayMs
-    if (delayMs > 0) group.delayTimer = this.clock.setTimeout(() => this.tryCompleteJoin(group), delayMs)
-    this.tryCompleteJoin(group)
-  }
-
-  private tryCompleteJoin(group: Group): void {
-    if (group.state !== 'PreparingRebalance' || this.clock.now() < group.joinReadyAtMs || !group.allJoined()) return
-    this.completeJoin(group)
-  }
-
-  /**
-   * completeJoin ends a join phase: dynamic members that did not rejoin are dropped (static ones
-   * keep their place until their session expires, as in Kafka), a new generation starts, and
-   * every waiting member learns it; the leader also gets every subscription.
-   */
-  private completeJoin(group: Group): void {
-    if (group.state !== 'PreparingRebalance') return
-    group.cancelTimers()
-    for (const m of [...group.members.values()]) {
-      if (m.joinWaiter === null && !m.isStatic) this.dropMember(group, m, 'did not rejoin within the rebalance timeout')
-    }
-    const joined = [...group.members.values()].filter((m) => m.joinWaiter !== null)
-    if (joined.length === 0 && group.members.size > 0) {
-      // Only absent static members are left: wait again until they rejoin or their sessions expire.
-      group.phaseTimer = this.clock.setTimeout(() => this.completeJoin(group), group.maxRebalanceTimeoutMs())
-      return
-    }
-    group.generationId++
-    if (group.members.size === 0) return this.becomeEmpty(group)
-    // The leader stays leader if it rejoined; otherwise the earliest member that did takes over.
-    const current = group.leaderId === null ? undefined : group.members.get(group.leaderId)
-    const leader = current?.joinWaiter ? current : (joined[0] as GroupMember)
-    group.leaderId = leader.memberId
-    group.protocolName = group.selectProtocol(leader)
-    group.state = 'CompletingRebalance'
-    for (const m of group.members.values()) m.assignment = null
-    for (const m of joined) {
-      m.joinWaiter?.resolve(group.joinResultFor(m))
-      m.joinWaiter = null
-      this.resetSession(group, m)
-    }
-    const generationId = group.generationId
-    group.phaseTimer = this.clock.setTimeout(() => this.onSyncTimeout(group, generationId), group.maxRebalanceTimeoutMs())
-  }
-
-  private becomeEmpty(group: Group): void {
-    group.state = 'Empty'
-    group.protocolName = null
-    group.leaderId = null
-  }
-
-  // ---- sync internals -----------------------------------------------------------------------
-
-  /** completeSync stores the leader's assignment, makes the group Stable and answers every waiting member. */
-  private completeSync(group: Group, assignments: SyncGroupRequest['assignments']): void {
-    const byMember = new Map(assignments.map((a) => [a.memberId, a.assignment]))
-    group.cancelTimers()
-    group.state = 'Stable'
-    for (const m of group.members.values()) {
-      m.assignment = copyAssignment(byMember.get(m.memberId))
-      m.syncWaiter?.resolve(m.assignment)
-      m.syncWaiter = null
-    }
-  }
-
-  /** onSyncTimeout: the leader never sent its assignment; members that did not sync are dropped and the group rebalances. */
-  private onSyncTimeout(group: Group, generationId: number): void {
-    if (group.state !== 'CompletingRebalance' || group.generationId !== generationId) return
-    for (const m of [...group.members.values()]) {
-      if (!group.synced.has(m.memberId)) this.dropMember(group, m, 'did not sync within the rebalance timeout')
-    }
-    this.prepareRebalance(group)
-  }
-
-  // ---- sessions and removal -----------------------------------------------------------------
-
-  private resetSession(group: Group, member: GroupMember): void {
-    member.cancelSession()
-    member.sessionTimer = this.clock.setTimeout(() => this.onSessionExpired(group, member), member.sessionTimeoutMs)
-  }
-
-  private onSessionExpired(group: Group, member: GroupMember): void {
-    member.sessionTimer = null
-    if (group.members.get(member.memberId) !== member || member.joinWaiter !== null) return
-    this.removeMember(group, member, `session timed out after ${member.sessionTimeoutMs} ms`)
-  }
-
-  /** removeMember takes a member out and rebalances (or finishes the join phase) as Kafka does. */
-  private removeMember(group: Group, member: GroupMember, reason: string): void {
-    this.dropMember(group, member, reason)
-    if (group.state === 'Stable' || group.state === 'CompletingRebalance') this.prepareRebalance(group)
-    else if (group.state === 'PreparingRebalance') this.tryCompleteJoin(group)
-  }
-
-  private dropMember(group: Group, member: GroupMember, reason: string): void {
-    member.cancelSession()
-    member.failPending(groupError('UNKNOWN_MEMBER_ID', group.groupId, `member ${member.memberId} ${reason}`))
-    group.remove(member.memberId)
+    return this.rebalancer.awaitJoin(group, member)
   }
 
   // ---- groups -------------------------------------------------------------------------------
@@ -469,7 +346,7 @@ export class GroupCoordinator {
     if (group.state === 'CompletingRebalance') throw groupError('REBALANCE_IN_PROGRESS', group.groupId, 'the group is completing a rebalance')
     const member = requireMember(group, req.memberId, req.groupInstanceId)
     requireGeneration(group, req.generationId)
-    this.resetSession(group, member)
+    this.rebalancer.resetSession(group, member)
   }
 
   private createGroup(groupId: string): Group {
@@ -521,10 +398,4 @@ function updateMember(member: GroupMember, req: JoinGroupRequest): void {
   member.rebalanceTimeoutMs = req.rebalanceTimeoutMs
   member.protocolType = req.protocolType
   member.protocols = req.protocols
-}
-
-function copyAssignment(assignment: GroupAssignment | undefined): GroupAssignment {
-  const copy: Record<string, number[]> = {}
-  for (const [topic, partitions] of Object.entries(assignment?.assignment ?? {})) copy[topic] = [...partitions]
-  return { assignment: copy, userData: assignment?.userData ?? null }
 }

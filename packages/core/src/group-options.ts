@@ -14,7 +14,8 @@ export interface GroupCoordinatorOptions {
    * (`group.initial.rebalance.delay.ms`); default 0. Kafka waits 3,000 ms so that a fleet of
    * consumers starting together rebalances once rather than once per arrival; an embedded
    * library's consumers usually start in one process within a tick, and a 3 s pause before the
-   * first message would surprise every quickstart, so the default is no delay.
+   * first message would surprise every quickstart, so the default is no delay. Unlike Kafka's,
+   * the delay is fixed: it is not extended by each member arriving during it.
    */
   initialRebalanceDelayMs: number
   /** Most members one group may have (`group.max.size`); default unlimited. */

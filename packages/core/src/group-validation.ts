@@ -47,9 +47,9 @@ function validProtocols(protocols: unknown): protocols is GroupProtocol[] {
   )
 }
 
-/** inconsistentProtocol is Kafka's INCONSISTENT_GROUP_PROTOCOL (23), carried as INVALID_REQUEST. */
+/** inconsistentProtocol is Kafka's INCONSISTENT_GROUP_PROTOCOL (23): no protocol every member supports. */
 export function inconsistentProtocol(groupId: string, message: string): TributaryError {
-  return groupError('INVALID_REQUEST', groupId, message, { kafkaError: 'INCONSISTENT_GROUP_PROTOCOL' })
+  return groupError('INCONSISTENT_GROUP_PROTOCOL', groupId, message)
 }
 
 /**

@@ -84,7 +84,9 @@ export function encodeRecordBatch(records: readonly RecordInput[], options: Enco
 }
 
 function attributesFor(options: EncodeBatchOptions): number {
-  const codec = compressionId(options.compression ?? 'none')
+  const compression = options.compression ?? 'none'
+  const codec = compressionId(compression)
+  getCompressionCodec(compression) // fail before encoding when no codec is registered
   const timestampType = options.timestampType ?? 'CreateTime'
   if (timestampType !== 'CreateTime' && timestampType !== 'LogAppendTime') {
     throw new TributaryError('INVALID_CONFIG', `Unknown timestamp type '${String(timestampType)}'`)
@@ -124,7 +126,7 @@ function encodeBatch(records: readonly RecordInput[], offsetDeltas: readonly num
     writeRecords(raw, 0, records, fields.baseTimestamp, offsetDeltas)
     const blob = getCompressionCodec(compressionTypeForId(codecId)).compress(raw)
     batch = Buffer.allocUnsafe(L.HEADER_SIZE + blob.length)
-    blob.copy(batch, L.HEADER_SIZE)
+    batch.set(blob, L.HEADER_SIZE) // set, not copy: a registered codec may return a plain Uint8Array
   }
   writeHeader(batch, fields, fields.maxTimestamp ?? measured.maxTimestamp, records.length)
   return batch

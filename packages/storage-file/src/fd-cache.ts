@@ -96,6 +96,8 @@ export class FdCache {
  */
 export class FileHandle {
   private fdValue = -1
+  /** Set once the file is deleted: the handle must never open (and so re-create) it again. */
+  private discarded = false
   /** Pinned descriptors (the current one or retired ones) and how many calls hold each. */
   private readonly pins = new Map<number, number>()
 
@@ -106,6 +108,7 @@ export class FileHandle {
 
   /** fd returns an open descriptor for the file, marking it most recently used. */
   fd(): number {
+    if (this.discarded) throw new Error(`FileHandle: ${this.path} was deleted`)
     if (this.fdValue >= 0) {
       this.cache.touch(this)
       return this.fdValue
@@ -116,11 +119,15 @@ export class FileHandle {
     return this.fdValue
   }
 
-  /** withPinned runs an asynchronous call on the descriptor, which stays open until it ends. */
-  async withPinned<T>(fn: (fd: number) => Promise<T>): Promise<T> {
+  /**
+   * withPinned runs an asynchronous call on the descriptor, which stays open until it ends. If
+   * the file is deleted before the call can start, it is skipped (resolves undefined).
+   */
+  async withPinned<T>(fn: (fd: number) => Promise<T>): Promise<T | undefined> {
     await this.cache.acquirePin()
     let fd = -1
     try {
+      if (this.discarded) return undefined
       fd = this.fd()
       this.pins.set(fd, (this.pins.get(fd) ?? 0) + 1)
       return await fn(fd)
@@ -142,6 +149,12 @@ export class FileHandle {
     this.fdValue = -1
     this.cache.closed(this)
     if (!this.pins.has(fd)) closeQuietly(fd)
+  }
+
+  /** discard closes the descriptor for good: the file is being deleted. */
+  discard(): void {
+    this.release()
+    this.discarded = true
   }
 
   private unpin(fd: number): void {

@@ -13,7 +13,8 @@ import {
   type TopicPartition,
 } from '@tributary/core'
 import { FdCache } from './fd-cache'
-import { attempt, fsyncDirSync } from './io'
+import { GroupCommit } from './group-commit'
+import { attempt, fsyncDirAsync, fsyncDirSync } from './io'
 import { DirectoryLock } from './lock-file'
 import { MetadataFile } from './metadata-file'
 import { OffsetsStore } from './offsets-store'
@@ -52,6 +53,8 @@ export class FileStorage implements Storage {
   private readonly known = new Map<string, TopicPartition>()
   /** Logs written since their last flush: what `sync()` must cover. */
   private readonly dirty = new Set<FilePartitionLog>()
+  /** Group commit of the storage directory itself, for the entries of newly created partitions. */
+  private readonly rootCommit = new GroupCommit(() => fsyncDirAsync(this.options.dir))
 
   constructor(options: FileStorageOptions) {
     this.options = resolveFileStorageOptions(options)
@@ -182,11 +185,13 @@ export class FileStorage implements Storage {
   private loadLog(name: string, tp: TopicPartition, config: PartitionLogConfig): FilePartitionLog {
     const dir = join(this.dir, name)
     const { clock, logger, onRecovery } = this.options
+    const createdDir = !this.known.has(name)
+    if (createdDir) this.rootCommit.noteWrite()
     return FilePartitionLog.open(
       {
         dir,
-        rootDir: this.dir,
-        createdDir: !this.known.has(name),
+        createdDir,
+        syncRoot: () => this.rootCommit.sync(),
         topic: tp.topic,
         partition: tp.partition,
         cache: this.cache,

@@ -42,7 +42,7 @@ export interface BatchHeaderView {
  * is impossible is CORRUPT_MESSAGE.
  */
 export function walkHeaders(segment: Segment, position: number, visit: (batch: BatchHeaderView) => boolean): BatchHeaderView | null {
-  let chunk = Buffer.alloc(0)
+  let chunk: Buffer = Buffer.alloc(0)
   let chunkStart = position
   for (let pos = position; pos < segment.size; ) {
     if (pos < chunkStart || pos + BatchLayout.HEADER_SIZE > chunkStart + chunk.length) {

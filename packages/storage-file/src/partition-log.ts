@@ -30,9 +30,10 @@ const MAX_RELATIVE_OFFSET = 0x7fffffff
 /** PartitionLogContext is what a partition log gets from its storage. */
 export interface PartitionLogContext {
   dir: string
-  /** The storage directory, fsynced once after this partition's directory was created. */
-  rootDir: string
+  /** Whether this partition's directory was just created: its entry in the storage directory must be made durable. */
   createdDir: boolean
+  /** Makes the storage directory's entries durable (one shared fsync for all partitions created meanwhile). */
+  syncRoot: () => Promise<void>
   topic: string
   partition: number
   cache: FdCache
@@ -318,7 +319,7 @@ export class FilePartitionLog implements PartitionLog {
     for (const s of segments) s.dirty = false
     const work: Promise<void>[] = segments.map((s) => s.log.withPinned((fd) => fdatasyncAsync(fd, `fdatasync ${s.log.path}`)))
     if (this.dirDirty) work.push(fsyncDirAsync(this.ctx.dir))
-    if (this.rootDirty) work.push(fsyncDirAsync(this.ctx.rootDir))
+    if (this.rootDirty) work.push(this.ctx.syncRoot())
     this.dirDirty = false
     this.rootDirty = false
     await Promise.all(work)

@@ -47,20 +47,28 @@ export function loadPartition(ctx: LoadContext): LoadedPartition {
   if (bases.length === 0) return { segments: [Segment.create(ctx.dir, 0, ctx.cache, ctx.nowMs)], endOffset: 0, reports: [] }
   const segments = bases.map((base) => new Segment(ctx.dir, base, ctx.cache, 0, ctx.nowMs))
   const firstRecoverable = Math.max(0, segments.length - RECOVERABLE_SEGMENTS)
-  for (let i = 0; i < firstRecoverable; i++) loadSegment(ctx, segments[i]!, false)
+  for (let i = 0; i < firstRecoverable; i++) sealClosed(segments[i]!, loadSegment(ctx, segments[i]!, false))
   const reports: RecoveryReport[] = []
   let endOffset = segments[segments.length - 1]!.baseOffset
   for (let i = firstRecoverable; i < segments.length; i++) {
     const segment = segments[i]!
     const result = loadSegment(ctx, segment, true)
     endOffset = Math.max(segment.baseOffset, result.lastOffset + 1)
-    if (result.report === null) continue
-    const removed = segments.splice(i + 1)
-    for (const later of removed) later.deleteFiles()
-    reports.push({ ...result.report, segmentsRemoved: removed.length })
-    break
+    if (result.report !== null) {
+      const removed = segments.splice(i + 1)
+      for (const later of removed) later.deleteFiles()
+      reports.push({ ...result.report, segmentsRemoved: removed.length })
+    }
+    if (i < segments.length - 1) sealClosed(segment, result)
   }
   return { segments, endOffset, reports }
+}
+
+/** sealClosed gives a closed segment the final time index entry a roll writes, in case a rebuilt index lacks it. */
+function sealClosed(segment: Segment, load: SegmentLoad): void {
+  if (segment.maxTimestamp < 0 || load.lastOffset < segment.baseOffset) return
+  segment.timeIndex.maybeAppend(segment.maxTimestamp, load.lastOffset)
+  segment.persistIndexes()
 }
 
 /** listSegmentBases returns the base offsets of the directory's `.log` files, ascending. */
@@ -127,7 +135,17 @@ function loadSegment(ctx: LoadContext, segment: Segment, recover: boolean): Segm
     segment.offsetIndex.markForRewrite()
   }
   segment.timeIndex = TimeIndex.load(segment.baseOffset, segment.timeIndexFile, Number.MAX_SAFE_INTEGER)
-  const tail = scanTail(ctx, segment, recover)
+  // Without offset index entries the scan covers the whole segment, so the time index is rebuilt whole too.
+  if (segment.offsetIndex.count() === 0 && segment.timeIndex.count() > 0) segment.timeIndex.clear()
+  let tail = scanTail(ctx, segment, recover)
+  let report: SegmentLoad['report'] = null
+  if (tail.error !== null && recover) {
+    report = cutTail(ctx, segment, tail.validEnd, tail.error)
+    // Rescan from the index's (possibly earlier) last entry: the cut batch may have been the indexed one.
+    tail = scanTail(ctx, segment, true)
+  } else if (tail.error !== null) {
+    ctx.logger.warn('A closed segment has a damaged tail; reading it fails with CORRUPT_MESSAGE', { path: segment.log.path, error: tail.error })
+  }
   segment.timeIndex.truncateToOffset(tail.lastOffset + 1)
   for (const point of tail.points) {
     segment.offsetIndex.append(point.lastOffset, point.position)
@@ -135,16 +153,13 @@ function loadSegment(ctx: LoadContext, segment: Segment, recover: boolean): Segm
   }
   segment.maxTimestamp = Math.max(segment.timeIndex.lastTimestamp(), tail.maxTimestamp)
   segment.bytesSinceIndexEntry = tail.bytesSinceIndexEntry
-  if (tail.error !== null && recover) return { lastOffset: tail.lastOffset, report: cutTail(ctx, segment, tail.validEnd, tail.lastOffset, tail.error) }
-  if (tail.error !== null) ctx.logger.warn('A closed segment has a damaged tail; reading it fails with CORRUPT_MESSAGE', { path: segment.log.path, error: tail.error })
   segment.persistIndexes()
-  return { lastOffset: tail.lastOffset, report: null }
+  return { lastOffset: tail.lastOffset, report }
 }
 
-function cutTail(ctx: LoadContext, segment: Segment, validEnd: number, lastOffset: number, reason: string): SegmentLoad['report'] {
+function cutTail(ctx: LoadContext, segment: Segment, validEnd: number, reason: string): SegmentLoad['report'] {
   const truncatedBytes = segment.size - validEnd
-  segment.truncateTo(validEnd, lastOffset + 1)
-  segment.persistIndexes()
+  segment.truncateTo(validEnd, Number.MAX_SAFE_INTEGER)
   ctx.logger.warn('Recovery truncated a torn or corrupt segment tail', { path: segment.log.path, validBytes: validEnd, truncatedBytes, reason })
   return { topic: ctx.topic, partition: ctx.partition, segmentBaseOffset: segment.baseOffset, validBytes: validEnd, truncatedBytes, reason }
 }
@@ -179,7 +194,8 @@ function scanTail(ctx: LoadContext, segment: Segment, verifyCrc: boolean): TailS
   const from = index.lastPosition()
   const hasEntry = index.count() > 0
   const tail: TailScan = { lastOffset: segment.baseOffset - 1, maxTimestamp: -1, bytesSinceIndexEntry: 0, points: [], validEnd: from, error: null }
-  let runningMax = segment.timeIndex.lastTimestamp()
+  // Entries past the last indexed offset may describe data that is gone; only earlier ones seed the running max.
+  let runningMax = hasEntry ? segment.timeIndex.timestampAtOrBefore(index.lastOffset()) : -1
   const visit = (batch: ScannedBatch): void => {
     tail.lastOffset = batch.lastOffset
     tail.maxTimestamp = Math.max(tail.maxTimestamp, batch.maxTimestamp)

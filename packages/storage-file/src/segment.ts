@@ -132,8 +132,8 @@ export class Segment {
 
   /** deleteFiles removes the segment's three files. */
   deleteFiles(): void {
-    this.releaseFiles()
     for (const handle of this.handles()) {
+      handle.discard()
       try {
         fs.unlinkSync(handle.path)
       } catch (err) {

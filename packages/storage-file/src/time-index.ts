@@ -46,6 +46,13 @@ export class TimeIndex {
     return this.size === 0 ? -1 : this.ts[this.size - 1]!
   }
 
+  /** timestampAtOrBefore returns the timestamp of the last entry whose offset is ≤ `offset`, or -1. */
+  timestampAtOrBefore(offset: number): number {
+    let n = this.size
+    while (n > 0 && this.baseOffset + this.rel[n - 1]! > offset) n--
+    return n === 0 ? -1 : this.ts[n - 1]!
+  }
+
   /**
    * offsetBefore returns the offset of the last entry whose timestamp is below `timestampMs`: no
    * batch up to it can match, so a search starts scanning there. -1 means scan from the start.

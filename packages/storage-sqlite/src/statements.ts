@@ -63,7 +63,7 @@ GROUP BY seg.base_offset
 ORDER BY seg.base_offset`
 
 /** prepareStatements prepares every statement on `db`. */
-export function prepareStatements(db: Database.Database) {
+export function prepareStatements(db: Database.Database): Statements {
   return {
     selectPartitions: db.prepare<[], PartitionRow>('SELECT id, topic, partition_index, start_offset, end_offset, segment_bytes, segment_ms FROM partitions'),
     insertPartition: db.prepare<[string, number, number, number]>(
@@ -130,4 +130,32 @@ export function prepareStatements(db: Database.Database) {
 }
 
 /** Statements is the set of prepared statements of one connection. */
-export type Statements = ReturnType<typeof prepareStatements>
+export interface Statements {
+  selectPartitions: Database.Statement<[], PartitionRow>
+  insertPartition: Database.Statement<[string, number, number, number], unknown>
+  updatePartitionConfig: Database.Statement<[number, number, number], unknown>
+  updatePartitionOffsets: Database.Statement<[number, number, number], unknown>
+  deletePartition: Database.Statement<[number], unknown>
+  selectSegmentStats: Database.Statement<[{ pid: number }], SegmentStatsRow>
+  insertSegment: Database.Statement<[number, number, number], unknown>
+  updateSegmentCreated: Database.Statement<[number, number, number], unknown>
+  deleteSegmentsBelow: Database.Statement<[number, number], unknown>
+  deleteSegmentsAbove: Database.Statement<[number, number], unknown>
+  deleteAllSegments: Database.Statement<[number], unknown>
+  insertBatch: Database.Statement<[number, number, number, number, number, number, number, Buffer], unknown>
+  selectBatchesFrom: Database.Statement<[number, number], [number, Buffer]>
+  selectBatchesByTime: Database.Statement<[number, number], [number, number, Buffer]>
+  selectBatchRange: Database.Statement<[number, number, number, number], [number, number, Buffer]>
+  selectFirstBaseFrom: Database.Statement<[number, number], number>
+  updateBatch: Database.Statement<[Buffer, number, number, number, number, number], unknown>
+  deleteBatch: Database.Statement<[number, number], unknown>
+  deleteBatchesFrom: Database.Statement<[number, number], unknown>
+  deleteBatchesBelow: Database.Statement<[number, number], unknown>
+  deleteAllBatches: Database.Statement<[number], unknown>
+  selectMetadata: Database.Statement<[], string>
+  upsertMetadata: Database.Statement<[string, number], unknown>
+  selectOffsets: Database.Statement<[], CommittedOffsetRow>
+  upsertOffset: Database.Statement<[string, string, number, number, string | null, number], unknown>
+  deleteGroupOffsets: Database.Statement<[string], unknown>
+  deleteOffset: Database.Statement<[string, string, number], unknown>
+}

@@ -57,6 +57,8 @@ export class Consumer implements RunnerHost {
   private runner: Runner | null = null
   private stopping: Promise<void> | null = null
   private closed = false
+  /** Releases the hold that keeps the process alive while the consumer runs. */
+  private releaseKeepAlive: () => void = () => {}
 
   /** Use `tb.consumer()`. Throws INVALID_CONFIG for bad options. */
   constructor(
@@ -132,10 +134,12 @@ export class Consumer implements RunnerHost {
     await this.stopping
     const runner = new Runner(this, resolved)
     this.runner = runner
+    this.releaseKeepAlive = this.ctx.keepAlive()
     try {
       await runner.start()
     } catch (error) {
       if (this.runner === runner) this.runner = null
+      this.releaseKeepAlive()
       await this.membership.leave()
       throw error
     }
@@ -245,6 +249,7 @@ export class Consumer implements RunnerHost {
       await stopped
       await this.membership.leave()
       this.states = new Map()
+      this.releaseKeepAlive()
       this.emitter.emit(ConsumerEvents.STOP, {})
     })()
     return this.stopping

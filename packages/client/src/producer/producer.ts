@@ -3,6 +3,7 @@ import {
   TributaryError,
   getCompressionCodec,
   normalizeMessage,
+  validateBatchSize,
   validateTopicName,
   type Acks,
   type CompressionType,
@@ -14,13 +15,15 @@ import {
 import { assertOpen, type ClientContext } from '../context'
 import { deferred, type Deferred } from '../deferred'
 import { ClientEmitter, ProducerEvents, type ClientEvent, type ProducerEventName, type RemoveListener } from '../events'
-import { MetadataCache } from '../metadata-cache'
+import { MetadataCache, type TopicInfo } from '../metadata-cache'
 import { normalizeAcks, resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from '../options'
 import { newSendPart, recordSizeBytes, RecordAccumulator, type DrainedBatch, type PartAck, type SendPart } from './accumulator'
 import { Sender } from './sender'
 
 /** Kafka's limit on unacknowledged batches per partition with idempotence. */
 const MAX_IN_FLIGHT_PER_PARTITION = 5
+/** A record batch's fixed header (record batch v2), counted when checking a message against max.message.bytes. */
+const BATCH_HEADER_BYTES = 61
 
 /** ProducerRecord is one `send`: messages for one topic. */
 export interface ProducerRecord {
@@ -61,6 +64,7 @@ export class Producer {
   private inFlightBatches = 0
   private idle: Deferred<void> | null = null
   private roomWaiters: Array<() => void> = []
+  private readonly preparing = new Set<Promise<unknown>>()
   private closed = false
 
   /** Use `tb.producer()`. Throws INVALID_CONFIG / INVALID_REQUIRED_ACKS for bad options. */
@@ -108,10 +112,26 @@ export class Producer {
   /** sendBatch is `send` across several topics with shared settings; same errors. */
   async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
     this.checkOpen('send')
+    const release = this.ctx.keepAlive()
+    try {
+      return await this.sendHeld(batch)
+    } finally {
+      release()
+    }
+  }
+
+  private async sendHeld(batch: ProducerBatch): Promise<RecordMetadata[]> {
     const settings = this.resolveSendSettings(batch)
     const prepared = this.prepare(batch)
-    const parts = await this.partitionAll(prepared, settings)
-    this.checkOpen('send')
+    // A send accepted before a close is completed by it: flush() waits for sends still preparing.
+    const preparing = this.partitionAll(prepared, settings)
+    this.preparing.add(preparing)
+    let parts: SendPart[]
+    try {
+      parts = await preparing
+    } finally {
+      this.preparing.delete(preparing)
+    }
     await this.waitForRoom(parts)
     const now = this.ctx.clock.now()
     for (const part of parts) this.accumulator.append(part, now)
@@ -124,6 +144,7 @@ export class Producer {
 
   /** flush sends everything waiting without lingering and resolves once all of it is acknowledged. */
   async flush(): Promise<void> {
+    while (this.preparing.size > 0) await Promise.allSettled([...this.preparing])
     await this.flushNow(true)
     while (!this.accumulator.isEmpty() || this.inFlightBatches > 0) {
       this.idle ??= deferred<void>()
@@ -180,18 +201,21 @@ export class Producer {
     prepared: Array<{ topic: string; messages: Message[]; records: RecordInput[] }>,
     settings: { acks: Acks; compression: CompressionType; timeoutMs: number },
   ): Promise<SendPart[]> {
-    const counts = await Promise.all(prepared.map((p) => this.metadata.partitionCount(p.topic)))
+    const infos = await Promise.all(prepared.map((p) => this.metadata.topicInfo(p.topic)))
+    // Every partition is chosen and every size checked before any part is queued: one bad message fails the send whole.
     const parts = new Map<string, SendPart>()
     prepared.forEach(({ topic, messages, records }, t) => {
+      const { numPartitions, maxMessageBytes } = infos[t] as TopicInfo
       records.forEach((rec, i) => {
         const msg = messages[i] as Message
-        const numPartitions = counts[t] as number
+        const size = recordSizeBytes(rec)
+        validateBatchSize(size + BATCH_HEADER_BYTES, maxMessageBytes)
         const partition = this.partitioner.choosePartition({ topic, numPartitions, key: rec.key, partition: msg.partition })
         const key = `${topic}\u0000${partition}`
         let part = parts.get(key)
         if (!part) parts.set(key, (part = newSendPart(topic, partition, settings)))
         part.records.push(rec)
-        part.sizes.push(recordSizeBytes(rec))
+        part.sizes.push(size)
       })
     })
     return [...parts.values()]

@@ -28,6 +28,8 @@ export interface SimParams {
   readonly chaosMs: number
   readonly livenessMs: number
   readonly membershipChanges: boolean
+  /** Probability that a replica crashes at the moment it would sync a write. */
+  readonly crashAtFlushRate: number
 }
 
 /** drawParams picks a seed's cluster shape and fault rates. */
@@ -52,6 +54,7 @@ export function drawParams(rng: Sfc32): SimParams {
     chaosMs: 3000,
     livenessMs: 60 * electionTicks * 10,
     membershipChanges: rng.chance(0.5),
+    crashAtFlushRate: rng.nextFloat() * 0.01,
   }
 }
 
@@ -203,6 +206,8 @@ export class Simulation {
   private onFlush(id: NodeId, epoch: number): void {
     const node = this.nodes.get(id)
     if (node === undefined || node.epoch !== epoch) return
+    // Crashing between the write and the sync is the moment that loses unsynced data: aim for it.
+    if (this.faultsOn && this.rng.chance(this.params.crashAtFlushRate)) return this.crash(node)
     node.finishReady()
     this.kick(node)
   }
@@ -320,7 +325,10 @@ export class Simulation {
   private crashRandom(): void {
     const alive = [...this.nodes.values()].filter((n) => n.alive)
     const node = alive[this.rng.nextInt(alive.length)]
-    if (node === undefined) return
+    if (node !== undefined) this.crash(node)
+  }
+
+  private crash(node: SimNode): void {
     const lost = node.crash(this.rng)
     for (const key of [...this.pendingProposals.keys()]) if (key.startsWith(`${node.id}:`)) this.pendingProposals.delete(key)
     this.trace.add(this.now, `crash ${node.id} (lost ${lost} unsynced writes)`)

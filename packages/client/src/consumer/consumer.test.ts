@@ -1,0 +1,242 @@
+import { MemoryStorage, MemoryVolume } from '@tributary/core'
+import { FAST_GROUP, openMemory, waitFor } from '../test-support'
+import { Tributary } from '../tributary'
+import type { ClientEvent } from '../events'
+
+async function produce(tb: Tributary, topic: string, count: number, from = 0): Promise<void> {
+  await tb.producer().send({ topic, messages: Array.from({ length: count }, (_, i) => ({ value: `m${from + i}` })) })
+}
+
+async function committed(tb: Tributary, groupId: string, topic: string): Promise<number[]> {
+  const [t] = await tb.admin().fetchOffsets({ groupId, topics: [topic] })
+  return (t?.partitions ?? []).map((p) => p.offset)
+}
+
+describe('Consumer delivery', () => {
+  let tb: Tributary
+  beforeEach(async () => {
+    tb = await openMemory()
+    await tb.admin().createTopics({ topics: [{ topic: 'f', numPartitions: 1 }] })
+    await produce(tb, 'f', 10)
+  })
+  afterEach(() => tb.close())
+
+  test('a failing handler is retried on the same message; the partition does not advance past it', async () => {
+    const seen: number[] = []
+    let failures = 0
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP, retry: { retries: 5, initialRetryTimeMs: 5, maxRetryTimeMs: 10 } })
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        seen.push(message.offset)
+        if (message.offset === 3 && failures < 2) {
+          failures++
+          throw new Error('transient')
+        }
+      },
+    })
+    await waitFor(async () => (await committed(tb, 'g', 'f'))[0] === 10, 'every offset committed')
+    expect(seen).toEqual([0, 1, 2, 3, 3, 3, 4, 5, 6, 7, 8, 9])
+  })
+
+  test('after its retries a failing handler crashes the consumer: later offsets are not committed, and the restart redelivers the message', async () => {
+    let broken = true
+    const delivered: number[] = []
+    const commits: number[] = []
+    const crashes: Array<{ restart: boolean }> = []
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP, retry: { retries: 1, initialRetryTimeMs: 5, maxRetryTimeMs: 10 } })
+    consumer.on<{ topics: Array<{ partitions: Array<{ offset: number }> }> }>(consumer.events.COMMIT_OFFSETS, (e) => {
+      commits.push(...e.payload.topics.flatMap((t) => t.partitions.map((p) => p.offset)))
+    })
+    consumer.on<{ restart: boolean }>(consumer.events.CRASH, (e) => crashes.push(e.payload))
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        delivered.push(message.offset)
+        if (message.offset === 3 && broken) throw new Error('poison')
+      },
+    })
+    await waitFor(() => crashes.length >= 2, 'two crashes')
+    expect(crashes[0]).toEqual(expect.objectContaining({ restart: true }))
+    expect(Math.max(...commits)).toBe(3)
+    expect(delivered.filter((o) => o > 3)).toEqual([])
+    broken = false
+    await waitFor(async () => (await committed(tb, 'g', 'f'))[0] === 10, 'recovery')
+    expect(delivered.filter((o) => o === 3).length).toBeGreaterThanOrEqual(3)
+    expect(delivered.filter((o) => o > 3)).toEqual([4, 5, 6, 7, 8, 9])
+  })
+
+  test('restartOnFailure resolving false stops the consumer', async () => {
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP, retry: { retries: 0, restartOnFailure: async () => false } })
+    const stopped = new Promise<ClientEvent>((resolve) => consumer.on(consumer.events.STOP, resolve))
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    await consumer.run({ eachMessage: async () => Promise.reject(new Error('always')) })
+    await stopped
+    expect(consumer.assignment()).toEqual([])
+    expect((await consumer.describeGroup()).state).toBe('Empty')
+  })
+
+  test('eachBatch: a failure redelivers only what was not resolved', async () => {
+    const batches: number[][] = []
+    let failed = false
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP })
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    await consumer.run({
+      eachBatch: async ({ batch, resolveOffset }) => {
+        batches.push(batch.messages.map((m) => m.offset))
+        for (const m of batch.messages) {
+          if (m.offset === 6 && !failed) {
+            failed = true
+            throw new Error('midway')
+          }
+          resolveOffset(m.offset)
+        }
+      },
+    })
+    await waitFor(async () => (await committed(tb, 'g', 'f'))[0] === 10, 'all committed')
+    expect(batches[0]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    expect(batches[1]).toEqual([6, 7, 8, 9])
+  })
+
+  test('partitionsConsumedConcurrently handles partitions in parallel, each in order', async () => {
+    await tb.admin().createTopics({ topics: [{ topic: 'p', numPartitions: 4 }] })
+    await tb.producer().send({ topic: 'p', messages: Array.from({ length: 40 }, (_, i) => ({ partition: i % 4, value: String(i) })) })
+    let active = 0
+    let maxActive = 0
+    const byPartition = new Map<number, number[]>()
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP })
+    await consumer.subscribe({ topics: ['p'], fromBeginning: true })
+    await consumer.run({
+      partitionsConsumedConcurrently: 4,
+      eachMessage: async ({ partition, message }) => {
+        active++
+        maxActive = Math.max(maxActive, active)
+        await new Promise((resolve) => setTimeout(resolve, 2))
+        byPartition.set(partition, [...(byPartition.get(partition) ?? []), message.offset])
+        active--
+      },
+    })
+    await waitFor(() => [...byPartition.values()].flat().length === 40, 'all 40')
+    expect(maxActive).toBeGreaterThan(1)
+    for (const offsets of byPartition.values()) expect(offsets).toEqual([...Array(10).keys()])
+  })
+
+  test('pause stops a partition, resume continues it; seek moves it; lag reports what is left', async () => {
+    const seen: number[] = []
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP })
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    consumer.pause([{ topic: 'f' }])
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.offset) })
+    expect(consumer.paused()).toEqual([{ topic: 'f', partitions: [0] }])
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(seen).toEqual([])
+    expect(await consumer.lag()).toEqual([{ topic: 'f', partition: 0, offset: 0, highWatermark: 10, lag: 10 }])
+    consumer.resume([{ topic: 'f' }])
+    await waitFor(() => seen.length === 10, 'resumed delivery')
+    consumer.seek({ topic: 'f', partition: 0, offset: 7 })
+    await waitFor(() => seen.length === 13, 'delivery after seek')
+    expect(seen.slice(10)).toEqual([7, 8, 9])
+    await waitFor(async () => (await consumer.lag())[0]?.lag === 0, 'no lag')
+    expect(() => consumer.seek({ topic: 'f', partition: 0, offset: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+  })
+
+  test('a handler may pause its own partition and resume it later', async () => {
+    const seen: number[] = []
+    let resume: (() => void) | null = null
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP })
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    await consumer.run({
+      eachMessage: async ({ message, pause }) => {
+        seen.push(message.offset)
+        if (message.offset === 4 && !resume) resume = pause()
+      },
+    })
+    await waitFor(() => resume !== null, 'the pause')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(seen).toEqual([0, 1, 2, 3, 4])
+    ;(resume as unknown as () => void)()
+    await waitFor(() => seen.length === 10, 'the rest')
+    expect(seen).toEqual([...Array(10).keys()])
+  })
+
+  test('stream yields messages in order; breaking out leaves the group and the next reader continues', async () => {
+    const first: number[] = []
+    const c1 = tb.consumer({ groupId: 'g', ...FAST_GROUP })
+    await c1.subscribe({ topics: ['f'], fromBeginning: true })
+    for await (const { message } of c1.stream()) {
+      first.push(message.offset)
+      if (first.length === 5) break
+    }
+    expect(first).toEqual([0, 1, 2, 3, 4])
+    expect((await tb.admin().describeGroups(['g'])).groups[0]?.state).toBe('Empty')
+    // The message in hand when the loop ended (offset 4) was not committed.
+    expect(await committed(tb, 'g', 'f')).toEqual([4])
+    const c2 = tb.consumer({ groupId: 'g', ...FAST_GROUP })
+    await c2.subscribe({ topics: ['f'], fromBeginning: true })
+    const second: number[] = []
+    for await (const { message } of c2.stream()) {
+      second.push(message.offset)
+      if (message.offset === 9) break
+    }
+    expect(second).toEqual([4, 5, 6, 7, 8, 9])
+  })
+
+  test('events: group_join reports the assignment; on() returns a remover', async () => {
+    const joins: Array<ClientEvent<{ memberAssignment: Record<string, number[]>; isLeader: boolean }>> = []
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP })
+    const remove = consumer.on<{ memberAssignment: Record<string, number[]>; isLeader: boolean }>(consumer.events.GROUP_JOIN, (e) => joins.push(e))
+    await consumer.subscribe({ topics: ['f'] })
+    await consumer.run({ eachMessage: async () => {} })
+    expect(joins).toHaveLength(1)
+    expect(joins[0]?.type).toBe('consumer.group_join')
+    expect(joins[0]?.payload).toEqual(expect.objectContaining({ isLeader: true, memberAssignment: { f: [0] } }))
+    remove()
+    await consumer.stop()
+    await consumer.run({ eachMessage: async () => {} })
+    expect(joins).toHaveLength(1)
+  })
+})
+
+describe('Consumer offsets across restarts', () => {
+  test('committed offsets survive closing and reopening the storage', async () => {
+    const volume = new MemoryVolume()
+    const seen: string[] = []
+    const runOnce = async (produceFrom: number): Promise<void> => {
+      const tb = await Tributary.open({ storage: new MemoryStorage({ volume }), brokerOptions: { minSessionTimeoutMs: 50 } })
+      await produce(tb, 'r', 5, produceFrom)
+      const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP })
+      await consumer.subscribe({ topics: ['r'], fromBeginning: true })
+      await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) })
+      await waitFor(() => seen.length >= produceFrom + 5, 'this run’s messages')
+      await tb.close()
+    }
+    await runOnce(0)
+    await runOnce(5)
+    expect(seen).toEqual([...Array(10).keys()].map((i) => `m${i}`))
+  })
+
+  test('a static member that restarts within its session keeps its partitions', async () => {
+    const tb = await openMemory()
+    try {
+      await tb.admin().createTopics({ topics: [{ topic: 's', numPartitions: 4 }] })
+      const make = (id: string) => tb.consumer({ groupId: 'g', ...FAST_GROUP, groupInstanceId: id })
+      const a = make('a')
+      const b = make('b')
+      for (const c of [a, b]) {
+        await c.subscribe({ topics: ['s'] })
+        await c.run({ eachMessage: async () => {} })
+      }
+      await waitFor(() => a.assignment().length === 2 && b.assignment().length === 2 && !a.membership.needsRejoin, 'a balanced group')
+      const before = JSON.stringify(b.assignment())
+      const generation = (await a.describeGroup()).generationId
+      await b.disconnect()
+      const b2 = make('b')
+      await b2.subscribe({ topics: ['s'] })
+      await b2.run({ eachMessage: async () => {} })
+      expect(JSON.stringify(b2.assignment())).toBe(before)
+      expect((await a.describeGroup()).generationId).toBe(generation)
+    } finally {
+      await tb.close()
+    }
+  })
+})

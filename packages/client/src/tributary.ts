@@ -1,0 +1,93 @@
+import { LocalBroker, MemoryStorage, systemClock, type Broker, type Storage } from '@tributary/core'
+import { FileStorage } from '@tributary/storage-file'
+import { Admin } from './admin'
+import { assertOpen, keepAliveCounter, type ClientContext } from './context'
+import { Consumer } from './consumer/consumer'
+import { resolveTributaryOptions, type ConsumerOptions, type ProducerOptions, type ResolvedTributaryOptions, type TributaryOptions } from './options'
+import { Producer } from './producer/producer'
+
+/**
+ * Tributary is the entry point: it owns (or borrows) a broker and makes producers, consumers and
+ * admins that talk to it.
+ *
+ * ```ts
+ * const tb = await Tributary.open({ dir: './data' })
+ * const producer = tb.producer()
+ * await producer.send({ topic: 'orders', messages: [{ key: 'c-1', value: '{"total":42}' }] })
+ * await tb.close()
+ * ```
+ */
+export class Tributary {
+  private readonly producers = new Set<Producer>()
+  private readonly consumers = new Set<Consumer>()
+  private closing: Promise<void> | null = null
+  private readonly ctx: ClientContext
+
+  private constructor(
+    /** broker is the Broker every client of this Tributary talks to. */
+    readonly broker: Broker,
+    private readonly ownsBroker: boolean,
+    options: ResolvedTributaryOptions,
+  ) {
+    this.ctx = {
+      broker,
+      clock: options.clock ?? systemClock,
+      clientId: options.clientId,
+      isClosed: () => this.closing !== null,
+      keepAlive: keepAliveCounter(),
+    }
+  }
+
+  /**
+   * open starts a Tributary: `{ dir }` opens file storage in that directory, `{ storage }` any
+   * Storage, `{ broker }` any Broker (not closed by `close()`); with none of them, data lives in
+   * memory. Throws INVALID_CONFIG for bad options, STORAGE_LOCKED when another process holds `dir`.
+   */
+  static async open(options?: TributaryOptions): Promise<Tributary> {
+    const resolved = resolveTributaryOptions(options)
+    if (resolved.broker) return new Tributary(resolved.broker, false, resolved)
+    const clock = resolved.clock ?? systemClock
+    const storage: Storage = resolved.storage ?? (resolved.dir !== undefined ? new FileStorage({ dir: resolved.dir, clock }) : new MemoryStorage({ clock }))
+    const broker = await LocalBroker.open({ ...resolved.brokerOptions, storage, clock })
+    return new Tributary(broker, true, resolved)
+  }
+
+  /** producer makes a producer. Throws INVALID_CONFIG for bad options, CLIENT_CLOSED after close. */
+  producer(options?: ProducerOptions): Producer {
+    assertOpen(this.closing !== null, 'tributary.producer')
+    const producer = new Producer(this.ctx, options)
+    this.producers.add(producer)
+    return producer
+  }
+
+  /** consumer makes a consumer in group `options.groupId`. Throws INVALID_CONFIG, CLIENT_CLOSED. */
+  consumer(options: ConsumerOptions): Consumer {
+    assertOpen(this.closing !== null, 'tributary.consumer')
+    const consumer = new Consumer(this.ctx, options, (c) => this.consumers.delete(c))
+    this.consumers.add(consumer)
+    return consumer
+  }
+
+  /** admin makes an admin client. Throws CLIENT_CLOSED after close. */
+  admin(): Admin {
+    assertOpen(this.closing !== null, 'tributary.admin')
+    return new Admin(this.ctx)
+  }
+
+  /**
+   * close flushes every producer, stops every consumer (each commits and leaves its group), and
+   * closes the broker and its storage if this Tributary opened them. Later calls on it or its
+   * clients throw CLIENT_CLOSED; calling close again waits for the first close.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown()
+    return this.closing
+  }
+
+  private async shutdown(): Promise<void> {
+    // Clients check `isClosed()` for new calls; work already under way is allowed to finish.
+    await Promise.allSettled([...this.producers].map((p) => p.disconnect()))
+    await Promise.allSettled([...this.consumers].map((c) => c.disconnect()))
+    if (this.ownsBroker) await this.broker.close()
+  }
+}

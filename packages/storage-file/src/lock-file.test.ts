@@ -1,0 +1,61 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { isTributaryError, TributaryError } from '@tributary/core'
+import { FileStorage } from './file-storage'
+import { LOCK_FILE_NAME } from './lock-file'
+import { killAndWait, spawnTs, waitForLine } from './test-support/child-process'
+import { makeTempDir, removeTempDir, SILENT_LOGGER } from './test-support/temp-dir'
+
+let dir: string
+beforeEach(() => {
+  dir = makeTempDir('lock')
+})
+afterEach(() => removeTempDir(dir))
+
+async function openError(storage: FileStorage): Promise<TributaryError | null> {
+  try {
+    await storage.open()
+    return null
+  } catch (err) {
+    if (!isTributaryError(err)) throw err
+    return err
+  }
+}
+
+describe('directory lock', () => {
+  it('a directory held by another live process is STORAGE_LOCKED with its pid; once it dies, the stale lock is taken over', async () => {
+    const child = spawnTs(join(__dirname, 'test-support', 'lock-holder.ts'), [dir])
+    try {
+      await waitForLine(child, 'locked')
+      const err = await openError(new FileStorage({ dir, logger: SILENT_LOGGER }))
+      expect(err?.code).toBe('STORAGE_LOCKED')
+      expect(err?.details.pid).toBe(child.pid)
+      expect(err?.message).toContain(String(child.pid))
+    } finally {
+      await killAndWait(child)
+    }
+    // SIGKILL left the lock file behind with a dead pid: it is stale.
+    expect(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8').trim()).toBe(String(child.pid))
+    const storage = new FileStorage({ dir, logger: SILENT_LOGGER })
+    await storage.open()
+    expect(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8').trim()).toBe(String(process.pid))
+    await storage.close()
+  }, 60_000)
+
+  it('a second storage in the same process is refused until the first closes', async () => {
+    const first = new FileStorage({ dir, logger: SILENT_LOGGER })
+    await first.open()
+    expect((await openError(new FileStorage({ dir, logger: SILENT_LOGGER })))?.code).toBe('STORAGE_LOCKED')
+    await first.close()
+    const second = new FileStorage({ dir, logger: SILENT_LOGGER })
+    await second.open()
+    await second.close()
+  })
+
+  it('a lock file of a pid that no longer exists is taken over', async () => {
+    writeFileSync(join(dir, LOCK_FILE_NAME), '999999999\n')
+    const storage = new FileStorage({ dir, logger: SILENT_LOGGER })
+    await storage.open()
+    await storage.close()
+  })
+})
