@@ -39,7 +39,10 @@ function parseArgs(argv: string[]): Options | null {
     if (arg === '--full') options.mode = 'full'
     else if (arg === '--runs') options.runs = Number(argv[++i])
     else if (arg === '--systems') options.systems = (argv[++i] ?? '').split(',').filter(Boolean)
-    else if (arg === '--list') {
+    else if (arg === '--help' || arg === '-h') {
+      console.log(USAGE)
+      return null
+    } else if (arg === '--list') {
       for (const name of WORKLOAD_NAMES) console.log(`${name.padEnd(18)} ${WORKLOADS[name].summary}`)
       return null
     } else if ((WORKLOAD_NAMES as readonly string[]).includes(arg)) options.workloads.push(arg as WorkloadName)

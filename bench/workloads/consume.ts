@@ -23,7 +23,7 @@ const SYSTEMS = [
 export const consume: Workload = {
   name: 'consume',
   summary: 'one group member reads a backlog of N messages from the beginning',
-  plan: (mode) => logTasks('consume', SYSTEMS, byMode(mode, 250_000, 1_000_000), byMode(mode, 20_000, 60_000)),
+  plan: (mode) => logTasks('consume', SYSTEMS, byMode(mode, 250_000, 1_000_000), byMode(mode, 5_000, 60_000)),
   async run(task, dir) {
     const system = logSystem(task.system)
     let session = await system.open(dir)

@@ -24,7 +24,7 @@ const SYSTEMS = [
 export const produce: Workload = {
   name: 'produce',
   summary: 'one producer, sends of 1,000 messages, acks=1, into an empty log',
-  plan: (mode) => logTasks('produce', SYSTEMS, byMode(mode, 250_000, 1_000_000), byMode(mode, 20_000, 60_000)),
+  plan: (mode) => logTasks('produce', SYSTEMS, byMode(mode, 250_000, 1_000_000), byMode(mode, 5_000, 60_000)),
   async run(task, dir) {
     const session = await logSystem(task.system).open(dir)
     const startMs = nowMs()

@@ -4,7 +4,7 @@
  * concurrent writers. Run from the repo root: `pnpm tsx packages/storage-file/bench/append-read.ts`.
  * Prints the median of RUNS runs per figure.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { encodeRecordBatch, RecordBatch, type RecordInput } from '@tributary/core'
@@ -95,13 +95,51 @@ async function runAcksAll(): Promise<{ msgsPerSec: number; syncsPerSec: number }
   })
 }
 
+/**
+ * framedLoop is the issue's baseline: the floor of the JS work any log must do, copying each
+ * message's length-prefixed key and value into 1 MiB buffers written with fs.writeSync.
+ */
+function framedLoop(inputs: RecordInput[][]): number {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-floor-'))
+  const fd = openSync(join(dir, 'floor.log'), 'w')
+  const buf = Buffer.allocUnsafe(1024 * 1024)
+  let used = 0
+  const t = performance.now()
+  for (const batch of inputs) {
+    for (const record of batch) {
+      const key = record.key!
+      const value = record.value!
+      if (used + 8 + key.length + value.length > buf.length) {
+        writeSync(fd, buf, 0, used)
+        used = 0
+      }
+      buf.writeInt32BE(key.length, used)
+      used += 4 + key.copy(buf, used + 4)
+      buf.writeInt32BE(value.length, used)
+      used += 4 + value.copy(buf, used + 4)
+    }
+  }
+  writeSync(fd, buf, 0, used)
+  const rate = MESSAGES / ((performance.now() - t) / 1000)
+  closeSync(fd)
+  rmSync(dir, { recursive: true, force: true })
+  return rate
+}
+
 async function main(): Promise<void> {
   const inputs = Array.from({ length: MESSAGES / BATCH }, (_, b) => records(b))
   const results = []
-  for (let i = 0; i < RUNS; i++) results.push(await run(inputs))
+  const floors = []
+  for (let i = 0; i < RUNS; i++) {
+    floors.push(framedLoop(inputs))
+    results.push(await run(inputs))
+  }
   const acksAll = await runAcksAll()
   const fmt = (n: number): string => `${(n / 1e6).toFixed(2)}M msgs/s`
-  console.log(`produce (encode + append, acks=1): ${fmt(median(results.map((r) => r.produce)))}`)
+  const produce = median(results.map((r) => r.produce))
+  const floor = median(floors)
+  console.log(`framed-loop floor (baseline):      ${fmt(floor)}`)
+  console.log(`produce (encode + append, acks=1): ${fmt(produce)} (${((100 * produce) / floor).toFixed(0)}% of the floor)`)
   console.log(`append only (pre-encoded batches): ${fmt(median(results.map((r) => r.appendOnly)))}`)
   console.log(`read back + lazy decode:          ${fmt(median(results.map((r) => r.read)))}`)
   console.log(`acks=all, 64 writers x 100 msgs:  ${fmt(acksAll.msgsPerSec)} (${acksAll.syncsPerSec.toFixed(0)} acks/s)`)

@@ -8,18 +8,34 @@ const OPEN_FLAGS = fs.constants.O_RDWR | fs.constants.O_CREAT
  * FdCache bounds the file descriptors a storage holds: thousands of partitions each have a few
  * files, but at most `maxOpen` descriptors are open at once. Files open lazily on first use and
  * the least recently used unpinned one is closed to make room. A descriptor in use by an
- * asynchronous call (an fdatasync) is pinned and never closed under it; pins are themselves
- * bounded to half the cache, so eviction always finds a victim.
+ * asynchronous call (an fdatasync) is pinned and never closed under it.
+ *
+ * A quarter of the budget is reserved for asynchronous calls ("slots"): a slot is needed to pin
+ * a cached descriptor or to open a short-lived one (a directory to fsync). So the cache itself
+ * keeps at most `maxOpen − slots` descriptors, at most `slots` are in flight, eviction always
+ * finds an unpinned victim, and the total never exceeds `maxOpen`.
  */
 export class FdCache {
   /** Handles with an open descriptor, least recently used first (Map keeps insertion order). */
   private readonly lru = new Map<FileHandle, true>()
   private readonly maxPinned: number
+  private readonly maxCached: number
   private pinned = 0
   private readonly pinWaiters: Array<() => void> = []
 
   constructor(readonly maxOpen: number) {
-    this.maxPinned = Math.max(1, Math.floor(maxOpen / 2))
+    this.maxPinned = Math.max(1, Math.floor(maxOpen / 4))
+    this.maxCached = maxOpen - this.maxPinned
+  }
+
+  /** withSlot runs an asynchronous call that opens a descriptor of its own, within the budget. */
+  async withSlot<T>(fn: () => Promise<T>): Promise<T> {
+    await this.acquirePin()
+    try {
+      return await fn()
+    } finally {
+      this.releasePin()
+    }
   }
 
   /** handle returns a handle for `path`; nothing is opened until it is used. */
@@ -45,7 +61,7 @@ export class FdCache {
 
   /** @internal Closes least recently used descriptors until one more fits. */
   makeRoom(): void {
-    while (this.lru.size >= this.maxOpen && this.evictOne()) {
+    while (this.lru.size >= this.maxCached && this.evictOne()) {
       // keep evicting until there is room
     }
   }

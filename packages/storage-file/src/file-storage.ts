@@ -54,7 +54,7 @@ export class FileStorage implements Storage {
   /** Logs written since their last flush: what `sync()` must cover. */
   private readonly dirty = new Set<FilePartitionLog>()
   /** Group commit of the storage directory itself, for the entries of newly created partitions. */
-  private readonly rootCommit = new GroupCommit(() => fsyncDirAsync(this.options.dir))
+  private readonly rootCommit = new GroupCommit(() => this.cache.withSlot(() => fsyncDirAsync(this.options.dir)))
 
   constructor(options: FileStorageOptions) {
     this.options = resolveFileStorageOptions(options)

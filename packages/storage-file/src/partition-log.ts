@@ -151,8 +151,8 @@ export class FilePartitionLog implements PartitionLog {
     const header = position < segment.size ? segment.readHeaderAt(position, BatchLayout.LOG_OVERHEAD) : null
     const cutBase = header === null ? this.end : readBaseOffset(header)
     this.removeSegments(i + 1, this.segmentList.length)
+    // The indexes are rewritten by the next flush, after the cut is on disk.
     segment.truncateTo(position, cutBase)
-    segment.persistIndexes()
     this.end = cutBase
     this.bytes = this.segmentList.reduce((sum, s) => sum + s.size, 0)
     this.noteWrite()
@@ -318,7 +318,7 @@ export class FilePartitionLog implements PartitionLog {
     const marks = segments.map((s) => ({ s, offsets: s.offsetIndex.count(), times: s.timeIndex.count() }))
     for (const s of segments) s.dirty = false
     const work: Promise<void>[] = segments.map((s) => s.log.withPinned((fd) => fdatasyncAsync(fd, `fdatasync ${s.log.path}`)))
-    if (this.dirDirty) work.push(fsyncDirAsync(this.ctx.dir))
+    if (this.dirDirty) work.push(this.ctx.cache.withSlot(() => fsyncDirAsync(this.ctx.dir)))
     if (this.rootDirty) work.push(this.ctx.syncRoot())
     this.dirDirty = false
     this.rootDirty = false

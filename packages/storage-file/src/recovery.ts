@@ -42,7 +42,9 @@ export interface LoadedPartition {
 
 /** loadPartition lists, checks and recovers the segments of a partition directory (creating segment 0 if none). */
 export function loadPartition(ctx: LoadContext): LoadedPartition {
-  cleanupLeftovers(ctx.dir, ctx.logger)
+  const names = attempt(`list ${ctx.dir}`, () => fs.readdirSync(ctx.dir))
+  if (names.length === 0) return { segments: [Segment.create(ctx.dir, 0, ctx.cache, ctx.nowMs)], endOffset: 0, reports: [] }
+  cleanupLeftovers(ctx.dir, names, ctx.logger)
   const bases = listSegmentBases(ctx.dir)
   if (bases.length === 0) return { segments: [Segment.create(ctx.dir, 0, ctx.cache, ctx.nowMs)], endOffset: 0, reports: [] }
   const segments = bases.map((base) => new Segment(ctx.dir, base, ctx.cache, 0, ctx.nowMs))
@@ -88,8 +90,8 @@ export function listSegmentBases(dir: string): number[] {
  * finished one and replaces its original if that is missing; `.tmp` files and index files
  * without a `.log` are deleted.
  */
-export function cleanupLeftovers(dir: string, logger: FileStorageLogger): void {
-  const names = new Set(attempt(`list ${dir}`, () => fs.readdirSync(dir)))
+export function cleanupLeftovers(dir: string, listing: readonly string[], logger: FileStorageLogger): void {
+  const names = new Set(listing)
   for (const name of names) {
     const path = join(dir, name)
     if (name.endsWith('.cleaned') || name.endsWith('.tmp')) {

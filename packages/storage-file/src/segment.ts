@@ -56,13 +56,16 @@ export class Segment {
     this.createdAtMs = createdAtMs
   }
 
-  /** create makes a new empty segment, replacing any stale files with its name. */
+  /**
+   * create makes a new empty segment, emptying a stale log file of the same name if one exists.
+   * The index files are created by their first write, which replaces whatever they held.
+   */
   static create(dir: string, baseOffset: number, cache: FdCache, nowMs: number): Segment {
     const segment = new Segment(dir, baseOffset, cache, 0, nowMs)
-    for (const handle of segment.handles()) {
-      const fd = handle.fd()
-      attempt(`truncate ${handle.path}`, () => fs.ftruncateSync(fd, 0))
-    }
+    const fd = segment.log.fd()
+    attempt(`truncate ${segment.log.path}`, () => fs.ftruncateSync(fd, 0))
+    segment.offsetIndex.markForRewrite()
+    segment.timeIndex.clear()
     return segment
   }
 

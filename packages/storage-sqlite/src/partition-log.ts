@@ -243,17 +243,19 @@ export class SqlitePartitionLog implements PartitionLog {
   compact(keep: RecordFilter): CompactionResult {
     this.assertUsable()
     const result: CompactionResult = { segmentsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 }
-    const closed = this.segs.length - 1
-    for (let i = 0; i < closed; i++) {
-      const from = (this.segs[i] as SegmentState).baseOffset
-      const to = this.segmentEnd(i)
-      const pass = this.write(`Compacting ${this.name()} [${from}, ${to})`, () => this.ctx.db.transaction(() => this.compactRange(from, to, keep))())
-      result.bytesBefore += pass.bytesBefore
-      result.bytesAfter += pass.bytesAfter
-      result.recordsRemoved += pass.recordsRemoved
-      if (pass.changed) result.segmentsRewritten++
+    const bounds = this.segs.slice(0, -1).map((s, i) => [s.baseOffset, this.segmentEnd(i)] as const)
+    try {
+      for (const [from, to] of bounds) {
+        const pass = this.write(`Compacting ${this.name()} [${from}, ${to})`, () => this.ctx.db.transaction(() => this.compactRange(from, to, keep))())
+        result.bytesBefore += pass.bytesBefore
+        result.bytesAfter += pass.bytesAfter
+        result.recordsRemoved += pass.recordsRemoved
+        if (pass.changed) result.segmentsRewritten++
+      }
+    } finally {
+      // Segments committed before a failure (a throwing filter, a full disk) are rewritten too.
+      if (result.segmentsRewritten > 0) this.reload()
     }
-    if (result.segmentsRewritten > 0) this.reload()
     return result
   }
 

@@ -181,6 +181,62 @@ describe('Consumer delivery', () => {
     expect(second).toEqual([4, 5, 6, 7, 8, 9])
   })
 
+  test('a handler slower than the session timeout keeps its membership: heartbeats run on their own timer', async () => {
+    const joins: ClientEvent[] = []
+    let beats = 0
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP, sessionTimeoutMs: 200 })
+    consumer.on(consumer.events.GROUP_JOIN, (e) => joins.push(e))
+    consumer.on(consumer.events.HEARTBEAT, () => beats++)
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    let handled = 0
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        if (message.offset === 0) await new Promise((resolve) => setTimeout(resolve, 600))
+        handled++
+      },
+    })
+    await waitFor(() => handled === 10, 'all ten, the first one slowly', 5_000)
+    expect(joins).toHaveLength(1)
+    expect(beats).toBeGreaterThan(5)
+    await waitFor(async () => (await committed(tb, 'g', 'f'))[0] === 10, 'the commit')
+  })
+
+  test('autoCommitThreshold commits once enough messages are handled', async () => {
+    const commits: number[] = []
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP })
+    consumer.on<{ topics: Array<{ partitions: Array<{ offset: number }> }> }>(consumer.events.COMMIT_OFFSETS, (e) => {
+      commits.push(...e.payload.topics.flatMap((t) => t.partitions.map((p) => p.offset)))
+    })
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    await consumer.run({ autoCommitThreshold: 4, autoCommitIntervalMs: 60_000, eachMessage: async () => {} })
+    await waitFor(() => commits.length > 0, 'a commit')
+    expect(commits[0]).toBe(10)
+    await produce(tb, 'f', 2, 10)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(commits).toEqual([10])
+    await consumer.stop()
+    expect(commits).toEqual([10, 12])
+  })
+
+  test('an offset out of range (records deleted under a commit) resets by autoOffsetReset', async () => {
+    const admin = tb.admin()
+    // Small segments, one batch each, so that deleting records removes whole segments.
+    await admin.createTopics({ topics: [{ topic: 'oor', configEntries: [{ name: 'segment.bytes', value: '100' }] }] })
+    for (let i = 0; i < 10; i++) await produce(tb, 'oor', 1, i)
+    await admin.setOffsets({ groupId: 'g', topic: 'oor', partitions: [{ partition: 0, offset: 2 }] })
+    await admin.deleteTopicRecords({ topic: 'oor', partitions: [{ partition: 0, offset: 8 }] })
+    const low = (await admin.fetchTopicOffsets('oor'))[0]?.low as number
+    expect(low).toBeGreaterThan(2)
+    await produce(tb, 'oor', 3, 10)
+    const seen: number[] = []
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP, autoOffsetReset: 'earliest' })
+    await consumer.subscribe({ topics: ['oor'] })
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(message.offset) })
+    await waitFor(() => seen.includes(12), 'the new messages')
+    expect(seen[0]).toBe(low)
+    expect(seen.every((o) => o >= low)).toBe(true)
+  })
+
   test('events: group_join reports the assignment; on() returns a remover', async () => {
     const joins: Array<ClientEvent<{ memberAssignment: Record<string, number[]>; isLeader: boolean }>> = []
     const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP })

@@ -58,7 +58,9 @@ export interface DrainedBatch {
 interface PartitionQueue {
   topic: string
   partition: number
+  /** Waiting parts from index `head` on (a head index, not shift(): queues can hold many thousands of sends). */
   parts: SendPart[]
+  head: number
   bytes: number
   /** When the oldest waiting record arrived (ms), for lingerMs. */
   sinceMs: number
@@ -105,10 +107,10 @@ export class RecordAccumulator {
     const key = `${part.topic}\u0000${part.partition}`
     let queue = this.queues.get(key)
     if (!queue) {
-      queue = { topic: part.topic, partition: part.partition, parts: [], bytes: 0, sinceMs: nowMs, inFlight: 0 }
+      queue = { topic: part.topic, partition: part.partition, parts: [], head: 0, bytes: 0, sinceMs: nowMs, inFlight: 0 }
       this.queues.set(key, queue)
     }
-    if (queue.parts.length === 0) queue.sinceMs = nowMs
+    if (waiting(queue) === 0) queue.sinceMs = nowMs
     const bytes = part.sizes.reduce((a, b) => a + b, 0)
     part.unacked = part.records.length
     queue.parts.push(part)
@@ -124,14 +126,15 @@ export class RecordAccumulator {
 
   /** isEmpty tells whether nothing waits to be drained. */
   isEmpty(): boolean {
-    return this.totalBytes === 0 && [...this.queues.values()].every((q) => q.parts.length === 0)
+    for (const q of this.queues.values()) if (waiting(q) > 0) return false
+    return true
   }
 
   /** nextReadyInMs returns how long until some waiting partition lingers long enough, or null when none waits. */
   nextReadyInMs(nowMs: number): number | null {
     let best: number | null = null
     for (const q of this.queues.values()) {
-      if (q.parts.length === 0 || q.inFlight >= this.maxInFlight) continue
+      if (waiting(q) === 0 || q.inFlight >= this.maxInFlight) continue
       const wait = Math.max(0, q.sinceMs + this.lingerMs - nowMs)
       best = best === null ? wait : Math.min(best, wait)
     }
@@ -145,7 +148,7 @@ export class RecordAccumulator {
   drainReady(nowMs: number, force: boolean): DrainedBatch[] {
     const out: DrainedBatch[] = []
     for (const q of this.queues.values()) {
-      if (q.parts.length === 0 || q.inFlight >= this.maxInFlight) continue
+      if (waiting(q) === 0 || q.inFlight >= this.maxInFlight) continue
       const ready = force || q.bytes >= this.batchSizeBytes || nowMs - q.sinceMs >= this.lingerMs
       if (ready) out.push(this.drainOne(q))
     }
@@ -159,7 +162,7 @@ export class RecordAccumulator {
   }
 
   private drainOne(q: PartitionQueue): DrainedBatch {
-    const head = q.parts[0] as SendPart
+    const head = q.parts[q.head] as SendPart
     const batch: DrainedBatch = {
       topic: q.topic,
       partition: q.partition,
@@ -170,7 +173,7 @@ export class RecordAccumulator {
       segments: [],
       sizeBytes: 0,
     }
-    for (let part = q.parts[0]; part !== undefined && sameSettings(part, head); part = q.parts[0]) {
+    for (let part = q.parts[q.head]; part !== undefined && sameSettings(part, head); part = q.parts[q.head]) {
       const start = part.drained
       // The first record always fits: a record larger than the batch size travels alone.
       while (part.drained < part.records.length) {
@@ -182,13 +185,24 @@ export class RecordAccumulator {
       }
       if (part.drained > start) batch.segments.push({ part, start, count: part.drained - start })
       if (part.drained < part.records.length) break
-      q.parts.shift()
+      q.head++
+    }
+    if (q.head === q.parts.length) {
+      q.parts = []
+      q.head = 0
+    } else if (q.head > 1024 && q.head * 2 > q.parts.length) {
+      q.parts = q.parts.slice(q.head)
+      q.head = 0
     }
     q.bytes -= batch.sizeBytes
     this.totalBytes -= batch.sizeBytes
     q.inFlight++
     return batch
   }
+}
+
+function waiting(q: PartitionQueue): number {
+  return q.parts.length - q.head
 }
 
 function sameSettings(a: SendPart, b: SendPart): boolean {

@@ -84,7 +84,7 @@ export class SimNode {
     if (r === undefined || this.inFlight !== undefined || !r.hasReady()) return false
     const rd = r.ready()
     this.checker.onAppended(r, rd.entries)
-    for (const m of [...rd.messagesBeforePersist, ...rd.messages]) this.hooks.send(m)
+    for (const m of rd.messagesBeforePersist) this.hooks.send(m)
     if (rd.snapshot !== undefined) this.disk.write({ kind: 'snapshot', snapshot: rd.snapshot, compactTo: 'all' })
     if (rd.entries.length > 0) this.disk.write({ kind: 'append', entries: rd.entries })
     if (rd.hardState !== undefined) this.disk.write({ kind: 'hard', hardState: rd.hardState })

@@ -1,0 +1,12 @@
+import { runExample } from '../run-example'
+
+test('the worker pool shares the partitions among its workers and keeps each user’s jobs in order', async () => {
+  const { code, stdout, stderr } = await runExample('worker-pool', { WORKERS: '3', JOBS: '48' })
+  expect(stderr).toBe('')
+  expect(code).toBe(0)
+  const owned = [...stdout.matchAll(/^worker-\d owns partitions \[(.*)\]$/gm)].map((m) => (m[1] as string).split(', ').map(Number))
+  expect(owned).toHaveLength(3)
+  expect(owned.flat().sort()).toEqual([0, 1, 2, 3, 4, 5])
+  expect(owned.every((p) => p.length === 2)).toBe(true)
+  expect(stdout).toContain('handled 48 jobs for 8 users; per-user order kept: yes')
+})

@@ -1,0 +1,51 @@
+import { readdirSync } from 'node:fs'
+import { makeBatch, makeRecords } from '@tributary/core/testing'
+import type { PartitionLog } from '@tributary/core'
+import { keysOf, openStorage, readAll, SMALL } from './test-support/storage-kit'
+import { makeTempDir, removeTempDir } from './test-support/temp-dir'
+
+// The full 10,000 partitions run in the bench; here 2,000 with a 64-descriptor budget show the LRU at work.
+const PARTITIONS = 2_000
+const MAX_OPEN_FILES = 64
+
+let dir: string
+beforeEach(() => {
+  dir = makeTempDir('many')
+})
+afterEach(() => removeTempDir(dir))
+
+/** openFds counts this process's open descriptors (Linux). */
+const openFds = (): number => readdirSync('/proc/self/fd').length
+
+describe('thousands of partitions', () => {
+  it(`${PARTITIONS} partitions open, append, sync, reopen and read back within ${MAX_OPEN_FILES} descriptors`, async () => {
+    const baseline = openFds()
+    let peak = 0
+    const { storage } = await openStorage(dir, { maxOpenFiles: MAX_OPEN_FILES })
+    const logs: PartitionLog[] = []
+    for (let p = 0; p < PARTITIONS; p++) {
+      const log = storage.partitionLog({ topic: `t${p % 10}`, partition: p }, SMALL)
+      log.append(makeBatch(makeRecords(`a${p}`, 2)))
+      logs.push(log)
+      if (p % 100 === 0) peak = Math.max(peak, openFds() - baseline)
+    }
+    for (const [p, log] of logs.entries()) log.append(makeBatch(makeRecords(`b${p}`, 1)))
+    const syncing = storage.sync()
+    peak = Math.max(peak, openFds() - baseline)
+    await syncing
+    peak = Math.max(peak, openFds() - baseline)
+    await storage.close()
+    // The cache's budget plus the transient descriptors of directory fsyncs.
+    expect(peak).toBeLessThanOrEqual(MAX_OPEN_FILES + 8)
+    expect(openFds()).toBeLessThanOrEqual(baseline)
+
+    const reopened = await openStorage(dir, { maxOpenFiles: MAX_OPEN_FILES })
+    expect(reopened.storage.listPartitions()).toHaveLength(PARTITIONS)
+    for (let p = 0; p < PARTITIONS; p++) {
+      const log = reopened.storage.partitionLog({ topic: `t${p % 10}`, partition: p }, SMALL)
+      expect(keysOf(readAll(log))).toEqual([`k-a${p}-0`, `k-a${p}-1`, `k-b${p}-0`])
+    }
+    expect(openFds() - baseline).toBeLessThanOrEqual(MAX_OPEN_FILES + 8)
+    await reopened.storage.close()
+  }, 120_000)
+})
