@@ -5,12 +5,19 @@
 import type { ChildMessage } from './lib/child-runner'
 import { messagePool } from './lib/data'
 import { peakRssBytes } from './lib/memory'
+import { killServers } from './lib/servers'
 import { SkipError, type Task } from './lib/types'
 import { workloadByName } from './workloads'
 
 function send(message: ChildMessage): Promise<void> {
   return new Promise((resolve) => process.send!(message, () => resolve()))
 }
+
+// If the parent goes away (killed, Ctrl-C), take the peer servers down too and stop.
+process.on('disconnect', () => {
+  killServers()
+  process.exit(1)
+})
 
 async function main(): Promise<void> {
   const task = JSON.parse(process.env.BENCH_TASK!) as Task

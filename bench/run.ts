@@ -101,6 +101,11 @@ async function main(): Promise<void> {
   if (!options) return
   const startedAt = new Date()
   const tmpRoot = mkdtempSync(path.join(process.env.BENCH_TMPDIR ?? os.tmpdir(), 'tributary-bench-'))
+  // Ctrl-C reaches the children and their servers too (same process group); remove the data.
+  process.once('SIGINT', () => {
+    rmSync(tmpRoot, { recursive: true, force: true })
+    process.exit(130)
+  })
   const results: Result[] = []
   const skipped: Skipped[] = []
   progress(`${options.mode} run, ${options.runs} run(s) per measurement, data in ${tmpRoot}`)
@@ -125,7 +130,7 @@ async function main(): Promise<void> {
   const note =
     options.mode === 'quick'
       ? 'quick mode: smaller message counts than --full (see the messages column) and one run each, not medians of three'
-      : `full mode: medians of ${options.runs} runs`
+      : `full mode: ${options.runs === 1 ? 'one run each' : `medians of ${options.runs} runs`}`
   console.log(`\n${textTable(final, skipped)}\n\n${note}; ${(durationMs / 1000).toFixed(0)} s in all; written to ${file}`)
 }
 

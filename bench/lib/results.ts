@@ -40,16 +40,19 @@ export function toResult(task: Task, samples: readonly RunSample[]): Result {
     runs: samples.length,
     baseline: task.baseline ?? null,
     ratio: null,
+    baselineMsgsPerSec: medianOf(samples, (s) => s.measurement.baselineMsgsPerSec),
     extra: middle.measurement.extra ?? {},
   }
 }
 
 /**
- * withRatios fills each row's ratio: its msgs/s over its baseline's (MB/s where a row has no
- * message rate, as for CRC). A baseline that did not run leaves the ratio empty.
+ * withRatios fills each row's ratio: its msgs/s over its baseline's (the rate its own child
+ * measured, else the baseline row's; MB/s where a row has no message rate, as for CRC). A
+ * baseline that did not run leaves the ratio empty.
  */
 export function withRatios(results: readonly Result[]): Result[] {
   return results.map((result) => {
+    if (result.baselineMsgsPerSec && result.msgsPerSec !== null) return { ...result, ratio: result.msgsPerSec / result.baselineMsgsPerSec }
     if (!result.baseline) return result
     const base = results.find((r) => r.workload === result.workload && r.label === result.baseline)
     if (!base) return { ...result, ratio: null }

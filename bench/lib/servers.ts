@@ -15,6 +15,14 @@ const STARTUP_LIMIT_MS = 10_000
 /** STOP_LIMIT_MS bounds how long a server may take to exit after SIGTERM before it is killed. */
 const STOP_LIMIT_MS = 10_000
 
+/** live holds the servers this process started and has not seen exit. */
+const live = new Set<ChildProcess>()
+
+/** killServers kills every server this process started that is still running (parent gone). */
+export function killServers(): void {
+  for (const child of live) child.kill('SIGKILL')
+}
+
 /** requireBinary throws SkipError (with the install hint) when `name` is not on PATH. */
 export function requireBinary(name: string): void {
   const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' })
@@ -62,6 +70,8 @@ export class Server {
  */
 export async function startServer(command: string, args: string[], port: number, ready: () => Promise<void>): Promise<Server> {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
+  live.add(child)
+  child.once('exit', () => live.delete(child))
   let stderr = ''
   child.stderr!.on('data', (chunk: Buffer) => {
     if (stderr.length < 4096) stderr += chunk.toString()

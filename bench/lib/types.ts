@@ -49,6 +49,12 @@ export interface Measurement {
   p999Ms?: number | null
   /** serverRssBytes is the peak RSS of a peer's server process, added to the client's. */
   serverRssBytes?: number
+  /**
+   * baselineMsgsPerSec is the rate of this row's baseline when the child measured it itself, just
+   * around the run (as the ideal group commit from an fsync probe); it is used for the ratio
+   * instead of the baseline row's.
+   */
+  baselineMsgsPerSec?: number
   /** extra holds workload-specific numbers (recovery time, open descriptors, …). */
   extra?: Record<string, number | string>
 }
@@ -70,8 +76,10 @@ export interface Result {
   /** runs is how many runs the medians are taken over. */
   runs: number
   baseline: string | null
-  /** ratio is msgsPerSec divided by the baseline row's msgsPerSec. */
+  /** ratio is msgsPerSec divided by the baseline's msgsPerSec (measured in the same child, or the baseline row's). */
   ratio: number | null
+  /** baselineMsgsPerSec is the median baseline rate measured by the row's own child, if it did. */
+  baselineMsgsPerSec: number | null
   extra: Record<string, number | string>
 }
 

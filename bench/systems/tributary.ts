@@ -40,6 +40,7 @@ class TributarySession implements LogSession {
     await consumer.subscribe({ topics: [TOPIC], fromBeginning: true })
     let seen = 0
     let valueBytes = 0
+    let failure: unknown = null
     const seenAll = new Promise<void>((resolve) => {
       const running = consumer.run({
         eachBatch: async ({ batch }) => {
@@ -48,10 +49,14 @@ class TributarySession implements LogSession {
           if (seen >= count) resolve()
         },
       })
-      running.catch(() => resolve())
+      running.catch((error: unknown) => {
+        failure = error
+        resolve()
+      })
     })
     await untilDeadline(seenAll, deadlineMs)
     await stopConsumer(consumer)
+    if (failure) throw failure
     if (valueBytes < 0) throw new Error('unreachable')
     return seen
   }

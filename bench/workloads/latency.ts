@@ -26,6 +26,8 @@ interface LatencyConsumer {
   /** done resolves when `total` timed messages have arrived (or the consumer failed). */
   done: Promise<void>
   stop(): Promise<void>
+  /** failure is the error `run` rejected with, if it did. */
+  failure(): unknown
 }
 
 /** startConsumer starts the group member that records each message's latency. */
@@ -46,8 +48,12 @@ async function startConsumer(tb: TributaryApi, samples: LatencySamples, total: n
       if (++seen >= total) finished()
     },
   })
-  running.catch(() => finished())
-  return { primed, done, stop: () => stopConsumer(consumer) }
+  let failure: unknown = null
+  running.catch((error: unknown) => {
+    failure = error
+    finished()
+  })
+  return { primed, done, stop: () => stopConsumer(consumer), failure: () => failure }
 }
 
 async function measureLatency(task: Task, dir: string): Promise<Measurement> {
@@ -85,6 +91,7 @@ async function measureLatency(task: Task, dir: string): Promise<Measurement> {
   await untilDeadline(consumer.done, deadlineMs + 5_000)
   const elapsedMs = nowMs() - startMs
   await consumer.stop()
+  if (consumer.failure()) throw consumer.failure()
   await producer.disconnect?.()
   await tb.close()
   return { messages: samples.count, elapsedMs, payloadBytes: samples.count * MESSAGE_PAYLOAD_BYTES, ...samples.summary(), extra: { targetRatePerSec: RATE_PER_SEC } }

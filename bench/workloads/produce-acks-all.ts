@@ -11,14 +11,23 @@ import type { Workload } from './types'
 /**
  * produce-acks-all: P concurrent producers (1 and 64) each send one message at a time with
  * acks=all and wait for it, so that every acknowledgement means "on disk" and throughput depends
- * on how many appends one fsync covers (group commit). Reported beside them: the measured
- * `fdatasync` latency (append one message to a file, fdatasync, repeat; and the same writing over
- * one block) and the derived `ideal-group-commit` rate, P messages per appending fdatasync at its
- * median latency (capped by produce/baseline-fs when that ran).
+ * on how many appends one fsync covers (group commit). Ideal group commit covers all P
+ * outstanding sends with one fdatasync: P messages per fdatasync latency. Each producer row's
+ * ratio is to the ideal from its own fsync probe (notes: fsyncProbeP50Ms, idealMsgsPerSec).
+ * Reported beside them: the `fdatasync` rows (append one message to a file and fdatasync, repeat;
+ * and the same writing over one block) and `ideal-group-commit ×P` rows derived from the
+ * appending row's median (capped by produce/baseline-fs when that ran), for reference.
  */
 
 const MESSAGES_PER_SEND = 1
 const PRODUCER_COUNTS = [1, 64]
+/**
+ * The machine's fsync latency drifts with whatever else runs on it, so each producer run probes
+ * it itself (up to PROBE_SYNCS appending fdatasyncs or PROBE_MS, before and again after) and its
+ * ideal is computed from that median, not from a measurement taken minutes apart.
+ */
+const PROBE_MS = 500
+const PROBE_SYNCS = 1_000
 
 async function produceWithProducers(task: Task, dir: string): Promise<Measurement> {
   const tb = await openTributary(task.system.replace('tributary-', '') as StorageKind, dir)
@@ -26,6 +35,8 @@ async function produceWithProducers(task: Task, dir: string): Promise<Measuremen
   const producerCount = Number(task.params.producers)
   const producers = Array.from({ length: producerCount }, () => tb.producer({ acks: 'all', lingerMs: 0 }))
   for (const producer of producers) await producer.connect?.()
+  const probe = new LatencySamples(2 * PROBE_SYNCS)
+  syncSamples(path.join(dir, 'probe.log'), true, probe, PROBE_SYNCS, PROBE_MS)
   const pool = messagePool()
   const latencies = new LatencySamples(task.messages)
   let next = 0
@@ -46,31 +57,42 @@ async function produceWithProducers(task: Task, dir: string): Promise<Measuremen
   const sent = latencies.count * MESSAGES_PER_SEND
   for (const producer of producers) await producer.disconnect?.()
   await tb.close()
-  return { messages: sent, elapsedMs, payloadBytes: sent * MESSAGE_PAYLOAD_BYTES, ...latencies.summary() }
+  syncSamples(path.join(dir, 'probe.log'), true, probe, PROBE_SYNCS, PROBE_MS)
+  const fsyncP50Ms = probe.summary().p50Ms!
+  const idealMsgsPerSec = (producerCount * MESSAGES_PER_SEND * 1000) / fsyncP50Ms
+  return {
+    messages: sent, elapsedMs, payloadBytes: sent * MESSAGE_PAYLOAD_BYTES, ...latencies.summary(),
+    baselineMsgsPerSec: idealMsgsPerSec,
+    extra: { fsyncProbeP50Ms: fsyncP50Ms.toPrecision(3), idealMsgsPerSec: Math.round(idealMsgsPerSec) },
+  }
 }
 
 /**
- * fdatasyncLatency writes one framed message to a file and fdatasyncs it, repeatedly: appended
- * at the end (`fdatasync`, what a growing segment pays: the new size is metadata to flush too) or
- * written over the same first block (`fdatasync-overwrite`, what a reused SQLite WAL pays).
+ * syncSamples writes one framed message to `file` and fdatasyncs it, repeatedly, adding each
+ * latency to `samples`: appended at the end (what a growing segment pays: the new size is
+ * metadata to flush too) or written over the first block (what a reused SQLite WAL pays).
  */
-async function fdatasyncLatency(task: Task, dir: string): Promise<Measurement> {
-  const append = task.system === 'fdatasync'
-  const fd = openSync(path.join(dir, 'fsync.log'), append ? 'a' : 'w')
+function syncSamples(file: string, append: boolean, samples: LatencySamples, count: number, limitMs: number): void {
+  const fd = openSync(file, append ? 'a' : 'w')
   const frame = Buffer.alloc(MESSAGE_PAYLOAD_BYTES + 8)
-  const latencies = new LatencySamples(task.messages)
-  const startMs = nowMs()
-  const deadlineMs = startMs + task.timeLimitMs
-  while (latencies.count < task.messages && nowMs() < deadlineMs) {
+  const deadlineMs = nowMs() + limitMs
+  for (let i = 0; i < count && nowMs() < deadlineMs; i++) {
     const t = nowMs()
     if (append) writeSync(fd, frame)
     else writeSync(fd, frame, 0, frame.length, 0)
     fdatasyncSync(fd)
-    latencies.add(nowMs() - t)
+    samples.add(nowMs() - t)
   }
-  const elapsedMs = nowMs() - startMs
   closeSync(fd)
-  return { messages: latencies.count, elapsedMs, payloadBytes: latencies.count * MESSAGE_PAYLOAD_BYTES, ...latencies.summary() }
+}
+
+/** fdatasyncLatency is the `fdatasync` (append) and `fdatasync-overwrite` rows. */
+async function fdatasyncLatency(task: Task, dir: string): Promise<Measurement> {
+  const samples = new LatencySamples(task.messages)
+  const startMs = nowMs()
+  syncSamples(path.join(dir, 'fsync.log'), task.system === 'fdatasync', samples, task.messages, task.timeLimitMs)
+  const elapsedMs = nowMs() - startMs
+  return { messages: samples.count, elapsedMs, payloadBytes: samples.count * MESSAGE_PAYLOAD_BYTES, ...samples.summary() }
 }
 
 /** idealRows derives `ideal-group-commit ×P`: P sends covered by each fdatasync of median latency. */
@@ -84,7 +106,7 @@ function idealRows(results: readonly Result[]): Result[] {
       workload: 'produce-acks-all', system: 'ideal-group-commit', label: `ideal-group-commit ×${producers}`,
       params: { producers, messagesPerSend: MESSAGES_PER_SEND }, messages: 0, msgsPerSec,
       mbPerSec: (msgsPerSec * MESSAGE_PAYLOAD_BYTES) / 1e6, p50Ms: fsync.p50Ms, p99Ms: null, p999Ms: null,
-      peakRssBytes: null, runs: fsync.runs, baseline: null, ratio: null,
+      peakRssBytes: null, runs: fsync.runs, baseline: null, ratio: null, baselineMsgsPerSec: null,
       extra: { derivedFrom: `fdatasync p50${Number.isFinite(floor) ? ', capped by produce/baseline-fs' : ''}` },
     }
   })

@@ -187,7 +187,9 @@ export class FileStorage implements Storage {
     const { clock, logger, onRecovery } = this.options
     const createdDir = !this.known.has(name)
     if (createdDir) this.rootCommit.noteWrite()
-    return FilePartitionLog.open(
+    // The log checks that it is still the storage's log of that name: a deleted and recreated partition gets a new one.
+    let self: FilePartitionLog | null = null
+    self = FilePartitionLog.open(
       {
         dir,
         createdDir,
@@ -198,16 +200,17 @@ export class FileStorage implements Storage {
         clock,
         logger,
         onDirty: (log) => this.dirty.add(log),
-        assertUsable: () => this.assertLogUsable(name),
+        assertUsable: () => this.assertLogUsable(name, self),
       },
       config,
       onRecovery,
     )
+    return self
   }
 
-  private assertLogUsable(name: string): void {
+  private assertLogUsable(name: string, log: FilePartitionLog | null): void {
     this.assertOpen()
-    if (!this.known.has(name)) throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${name} was deleted`)
+    if (log === null || this.logs.get(name) !== log) throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${name} was deleted`)
   }
 
   /** findPartitions lists partition directories, and removes the leftovers of interrupted deletions. */

@@ -28,11 +28,6 @@ export class GroupCommit {
     return this.written > this.durable
   }
 
-  /** idle tells whether no flush is running or waiting. */
-  idle(): boolean {
-    return this.running === null && this.queued === null
-  }
-
   /** sync resolves once every write noted before the call is covered by a finished flush. */
   sync(): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.failure)

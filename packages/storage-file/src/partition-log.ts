@@ -231,11 +231,6 @@ export class FilePartitionLog implements PartitionLog {
     return this.commit.sync()
   }
 
-  /** hasUnsyncedWrites tells whether `sync()` has work to do. */
-  hasUnsyncedWrites(): boolean {
-    return this.commit.hasPending()
-  }
-
   /** close makes every write durable, writes the indexes out and closes the files. */
   async close(): Promise<void> {
     try {
@@ -303,8 +298,9 @@ export class FilePartitionLog implements PartitionLog {
     this.dirDirty = true
   }
 
+  /** noteWrite counts a write for the group commit and tells the storage (every time: a flush may be running that misses it). */
   private noteWrite(): void {
-    if (!this.commit.hasPending()) this.ctx.onDirty(this)
+    this.ctx.onDirty(this)
     this.commit.noteWrite()
   }
 

@@ -81,7 +81,18 @@ export class Segment {
    */
   append(batch: Buffer, lastOffset: number, maxTimestamp: number, indexIntervalBytes: number): void {
     const position = this.size
-    writeFully(this.log.fd(), batch, position, `append to ${this.log.path}`)
+    const fd = this.log.fd()
+    try {
+      writeFully(fd, batch, position, `append to ${this.log.path}`)
+    } catch (err) {
+      // Drop a partial write (e.g. ENOSPC part-way), so no half batch sits past the valid size.
+      try {
+        fs.ftruncateSync(fd, position)
+      } catch {
+        // Recovery cuts it on the next open anyway.
+      }
+      throw err
+    }
     this.size += batch.length
     this.dirty = true
     if (maxTimestamp > this.maxTimestamp) this.maxTimestamp = maxTimestamp

@@ -581,7 +581,13 @@ export class Raft {
   }
 
   private broadcastAppend(): void {
-    for (const id of this.prs.keys()) this.sendAppend(id, true)
+    for (const pr of this.prs.values()) {
+      this.sendAppend(pr.id, true)
+      // In the replicate state keep sending batches until caught up or the window is full.
+      while (pr.state === 'replicate' && this.sendAppend(pr.id, false)) {
+        // each call sends one more batch
+      }
+    }
   }
 
   private broadcastHeartbeat(context: number): void {

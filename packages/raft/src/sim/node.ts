@@ -1,7 +1,7 @@
 import { Raft, bootstrapSnapshot } from '../core/raft'
 import type { RaftConfig } from '../core/config'
 import type { Ready } from '../core/ready'
-import { Sfc32 } from '../core/random'
+import { Sfc32, type RandomSource } from '../core/random'
 import type { Entry, Message, NodeId } from '../core/types'
 import { SimDisk } from './disk'
 import { HashStateMachine } from './state-machine'
@@ -16,6 +16,8 @@ export interface SimNodeOptions {
   readonly snapshotEvery: number
   /** Entries kept in the log behind a local snapshot, for followers slightly behind. */
   readonly snapshotTrailing: number
+  /** The election-timeout random source; by default one seeded from the node id and restart count. */
+  readonly random?: RandomSource
 }
 
 /** SimHooks is how a replica reports what it did to the simulation around it. */
@@ -52,7 +54,7 @@ export class SimNode {
   start(): void {
     const init = this.disk.load()
     this.epoch++
-    this.raft = new Raft(this.options.config, new Sfc32(this.seed * 7919 + this.epoch), init)
+    this.raft = new Raft(this.options.config, this.options.random ?? new Sfc32(this.seed * 7919 + this.id * 131 + this.epoch), init)
     this.sm = new HashStateMachine()
     this.sm.restore(init.snapshot.meta.index, init.snapshot.data)
     this.inFlight = undefined

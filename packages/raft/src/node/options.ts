@@ -1,0 +1,70 @@
+import { TributaryError } from '@tributary/core'
+import type { RaftConfig } from '../core/config'
+import type { Entry, NodeId } from '../core/types'
+import type { RaftStorage } from './storage'
+
+/** StateMachine is the application a Raft group replicates. */
+export interface StateMachine {
+  /** apply is called once per committed entry, in index order (no-ops and membership entries included). */
+  apply(entry: Entry): void
+  /** snapshot returns the state as of the last applied entry; without it the log is never compacted. */
+  snapshot?(): Uint8Array
+  /** restore replaces the state by a snapshot taken at `index` (received from a leader). */
+  restore?(data: Uint8Array, index: number): void
+}
+
+/** RaftGroupOptions configures one group replica hosted by a RaftHost. */
+export interface RaftGroupOptions {
+  /** groupId names the group on the wire; every replica of a group uses the same one. Required. */
+  readonly groupId: string
+  /** voters: the initial voters when the storage is empty; [] for a replica that joins later. Required. */
+  readonly voters: readonly NodeId[]
+  /** storage: where term, vote, log and snapshots live. Default: a MemoryRaftStorage. */
+  readonly storage?: RaftStorage
+  readonly stateMachine?: StateMachine
+  /** raft: core options (electionTicks, heartbeatTicks, preVote, …), see RaftConfig. */
+  readonly raft?: Partial<Omit<RaftConfig, 'id'>>
+  /** proposalTimeoutMs: how long propose() waits for a commit before REQUEST_TIMED_OUT. Default 5,000 ms. */
+  readonly proposalTimeoutMs?: number
+  /** snapshotEveryEntries: take a snapshot after this many applied entries. Default 10,000. */
+  readonly snapshotEveryEntries?: number
+  /** snapshotTrailingEntries: entries kept behind a snapshot for slow followers. Default 1,000. */
+  readonly snapshotTrailingEntries?: number
+  /** maxPendingProposals: proposals awaiting commit before propose() refuses. Default 10,000. */
+  readonly maxPendingProposals?: number
+}
+
+/** ResolvedGroupOptions are RaftGroupOptions with every default filled in. */
+export type ResolvedGroupOptions = Required<Omit<RaftGroupOptions, 'stateMachine' | 'storage' | 'raft'>> & Pick<RaftGroupOptions, 'stateMachine' | 'storage' | 'raft'>
+
+/** defaultGroupOptions holds the defaults of RaftGroupOptions. */
+export const defaultGroupOptions = Object.freeze({
+  proposalTimeoutMs: 5000,
+  snapshotEveryEntries: 10_000,
+  snapshotTrailingEntries: 1000,
+  maxPendingProposals: 10_000,
+})
+
+const KNOWN = new Set(['groupId', 'voters', 'storage', 'stateMachine', 'raft', ...Object.keys(defaultGroupOptions)])
+
+/**
+ * resolveGroupOptions merges defaults and validates.
+ * @throws TributaryError INVALID_CONFIG with the option path.
+ */
+export function resolveGroupOptions(options: RaftGroupOptions): ResolvedGroupOptions {
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw invalid(key, 'unknown option')
+  if (typeof options.groupId !== 'string' || options.groupId.length === 0 || Buffer.byteLength(options.groupId) > 65535) {
+    throw invalid('groupId', 'must be a non-empty string of at most 65535 bytes')
+  }
+  if (!Array.isArray(options.voters) || !options.voters.every((v) => Number.isSafeInteger(v) && v > 0)) throw invalid('voters', 'must be an array of positive integer node ids')
+  const resolved = { ...defaultGroupOptions, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as ResolvedGroupOptions
+  for (const key of ['proposalTimeoutMs', 'snapshotEveryEntries', 'snapshotTrailingEntries', 'maxPendingProposals'] as const) {
+    const v = resolved[key]
+    if (typeof v !== 'number' || !(v > 0)) throw invalid(key, `must be a positive number, got ${String(v)}`)
+  }
+  return resolved
+}
+
+function invalid(key: string, message: string): TributaryError {
+  return new TributaryError('INVALID_CONFIG', `options.${key}: ${message}`, { details: { path: `options.${key}` } })
+}
