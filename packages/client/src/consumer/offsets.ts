@@ -11,6 +11,8 @@ import type { PartitionState } from './partition-state'
  */
 export class OffsetCommitter {
   private chain: Promise<void> = Promise.resolve()
+  /** A commitResolved that is queued but not started yet: later calls share it, since it commits whatever is handled when it starts. */
+  private queued: Promise<void> | null = null
   /** When the last commit finished (ms), for autoCommitIntervalMs. */
   lastCommitMs = 0
 
@@ -25,7 +27,9 @@ export class OffsetCommitter {
 
   /** commitResolved commits every partition whose handled offset moved since its last commit. */
   commitResolved(states: Iterable<PartitionState>): Promise<void> {
-    return this.serialize(async () => {
+    if (this.queued) return this.queued
+    const run = this.serialize(async () => {
+      this.queued = null
       const dirty = [...states].filter((s) => s.needsCommit())
       if (dirty.length === 0) return
       const offsets = dirty.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.resolved as number }))
@@ -35,6 +39,8 @@ export class OffsetCommitter {
         s.uncommittedCount = 0
       })
     })
+    this.queued = run
+    return run
   }
 
   /** commit sends explicit offsets (the next offsets to read). Throws the coordinator's error. */

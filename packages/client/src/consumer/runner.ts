@@ -167,7 +167,9 @@ export class Runner {
     const complete = this.run.eachBatch ? await runBatchHandler(ctx, this.run.eachBatch) : await runMessageHandlers(ctx, this.run.eachMessage!)
     // An abandoned chunk is fetched again from the first message not handled.
     if (!complete && state.positionEpoch === chunk.positionEpoch) state.rewind()
-    await this.commitIfNecessary()
+    // The commit is not awaited: the partition may go on with its next chunk while the offsets
+    // reach disk. Only handled offsets are ever committed, so at-least-once holds either way.
+    void this.commitIfNecessary()
   }
 
   private isStale(state: PartitionState, chunk: FetchedChunk): boolean {

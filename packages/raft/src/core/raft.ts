@@ -248,6 +248,7 @@ export class Raft {
   /** step processes one message from a peer. Messages not addressed to this replica are a bug. */
   step(m: Message): void {
     assert(m.to === this.id, `message for ${m.to} stepped into ${this.id}`)
+    if ((m.type === MessageType.Vote || m.type === MessageType.PreVote) && this.ignoreOutsider(m.from)) return
     if (m.term > this.term) {
       if (!this.acceptHigherTerm(m)) return
     } else if (m.term < this.term) {
@@ -263,6 +264,18 @@ export class Raft {
     if (this.role === 'leader') this.stepLeader(m)
     else if (this.role === 'follower') this.stepFollower(m)
     else this.stepCandidate(m)
+  }
+
+  /**
+   * ignoreOutsider: a removed server never learns of its removal (the leader stops replicating to
+   * it) and keeps campaigning. While we hear from a live leader we ignore candidates outside our
+   * configuration, without adopting their term, so it cannot depose that leader (thesis §4.2.3).
+   * Without a live leader we must listen: our configuration may be the stale one (a just-promoted
+   * voter whose promotion we have not received yet).
+   */
+  private ignoreOutsider(candidate: NodeId): boolean {
+    const leaderLive = this.leader !== NONE && this.electionElapsed < this.config.electionTicks
+    return leaderLive && !isVoter(this.membership(), candidate)
   }
 
   /** acceptHigherTerm applies the "any RPC with a higher term" rule; returns whether to go on processing. */

@@ -186,6 +186,24 @@ describe('S6 a rejoining partitioned node', () => {
   })
 })
 
+describe('S6 a removed server that keeps campaigning', () => {
+  it('cannot depose the leader even without pre-vote and check-quorum (thesis §4.2.3)', () => {
+    const c = new Cluster([1, 2, 3], { config: noPreVote })
+    c.campaign(1)
+    c.tickAll(2)
+    // n3 never hears of its own removal: the leader stops replicating to it.
+    c.dropIf = (m) => m.to === 3 && isApp(m)
+    expect(c.raft(1).proposeConfChange({ type: 'remove', nodeId: 3 }).ok).toBe(true)
+    c.tickAll(3)
+    const term = c.raft(1).term
+    for (let i = 0; i < 5; i++) c.campaign(3)
+    expect(c.raft(3).term).toBeGreaterThan(term)
+    c.tickAll(30)
+    expect(c.leader()).toBe(1)
+    expect(c.raft(1).term).toBe(term)
+  })
+})
+
 describe('S7 single-server membership changes', () => {
   it('refuses a change before the leader commits an entry of its term, and a second pending change', () => {
     const c = new Cluster([1, 2, 3])

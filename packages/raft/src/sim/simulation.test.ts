@@ -1,7 +1,7 @@
 import { SimFailure, Simulation, runSeed } from './simulation'
 
 /** CI_SEEDS is the fixed seed set every CI run checks (seeds 1..CI_SEEDS). */
-const CI_SEEDS = 600
+const CI_SEEDS = 1500
 
 describe('deterministic simulation', () => {
   it(`keeps every safety property and recovers liveness on ${CI_SEEDS} fixed seeds`, () => {
