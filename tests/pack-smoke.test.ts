@@ -13,7 +13,13 @@ const packages = ['core', 'storage-file', 'storage-sqlite', 'raft', 'client']
 const names = packages.map((p) => `@tributary/${p}`)
 
 function run(cmd: string, args: string[], cwd: string): string {
-  return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } })
+  try {
+    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } })
+  } catch (error) {
+    // Show what the command printed: tsc reports its errors on stdout.
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string }
+    throw new Error(`${cmd} ${args.join(' ')} failed:\n${stdout}${stderr}`)
+  }
 }
 
 describe('published packages', () => {

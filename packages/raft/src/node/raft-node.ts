@@ -1,4 +1,4 @@
-import EventEmitter from 'eventemitter3'
+import { EventEmitter } from 'eventemitter3'
 import { TributaryError, type Clock } from '@tributary/core'
 import { resolveRaftConfig } from '../core/config'
 import { Raft, type ProposeResult } from '../core/raft'

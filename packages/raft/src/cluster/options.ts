@@ -1,0 +1,114 @@
+import { TributaryError, MemoryStorage, systemClock, type Clock, type Storage } from '@tributary/core'
+import type { Transport } from '../transport/transport'
+import type { PeerChannel } from './peer-channel'
+import type { RaftStorage } from '../node/storage'
+
+/** ClusterNodeOptions configures one node of a Tributary cluster. */
+export interface ClusterNodeOptions {
+  /** nodeId: this node's id (positive integer, never reused). Required. */
+  readonly nodeId: number
+  /** listen: 'host:port' where this node serves clients and peers. Required (port 0 = ephemeral). */
+  readonly listen: string
+  /** peers: every other node, `{ id: 'host:port' }`. All nodes are voters of the metadata group. */
+  readonly peers: Readonly<Record<number, string>>
+  /** storage: partition logs of this node. Default: a MemoryStorage. */
+  readonly storage?: Storage
+  /** raftStorage: Raft state per group (hard state, log, snapshots). Default: MemoryRaftStorage per group. */
+  readonly raftStorage?: (groupId: string) => RaftStorage
+  /** transport: Raft messages between nodes. Default: TCP on `listen`'s host, port + 1. */
+  readonly transport?: Transport
+  /** peerChannel: forwarded requests between nodes. Default: TCP to the peers' listen addresses. */
+  readonly peerChannel?: PeerChannel
+  /** clock: time for ticks, timeouts and lag. Default: the system clock. */
+  readonly clock?: Clock
+  /** tickMs: one Raft tick; the election timeout is 10–20 ticks. Default 50 ms. */
+  readonly tickMs?: number
+  /** replicaLagTimeMaxMs (`replica.lag.time.max.ms`): a follower not caught up within this is out of sync. Default 30,000 ms. */
+  readonly replicaLagTimeMaxMs?: number
+  /** defaultReplicationFactor: for topics created without one. Default min(3, nodes). */
+  readonly defaultReplicationFactor?: number
+  /** numPartitions: for topics created without a count. Default 1. */
+  readonly numPartitions?: number
+  /** autoCreateTopics: metadata requests may create unknown topics. Default true. */
+  readonly autoCreateTopics?: boolean
+  /** requestTimeoutMs: how long a forwarded or metadata request may take. Default 10,000 ms. */
+  readonly requestTimeoutMs?: number
+  /** seed: seed for Raft election timeouts. Default random. */
+  readonly seed?: number
+}
+
+/** ResolvedClusterNodeOptions has every default filled in. */
+export interface ResolvedClusterNodeOptions {
+  readonly nodeId: number
+  readonly host: string
+  readonly port: number
+  readonly peers: ReadonlyMap<number, { host: string; port: number }>
+  readonly storage: Storage
+  readonly raftStorage: ((groupId: string) => RaftStorage) | undefined
+  readonly transport: Transport | undefined
+  readonly peerChannel: PeerChannel | undefined
+  readonly clock: Clock
+  readonly tickMs: number
+  readonly replicaLagTimeMaxMs: number
+  readonly defaultReplicationFactor: number
+  readonly numPartitions: number
+  readonly autoCreateTopics: boolean
+  readonly requestTimeoutMs: number
+  readonly seed: number | undefined
+}
+
+const KNOWN = new Set(['nodeId', 'listen', 'peers', 'storage', 'raftStorage', 'transport', 'peerChannel', 'clock', 'tickMs', 'replicaLagTimeMaxMs', 'defaultReplicationFactor', 'numPartitions', 'autoCreateTopics', 'requestTimeoutMs', 'seed'])
+
+/**
+ * resolveClusterNodeOptions merges defaults and validates.
+ * @throws TributaryError INVALID_CONFIG with the option path.
+ */
+export function resolveClusterNodeOptions(options: ClusterNodeOptions): ResolvedClusterNodeOptions {
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw invalid(key, key === 'dir' ? "not supported yet: pass { storage: new FileStorage({ dir }), raftStorage: (g) => new FileRaftStorage(...) }" : 'unknown option')
+  if (!Number.isSafeInteger(options.nodeId) || options.nodeId <= 0) throw invalid('nodeId', 'must be a positive integer')
+  const listen = parseAddress(options.listen, 'listen')
+  const peers = new Map<number, { host: string; port: number }>()
+  for (const [id, address] of Object.entries(options.peers ?? {})) {
+    const n = Number(id)
+    if (!Number.isSafeInteger(n) || n <= 0 || n === options.nodeId) throw invalid(`peers.${id}`, 'peer ids must be positive integers other than nodeId')
+    peers.set(n, parseAddress(address, `peers.${id}`))
+  }
+  const positive = (key: keyof ClusterNodeOptions, fallback: number): number => {
+    const v = options[key] ?? fallback
+    if (typeof v !== 'number' || !(v > 0)) throw invalid(key, `must be a positive number, got ${String(v)}`)
+    return v
+  }
+  const nodes = peers.size + 1
+  const defaultReplicationFactor = positive('defaultReplicationFactor', Math.min(3, nodes))
+  if (defaultReplicationFactor > nodes) throw invalid('defaultReplicationFactor', `exceeds the ${nodes} nodes`)
+  return {
+    nodeId: options.nodeId,
+    host: listen.host,
+    port: listen.port,
+    peers,
+    storage: options.storage ?? new MemoryStorage(),
+    raftStorage: options.raftStorage,
+    transport: options.transport,
+    peerChannel: options.peerChannel,
+    clock: options.clock ?? systemClock,
+    tickMs: positive('tickMs', 50),
+    replicaLagTimeMaxMs: positive('replicaLagTimeMaxMs', 30_000),
+    defaultReplicationFactor,
+    numPartitions: positive('numPartitions', 1),
+    autoCreateTopics: options.autoCreateTopics ?? true,
+    requestTimeoutMs: positive('requestTimeoutMs', 10_000),
+    seed: options.seed,
+  }
+}
+
+/** parseAddress splits 'host:port'. */
+export function parseAddress(address: unknown, path: string): { host: string; port: number } {
+  const m = typeof address === 'string' ? /^(.+):(\d+)$/.exec(address) : null
+  const port = Number(m?.[2])
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw invalid(path, `must be 'host:port', got ${String(address)}`)
+  return { host: m[1] as string, port }
+}
+
+function invalid(key: string, message: string): TributaryError {
+  return new TributaryError('INVALID_CONFIG', `options.${key}: ${message}`, { details: { path: `options.${key}` } })
+}
