@@ -1,3 +1,4 @@
+import { checkBool, checkInt, checkNumber, checkObject, checkOneOf, invalidConfig } from '@tributary/core'
 import { TributaryError, type Acks, type Broker, type Clock, type CompressionType, type Storage } from '@tributary/core'
 import type { LocalBrokerOptions } from '@tributary/core'
 import type { PartitionAssigner } from './assignors'
@@ -159,45 +160,6 @@ export const CONSUMER_DEFAULTS = Object.freeze({
 
 const MAX_MS = 2_147_483_647 // Node timers overflow above a signed 32-bit millisecond count.
 
-/** invalidConfig builds the INVALID_CONFIG error for one option path. */
-export function invalidConfig(path: string, why: string): TributaryError {
-  return new TributaryError('INVALID_CONFIG', `${path} ${why}`, { details: { path } })
-}
-
-/** checkObject asserts `value` is a plain options object whose keys are all in `known`. */
-export function checkObject(value: unknown, path: string, known: readonly string[]): Record<string, unknown> {
-  if (value === undefined) return {}
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidConfig(path, 'must be an object')
-  for (const key of Object.keys(value)) if (!known.includes(key)) throw invalidConfig(`${path}.${key}`, 'is not a known option')
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined))
-}
-
-/** checkInt asserts an integer in [min, max]. */
-export function checkInt(value: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw invalidConfig(path, `must be an integer in [${min}, ${max}], got ${String(value)}`)
-  }
-  return value
-}
-
-function checkNumber(value: unknown, path: string, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-    throw invalidConfig(path, `must be a number in [${min}, ${max}], got ${String(value)}`)
-  }
-  return value
-}
-
-/** checkBool asserts a boolean. */
-export function checkBool(value: unknown, path: string): boolean {
-  if (typeof value !== 'boolean') throw invalidConfig(path, `must be a boolean, got ${String(value)}`)
-  return value
-}
-
-function checkOneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly unknown[]).includes(value)) throw invalidConfig(path, `must be one of ${allowed.join(', ')}, got ${String(value)}`)
-  return value as T
-}
-
 /** normalizeAcks maps 'all' to -1 and rejects anything but 0, 1, -1 with INVALID_REQUIRED_ACKS. */
 export function normalizeAcks(value: unknown, path: string): Acks {
   if (value === 'all' || value === -1) return -1
@@ -287,3 +249,5 @@ export function resolveTributaryOptions(options: TributaryOptions | undefined): 
   if (typeof clientId !== 'string' || clientId.length === 0) throw invalidConfig('tributary.clientId', 'must be a non-empty string')
   return { ...o, clientId }
 }
+
+export { checkBool, checkInt, checkObject, invalidConfig }

@@ -1,6 +1,6 @@
 import type { Clock } from './clock'
 import { systemClock } from './clock'
-import { TributaryError } from './errors'
+import { checkInt, invalidConfig } from './option-checks'
 import type { Storage } from './storage'
 import { validateConfigEntries } from './topic-config'
 
@@ -57,21 +57,21 @@ const KNOWN_KEYS = new Set<string>([...Object.keys(BROKER_DEFAULTS), 'storage', 
 
 /** resolveBrokerOptions merges defaults, rejects unknown keys and bad ranges with INVALID_CONFIG naming the option. */
 export function resolveBrokerOptions(options: LocalBrokerOptions): ResolvedBrokerOptions {
-  if (options === null || typeof options !== 'object') throw invalid('broker', 'must be an object')
-  for (const key of Object.keys(options)) if (!KNOWN_KEYS.has(key)) throw invalid(`broker.${key}`, 'is not a known option')
-  if (!options.storage || typeof options.storage.partitionLog !== 'function') throw invalid('broker.storage', 'must be a Storage')
+  if (options === null || typeof options !== 'object') throw invalidConfig('broker', 'must be an object')
+  for (const key of Object.keys(options)) if (!KNOWN_KEYS.has(key)) throw invalidConfig(`broker.${key}`, 'is not a known option')
+  if (!options.storage || typeof options.storage.partitionLog !== 'function') throw invalidConfig('broker.storage', 'must be a Storage')
   const resolved = { ...BROKER_DEFAULTS, clock: systemClock, topicDefaults: {}, newId: defaultNewId, ...stripUndefined(options) }
-  integerAtLeast(resolved.nodeId, 0, 'broker.nodeId')
-  integerAtLeast(resolved.port, 0, 'broker.port')
-  integerAtLeast(resolved.numPartitions, 1, 'broker.numPartitions')
-  integerAtLeast(resolved.maxPartitionsPerTopic, 1, 'broker.maxPartitionsPerTopic')
-  integerAtLeast(resolved.retentionCheckIntervalMs, 1, 'broker.retentionCheckIntervalMs')
-  integerAtLeast(resolved.minSessionTimeoutMs, 1, 'broker.minSessionTimeoutMs')
-  integerAtLeast(resolved.maxSessionTimeoutMs, resolved.minSessionTimeoutMs, 'broker.maxSessionTimeoutMs')
-  integerAtLeast(resolved.initialRebalanceDelayMs, 0, 'broker.initialRebalanceDelayMs')
-  integerAtLeast(resolved.producerIdBlockSize, 1, 'broker.producerIdBlockSize')
-  if (typeof resolved.autoCreateTopics !== 'boolean') throw invalid('broker.autoCreateTopics', 'must be a boolean')
-  if (resolved.numPartitions > resolved.maxPartitionsPerTopic) throw invalid('broker.numPartitions', 'exceeds maxPartitionsPerTopic')
+  checkInt(resolved.nodeId, 'broker.nodeId', 0)
+  checkInt(resolved.port, 'broker.port', 0)
+  checkInt(resolved.numPartitions, 'broker.numPartitions', 1)
+  checkInt(resolved.maxPartitionsPerTopic, 'broker.maxPartitionsPerTopic', 1)
+  checkInt(resolved.retentionCheckIntervalMs, 'broker.retentionCheckIntervalMs', 1)
+  checkInt(resolved.minSessionTimeoutMs, 'broker.minSessionTimeoutMs', 1)
+  checkInt(resolved.maxSessionTimeoutMs, 'broker.maxSessionTimeoutMs', resolved.minSessionTimeoutMs)
+  checkInt(resolved.initialRebalanceDelayMs, 'broker.initialRebalanceDelayMs', 0)
+  checkInt(resolved.producerIdBlockSize, 'broker.producerIdBlockSize', 1)
+  if (typeof resolved.autoCreateTopics !== 'boolean') throw invalidConfig('broker.autoCreateTopics', 'must be a boolean')
+  if (resolved.numPartitions > resolved.maxPartitionsPerTopic) throw invalidConfig('broker.numPartitions', 'exceeds maxPartitionsPerTopic')
   resolved.topicDefaults = validateConfigEntries(resolved.topicDefaults)
   return resolved as ResolvedBrokerOptions
 }
@@ -84,10 +84,3 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
-function integerAtLeast(value: unknown, min: number, path: string): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw invalid(path, `must be an integer ≥ ${min}`)
-}
-
-function invalid(path: string, why: string): TributaryError {
-  return new TributaryError('INVALID_CONFIG', `${path} ${why}`, { details: { path } })
-}

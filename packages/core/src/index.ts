@@ -5,6 +5,7 @@
 export { ErrorCodes, TributaryError, isTributaryError, errorFromJSON, errorNameForCode, wrapStorageError } from './errors'
 export { CompressionTypes, LATEST_TIMESTAMP, EARLIEST_TIMESTAMP } from './model'
 export { systemClock } from './clock'
+export { invalidConfig, checkObject, checkInt, checkNumber, checkBool, checkOneOf } from './option-checks'
 export { crc32c } from './crc32c'
 export {
   BatchLayout,

@@ -1,4 +1,4 @@
-import { systemClock, TributaryError, type Clock } from '@tributary/core'
+import { invalidConfig, systemClock, type Clock } from '@tributary/core'
 
 /** FileStorageLogger receives the storage's log lines (recovery truncations, compaction leftovers). */
 export interface FileStorageLogger {
@@ -67,14 +67,14 @@ const KNOWN_KEYS = new Set(['dir', 'clock', 'maxOpenFiles', 'logger', 'onRecover
  * naming the option's path (`options.maxOpenFiles`) for an unknown key or a bad value.
  */
 export function resolveFileStorageOptions(options: FileStorageOptions): ResolvedFileStorageOptions {
-  if (options === null || typeof options !== 'object') throw invalid('options', 'must be an object')
-  for (const key of Object.keys(options)) if (!KNOWN_KEYS.has(key)) throw invalid(`options.${key}`, 'is not a known option')
-  if (typeof options.dir !== 'string' || options.dir.length === 0) throw invalid('options.dir', 'must be a non-empty string')
+  if (options === null || typeof options !== 'object') throw invalidConfig('options', 'must be an object')
+  for (const key of Object.keys(options)) if (!KNOWN_KEYS.has(key)) throw invalidConfig(`options.${key}`, 'is not a known option')
+  if (typeof options.dir !== 'string' || options.dir.length === 0) throw invalidConfig('options.dir', 'must be a non-empty string')
   const maxOpenFiles = options.maxOpenFiles ?? FILE_STORAGE_DEFAULTS.maxOpenFiles
-  if (!Number.isInteger(maxOpenFiles) || maxOpenFiles < 8) throw invalid('options.maxOpenFiles', 'must be an integer ≥ 8')
+  if (!Number.isInteger(maxOpenFiles) || maxOpenFiles < 8) throw invalidConfig('options.maxOpenFiles', 'must be an integer ≥ 8')
   const offsetsLogMaxBytes = options.offsetsLogMaxBytes ?? FILE_STORAGE_DEFAULTS.offsetsLogMaxBytes
-  if (!Number.isInteger(offsetsLogMaxBytes) || offsetsLogMaxBytes < 1024) throw invalid('options.offsetsLogMaxBytes', 'must be an integer ≥ 1024')
-  if (options.onRecovery !== undefined && typeof options.onRecovery !== 'function') throw invalid('options.onRecovery', 'must be a function')
+  if (!Number.isInteger(offsetsLogMaxBytes) || offsetsLogMaxBytes < 1024) throw invalidConfig('options.offsetsLogMaxBytes', 'must be an integer ≥ 1024')
+  if (options.onRecovery !== undefined && typeof options.onRecovery !== 'function') throw invalidConfig('options.onRecovery', 'must be a function')
   return {
     dir: options.dir,
     clock: options.clock ?? systemClock,
@@ -85,6 +85,3 @@ export function resolveFileStorageOptions(options: FileStorageOptions): Resolved
   }
 }
 
-function invalid(path: string, problem: string): TributaryError {
-  return new TributaryError('INVALID_CONFIG', `${path} ${problem}`, { details: { path } })
-}

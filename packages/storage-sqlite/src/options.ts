@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import { systemClock, TributaryError } from '@tributary/core'
+import { checkInt, invalidConfig, systemClock } from '@tributary/core'
 import type { Clock } from '@tributary/core'
 
 /** SqliteStorageOptions configures a `SqliteStorage`. Sizes are in bytes, durations in ms. */
@@ -53,21 +53,21 @@ const KNOWN_KEYS = new Set<string>([...Object.keys(SQLITE_STORAGE_DEFAULTS), 'pa
  * INVALID_CONFIG naming the option (`options.pageSizeBytes`), and makes `path` absolute.
  */
 export function resolveSqliteOptions(options: SqliteStorageOptions): ResolvedSqliteOptions {
-  if (options === null || typeof options !== 'object') throw invalid('options', 'must be an object')
-  for (const key of Object.keys(options)) if (!KNOWN_KEYS.has(key)) throw invalid(`options.${key}`, 'is not a known option')
-  if (typeof options.path !== 'string' || options.path.length === 0) throw invalid('options.path', 'must be a non-empty string')
+  if (options === null || typeof options !== 'object') throw invalidConfig('options', 'must be an object')
+  for (const key of Object.keys(options)) if (!KNOWN_KEYS.has(key)) throw invalidConfig(`options.${key}`, 'is not a known option')
+  if (typeof options.path !== 'string' || options.path.length === 0) throw invalidConfig('options.path', 'must be a non-empty string')
   // An in-memory database has no file to lock or fsync; core's memory storage serves that use.
-  if (options.path === ':memory:' || options.path.startsWith('file:')) throw invalid('options.path', 'must be a file path')
+  if (options.path === ':memory:' || options.path.startsWith('file:')) throw invalidConfig('options.path', 'must be a file path')
   const merged = { ...SQLITE_STORAGE_DEFAULTS, clock: systemClock, ...stripUndefined(options) }
   const page = merged.pageSizeBytes
   if (!Number.isSafeInteger(page) || page < 512 || page > 65_536 || (page & (page - 1)) !== 0) {
-    throw invalid('options.pageSizeBytes', 'must be a power of two from 512 to 65536')
+    throw invalidConfig('options.pageSizeBytes', 'must be a power of two from 512 to 65536')
   }
-  integerAtLeast(merged.walAutocheckpointPages, 1, 'options.walAutocheckpointPages')
-  integerAtLeast(merged.cacheSizeKiB, 0, 'options.cacheSizeKiB')
-  integerAtLeast(merged.mmapSizeBytes, 0, 'options.mmapSizeBytes')
-  if (merged.checkOnOpen !== 'none' && merged.checkOnOpen !== 'quick') throw invalid('options.checkOnOpen', "must be 'none' or 'quick'")
-  if (typeof merged.clock?.now !== 'function') throw invalid('options.clock', 'must be a Clock')
+  checkInt(merged.walAutocheckpointPages, 'options.walAutocheckpointPages', 1)
+  checkInt(merged.cacheSizeKiB, 'options.cacheSizeKiB', 0)
+  checkInt(merged.mmapSizeBytes, 'options.mmapSizeBytes', 0)
+  if (merged.checkOnOpen !== 'none' && merged.checkOnOpen !== 'quick') throw invalidConfig('options.checkOnOpen', "must be 'none' or 'quick'")
+  if (typeof merged.clock?.now !== 'function') throw invalidConfig('options.clock', 'must be a Clock')
   return Object.freeze({ ...merged, path: resolve(options.path) })
 }
 
@@ -75,10 +75,3 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
-function integerAtLeast(value: unknown, min: number, path: string): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw invalid(path, `must be an integer ≥ ${min}`)
-}
-
-function invalid(path: string, why: string): TributaryError {
-  return new TributaryError('INVALID_CONFIG', `${path} ${why}`, { details: { path } })
-}

@@ -1,0 +1,50 @@
+import { TributaryError } from './errors'
+
+/**
+ * Checks shared by every package's `options.ts`: each throws INVALID_CONFIG whose message and
+ * `details.path` name the option (e.g. `consumer.sessionTimeoutMs`), and returns the checked value.
+ */
+
+/** invalidConfig builds the INVALID_CONFIG error for one option path. */
+export function invalidConfig(path: string, why: string): TributaryError {
+  return new TributaryError('INVALID_CONFIG', `${path} ${why}`, { details: { path } })
+}
+
+/**
+ * checkObject asserts `value` is a plain options object whose keys are all in `known`, and returns
+ * its defined entries (undefined means "use the default"). `undefined` itself is an empty object.
+ */
+export function checkObject(value: unknown, path: string, known: readonly string[]): Record<string, unknown> {
+  if (value === undefined) return {}
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidConfig(path, 'must be an object')
+  for (const key of Object.keys(value)) if (!known.includes(key)) throw invalidConfig(`${path}.${key}`, 'is not a known option')
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined))
+}
+
+/** checkInt asserts a safe integer in [min, max]. */
+export function checkInt(value: unknown, path: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw invalidConfig(path, `must be an integer in [${min}, ${max}], got ${String(value)}`)
+  }
+  return value
+}
+
+/** checkNumber asserts a finite number in [min, max]. */
+export function checkNumber(value: unknown, path: string, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw invalidConfig(path, `must be a number in [${min}, ${max}], got ${String(value)}`)
+  }
+  return value
+}
+
+/** checkBool asserts a boolean. */
+export function checkBool(value: unknown, path: string): boolean {
+  if (typeof value !== 'boolean') throw invalidConfig(path, `must be a boolean, got ${String(value)}`)
+  return value
+}
+
+/** checkOneOf asserts one of the allowed strings. */
+export function checkOneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly unknown[]).includes(value)) throw invalidConfig(path, `must be one of ${allowed.join(', ')}, got ${String(value)}`)
+  return value as T
+}
