@@ -26,6 +26,7 @@ import type {
   SyncGroupRequest,
   TopicMetadata,
 } from './broker'
+import type { Clock } from './clock'
 import { resolveBrokerOptions, type LocalBrokerOptions, type ResolvedBrokerOptions } from './broker-options'
 import { TributaryError } from './errors'
 import { FetchWaiters, partitionKey } from './fetch-waiters'
@@ -68,6 +69,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   private readonly coordinator: GroupCoordinator
   private readonly partitions = new Map<string, PartitionState>()
   private readonly waiters = new FetchWaiters()
+  private readonly ackDeadlines: AckDeadlines
   private cleanerTimer: { cancel(): void } | null = null
   private closed = false
 
@@ -76,6 +78,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     this.options = options
     this.nodeId = options.nodeId
     this.registry = registry
+    this.ackDeadlines = new AckDeadlines(options.clock)
     this.coordinator = new GroupCoordinator(
       { clock: options.clock, offsets: options.storage, partitionCount: (topic) => registry.get(topic)?.stored.numPartitions },
       {
@@ -254,25 +257,20 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   }
 
   /** syncWritten waits (up to timeoutMs) for every successfully appended partition to reach disk. */
-  private async syncWritten(partitions: ProducePartitionData[], results: ProducePartitionResult[], timeoutMs: number): Promise<void> {
-    const logs = new Set<PartitionLog>()
-    partitions.forEach((data, i) => {
-      if (!results[i]?.error) logs.add(this.partitionState(data.topic, data.partition).log)
-    })
-    if (logs.size === 0) return
-    const synced = Promise.all([...logs].map((log) => log.sync()))
-    let timer: { cancel(): void } | null = null
-    const timeout = new Promise<never>((_, reject) => {
-      timer = this.options.clock.setTimeout(
-        () => reject(new TributaryError('REQUEST_TIMED_OUT', `acks=all not reached within ${timeoutMs} ms`)),
-        timeoutMs,
-      )
-    })
-    try {
-      await Promise.race([synced, timeout])
-    } finally {
-      ;(timer as { cancel(): void } | null)?.cancel()
+  private syncWritten(partitions: ProducePartitionData[], results: ProducePartitionResult[], timeoutMs: number): Promise<void> {
+    // Almost every request touches one partition: no Set and no Promise.all for it.
+    let first: PartitionLog | null = null
+    let logs: Set<PartitionLog> | null = null
+    for (let i = 0; i < partitions.length; i++) {
+      if (results[i]?.error) continue
+      const data = partitions[i] as ProducePartitionData
+      const log = this.partitionState(data.topic, data.partition).log
+      if (first === null) first = log
+      else if (log !== first) (logs ??= new Set([first])).add(log)
     }
+    if (first === null) return Promise.resolve()
+    const synced = logs === null ? first.sync() : Promise.all([...logs].map((log) => log.sync())).then(ignore)
+    return this.ackDeadlines.within(synced, timeoutMs)
   }
 
   // ---- fetch and offsets ----------------------------------------------------------------------
@@ -443,6 +441,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     this.closed = true
     this.cleanerTimer?.cancel()
     this.waiters.notifyAll()
+    this.ackDeadlines.stopTimer()
     await this.coordinator.close()
     try {
       await this.options.storage.sync()
@@ -522,6 +521,82 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     if (this.closed) throw closedError()
   }
 }
+
+/** AckWait is one acks=all request waiting for its sync, with the time by which it must have it. */
+interface AckWait {
+  deadlineMs: number
+  timeoutMs: number
+  reject: (error: unknown) => void
+}
+
+/**
+ * AckDeadlines bounds acks=all waits by their timeoutMs with one clock timer for all of them (a
+ * timer per request costs more than the rest of a small produce). The timer is armed for the
+ * earliest deadline; when it fires, every expired wait fails with REQUEST_TIMED_OUT and it is
+ * re-armed for the next one. It is cancelled when nothing waits.
+ */
+class AckDeadlines {
+  private readonly waits = new Set<AckWait>()
+  private timer: { cancel(): void } | null = null
+  private armedForMs = Infinity
+
+  constructor(private readonly clock: Clock) {}
+
+  /** within resolves or rejects as `synced` does, or rejects with REQUEST_TIMED_OUT after timeoutMs. */
+  within(synced: Promise<void>, timeoutMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const wait: AckWait = { deadlineMs: this.clock.now() + timeoutMs, timeoutMs, reject }
+      this.waits.add(wait)
+      if (wait.deadlineMs < this.armedForMs) this.arm(wait.deadlineMs)
+      synced.then(
+        () => {
+          this.settled(wait)
+          resolve()
+        },
+        (error: unknown) => {
+          this.settled(wait)
+          reject(error)
+        },
+      )
+    })
+  }
+
+  /** stopTimer cancels the timer (on close); waits still pending end with their syncs. */
+  stopTimer(): void {
+    this.timer?.cancel()
+    this.timer = null
+    this.armedForMs = Infinity
+  }
+
+  private settled(wait: AckWait): void {
+    if (!this.waits.delete(wait)) return
+    if (this.waits.size === 0) this.stopTimer()
+  }
+
+  private arm(deadlineMs: number): void {
+    this.timer?.cancel()
+    this.armedForMs = deadlineMs
+    this.timer = this.clock.setTimeout(() => this.expire(), deadlineMs - this.clock.now())
+  }
+
+  private expire(): void {
+    this.timer = null
+    this.armedForMs = Infinity
+    const now = this.clock.now()
+    let next = Infinity
+    for (const wait of this.waits) {
+      if (wait.deadlineMs <= now) {
+        this.waits.delete(wait)
+        wait.reject(new TributaryError('REQUEST_TIMED_OUT', `acks=all not reached within ${wait.timeoutMs} ms`))
+      } else if (wait.deadlineMs < next) {
+        next = wait.deadlineMs
+      }
+    }
+    if (next !== Infinity) this.arm(next)
+  }
+}
+
+function ignore(): void {}
 
 function logConfigOf(config: TopicConfig): PartitionLogConfig {
   return { segmentBytes: config.segmentBytes, segmentMs: config.segmentMs, indexIntervalBytes: config.indexIntervalBytes }

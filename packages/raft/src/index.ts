@@ -24,6 +24,12 @@ export { MemoryNetwork, MemoryTransport } from './transport/memory'
 export { TcpTransport } from './transport/tcp'
 export { encodeMessage, decodeMessage } from './transport/codec'
 
+// The replicated cluster: a Broker over Raft groups.
+export { ClusterNode } from './cluster/cluster-node'
+export { resolveClusterNodeOptions } from './cluster/options'
+export { MemoryPeerNetwork } from './cluster/peer-channel'
+export { MetadataState, placeReplicas } from './cluster/metadata-state'
+
 // The simulation harness (for tests of code built on Raft).
 export { Simulation, runSeed, SimFailure } from './sim/simulation'
 export { Cluster as SimCluster } from './sim/cluster'
@@ -41,5 +47,8 @@ export type { RaftGroupOptions, StateMachine } from './node/options'
 export type { RaftStorage, PersistUpdate } from './node/storage'
 export type { Transport, InboundHandler } from './transport/transport'
 export type { TcpTransportOptions, PeerAddress } from './transport/tcp'
+export type { ClusterNodeOptions, ResolvedClusterNodeOptions } from './cluster/options'
+export type { PeerChannel, PeerHandler } from './cluster/peer-channel'
+export type { ClusterTopic, MetadataCommand } from './cluster/metadata-state'
 export type { SimParams, SimResult } from './sim/simulation'
 export type { ClusterOptions as SimClusterOptions } from './sim/cluster'

@@ -1,10 +1,9 @@
-import { iterateBatches, TributaryError, type Broker, type Clock, type FetchPartitionResult } from '@tributary/core'
+import { BatchLayout, checkBatchAt, LocalBroker, RecordBatch, TributaryError, type Broker, type Clock, type FetchPartitionResult } from '@tributary/core'
 import { Notifier } from '../deferred'
 import { ConsumerEvents, type ClientEmitter, type ConsumerEventName } from '../events'
 import type { ResolvedConsumerOptions } from '../options'
 import { backoffMs, sleep } from '../retry'
-import type { PartitionState } from './partition-state'
-import { toKafkaHeaders, type KafkaMessage } from './types'
+import { FetchedChunk, type PartitionState } from './partition-state'
 
 /** FetcherDeps is what the fetcher needs from its consumer. */
 export interface FetcherDeps {
@@ -36,8 +35,16 @@ export class Fetcher {
   private loopDone: Promise<void> = Promise.resolve()
   private errors = 0
   private stopped = new AbortController()
+  /**
+   * Whether fetched batches were CRC-checked already: a LocalBroker returns what its storage
+   * read, and every PartitionLog checks the CRC of what it returns. Batches from anything else
+   * (a remote broker, a wrapper) are checked here.
+   */
+  private readonly checkedByStorage: boolean
 
-  constructor(private readonly deps: FetcherDeps) {}
+  constructor(private readonly deps: FetcherDeps) {
+    this.checkedByStorage = deps.broker instanceof LocalBroker
+  }
 
   /** start begins the fetch loop (once). */
   start(): void {
@@ -125,23 +132,31 @@ export class Fetcher {
     return null
   }
 
+  /**
+   * decodeInto buffers the answer as a chunk. Batches are framed (and CRC-checked unless the
+   * storage did) here; their records are decoded when the chunk is handed to a handler, so a
+   * prefetched chunk holds only the bytes read, not thousands of message objects that would
+   * outlive young-generation collections while they wait.
+   */
   private decodeInto(state: PartitionState, result: FetchPartitionResult): void {
     const from = state.fetchOffset as number
-    const messages: KafkaMessage[] = []
+    const batches: RecordBatch[] = []
     let next = from
-    for (const batch of iterateBatches(result.batches)) {
-      if (batch.lastOffset < from) continue
-      if (!batch.isControl) {
-        for (const r of batch.records()) {
-          if (r.offset >= from) messages.push({ key: r.key, value: r.value, headers: toKafkaHeaders(r.headers), timestamp: r.timestamp, offset: r.offset })
-        }
+    for (const buf of result.batches) {
+      for (let pos = 0; pos < buf.length; ) {
+        const size = this.checkedByStorage ? framedSize(buf, pos) : checkBatchAt(buf, pos)
+        const batch = RecordBatch.fromChecked(size === buf.length ? buf : buf.subarray(pos, pos + size))
+        pos += size
+        const lastOffset = batch.lastOffset
+        if (lastOffset < from) continue
+        if (!batch.isControl) batches.push(batch)
+        next = lastOffset + 1
       }
-      next = batch.lastOffset + 1
     }
     if (next === from) return
     state.fetchOffset = next
     // An empty chunk (control or compacted-away records) still moves the position forward.
-    state.buffered = { messages, nextOffset: next, highWatermark: state.highWatermark, positionEpoch: state.positionEpoch }
+    state.buffered = new FetchedChunk(batches, from, next, state.highWatermark, state.positionEpoch)
     this.deps.onData()
   }
 
@@ -154,4 +169,25 @@ export class Fetcher {
     const retry = this.deps.options.retry
     await sleep(this.deps.clock, backoffMs({ ...retry, initialRetryTimeMs: Math.min(retry.initialRetryTimeMs, 100) }, Math.min(this.errors++, 10)), this.stopped.signal)
   }
+}
+
+/**
+ * framedSize is `checkBatchAt` without the CRC, for batches whose CRC the storage checked when it
+ * read them: the framing and magic are still checked, since decoding relies on them.
+ */
+function framedSize(buf: Buffer, pos: number): number {
+  const available = buf.length - pos
+  if (available < BatchLayout.HEADER_SIZE) {
+    throw new TributaryError('CORRUPT_MESSAGE', `Record batch truncated: ${available} bytes, header needs ${BatchLayout.HEADER_SIZE}`)
+  }
+  const size = buf.readInt32BE(pos + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD
+  if (size < BatchLayout.HEADER_SIZE || size > available) {
+    throw new TributaryError('CORRUPT_MESSAGE', `Record batch length ${size} is invalid (${available} bytes available)`)
+  }
+  const magic = buf.readInt8(pos + BatchLayout.MAGIC)
+  if (magic !== 2) throw new TributaryError('CORRUPT_MESSAGE', `Unsupported record batch magic ${magic}`)
+  if (buf.readInt32BE(pos + BatchLayout.LAST_OFFSET_DELTA) < 0 || buf.readInt32BE(pos + BatchLayout.RECORDS_COUNT) < 0) {
+    throw new TributaryError('CORRUPT_MESSAGE', 'Record batch has a negative offset delta or record count')
+  }
+  return size
 }

@@ -81,8 +81,12 @@ export async function runBatchHandler(ctx: ChunkContext, eachBatch: (p: EachBatc
   const started = ctx.clock.now()
   batchEvent(ctx, ConsumerEvents.START_BATCH_PROCESS, chunk.messages)
   const handled = await attempt(ctx, () => {
-    const pending = chunk.messages.filter((m) => m.offset >= (state.resolved ?? 0))
-    return eachBatch(batchPayload(ctx, pending))
+    // Offsets ascend: what is not yet resolved is a tail of the chunk (all of it on a first attempt).
+    const messages = chunk.messages
+    const resolved = state.resolved ?? 0
+    let first = 0
+    while (first < messages.length && (messages[first] as KafkaMessage).offset < resolved) first++
+    return eachBatch(batchPayload(ctx, messages.slice(first)))
   })
   if (!handled) return false
   if (ctx.run.eachBatchAutoResolve && !ctx.isStale()) ctx.resolve(chunk.nextOffset)

@@ -1,13 +1,59 @@
-import type { KafkaMessage } from './types'
+import type { RecordBatch } from '@tributary/core'
+import { toKafkaHeaders, type KafkaMessage } from './types'
 
-/** FetchedChunk is the messages one fetch returned for one partition, waiting to be handled. */
-export interface FetchedChunk {
-  messages: KafkaMessage[]
-  /** Offset after the chunk's last batch (past records compaction removed from its tail). */
-  nextOffset: number
-  highWatermark: number
-  /** The partition's `positionEpoch` when fetched: a seek since then makes the chunk stale. */
-  positionEpoch: number
+/** NO_HEADERS is the headers of every message without any: one shared frozen object, not one per message. */
+const NO_HEADERS: KafkaMessage['headers'] = Object.freeze({}) as KafkaMessage['headers']
+
+/**
+ * FetchedChunk is the messages one fetch returned for one partition, waiting to be handled. Its
+ * records are decoded on first use of `messages` (when a handler gets the chunk), not when fetched.
+ */
+export class FetchedChunk {
+  private batches: RecordBatch[] | null
+  private decoded: KafkaMessage[] | null = null
+
+  constructor(
+    batches: RecordBatch[],
+    /** The first offset wanted: records before it (at the start of the first batch) are skipped. */
+    private readonly from: number,
+    /** Offset after the chunk's last batch (past records compaction removed from its tail). */
+    readonly nextOffset: number,
+    readonly highWatermark: number,
+    /** The partition's `positionEpoch` when fetched: a seek since then makes the chunk stale. */
+    readonly positionEpoch: number,
+  ) {
+    this.batches = batches
+  }
+
+  /** messages are the chunk's records from `from` on, decoded once. Throws CORRUPT_MESSAGE for an undecodable record. */
+  get messages(): KafkaMessage[] {
+    if (this.decoded === null) {
+      this.decoded = decodeMessages(this.batches as RecordBatch[], this.from)
+      this.batches = null
+    }
+    return this.decoded
+  }
+}
+
+/**
+ * decodeMessages decodes the records of `batches` from offset `from` on. toArray, not the
+ * iterator: no result object per record. Each decoded record is fresh and ours, so it becomes the
+ * KafkaMessage itself (same fields, headers in KafkaJS's shape) instead of being copied: at
+ * millions of messages a second, allocation is the cost.
+ */
+function decodeMessages(batches: RecordBatch[], from: number): KafkaMessage[] {
+  const messages: KafkaMessage[] = []
+  for (const batch of batches) {
+    const records = batch.toArray()
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i] as unknown as { offset: number; headers: unknown }
+      if (r.offset < from) continue
+      const headers = r.headers as ReadonlyArray<{ key: string; value: Buffer | null }>
+      r.headers = headers.length === 0 ? NO_HEADERS : toKafkaHeaders(headers)
+      messages.push(r as unknown as KafkaMessage)
+    }
+  }
+  return messages
 }
 
 /**

@@ -24,6 +24,8 @@ export interface SendPart {
   readonly partition: number
   readonly records: RecordInput[]
   readonly sizes: number[]
+  /** The sum of `sizes`. */
+  bytes: number
   readonly acks: Acks
   readonly compression: CompressionType
   readonly timeoutMs: number
@@ -80,7 +82,20 @@ export function newSendPart(
   partition: number,
   settings: { acks: Acks; compression: CompressionType; timeoutMs: number },
 ): SendPart {
-  return { topic, partition, records: [], sizes: [], ...settings, drained: 0, unacked: 0, ack: null, done: deferred<PartAck>() }
+  return {
+    topic,
+    partition,
+    records: [],
+    sizes: [],
+    bytes: 0,
+    acks: settings.acks,
+    compression: settings.compression,
+    timeoutMs: settings.timeoutMs,
+    drained: 0,
+    unacked: 0,
+    ack: null,
+    done: deferred<PartAck>(),
+  }
 }
 
 /**
@@ -90,6 +105,7 @@ export function newSendPart(
 export class RecordAccumulator {
   private readonly queues = new Map<string, PartitionQueue>()
   private totalBytes = 0
+  private lastQueue: PartitionQueue | null = null
 
   constructor(
     private readonly batchSizeBytes: number,
@@ -104,18 +120,27 @@ export class RecordAccumulator {
 
   /** append queues a part (all its records) behind what its partition already holds. */
   append(part: SendPart, nowMs: number): void {
-    const key = `${part.topic}\u0000${part.partition}`
-    let queue = this.queues.get(key)
-    if (!queue) {
-      queue = { topic: part.topic, partition: part.partition, parts: [], head: 0, bytes: 0, sinceMs: nowMs, inFlight: 0 }
-      this.queues.set(key, queue)
-    }
+    const queue = this.queueOf(part.topic, part.partition)
     if (waiting(queue) === 0) queue.sinceMs = nowMs
-    const bytes = part.sizes.reduce((a, b) => a + b, 0)
+    const bytes = part.bytes
     part.unacked = part.records.length
     queue.parts.push(part)
     queue.bytes += bytes
     this.totalBytes += bytes
+  }
+
+  /** queueOf returns a partition's queue, creating it; the last one used is remembered (sends mostly go to one partition). */
+  private queueOf(topic: string, partition: number): PartitionQueue {
+    const last = this.lastQueue
+    if (last !== null && last.partition === partition && last.topic === topic) return last
+    const key = `${topic}\u0000${partition}`
+    let queue = this.queues.get(key)
+    if (!queue) {
+      queue = { topic, partition, parts: [], head: 0, bytes: 0, sinceMs: 0, inFlight: 0 }
+      this.queues.set(key, queue)
+    }
+    this.lastQueue = queue
+    return queue
   }
 
   /** hasFullBatch tells whether some partition already holds a full batch (worth sending without lingering). */
@@ -157,7 +182,8 @@ export class RecordAccumulator {
 
   /** batchSettled frees a partition's in-flight slot once its batch is acknowledged or has failed. */
   batchSettled(topic: string, partition: number): void {
-    const q = this.queues.get(`${topic}\u0000${partition}`)
+    const last = this.lastQueue
+    const q = last !== null && last.partition === partition && last.topic === topic ? last : this.queues.get(`${topic}\u0000${partition}`)
     if (q) q.inFlight--
   }
 

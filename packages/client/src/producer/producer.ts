@@ -66,6 +66,22 @@ export class Producer {
   private roomWaiters: Array<() => void> = []
   private readonly preparing = new Set<Promise<unknown>>()
   private closed = false
+  /** The last settings resolveSendSettings checked, reused while a send asks for the same ones (most sends ask for none). */
+  private lastSettings: { acks: unknown; compression: unknown; timeoutMs: unknown; resolved: SendSettings } | null = null
+  /** The last topic name that passed validation (sends mostly go to one topic). */
+  private lastValidTopic: string | null = null
+  /** Made once: a closure per scheduled flush is measurable at one message per send. */
+  private readonly runScheduledFlush = (): void => {
+    this.flushTimer = null
+    this.flushScheduledAtMs = Infinity
+    void this.flushNow(false)
+  }
+  private readonly cancelImmediate = (): void => {
+    if (this.immediate !== null) clearImmediate(this.immediate)
+    this.immediate = null
+  }
+  private immediate: ReturnType<typeof setImmediate> | null = null
+  private readonly immediateTimer = { cancel: this.cancelImmediate }
 
   /** Use `tb.producer()`. Throws INVALID_CONFIG / INVALID_REQUIRED_ACKS for bad options. */
   constructor(private readonly ctx: ClientContext, options?: ProducerOptions) {
@@ -105,8 +121,12 @@ export class Producer {
    */
   async send(record: ProducerRecord): Promise<RecordMetadata[]> {
     if (record === null || typeof record !== 'object') throw new TributaryError('INVALID_ARGUMENT', 'send takes { topic, messages }')
-    const { topic, messages, ...settings } = record
-    return this.sendBatch({ topicMessages: [{ topic, messages }], ...settings })
+    return this.sendBatch({
+      topicMessages: [{ topic: record.topic, messages: record.messages }],
+      acks: record.acks,
+      timeoutMs: record.timeoutMs,
+      compression: record.compression,
+    })
   }
 
   /** sendBatch is `send` across several topics with shared settings; same errors. */
@@ -132,11 +152,16 @@ export class Producer {
     } finally {
       this.preparing.delete(preparing)
     }
-    await this.waitForRoom(parts)
+    if (this.mustWaitForRoom(parts)) await this.waitForRoom(parts)
     const now = this.ctx.clock.now()
     for (const part of parts) this.accumulator.append(part, now)
     this.scheduleFlush()
     // With acks 0 the parts settle as soon as their batches are handed to the broker.
+    if (parts.length === 1) {
+      const part = parts[0] as SendPart
+      const ack = await part.done.promise
+      return settings.acks === 0 ? [] : [toRecordMetadata(part, ack)]
+    }
     const acks = await Promise.all(parts.map((p) => p.done.promise))
     if (settings.acks === 0) return []
     return parts.map((p, i) => toRecordMetadata(p, acks[i] as PartAck))
@@ -166,10 +191,18 @@ export class Producer {
     assertOpen(this.closed || this.ctx.isClosed(), `producer.${what}`)
   }
 
-  private resolveSendSettings(batch: ProducerBatch): { acks: Acks; compression: CompressionType; timeoutMs: number } {
+  private resolveSendSettings(batch: ProducerBatch): SendSettings {
     if (batch === null || typeof batch !== 'object' || !Array.isArray(batch.topicMessages)) {
       throw new TributaryError('INVALID_ARGUMENT', 'sendBatch takes { topicMessages: [{ topic, messages }] }')
     }
+    const last = this.lastSettings
+    if (last !== null && last.acks === batch.acks && last.compression === batch.compression && last.timeoutMs === batch.timeoutMs) return last.resolved
+    const resolved = this.checkSendSettings(batch)
+    this.lastSettings = { acks: batch.acks, compression: batch.compression, timeoutMs: batch.timeoutMs, resolved }
+    return resolved
+  }
+
+  private checkSendSettings(batch: ProducerBatch): SendSettings {
     const acks = batch.acks === undefined ? this.options.acks : normalizeAcks(batch.acks, 'send.acks')
     const compression = batch.compression ?? this.options.compression
     try {
@@ -185,45 +218,75 @@ export class Producer {
   /** prepare validates every topic name and message before anything is queued. */
   private prepare(batch: ProducerBatch): Array<{ topic: string; messages: Message[]; records: RecordInput[] }> {
     const now = this.ctx.clock.now()
-    return batch.topicMessages.map((tm) => {
+    const out = new Array<{ topic: string; messages: Message[]; records: RecordInput[] }>(batch.topicMessages.length)
+    for (let t = 0; t < out.length; t++) {
+      const tm = batch.topicMessages[t]
       if (tm === null || typeof tm !== 'object') throw new TributaryError('INVALID_ARGUMENT', 'Each topicMessages entry must be { topic, messages }')
       if (typeof tm.topic !== 'string') throw new TributaryError('INVALID_TOPIC_EXCEPTION', `topic must be a string, got ${typeof tm.topic}`)
-      validateTopicName(tm.topic)
-      if (!Array.isArray(tm.messages) || tm.messages.length === 0) {
+      if (tm.topic !== this.lastValidTopic) {
+        validateTopicName(tm.topic)
+        this.lastValidTopic = tm.topic
+      }
+      const messages = tm.messages
+      if (!Array.isArray(messages) || messages.length === 0) {
         throw new TributaryError('INVALID_ARGUMENT', `messages for topic '${tm.topic}' must be a non-empty array`)
       }
-      return { topic: tm.topic, messages: tm.messages, records: tm.messages.map((m, i) => normalizeMessage(m, i, now)) }
-    })
+      const records = new Array<RecordInput>(messages.length)
+      for (let i = 0; i < messages.length; i++) records[i] = normalizeMessage(messages[i] as Message, i, now)
+      out[t] = { topic: tm.topic, messages, records }
+    }
+    return out
   }
 
   /** partitionAll chooses every message's partition (creating topics if allowed) and groups them into parts. */
   private async partitionAll(
     prepared: Array<{ topic: string; messages: Message[]; records: RecordInput[] }>,
-    settings: { acks: Acks; compression: CompressionType; timeoutMs: number },
+    settings: SendSettings,
   ): Promise<SendPart[]> {
-    const infos = await Promise.all(prepared.map((p) => this.metadata.topicInfo(p.topic)))
+    const infos = prepared.length === 1 ? [await this.metadata.topicInfo((prepared[0] as { topic: string }).topic)] : await Promise.all(prepared.map((p) => this.metadata.topicInfo(p.topic)))
     // Every partition is chosen and every size checked before any part is queued: one bad message fails the send whole.
-    const parts = new Map<string, SendPart>()
-    prepared.forEach(({ topic, messages, records }, t) => {
+    // Consecutive messages mostly go to the same partition: the map is consulted only when it changes.
+    let parts: Map<string, SendPart> | null = null
+    let first: SendPart | null = null
+    let current: SendPart | null = null
+    for (let t = 0; t < prepared.length; t++) {
+      const { topic, messages, records } = prepared[t] as { topic: string; messages: Message[]; records: RecordInput[] }
       const { numPartitions, maxMessageBytes } = infos[t] as TopicInfo
-      records.forEach((rec, i) => {
-        const msg = messages[i] as Message
+      for (let i = 0; i < records.length; i++) {
+        const rec = records[i] as RecordInput
         const size = recordSizeBytes(rec)
         validateBatchSize(size + BATCH_HEADER_BYTES, maxMessageBytes)
-        const partition = this.partitioner.choosePartition({ topic, numPartitions, key: rec.key, partition: msg.partition })
-        const key = `${topic}\u0000${partition}`
-        let part = parts.get(key)
-        if (!part) parts.set(key, (part = newSendPart(topic, partition, settings)))
-        part.records.push(rec)
-        part.sizes.push(size)
-      })
-    })
-    return [...parts.values()]
+        const partition = this.partitioner.choosePartition({ topic, numPartitions, key: rec.key, partition: (messages[i] as Message).partition })
+        if (current === null || current.partition !== partition || current.topic !== topic) {
+          if (first === null) {
+            current = first = newSendPart(topic, partition, settings)
+          } else {
+            if (parts === null) parts = new Map([[partKey(first.topic, first.partition), first]])
+            const key = partKey(topic, partition)
+            current = parts.get(key) ?? null
+            if (current === null) parts.set(key, (current = newSendPart(topic, partition, settings)))
+          }
+        }
+        current.records.push(rec)
+        current.sizes.push(size)
+        current.bytes += size
+      }
+    }
+    return parts === null ? [first as SendPart] : [...parts.values()]
+  }
+
+  /** mustWaitForRoom tells whether the buffer is too full for `parts` now (waitForRoom then waits). */
+  private mustWaitForRoom(parts: SendPart[]): boolean {
+    const buffered = this.accumulator.bufferedBytes
+    if (buffered === 0) return false
+    let bytes = 0
+    for (const p of parts) bytes += p.bytes
+    return buffered + bytes > this.options.maxBufferedBytes
   }
 
   /** waitForRoom applies back-pressure: a send waits while the buffer holds more than maxBufferedBytes. */
   private async waitForRoom(parts: SendPart[]): Promise<void> {
-    const bytes = parts.reduce((sum, p) => sum + p.sizes.reduce((a, b) => a + b, 0), 0)
+    const bytes = parts.reduce((sum, p) => sum + p.bytes, 0)
     while (this.accumulator.bufferedBytes > 0 && this.accumulator.bufferedBytes + bytes > this.options.maxBufferedBytes) {
       await new Promise<void>((resolve) => this.roomWaiters.push(resolve))
     }
@@ -242,20 +305,21 @@ export class Producer {
     if (at >= this.flushScheduledAtMs) return
     this.flushTimer?.cancel()
     this.flushScheduledAtMs = at
-    const run = (): void => {
-      this.flushTimer = null
-      this.flushScheduledAtMs = Infinity
-      void this.flushNow(false)
-    }
     if (wait === 0) {
-      const immediate = setImmediate(run)
-      this.flushTimer = { cancel: () => clearImmediate(immediate) }
+      this.immediate = setImmediate(this.runScheduledFlush)
+      this.flushTimer = this.immediateTimer
     } else {
-      this.flushTimer = this.ctx.clock.setTimeout(run, wait)
+      this.flushTimer = this.ctx.clock.setTimeout(this.runScheduledFlush, wait)
     }
   }
 
-  private async flushNow(force: boolean): Promise<void> {
+  /** flushNow drains what is ready (everything with `force`) and sends it; it waits only while a producer id is fetched. */
+  private flushNow(force: boolean): Promise<void> | void {
+    if (!this.sender.hasIdentity()) return this.flushAfterIdentity(force)
+    this.drainAndSend(force)
+  }
+
+  private async flushAfterIdentity(force: boolean): Promise<void> {
     try {
       await this.sender.ensureIdentity()
     } catch (error) {
@@ -266,6 +330,10 @@ export class Producer {
       }
       return
     }
+    this.drainAndSend(force)
+  }
+
+  private drainAndSend(force: boolean): void {
     const batches = this.accumulator.drainReady(this.ctx.clock.now(), force)
     this.inFlightBatches += batches.length
     for (const batch of batches) {
@@ -305,6 +373,12 @@ export class Producer {
     this.roomWaiters = []
     for (const wake of waiters) wake()
   }
+}
+
+type SendSettings = { acks: Acks; compression: CompressionType; timeoutMs: number }
+
+function partKey(topic: string, partition: number): string {
+  return `${topic}\u0000${partition}`
 }
 
 const NO_ACK: PartAck = Object.freeze({ baseOffset: -1, logAppendTime: -1, logStartOffset: -1 })

@@ -26,8 +26,16 @@ interface InFlight {
   prev: InFlight | null
   settled: boolean
   failure: unknown
-  whenSettled: Promise<void>
-  markSettled(): void
+  /** Made only when a retry waits for this batch to settle (rare): most batches never need it. */
+  whenSettled: Promise<void> | null
+  markSettled: (() => void) | null
+}
+
+/** whenSettled resolves once `flight` has its final outcome. */
+function whenSettled(flight: InFlight): Promise<void> {
+  if (flight.settled) return Promise.resolve()
+  flight.whenSettled ??= new Promise<void>((resolve) => (flight.markSettled = resolve))
+  return flight.whenSettled
 }
 
 /** SenderHooks tell the producer how batches ended. */
@@ -54,6 +62,11 @@ export class Sender {
     private readonly hooks: SenderHooks,
   ) {}
 
+  /** hasIdentity tells whether batches can be encoded now (no producer id needed, or one is at hand). */
+  hasIdentity(): boolean {
+    return !this.idempotent || this.identity !== null
+  }
+
   /** ensureIdentity fetches a producer id once (and again after a reset). */
   async ensureIdentity(): Promise<void> {
     if (!this.idempotent || this.identity) return
@@ -68,6 +81,11 @@ export class Sender {
    * request. Call `ensureIdentity()` first. Returns once every request has been handed to the broker.
    */
   send(batches: DrainedBatch[]): void {
+    if (batches.length === 1) {
+      const flight = this.encode(batches[0] as DrainedBatch)
+      if (flight) void this.dispatch([flight])
+      return
+    }
     const groups = new Map<string, InFlight[]>()
     for (const batch of batches) {
       const flight = this.encode(batch)
@@ -79,7 +97,7 @@ export class Sender {
   }
 
   private encode(batch: DrainedBatch): InFlight | null {
-    const key = `${batch.topic}\u0000${batch.partition}`
+    const key = batchKey(batch)
     const baseSequence = this.identity ? (this.sequences.get(key) ?? 0) : -1
     let bytes: Buffer
     try {
@@ -95,9 +113,7 @@ export class Sender {
     }
     // Sequences wrap from INT32_MAX to 0, as Kafka's do.
     if (this.identity) this.sequences.set(key, (baseSequence + batch.records.length) % 0x80000000)
-    let markSettled!: () => void
-    const whenSettled = new Promise<void>((resolve) => (markSettled = resolve))
-    const flight: InFlight = { batch, bytes, attempt: 0, prev: this.lastInFlight.get(key) ?? null, settled: false, failure: null, whenSettled, markSettled }
+    const flight: InFlight = { batch, bytes, attempt: 0, prev: this.lastInFlight.get(key) ?? null, settled: false, failure: null, whenSettled: null, markSettled: null }
     this.lastInFlight.set(key, flight)
     return flight
   }
@@ -116,7 +132,14 @@ export class Sender {
       for (const f of flights) void this.handle(f, error)
       return
     }
-    flights.forEach((f, i) => void this.handle(f, results[i]?.error ?? null, results[i]))
+    for (let i = 0; i < flights.length; i++) {
+      const f = flights[i] as InFlight
+      const result = results[i]
+      const error = result?.error ?? null
+      // The common case settles here, without an async call per batch.
+      if (!error && result) this.settle(f, null, result)
+      else void this.handle(f, error, result)
+    }
   }
 
   private async handle(flight: InFlight, error: unknown, result?: ProducePartitionResult): Promise<void> {
@@ -126,7 +149,7 @@ export class Sender {
     if (!this.mayRetry(flight, error)) return this.settle(flight, error)
     await sleep(this.clock, backoffMs(this.retry, flight.attempt))
     // Retries go in sequence order: an earlier batch of the partition settles first.
-    if (flight.prev && !flight.prev.settled) await flight.prev.whenSettled
+    if (flight.prev && !flight.prev.settled) await whenSettled(flight.prev)
     if (flight.prev?.failure) return this.settle(flight, flight.prev.failure)
     flight.attempt++
     await this.dispatch([flight])
@@ -147,7 +170,7 @@ export class Sender {
   private settle(flight: InFlight, error: unknown, result?: ProducePartitionResult): void {
     flight.settled = true
     flight.failure = error
-    const key = `${flight.batch.topic}\u0000${flight.batch.partition}`
+    const key = batchKey(flight.batch)
     if (this.lastInFlight.get(key) === flight) this.lastInFlight.delete(key)
     flight.prev = null
     if (error) {
@@ -157,11 +180,15 @@ export class Sender {
     } else {
       this.hooks.onSuccess(flight.batch, result as ProducePartitionResult)
     }
-    flight.markSettled()
+    flight.markSettled?.()
   }
 
   private resetIdentity(): void {
     this.identity = null
     this.sequences.clear()
   }
+}
+
+function batchKey(batch: DrainedBatch): string {
+  return `${batch.topic}\u0000${batch.partition}`
 }

@@ -1,4 +1,4 @@
-import { TributaryError, MemoryStorage, systemClock, type Clock, type Storage } from '@tributary/core'
+import { TributaryError, MemoryStorage, systemClock, type Clock, type GroupCoordinatorOptions, type Storage } from '@tributary/core'
 import type { Transport } from '../transport/transport'
 import type { PeerChannel } from './peer-channel'
 import type { RaftStorage } from '../node/storage'
@@ -35,6 +35,8 @@ export interface ClusterNodeOptions {
   readonly requestTimeoutMs?: number
   /** seed: seed for Raft election timeouts. Default random. */
   readonly seed?: number
+  /** groupCoordinator: options of the group coordinator (session timeout bounds, initial rebalance delay). */
+  readonly groupCoordinator?: Partial<GroupCoordinatorOptions>
 }
 
 /** ResolvedClusterNodeOptions has every default filled in. */
@@ -55,9 +57,10 @@ export interface ResolvedClusterNodeOptions {
   readonly autoCreateTopics: boolean
   readonly requestTimeoutMs: number
   readonly seed: number | undefined
+  readonly groupCoordinator: Partial<GroupCoordinatorOptions>
 }
 
-const KNOWN = new Set(['nodeId', 'listen', 'peers', 'storage', 'raftStorage', 'transport', 'peerChannel', 'clock', 'tickMs', 'replicaLagTimeMaxMs', 'defaultReplicationFactor', 'numPartitions', 'autoCreateTopics', 'requestTimeoutMs', 'seed'])
+const KNOWN = new Set(['nodeId', 'listen', 'peers', 'storage', 'raftStorage', 'transport', 'peerChannel', 'clock', 'tickMs', 'replicaLagTimeMaxMs', 'defaultReplicationFactor', 'numPartitions', 'autoCreateTopics', 'requestTimeoutMs', 'seed', 'groupCoordinator'])
 
 /**
  * resolveClusterNodeOptions merges defaults and validates.
@@ -98,6 +101,7 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     autoCreateTopics: options.autoCreateTopics ?? true,
     requestTimeoutMs: positive('requestTimeoutMs', 10_000),
     seed: options.seed,
+    groupCoordinator: options.groupCoordinator ?? {},
   }
 }
 

@@ -1,0 +1,75 @@
+import { createServer, type Server, type Socket } from 'node:net'
+import { TributaryError, type Broker } from '@tributary/core'
+import { FrameReader, encodeFrame, type WireHeader } from './wire'
+import type { PeerHandler } from './peer-channel'
+
+/** Broker methods a remote client may call (everything in the contract but close). */
+const BROKER_METHODS = new Set([
+  'metadata', 'createTopics', 'deleteTopics', 'createPartitions', 'describeConfigs', 'alterConfigs',
+  'initProducerId', 'produce', 'fetch', 'listOffsets', 'deleteRecords',
+  'joinGroup', 'syncGroup', 'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'listGroups', 'describeGroups', 'deleteGroups',
+])
+
+/**
+ * BrokerServer serves the wire protocol (see wire.ts) on a node's listen address: Broker calls
+ * from remote clients, and `peer:`-prefixed calls forwarded by other nodes. Requests on one
+ * connection run concurrently (a long-polling fetch does not hold up a produce).
+ */
+export class BrokerServer {
+  private readonly sockets = new Set<Socket>()
+
+  private constructor(private readonly server: Server, private readonly broker: Broker, private readonly peer: PeerHandler) {
+    server.on('connection', (s) => this.accept(s))
+  }
+
+  static async listen(broker: Broker, peer: PeerHandler, host: string, port: number): Promise<BrokerServer> {
+    const server = createServer()
+    const bs = new BrokerServer(server, broker, peer)
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => resolve())
+    })
+    return bs
+  }
+
+  get port(): number {
+    const a = this.server.address()
+    return typeof a === 'object' && a !== null ? a.port : 0
+  }
+
+  private accept(s: Socket): void {
+    s.setNoDelay(true)
+    this.sockets.add(s)
+    const reader = new FrameReader()
+    s.on('data', (chunk) => {
+      try {
+        reader.push(chunk, (h) => void this.serve(s, h))
+      } catch {
+        s.destroy()
+      }
+    })
+    s.on('error', () => undefined)
+    s.once('close', () => this.sockets.delete(s))
+  }
+
+  private async serve(s: Socket, h: WireHeader): Promise<void> {
+    let reply: WireHeader
+    try {
+      reply = { id: h.id, v: await this.dispatch(h.m ?? '', Array.isArray(h.a) ? h.a : []) }
+    } catch (error) {
+      reply = { id: h.id, e: error instanceof TributaryError ? error : new TributaryError('UNKNOWN_SERVER_ERROR', String(error)) }
+    }
+    if (!s.destroyed) s.write(encodeFrame(reply))
+  }
+
+  private dispatch(method: string, args: unknown[]): Promise<unknown> {
+    if (method.startsWith('peer:')) return this.peer(method.slice(5), args)
+    if (!BROKER_METHODS.has(method)) throw new TributaryError('INVALID_REQUEST', `unknown method ${method}`)
+    return (this.broker[method as keyof Broker] as (...a: unknown[]) => Promise<unknown>).apply(this.broker, args)
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy()
+    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+  }
+}

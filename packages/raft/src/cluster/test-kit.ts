@@ -1,0 +1,126 @@
+import { iterateBatches, type Broker } from '@tributary/core'
+import { MemoryRaftStorage } from '../node/storage'
+import { MemoryNetwork } from '../transport/memory'
+import { ClusterNode } from './cluster-node'
+import type { ClusterNodeOptions } from './options'
+import { MemoryPeerNetwork } from './peer-channel'
+
+/**
+ * MemoryCluster runs N ClusterNodes in one process on the in-memory Raft transport and peer
+ * channel (tests). A node can be crashed and restarted: its Raft state (term, vote, log) survives
+ * in memory, as it would on disk; its partition logs are rebuilt from the Raft log.
+ */
+export class MemoryCluster {
+  readonly network = new MemoryNetwork()
+  readonly peerNetwork = new MemoryPeerNetwork()
+  readonly nodes = new Map<number, ClusterNode>()
+  private readonly raftStores = new Map<number, Map<string, MemoryRaftStorage>>()
+
+  private constructor(readonly ids: number[], private readonly extra: Partial<ClusterNodeOptions>) {}
+
+  static async start(size: number, extra: Partial<ClusterNodeOptions> = {}): Promise<MemoryCluster> {
+    const c = new MemoryCluster(Array.from({ length: size }, (_, i) => i + 1), extra)
+    await Promise.all(c.ids.map((id) => c.startNode(id)))
+    return c
+  }
+
+  node(id: number): ClusterNode {
+    const n = this.nodes.get(id)
+    if (n === undefined) throw new Error(`node ${id} is down`)
+    return n
+  }
+
+  async startNode(id: number): Promise<ClusterNode> {
+    let stores = this.raftStores.get(id)
+    if (stores === undefined) this.raftStores.set(id, (stores = new Map()))
+    const s = stores
+    const node = await ClusterNode.start({
+      nodeId: id,
+      listen: `127.0.0.1:${9000 + id}`,
+      peers: Object.fromEntries(this.ids.filter((p) => p !== id).map((p) => [p, `127.0.0.1:${9000 + p}`])),
+      transport: this.network.transport(id),
+      peerChannel: this.peerNetwork.channel(id),
+      raftStorage: (g) => s.get(g) ?? (s.set(g, new MemoryRaftStorage()), s.get(g) as MemoryRaftStorage),
+      tickMs: 10,
+      groupCoordinator: { minSessionTimeoutMs: 50, initialRebalanceDelayMs: 0 },
+      ...this.extra,
+    })
+    this.nodes.set(id, node)
+    return node
+  }
+
+  /** crash stops a node at once: no more messages in or out. */
+  async crash(id: number): Promise<void> {
+    const node = this.node(id)
+    this.nodes.delete(id)
+    this.network.isolate(id)
+    this.peerNetwork.isolate(id)
+    await node.close()
+  }
+
+  async restart(id: number): Promise<ClusterNode> {
+    this.network.heal()
+    this.peerNetwork.heal()
+    for (const other of this.ids) if (other !== id && !this.nodes.has(other)) this.network.isolate(other)
+    for (const other of this.ids) if (other !== id && !this.nodes.has(other)) this.peerNetwork.isolate(other)
+    return this.startNode(id)
+  }
+
+  /** leaderOf waits until some live node leads a partition and returns its id. */
+  async leaderOf(topic: string, partition: number, timeoutMs = 5000): Promise<number> {
+    return waitUntil(() => [...this.nodes.values()].find((n) => n.status().leaderOf.includes(`${topic}/${partition}`))?.nodeId, timeoutMs)
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => n.close()))
+    this.nodes.clear()
+  }
+}
+
+/** waitUntil polls `f` until it returns a value other than undefined/false. */
+export async function waitUntil<T>(f: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = f()
+    if (v !== undefined && v !== false) return v
+    if (Date.now() > deadline) throw new Error('waitUntil: timed out')
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
+/** eventually retries async `f` until it returns a value other than undefined. */
+export async function eventually<T>(f: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const v = await f()
+    if (v !== undefined) return v
+    if (Date.now() > deadline) throw new Error('eventually: timed out')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+}
+
+/** ReadRecord is one record as read back. */
+export interface ReadRecord {
+  partition: number
+  offset: number
+  key: string | null
+  value: string | null
+}
+
+/** readAll reads every committed record of a topic through `broker`. */
+export async function readAll(broker: Broker, topic: string): Promise<ReadRecord[]> {
+  const [meta] = (await broker.metadata({ topics: [topic] })).topics
+  const out: ReadRecord[] = []
+  for (const { partition } of meta?.partitions ?? []) {
+    for (let offset = 0; ; ) {
+      const [r] = await broker.fetch({ partitions: [{ topic, partition, offset, maxBytes: 1 << 20 }], maxWaitMs: 0 })
+      if (r?.error) throw r.error
+      if (!r || r.batches.length === 0) break
+      for (const batch of iterateBatches(r.batches)) {
+        for (const rec of batch.records()) if (rec.offset >= offset) out.push({ partition, offset: rec.offset, key: rec.key?.toString() ?? null, value: rec.value?.toString() ?? null })
+        offset = batch.lastOffset + 1
+      }
+    }
+  }
+  return out
+}
