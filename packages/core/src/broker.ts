@@ -285,6 +285,12 @@ export interface GroupListing {
 export interface Broker {
   /** Node id of this broker. */
   readonly nodeId: number
+  /**
+   * True when every batch `fetch` returns has passed its CRC-32C check in this process (a broker
+   * reading its own storage), so a client in the same process need not check it again. A broker
+   * whose batches crossed a network leaves it false or undefined.
+   */
+  readonly verifiesFetchedBatches?: boolean
 
   metadata(request?: MetadataRequest): Promise<ClusterMetadata>
   createTopics(topics: CreateTopicSpec[], options?: { validateOnly?: boolean }): Promise<CreateTopicResult[]>

@@ -64,6 +64,8 @@ export interface LocalBrokerEvents {
  */
 export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Broker {
   readonly nodeId: number
+  /** Storage adapters check every batch's CRC on read (the PartitionLog contract). */
+  readonly verifiesFetchedBatches = true
   private readonly options: ResolvedBrokerOptions
   private readonly registry: TopicRegistry
   private readonly coordinator: GroupCoordinator

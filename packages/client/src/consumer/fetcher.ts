@@ -1,4 +1,4 @@
-import { BatchLayout, checkBatchAt, LocalBroker, RecordBatch, TributaryError, type Broker, type Clock, type FetchPartitionResult } from '@tributary/core'
+import { BatchLayout, checkBatchAt, RecordBatch, TributaryError, type Broker, type Clock, type FetchPartitionResult } from '@tributary/core'
 import { Notifier } from '../deferred'
 import { ConsumerEvents, type ClientEmitter, type ConsumerEventName } from '../events'
 import type { ResolvedConsumerOptions } from '../options'
@@ -36,14 +36,14 @@ export class Fetcher {
   private errors = 0
   private stopped = new AbortController()
   /**
-   * Whether fetched batches were CRC-checked already: a LocalBroker returns what its storage
-   * read, and every PartitionLog checks the CRC of what it returns. Batches from anything else
-   * (a remote broker, a wrapper) are checked here.
+   * Whether fetched batches were CRC-checked already (the broker says so: a LocalBroker returns
+   * what its storage read, and every PartitionLog checks what it returns). Batches from anything
+   * else, such as a remote broker, are checked here.
    */
   private readonly checkedByStorage: boolean
 
   constructor(private readonly deps: FetcherDeps) {
-    this.checkedByStorage = deps.broker instanceof LocalBroker
+    this.checkedByStorage = deps.broker.verifiesFetchedBatches === true
   }
 
   /** start begins the fetch loop (once). */

@@ -72,8 +72,12 @@ describe('ClusterNode on the in-memory transport', () => {
     await during
     await send(600, 900)
     expect(acked).toHaveLength(900)
-    const read = await readAll(cluster.node(readerNode), 'orders')
-    const values = read.map((r) => r.value as string)
+    // A follower learns the commit index with the next heartbeat: read until it caught up (or time out and compare).
+    let values: string[] = []
+    await eventually(async () => {
+      values = (await readAll(cluster.node(readerNode), 'orders')).map((r) => r.value as string)
+      return values.length >= acked.length ? true : undefined
+    }).catch(() => undefined)
     expect(new Set(values).size).toBe(values.length) // no duplicates
     expect([...values].sort()).toEqual([...acked].sort()) // nothing lost
     // Per key, values appear in send order (one key always maps to one partition).
