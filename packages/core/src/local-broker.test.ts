@@ -213,6 +213,10 @@ describe('LocalBroker produce', () => {
     ])
     expect(ends.map((e) => e.offset)).toEqual([0, 0])
     await expectCode(broker.produce({ acks: 2 as never, timeoutMs: 1, partitions: [] }), 'INVALID_REQUIRED_ACKS')
+    await expectCode(broker.produce({ acks: 1, timeoutMs: -1, partitions: [] }), 'INVALID_REQUEST')
+    await expectCode(broker.produce({ acks: 1, timeoutMs: 1, partitions: 'nope' } as never), 'INVALID_REQUEST')
+    await expectCode(broker.fetch({ maxWaitMs: 0, partitions: null } as never), 'INVALID_REQUEST')
+    await expectCode(broker.listOffsets({} as never), 'INVALID_REQUEST')
   })
 
   it('an idempotent retry is not appended twice and answers the original offset', async () => {

@@ -199,6 +199,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
 
   async produce(request: ProduceRequest): Promise<ProducePartitionResult[]> {
     this.assertOpen()
+    requireArray(request?.partitions, 'produce request partitions')
     const { acks, timeoutMs } = request
     if (acks !== 0 && acks !== 1 && acks !== -1) throw new TributaryError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1, got ${String(acks)}`)
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) throw new TributaryError('INVALID_REQUEST', 'timeoutMs must be a non-negative integer')
@@ -279,6 +280,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
 
   async fetch(request: FetchRequest): Promise<FetchPartitionResult[]> {
     this.assertOpen()
+    requireArray(request?.partitions, 'fetch request partitions')
     const minBytes = request.minBytes ?? 1
     const maxWaitMs = Math.max(0, request.maxWaitMs ?? 0)
     let results = this.readPartitions(request)
@@ -335,6 +337,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
 
   async listOffsets(partitions: ListOffsetsPartitionRequest[]): Promise<ListOffsetsPartitionResult[]> {
     this.assertOpen()
+    requireArray(partitions, 'listOffsets partitions')
     return partitions.map(({ topic, partition, timestamp }) => {
       try {
         const { log } = this.partitionState(topic, partition)
@@ -351,6 +354,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
 
   async deleteRecords(partitions: Array<{ topic: string; partition: number; offset: number }>) {
     this.assertOpen()
+    requireArray(partitions, 'deleteRecords partitions')
     return partitions.map(({ topic, partition, offset }) => {
       try {
         const { log } = this.partitionState(topic, partition)
@@ -611,6 +615,11 @@ function enough(results: FetchPartitionResult[], minBytes: number): boolean {
     for (const b of r.batches) bytes += b.length
   }
   return bytes >= minBytes
+}
+
+/** requireArray rejects a request whose list is not an array, before anything changes. */
+function requireArray(value: unknown, what: string): void {
+  if (!Array.isArray(value)) throw new TributaryError('INVALID_REQUEST', `${what} must be an array`)
 }
 
 function closedError(): TributaryError {
