@@ -110,10 +110,11 @@ export function writePartitionLeaderEpoch(buf: Buffer, epoch: number, pos = 0): 
 }
 
 /**
- * checkBatchAt validates the framing, magic and CRC-32C of the batch at `pos` and returns its
- * total size. `limit` is where the readable bytes end. Any mismatch is `CORRUPT_MESSAGE`.
+ * checkFramingAt validates the framing of the batch at `pos` — length within the readable bytes,
+ * magic 2, non-negative offset delta and record count — but not its CRC, and returns its total
+ * size. It is for batches whose CRC was already checked (by the storage that read them).
  */
-export function checkBatchAt(buf: Buffer, pos = 0, limit = buf.length): number {
+export function checkFramingAt(buf: Buffer, pos = 0, limit = buf.length): number {
   const available = limit - pos
   if (available < BatchLayout.HEADER_SIZE) {
     throw new TributaryError('CORRUPT_MESSAGE', `Record batch truncated: ${available} bytes, header needs ${BatchLayout.HEADER_SIZE}`)
@@ -124,15 +125,24 @@ export function checkBatchAt(buf: Buffer, pos = 0, limit = buf.length): number {
   }
   const magic = buf.readInt8(pos + BatchLayout.MAGIC)
   if (magic !== 2) throw new TributaryError('CORRUPT_MESSAGE', `Unsupported record batch magic ${magic}`)
+  if (buf.readInt32BE(pos + BatchLayout.LAST_OFFSET_DELTA) < 0 || buf.readInt32BE(pos + BatchLayout.RECORDS_COUNT) < 0) {
+    throw new TributaryError('CORRUPT_MESSAGE', 'Record batch has a negative offset delta or record count')
+  }
+  return size
+}
+
+/**
+ * checkBatchAt validates the framing, magic and CRC-32C of the batch at `pos` and returns its
+ * total size. `limit` is where the readable bytes end. Any mismatch is `CORRUPT_MESSAGE`.
+ */
+export function checkBatchAt(buf: Buffer, pos = 0, limit = buf.length): number {
+  const size = checkFramingAt(buf, pos, limit)
   const stored = buf.readUInt32BE(pos + BatchLayout.CRC)
   const actual = crc32c(buf, pos + BatchLayout.ATTRIBUTES, pos + size)
   if (stored !== actual) {
     throw new TributaryError('CORRUPT_MESSAGE', `Record batch CRC mismatch: stored ${stored}, computed ${actual}`, {
       details: { storedCrc: stored, computedCrc: actual },
     })
-  }
-  if (buf.readInt32BE(pos + BatchLayout.LAST_OFFSET_DELTA) < 0 || buf.readInt32BE(pos + BatchLayout.RECORDS_COUNT) < 0) {
-    throw new TributaryError('CORRUPT_MESSAGE', 'Record batch has a negative offset delta or record count')
   }
   return size
 }

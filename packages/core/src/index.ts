@@ -18,6 +18,7 @@ export {
   writeBaseOffset,
   writePartitionLeaderEpoch,
   checkBatchAt,
+  checkFramingAt,
   splitBatches,
 } from './batch-header'
 export {

@@ -1,4 +1,4 @@
-import { BatchLayout, checkBatchAt, RecordBatch, TributaryError, type Broker, type Clock, type FetchPartitionResult } from '@tributary/core'
+import { checkBatchAt, checkFramingAt, RecordBatch, TributaryError, type Broker, type Clock, type FetchPartitionResult } from '@tributary/core'
 import { Notifier } from '../deferred'
 import { ConsumerEvents, type ClientEmitter, type ConsumerEventName } from '../events'
 import type { ResolvedConsumerOptions } from '../options'
@@ -144,7 +144,7 @@ export class Fetcher {
     let next = from
     for (const buf of result.batches) {
       for (let pos = 0; pos < buf.length; ) {
-        const size = this.checkedByStorage ? framedSize(buf, pos) : checkBatchAt(buf, pos)
+        const size = this.checkedByStorage ? checkFramingAt(buf, pos) : checkBatchAt(buf, pos)
         const batch = RecordBatch.fromChecked(size === buf.length ? buf : buf.subarray(pos, pos + size))
         pos += size
         const lastOffset = batch.lastOffset
@@ -169,25 +169,4 @@ export class Fetcher {
     const retry = this.deps.options.retry
     await sleep(this.deps.clock, backoffMs({ ...retry, initialRetryTimeMs: Math.min(retry.initialRetryTimeMs, 100) }, Math.min(this.errors++, 10)), this.stopped.signal)
   }
-}
-
-/**
- * framedSize is `checkBatchAt` without the CRC, for batches whose CRC the storage checked when it
- * read them: the framing and magic are still checked, since decoding relies on them.
- */
-function framedSize(buf: Buffer, pos: number): number {
-  const available = buf.length - pos
-  if (available < BatchLayout.HEADER_SIZE) {
-    throw new TributaryError('CORRUPT_MESSAGE', `Record batch truncated: ${available} bytes, header needs ${BatchLayout.HEADER_SIZE}`)
-  }
-  const size = buf.readInt32BE(pos + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD
-  if (size < BatchLayout.HEADER_SIZE || size > available) {
-    throw new TributaryError('CORRUPT_MESSAGE', `Record batch length ${size} is invalid (${available} bytes available)`)
-  }
-  const magic = buf.readInt8(pos + BatchLayout.MAGIC)
-  if (magic !== 2) throw new TributaryError('CORRUPT_MESSAGE', `Unsupported record batch magic ${magic}`)
-  if (buf.readInt32BE(pos + BatchLayout.LAST_OFFSET_DELTA) < 0 || buf.readInt32BE(pos + BatchLayout.RECORDS_COUNT) < 0) {
-    throw new TributaryError('CORRUPT_MESSAGE', 'Record batch has a negative offset delta or record count')
-  }
-  return size
 }
