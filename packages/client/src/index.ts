@@ -3,6 +3,8 @@
  * and admin, with KafkaJS's shape, number offsets and options whose names carry their units.
  */
 export { Tributary } from './tributary'
+export { RemoteBroker } from './remote/remote-broker'
+export { CONNECT_DEFAULTS } from './remote/options'
 export { Producer } from './producer/producer'
 export { Consumer } from './consumer/consumer'
 export { Admin, ConfigResourceTypes } from './admin'
@@ -21,6 +23,7 @@ export type {
   AssignerRef,
   OffsetReset,
 } from './options'
+export type { ConnectOptions } from './remote/options'
 export type { ProducerRecord, ProducerBatch } from './producer/producer'
 export type { TopicPartitions, PartitionLag } from './consumer/consumer'
 export type { StreamMessage, StreamOptions } from './consumer/stream'

@@ -5,6 +5,8 @@ import { assertOpen, keepAliveCounter, type ClientContext } from './context'
 import { Consumer } from './consumer/consumer'
 import { resolveTributaryOptions, type ConsumerOptions, type ProducerOptions, type ResolvedTributaryOptions, type TributaryOptions } from './options'
 import { Producer } from './producer/producer'
+import { RemoteBroker } from './remote/remote-broker'
+import type { ConnectOptions } from './remote/options'
 
 /**
  * Tributary is the entry point: it owns (or borrows) a broker and makes producers, consumers and
@@ -49,6 +51,21 @@ export class Tributary {
     const clock = resolved.clock ?? systemClock
     const storage: Storage = resolved.storage ?? (resolved.dir !== undefined ? new FileStorage({ dir: resolved.dir, clock }) : new MemoryStorage({ clock }))
     const broker = await LocalBroker.open({ ...resolved.brokerOptions, storage, clock })
+    return new Tributary(broker, true, resolved)
+  }
+
+  /**
+   * connect makes a Tributary for an application that hosts no node: producers, consumers and
+   * admins talk to a cluster's nodes over TCP (`brokers: ['host:port', ...]`, the nodes' `listen`
+   * addresses). No connection is made until the first request; the first reachable address is
+   * used and the next one after a connection loss. `close()` closes the connection.
+   * @throws TributaryError INVALID_CONFIG for bad options. Requests fail with LEADER_NOT_AVAILABLE
+   * (retriable) when no broker can be reached and REQUEST_TIMED_OUT (retriable) when one does not answer.
+   */
+  static async connect(options: ConnectOptions): Promise<Tributary> {
+    const { clientId, clock, ...network } = options ?? ({} as ConnectOptions)
+    const resolved = resolveTributaryOptions({ clientId, clock })
+    const broker = new RemoteBroker(network, resolved.clock ?? systemClock)
     return new Tributary(broker, true, resolved)
   }
 

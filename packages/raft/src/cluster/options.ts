@@ -1,4 +1,7 @@
+import { join } from 'node:path'
 import { TributaryError, MemoryStorage, systemClock, type Clock, type GroupCoordinatorOptions, type Storage } from '@tributary/core'
+import { FileStorage } from '@tributary/storage-file'
+import { FileRaftStorage } from '../node/file-storage'
 import type { Transport } from '../transport/transport'
 import type { PeerChannel } from './peer-channel'
 import type { RaftStorage } from '../node/storage'
@@ -11,7 +14,13 @@ export interface ClusterNodeOptions {
   readonly listen: string
   /** peers: every other node, `{ id: 'host:port' }`. All nodes are voters of the metadata group. */
   readonly peers: Readonly<Record<number, string>>
-  /** storage: partition logs of this node. Default: a MemoryStorage. */
+  /**
+   * dir: keep everything on disk under this directory: partition logs in `dir/data` (a
+   * FileStorage) and each Raft group's state in `dir/raft/<group>` (a FileRaftStorage). Not with
+   * `storage` or `raftStorage`. Default: none (memory).
+   */
+  readonly dir?: string
+  /** storage: partition logs of this node. Default: a MemoryStorage (or a FileStorage with `dir`). */
   readonly storage?: Storage
   /** raftStorage: Raft state per group (hard state, log, snapshots). Default: MemoryRaftStorage per group. */
   readonly raftStorage?: (groupId: string) => RaftStorage
@@ -60,14 +69,18 @@ export interface ResolvedClusterNodeOptions {
   readonly groupCoordinator: Partial<GroupCoordinatorOptions>
 }
 
-const KNOWN = new Set(['nodeId', 'listen', 'peers', 'storage', 'raftStorage', 'transport', 'peerChannel', 'clock', 'tickMs', 'replicaLagTimeMaxMs', 'defaultReplicationFactor', 'numPartitions', 'autoCreateTopics', 'requestTimeoutMs', 'seed', 'groupCoordinator'])
+const KNOWN = new Set(['nodeId', 'listen', 'dir', 'peers', 'storage', 'raftStorage', 'transport', 'peerChannel', 'clock', 'tickMs', 'replicaLagTimeMaxMs', 'defaultReplicationFactor', 'numPartitions', 'autoCreateTopics', 'requestTimeoutMs', 'seed', 'groupCoordinator'])
 
 /**
  * resolveClusterNodeOptions merges defaults and validates.
  * @throws TributaryError INVALID_CONFIG with the option path.
  */
 export function resolveClusterNodeOptions(options: ClusterNodeOptions): ResolvedClusterNodeOptions {
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw invalid(key, key === 'dir' ? "not supported yet: pass { storage: new FileStorage({ dir }), raftStorage: (g) => new FileRaftStorage(...) }" : 'unknown option')
+  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw invalid(key, 'unknown option')
+  if (options.dir !== undefined) {
+    if (typeof options.dir !== 'string' || options.dir === '') throw invalid('dir', 'must be a non-empty path')
+    if (options.storage !== undefined || options.raftStorage !== undefined) throw invalid('dir', 'cannot be combined with storage or raftStorage')
+  }
   if (!Number.isSafeInteger(options.nodeId) || options.nodeId <= 0) throw invalid('nodeId', 'must be a positive integer')
   const listen = parseAddress(options.listen, 'listen')
   const peers = new Map<number, { host: string; port: number }>()
@@ -89,8 +102,8 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     host: listen.host,
     port: listen.port,
     peers,
-    storage: options.storage ?? new MemoryStorage(),
-    raftStorage: options.raftStorage,
+    storage: options.storage ?? (options.dir !== undefined ? new FileStorage({ dir: join(options.dir, 'data'), clock: options.clock }) : new MemoryStorage()),
+    raftStorage: options.raftStorage ?? (options.dir !== undefined ? fileRaftStorage(join(options.dir, 'raft')) : undefined),
     transport: options.transport,
     peerChannel: options.peerChannel,
     clock: options.clock ?? systemClock,
@@ -103,6 +116,14 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     seed: options.seed,
     groupCoordinator: options.groupCoordinator ?? {},
   }
+}
+
+/**
+ * fileRaftStorage keeps each Raft group in its own directory under `root`. Group ids are 'meta'
+ * and 'p/<topicId>/<partition>'; '/' becomes '_' so that every group is one flat directory.
+ */
+function fileRaftStorage(root: string): (groupId: string) => RaftStorage {
+  return (groupId) => new FileRaftStorage(join(root, groupId.replaceAll('/', '_')))
 }
 
 /** parseAddress splits 'host:port'. */

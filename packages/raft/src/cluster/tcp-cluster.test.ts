@@ -1,34 +1,13 @@
-import { createServer } from 'node:net'
 import { encodeRecordBatch } from '@tributary/core'
+import { Tributary } from '@tributary/client'
 import { ClusterNode } from './cluster-node'
-import { eventually, readAll, waitUntil } from './test-kit'
+import { eventually, readAll, startTcpCluster, waitUntil } from './test-kit'
 
 jest.setTimeout(30_000)
 
-/** freePort finds a port p with p and p + 1 free (a node listens on p, its Raft transport on p + 1). */
-async function freePort(): Promise<number> {
-  for (;;) {
-    const s = createServer()
-    const port = await new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as { port: number }).port)))
-    await new Promise((r) => s.close(r))
-    const probe = createServer()
-    const ok = await new Promise<boolean>((resolve) => {
-      probe.once('error', () => resolve(false))
-      probe.listen(port + 1, '127.0.0.1', () => resolve(true))
-    })
-    if (ok) await new Promise((r) => probe.close(r))
-    if (ok) return port
-  }
-}
-
 test('three nodes on localhost TCP: a produce forwarded over the peer channel is read back from a third node', async () => {
-  const ports = [await freePort(), await freePort(), await freePort()]
-  const address = (id: number): string => `127.0.0.1:${ports[id - 1]}`
-  const nodes = await Promise.all(
-    [1, 2, 3].map((id) => ClusterNode.start({ nodeId: id, listen: address(id), peers: Object.fromEntries([1, 2, 3].filter((p) => p !== id).map((p) => [p, address(p)])), tickMs: 20 })),
-  )
+  const { nodes } = await startTcpCluster(3)
   try {
-    await waitUntil(() => nodes[0]?.status().metaLeader !== 0)
     await eventually(async () => ((await nodes[1]!.createTopics([{ topic: 'tcp', numPartitions: 1, replicationFactor: 3 }]))[0]?.error ? undefined : true))
     const leader = await waitUntil(() => nodes.find((n) => n.status().leaderOf.includes('tcp/0'))?.nodeId)
     const via = nodes.find((n) => n.nodeId !== leader) as ClusterNode
@@ -43,6 +22,31 @@ test('three nodes on localhost TCP: a produce forwarded over the peer channel is
     })
     expect(read.map((x) => x.value)).toEqual(['over tcp'])
   } finally {
+    await Promise.all(nodes.map((n) => n.close()))
+  }
+})
+
+test('Tributary.connect over TCP: admin creates a topic, acks=all producer, a consumer group reads every message back', async () => {
+  const { nodes, addresses } = await startTcpCluster(3, { groupCoordinator: { minSessionTimeoutMs: 50, initialRebalanceDelayMs: 0 } })
+  // The remote client is told about the nodes in a different order, to show any node will do.
+  const tb = await Tributary.connect({ brokers: [addresses[2] as string, addresses[0] as string, addresses[1] as string], clientId: 'remote-test' })
+  try {
+    const admin = tb.admin()
+    await eventually(async () => ((await admin.createTopics({ topics: [{ topic: 'remote', numPartitions: 3, replicationFactor: 3 }] }).catch(() => undefined)) === undefined ? undefined : true))
+    const producer = tb.producer({ acks: 'all', idempotent: true, lingerMs: 1 })
+    const sent = Array.from({ length: 60 }, (_, i) => `m${i}`)
+    await producer.send({ topic: 'remote', messages: sent.map((value, i) => ({ key: `k${i % 7}`, value })) })
+    const consumer = tb.consumer({ groupId: 'remote-group', sessionTimeoutMs: 3000, heartbeatIntervalMs: 100, maxWaitMs: 100 })
+    await consumer.subscribe({ topics: ['remote'], fromBeginning: true })
+    const seen: string[] = []
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) })
+    await waitUntil(() => seen.length >= sent.length, 15_000)
+    expect([...seen].sort()).toEqual([...sent].sort())
+    await consumer.disconnect()
+    const offsets = await admin.fetchOffsets({ groupId: 'remote-group', topics: ['remote'] })
+    expect(offsets[0]?.partitions.reduce((n, p) => n + Number(p.offset), 0)).toBe(sent.length)
+  } finally {
+    await tb.close()
     await Promise.all(nodes.map((n) => n.close()))
   }
 })

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net'
 import { iterateBatches, type Broker } from '@tributary/core'
 import { MemoryRaftStorage } from '../node/storage'
 import { MemoryNetwork } from '../transport/memory'
@@ -16,10 +17,14 @@ export class MemoryCluster {
   readonly nodes = new Map<number, ClusterNode>()
   private readonly raftStores = new Map<number, Map<string, MemoryRaftStorage>>()
 
-  private constructor(readonly ids: number[], private readonly extra: Partial<ClusterNodeOptions>) {}
+  private constructor(readonly ids: number[], private readonly extra: Partial<ClusterNodeOptions>, private readonly dirOf: ((id: number) => string) | undefined) {}
 
-  static async start(size: number, extra: Partial<ClusterNodeOptions> = {}): Promise<MemoryCluster> {
-    const c = new MemoryCluster(Array.from({ length: size }, (_, i) => i + 1), extra)
+  /**
+   * start runs `size` nodes. With `dirOf`, node `id` keeps its data in `dirOf(id)` (the `dir`
+   * option: file storage, surviving restarts); otherwise Raft state stays in memory.
+   */
+  static async start(size: number, extra: Partial<ClusterNodeOptions> = {}, dirOf?: (id: number) => string): Promise<MemoryCluster> {
+    const c = new MemoryCluster(Array.from({ length: size }, (_, i) => i + 1), extra, dirOf)
     await Promise.all(c.ids.map((id) => c.startNode(id)))
     return c
   }
@@ -40,7 +45,9 @@ export class MemoryCluster {
       peers: Object.fromEntries(this.ids.filter((p) => p !== id).map((p) => [p, `127.0.0.1:${9000 + p}`])),
       transport: this.network.transport(id),
       peerChannel: this.peerNetwork.channel(id),
-      raftStorage: (g) => s.get(g) ?? (s.set(g, new MemoryRaftStorage()), s.get(g) as MemoryRaftStorage),
+      ...(this.dirOf !== undefined
+        ? { dir: this.dirOf(id) }
+        : { raftStorage: (g: string) => s.get(g) ?? (s.set(g, new MemoryRaftStorage()), s.get(g) as MemoryRaftStorage) }),
       tickMs: 10,
       groupCoordinator: { minSessionTimeoutMs: 50, initialRebalanceDelayMs: 0 },
       ...this.extra,
@@ -123,4 +130,36 @@ export async function readAll(broker: Broker, topic: string): Promise<ReadRecord
     }
   }
   return out
+}
+
+/** freePort finds a localhost port p with p and p + 1 free (a node listens on p, its Raft transport on p + 1). */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const s = createServer()
+    const port = await new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as { port: number }).port)))
+    await new Promise((r) => s.close(r))
+    const probe = createServer()
+    const ok = await new Promise<boolean>((resolve) => {
+      probe.once('error', () => resolve(false))
+      probe.listen(port + 1, '127.0.0.1', () => resolve(true))
+    })
+    if (ok) await new Promise((r) => probe.close(r))
+    if (ok) return port
+  }
+}
+
+/**
+ * startTcpCluster starts `size` ClusterNodes in this process on localhost TCP (Raft transport,
+ * peer channel and client protocol all over sockets) and waits for a metadata leader.
+ */
+export async function startTcpCluster(size: number, extra: Partial<ClusterNodeOptions> = {}): Promise<{ nodes: ClusterNode[]; addresses: string[] }> {
+  const ids = Array.from({ length: size }, (_, i) => i + 1)
+  const ports: number[] = []
+  for (const _ of ids) ports.push(await freePort())
+  const address = (id: number): string => `127.0.0.1:${ports[id - 1]}`
+  const nodes = await Promise.all(
+    ids.map((id) => ClusterNode.start({ nodeId: id, listen: address(id), peers: Object.fromEntries(ids.filter((p) => p !== id).map((p) => [p, address(p)])), tickMs: 20, ...extra })),
+  )
+  await waitUntil(() => nodes[0]?.status().metaLeader !== 0)
+  return { nodes, addresses: ids.map(address) }
 }
