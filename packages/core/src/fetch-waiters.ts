@@ -1,3 +1,5 @@
+import type { FetchPartitionResult } from './broker'
+
 /**
  * FetchWaiters lets long-polling fetches sleep until data arrives on one of their partitions,
  * instead of polling. A waiter is a callback registered under a partition key; `notify` wakes
@@ -34,6 +36,16 @@ export class FetchWaiters {
   notifyAll(): void {
     for (const set of [...this.waiters.values()]) for (const wake of [...set]) wake()
   }
+}
+
+/** fetchHasEnough tells whether fetch results hold `minBytes` of batches, or an error to answer at once. */
+export function fetchHasEnough(results: readonly FetchPartitionResult[], minBytes: number): boolean {
+  let bytes = 0
+  for (const r of results) {
+    if (r.error) return true
+    for (const b of r.batches) bytes += b.length
+  }
+  return bytes >= minBytes
 }
 
 /** partitionKey names a partition in maps: `topic/partition` ('/' cannot occur in topic names). */

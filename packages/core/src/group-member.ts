@@ -1,24 +1,7 @@
 import type { GroupAssignment, GroupProtocol, GroupSubscription, JoinGroupResult } from './broker'
 import type { TimerHandle } from './clock'
+import type { Deferred } from './deferred'
 import type { TributaryError } from './errors'
-
-/** Deferred is a promise with its settle functions, for a request that completes later. */
-export interface Deferred<T> {
-  promise: Promise<T>
-  resolve(value: T): void
-  reject(error: TributaryError): void
-}
-
-/** deferred creates a Deferred. */
-export function deferred<T>(): Deferred<T> {
-  let resolve!: (value: T) => void
-  let reject!: (error: TributaryError) => void
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res
-    reject = rej
-  })
-  return { promise, resolve, reject }
-}
 
 /**
  * GroupMember is one member of a classic consumer group as the coordinator tracks it.

@@ -1,7 +1,8 @@
 import type { GroupAssignment, JoinGroupResult, SyncGroupRequest } from './broker'
 import type { Clock } from './clock'
 import type { Group } from './group'
-import { type GroupMember, deferred } from './group-member'
+import { deferred } from './deferred'
+import type { GroupMember } from './group-member'
 import type { GroupCoordinatorOptions } from './group-options'
 import { groupError } from './group-validation'
 

@@ -5,6 +5,8 @@
 export { ErrorCodes, TributaryError, isTributaryError, errorFromJSON, errorNameForCode, wrapStorageError } from './errors'
 export { CompressionTypes, LATEST_TIMESTAMP, EARLIEST_TIMESTAMP } from './model'
 export { systemClock } from './clock'
+export { deferred } from './deferred'
+export { FetchWaiters, fetchHasEnough, partitionKey } from './fetch-waiters'
 export { invalidConfig, checkObject, checkInt, checkNumber, checkBool, checkOneOf } from './option-checks'
 export { crc32c } from './crc32c'
 export {
@@ -57,6 +59,7 @@ export {
   validateConfigEntries,
   resolveTopicConfig,
   describeTopicConfig,
+  partitionLogConfig,
 } from './topic-config'
 
 export type { ErrorCode, TributaryErrorOptions } from './errors'
@@ -74,6 +77,7 @@ export type {
   CompressionType,
 } from './model'
 export type { Clock, TimerHandle } from './clock'
+export type { Deferred } from './deferred'
 export type { RecordBatchHeader } from './batch-header'
 export type { EncodeBatchOptions } from './record-batch'
 export type { CompressionCodec } from './compression'

@@ -29,14 +29,14 @@ import type {
 import type { Clock } from './clock'
 import { resolveBrokerOptions, type LocalBrokerOptions, type ResolvedBrokerOptions } from './broker-options'
 import { TributaryError } from './errors'
-import { FetchWaiters, partitionKey } from './fetch-waiters'
+import { FetchWaiters, fetchHasEnough, partitionKey } from './fetch-waiters'
 import { GroupCoordinator } from './group-coordinator'
 import { applyRetention, compactLog, type RetentionResult } from './log-cleaner'
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type TopicPartition } from './model'
 import { ProducerStateTable } from './producer-state'
 import { RecordBatch, setLogAppendTime } from './record-batch'
-import type { CompactionResult, PartitionLog, PartitionLogConfig } from './storage'
-import { TOPIC_CONFIG_NAMES, describeTopicConfig, validateConfigEntries, type TopicConfig } from './topic-config'
+import type { CompactionResult, PartitionLog } from './storage'
+import { TOPIC_CONFIG_NAMES, describeTopicConfig, partitionLogConfig, validateConfigEntries, type TopicConfig } from './topic-config'
 import { TopicRegistry, type TopicEntry } from './topic-registry'
 import { isInternalTopic, topicNamesCollide, validatePartitionCount, validateTopicName } from './validation'
 
@@ -187,7 +187,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     this.registry.resolveConfig(configs)
     if (options.validateOnly) return
     const updated = await this.registry.put({ ...entry.stored, configs })
-    for (const state of this.partitions.values()) if (state.topic === topic) state.log.setConfig(logConfigOf(updated.config))
+    for (const state of this.partitions.values()) if (state.topic === topic) state.log.setConfig(partitionLogConfig(updated.config))
   }
 
   // ---- produce ------------------------------------------------------------------------------
@@ -284,7 +284,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     const minBytes = request.minBytes ?? 1
     const maxWaitMs = Math.max(0, request.maxWaitMs ?? 0)
     let results = this.readPartitions(request)
-    if (maxWaitMs === 0 || request.signal?.aborted || enough(results, minBytes)) return results
+    if (maxWaitMs === 0 || request.signal?.aborted || fetchHasEnough(results, minBytes)) return results
     await this.waitForData(request, maxWaitMs, minBytes)
     if (this.closed) throw closedError()
     results = this.readPartitions(request)
@@ -327,7 +327,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
         resolve()
       }
       const onData = (): void => {
-        if (this.closed || minBytes <= 1 || enough(this.readPartitions(request), minBytes)) finish()
+        if (this.closed || minBytes <= 1 || fetchHasEnough(this.readPartitions(request), minBytes)) finish()
       }
       const unregister = this.waiters.wait(keys, onData)
       const timer = this.options.clock.setTimeout(finish, maxWaitMs)
@@ -510,7 +510,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     if (!Number.isSafeInteger(partition) || partition < 0 || partition >= entry.stored.numPartitions) {
       throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${topic}' has no partition ${partition}`, { details: { topic, partition } })
     }
-    const log = this.options.storage.partitionLog({ topic, partition }, logConfigOf(entry.config))
+    const log = this.options.storage.partitionLog({ topic, partition }, partitionLogConfig(entry.config))
     const state: PartitionState = { topic, partition, log, producers: new ProducerStateTable() }
     this.partitions.set(key, state)
     return state
@@ -603,19 +603,6 @@ class AckDeadlines {
 }
 
 function ignore(): void {}
-
-function logConfigOf(config: TopicConfig): PartitionLogConfig {
-  return { segmentBytes: config.segmentBytes, segmentMs: config.segmentMs, indexIntervalBytes: config.indexIntervalBytes }
-}
-
-function enough(results: FetchPartitionResult[], minBytes: number): boolean {
-  let bytes = 0
-  for (const r of results) {
-    if (r.error) return true
-    for (const b of r.batches) bytes += b.length
-  }
-  return bytes >= minBytes
-}
 
 /** requireArray rejects a request whose list is not an array, before anything changes. */
 function requireArray(value: unknown, what: string): void {

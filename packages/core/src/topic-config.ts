@@ -1,5 +1,6 @@
 import { TributaryError } from './errors'
 import type { TimestampType } from './model'
+import type { PartitionLogConfig } from './storage'
 
 /** CleanupPolicy says what happens to old data: deleted by retention, compacted by key, or both. */
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete'
@@ -131,4 +132,9 @@ export function describeTopicConfig(overrides: Readonly<Record<string, string>>)
     value: String(resolved[TOPIC_CONFIG_SPECS[name]!.field]),
     isDefault: !(name in overrides),
   }))
+}
+
+/** partitionLogConfig is the part of a topic's config a partition log needs. */
+export function partitionLogConfig(config: TopicConfig): PartitionLogConfig {
+  return { segmentBytes: config.segmentBytes, segmentMs: config.segmentMs, indexIntervalBytes: config.indexIntervalBytes }
 }

@@ -6,7 +6,9 @@ import {
   TributaryError,
   checkBatchAt,
   describeTopicConfig,
+  fetchHasEnough,
   isInternalTopic,
+  partitionLogConfig,
   readBatchHeader,
   resolveTopicConfig,
   topicNamesCollide,
@@ -315,7 +317,7 @@ export class ClusterNode implements Broker {
     for (;;) {
       const { results, remote } = await this.readPartitions(request)
       const left = deadline - this.options.clock.now()
-      if (left <= 0 || request.signal?.aborted || this.closed || enough(results, minBytes)) return results
+      if (left <= 0 || request.signal?.aborted || this.closed || fetchHasEnough(results, minBytes)) return results
       await this.waitForData(remote ? Math.min(left, REMOTE_FETCH_POLL_MS) : left, request.signal)
     }
   }
@@ -584,7 +586,7 @@ export class ClusterNode implements Broker {
     for (const [k, { topic, partition }] of wanted) {
       if (this.replicas.has(k) || this.closed) continue
       const config = resolveTopicConfig(topic.configs)
-      const log = this.options.storage.partitionLog({ topic: topic.name, partition }, logConfigOf(config))
+      const log = this.options.storage.partitionLog({ topic: topic.name, partition }, partitionLogConfig(config))
       const groupId = groupIdOf(topic, partition)
       const replica = await PartitionReplica.start(
         this.host,
@@ -747,9 +749,6 @@ function hash(s: string): number {
   return h
 }
 
-function logConfigOf(config: TopicConfig) {
-  return { segmentBytes: config.segmentBytes, segmentMs: config.segmentMs, indexIntervalBytes: config.indexIntervalBytes }
-}
 
 function validateBatch(batch: Buffer, config: TopicConfig): void {
   if (!Buffer.isBuffer(batch)) throw new TributaryError('CORRUPT_MESSAGE', 'A produced batch must be a Buffer')
@@ -776,11 +775,3 @@ function failedProduce(data: ProducePartitionData, error: unknown): ProduceParti
   return { topic: data.topic, partition: data.partition, baseOffset: -1, logAppendTime: -1, logStartOffset: -1, error: asError(error) }
 }
 
-function enough(results: FetchPartitionResult[], minBytes: number): boolean {
-  let bytes = 0
-  for (const r of results) {
-    if (r.error) return true
-    for (const b of r.batches) bytes += b.length
-  }
-  return bytes >= minBytes
-}

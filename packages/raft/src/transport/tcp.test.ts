@@ -1,14 +1,6 @@
+import { eventually } from '../cluster/test-kit'
 import { ProcessCluster } from './fixtures/process-cluster'
 
-async function until<T>(fn: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await fn()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error('condition not reached in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 describe('three Raft processes over TCP on localhost with file storage', () => {
   const cluster = new ProcessCluster({ fixturesDir: `${__dirname}/fixtures` })
@@ -18,22 +10,22 @@ describe('three Raft processes over TCP on localhost with file storage', () => {
     await cluster.start([1, 2, 3])
     const first = await cluster.leader()
     for (let i = 0; i < 20; i++) expect(await cluster.request(first, { type: 'propose', data: `a${i}` })).toHaveProperty('index')
-    await until(async () => ((await Promise.all([1, 2, 3].map((id) => cluster.status(id)))).every((s) => s.appliedCount === 20) ? true : undefined))
+    await eventually(async () => ((await Promise.all([1, 2, 3].map((id) => cluster.status(id)))).every((s) => s.appliedCount === 20) ? true : undefined), 15_000)
 
     await cluster.kill(first)
     const second = await cluster.leader()
     expect(second).not.toBe(first)
-    const res = await until(async () => {
+    const res = await eventually(async () => {
       const r = await cluster.request(second, { type: 'propose', data: 'b0', count: 10 })
       return r.index !== undefined ? r : undefined
-    })
+    }, 15_000)
     expect(res.index).toBeGreaterThan(20)
 
     await cluster.restart(first)
-    const caughtUp = await until(async () => {
+    const caughtUp = await eventually(async () => {
       const s = await cluster.status(first)
       return s.appliedCount >= 30 ? s : undefined
-    })
+    }, 15_000)
     expect(caughtUp.last).toEqual(['b0', 'b0', 'b0'])
     // A follower proposal is refused with the leader's id for redirection.
     const refused = await cluster.request(first, { type: 'propose', data: 'x' })
