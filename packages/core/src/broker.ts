@@ -279,6 +279,26 @@ export interface GroupListing {
 }
 
 /**
+ * PartitionReassignment asks to move one partition's replicas to `replicas` (Kafka's
+ * AlterPartitionReassignments); `replicas: null` cancels a move in progress.
+ */
+export interface PartitionReassignment {
+  topic: string
+  partition: number
+  replicas: number[] | null
+}
+
+/** OngoingReassignment is a partition whose replicas are moving (Kafka's ListPartitionReassignments). */
+export interface OngoingReassignment {
+  topic: string
+  partition: number
+  /** Every node that holds a replica while the move runs: the current ones and the target ones. */
+  replicas: number[]
+  addingReplicas: number[]
+  removingReplicas: number[]
+}
+
+/**
  * Broker is what a client talks to. Implementations: `LocalBroker` (one node), the Raft cluster
  * node, and a remote stub over TCP.
  */
@@ -321,6 +341,17 @@ export interface Broker {
   describeGroups(groupIds: string[]): Promise<GroupDescription[]>
   /** deleteGroups removes empty groups and their offsets (NON_EMPTY_GROUP otherwise). */
   deleteGroups(groupIds: string[]): Promise<void>
+
+  /**
+   * alterPartitionReassignments (replicated clusters only) starts moving partitions' replicas;
+   * it returns once each move is recorded, one result per request, and the moves run in the
+   * background (see `listPartitionReassignments`).
+   */
+  alterPartitionReassignments?(reassignments: PartitionReassignment[]): Promise<Array<{ topic: string; partition: number; error?: TributaryError }>>
+  /** listPartitionReassignments lists the moves still running (replicated clusters only). */
+  listPartitionReassignments?(): Promise<OngoingReassignment[]>
+  /** unregisterBroker removes a node that hosts no replica from the cluster (replicated clusters only). */
+  unregisterBroker?(nodeId: number): Promise<void>
 
   /** close stops background work and closes the storage; later calls throw CLIENT_CLOSED. */
   close(): Promise<void>

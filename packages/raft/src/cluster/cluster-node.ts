@@ -31,7 +31,10 @@ import {
   type LeaveGroupRequest,
   type ListOffsetsPartitionRequest,
   type ListOffsetsPartitionResult,
+  type NodeInfo,
   type MetadataRequest,
+  type OngoingReassignment,
+  type PartitionReassignment,
   type OffsetCommitRequest,
   type OffsetFetchResult,
   type ProducePartitionData,
@@ -42,11 +45,12 @@ import {
   type TopicConfig,
   type TopicPartition,
 } from '@tributary/core'
-import type { Message } from '../core/types'
+import { EntryType, type Message } from '../core/types'
 import { RaftHost } from '../node/raft-host'
 import type { RaftNode } from '../node/raft-node'
 import { TcpTransport } from '../transport/tcp'
-import { MetadataState, placeReplicas, type ClusterTopic, type MetadataCommand, type MetadataResult } from './metadata-state'
+import { MetadataState, placeReplicas, sameSet, type BrokerAddress, type ClusterTopic, type MetadataCommand, type MetadataResult, type Reassignment } from './metadata-state'
+import { Reassigner } from './reassigner'
 import { ObservedTransport } from './observed-transport'
 import { resolveClusterNodeOptions, type ClusterNodeOptions, type ResolvedClusterNodeOptions } from './options'
 import { PartitionReplica } from './partition-replica'
@@ -55,6 +59,7 @@ import { TcpPeerChannel } from './tcp-peer-channel'
 import { BrokerServer } from './broker-server'
 
 const META_GROUP = 'meta'
+const EMPTY = new Uint8Array(0)
 const DEFAULT_FETCH_MAX_BYTES = 52_428_800
 /** How often a fetch that includes partitions served by other nodes polls them again. */
 const REMOTE_FETCH_POLL_MS = 50
@@ -86,9 +91,19 @@ export class ClusterNode implements Broker {
   private server: BrokerServer | null = null
   private nextRequest = 0
   private preferredTimer: { cancel(): void } | undefined
+  private reassigner!: Reassigner
+  private registering: Promise<void> | undefined
   private closed = false
 
-  private constructor(private readonly options: ResolvedClusterNodeOptions, private readonly host: RaftHost, private readonly peers: PeerChannel) {
+  private constructor(
+    private readonly options: ResolvedClusterNodeOptions,
+    private readonly host: RaftHost,
+    private readonly peers: PeerChannel,
+    /** Where other nodes listen: the configured peers, then every node the metadata registers. */
+    private readonly addresses: Map<number, BrokerAddress>,
+    /** The TCP Raft transport, told about nodes that join (undefined with an injected transport). */
+    private readonly tcp: TcpTransport | undefined,
+  ) {
     this.nodeId = options.nodeId
   }
 
@@ -103,17 +118,21 @@ export class ClusterNode implements Broker {
     let node: ClusterNode | undefined
     const observe = (groupId: string, m: Message): void => node?.observe(groupId, m)
     const tcpPeers = Object.fromEntries([...o.peers].map(([id, a]) => [id, { host: a.host, port: a.port + 1 }]))
-    const inner = o.transport ?? (await TcpTransport.listen({ id: o.nodeId, host: o.host, port: o.port === 0 ? 0 : o.port + 1, peers: tcpPeers }))
+    const tcp = o.transport === undefined ? await TcpTransport.listen({ id: o.nodeId, host: o.host, port: o.port === 0 ? 0 : o.port + 1, peers: tcpPeers }) : undefined
+    const inner = o.transport ?? (tcp as TcpTransport)
     const host = new RaftHost({ id: o.nodeId, transport: new ObservedTransport(inner, observe), clock: o.clock, tickMs: o.tickMs, seed: o.seed })
-    const peers = o.peerChannel ?? new TcpPeerChannel(o.peers)
-    node = new ClusterNode(o, host, peers)
+    const addresses = new Map(o.peers)
+    const peers = o.peerChannel ?? new TcpPeerChannel(addresses)
+    node = new ClusterNode(o, host, peers, addresses, tcp)
     peers.serve((method, args) => node.handlePeer(method, args))
-    const voters = [o.nodeId, ...o.peers.keys()].sort((a, b) => a - b)
+    // A joining node starts with no metadata membership: the leader adds it as a learner.
+    const voters = o.join ? [] : [o.nodeId, ...o.peers.keys()].sort((a, b) => a - b)
     node.meta = await host.startGroup({
       groupId: META_GROUP,
       voters,
       storage: o.raftStorage?.(META_GROUP),
-      stateMachine: { apply: (e) => node.applyMeta(e.index, e.term, e.data), snapshot: () => node.state.snapshot(), restore: (d, i) => node.restoreMeta(d, i) },
+      // Membership entries carry no metadata command (the Raft core applies them itself).
+      stateMachine: { apply: (e) => node.applyMeta(e.index, e.term, e.type === EntryType.Normal ? e.data : EMPTY), snapshot: () => node.state.snapshot(), restore: (d, i) => node.restoreMeta(d, i) },
     })
     node.meta.on('role', (s) => {
       node.wake(node.appliedWaiters)
@@ -121,7 +140,22 @@ export class ClusterNode implements Broker {
     })
     node.schedulePreferredLeaders()
     if (o.transport === undefined) node.server = await BrokerServer.listen(node, (m, a) => node.handlePeer(m, a), o.host, o.port)
+    node.reassigner = new Reassigner({
+      nodeId: o.nodeId,
+      clock: o.clock,
+      intervalMs: o.tickMs * 5,
+      state: node.state,
+      replica: (topic, partition) => node.replicas.get(key(topic, partition)),
+      complete: (r) => node.completeReassignment(r.topic, r.partition, r.target),
+    })
+    node.reassigner.start()
+    if (o.join) await node.joinCluster()
     return node
+  }
+
+  /** myAddress is this node's client and peer address as other nodes should dial it. */
+  private myAddress(): BrokerAddress {
+    return { host: this.options.host, port: this.server?.port ?? this.options.port }
   }
 
   /** address is where this node serves clients ('host:port'; the real port when 0 was asked). */
@@ -145,14 +179,15 @@ export class ClusterNode implements Broker {
         name,
         topicId: t.topicId,
         isInternal: false,
-        partitions: t.replicas.map((replicas, partition) => {
+        partitions: t.replicas.map((current, partition) => {
           const local = this.replicas.get(key(name, partition))
           const leader = local?.leader() || -1
-          return { partition, leader, replicas, isr: local?.isReady() ? local.inSyncReplicas() : replicas, offlineReplicas: [] }
+          const replicas = this.state.hostsOf(name, partition)
+          return { partition, leader, replicas, isr: local?.isReady() ? local.inSyncReplicas() : current, offlineReplicas: [] }
         }),
       }
     })
-    const brokers = [{ nodeId: this.nodeId, host: this.options.host, port: this.server?.port ?? this.options.port }, ...[...this.options.peers].map(([nodeId, a]) => ({ nodeId, ...a }))]
+    const brokers = this.brokerList()
     return { clusterId: this.state.clusterId, controllerId: this.meta.status().leader || -1, brokers, topics }
   }
 
@@ -427,6 +462,143 @@ export class ClusterNode implements Broker {
     )
   }
 
+  // ---- cluster membership and partition moves ------------------------------------------------
+
+  /**
+   * alterPartitionReassignments records partition moves; the leader of each partition then runs
+   * it (learner, promote, remove: see `nextReassignmentStep`). `replicas: null` cancels a move.
+   */
+  async alterPartitionReassignments(reassignments: PartitionReassignment[]): Promise<Array<{ topic: string; partition: number; error?: TributaryError }>> {
+    this.assertOpen()
+    if (!Array.isArray(reassignments)) throw new TributaryError('INVALID_REQUEST', 'reassignments must be an array')
+    return this.onMetaLeader('alterPartitionReassignments', [reassignments], async () => {
+      const out: Array<{ topic: string; partition: number; error?: TributaryError }> = []
+      for (const r of reassignments) {
+        try {
+          const target = this.checkReassignment(r)
+          await this.proposeMeta({ op: 'reassign', topic: r.topic, partition: r.partition, target })
+          out.push({ topic: r.topic, partition: r.partition })
+        } catch (error) {
+          if (!(error instanceof TributaryError)) throw error
+          out.push({ topic: r?.topic, partition: r?.partition, error })
+        }
+      }
+      return out
+    })
+  }
+
+  async listPartitionReassignments(): Promise<OngoingReassignment[]> {
+    this.assertOpen()
+    return [...this.state.reassignments.values()].map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      replicas: this.state.hostsOf(r.topic, r.partition),
+      addingReplicas: r.target.filter((id) => !r.original.includes(id)),
+      removingReplicas: r.original.filter((id) => !r.target.includes(id)),
+    }))
+  }
+
+  /**
+   * unregisterBroker removes a node that hosts no replica: from the registered nodes and from
+   * the metadata group (a learner takes its vote when one exists). Close that node afterwards.
+   * @throws TributaryError BROKER_NOT_AVAILABLE (unknown node), INVALID_REQUEST (it still hosts replicas).
+   */
+  async unregisterBroker(nodeId: number): Promise<void> {
+    this.assertOpen()
+    await this.onMetaLeader('unregisterBroker', [nodeId], async () => {
+      if (!this.nodeIds().includes(nodeId)) throw new TributaryError('BROKER_NOT_AVAILABLE', `node ${String(nodeId)} is not registered`, { details: { nodeId } })
+      const hosted = [...this.state.topics.values()].flatMap((t) => t.replicas.map((_, p) => `${t.name}-${p}`).filter((_, p) => this.state.hostsOf(t.name, p).includes(nodeId)))
+      if (hosted.length > 0) {
+        throw new TributaryError('INVALID_REQUEST', `node ${nodeId} still hosts ${hosted.length} replicas (e.g. ${hosted.slice(0, 3).join(', ')}): move them with alterPartitionReassignments first`, { details: { nodeId, partitions: hosted.slice(0, 100) } })
+      }
+      await this.proposeMeta({ op: 'unregisterBroker', nodeId })
+      const m = this.meta.status().membership
+      if (m.voters.includes(nodeId)) {
+        const successor = m.learners.find((id) => this.state.brokers.has(id))
+        if (successor !== undefined) await this.meta.changeMembership({ type: 'promote', nodeId: successor })
+      }
+      if (m.voters.includes(nodeId) || m.learners.includes(nodeId)) await this.meta.changeMembership({ type: 'remove', nodeId })
+    })
+  }
+
+  /** completeReassignment records a finished move (called by the partition's leader). */
+  async completeReassignment(topic: string, partition: number, target: number[]): Promise<void> {
+    await this.onMetaLeader('completeReassignment', [topic, partition, target], async () => void (await this.proposeMeta({ op: 'completeReassignment', topic, partition, target })))
+  }
+
+  /** registerBroker records a node's address and makes it a learner of the metadata group. */
+  async registerBroker(nodeId: number, address: BrokerAddress): Promise<void> {
+    if (!Number.isSafeInteger(nodeId) || nodeId <= 0 || typeof address?.host !== 'string' || !Number.isSafeInteger(address.port)) {
+      throw new TributaryError('INVALID_REQUEST', `cannot register node ${String(nodeId)} at ${JSON.stringify(address)}`)
+    }
+    await this.onMetaLeader('registerBroker', [nodeId, address], async () => {
+      if (!sameAddress(this.state.brokers.get(nodeId), address)) await this.proposeMeta({ op: 'registerBroker', nodeId, address })
+      const m = this.meta.status().membership
+      if (!m.voters.includes(nodeId) && !m.learners.includes(nodeId)) await this.meta.changeMembership({ type: 'add-learner', nodeId })
+    })
+  }
+
+  private checkReassignment(r: PartitionReassignment): number[] {
+    const t = this.requireTopic(r?.topic)
+    if (!Number.isSafeInteger(r.partition) || r.partition < 0 || r.partition >= t.replicas.length) throw unknownPartition(r.topic, r.partition)
+    const pending = this.state.reassignments.get(key(r.topic, r.partition))
+    if (r.replicas === null) {
+      if (pending === undefined) throw new TributaryError('NO_REASSIGNMENT_IN_PROGRESS', `${r.topic}-${r.partition} is not being moved`)
+      return pending.original
+    }
+    const nodes = this.nodeIds()
+    const ok = Array.isArray(r.replicas) && r.replicas.length > 0 && new Set(r.replicas).size === r.replicas.length && r.replicas.every((id) => nodes.includes(id))
+    if (!ok) throw new TributaryError('INVALID_REPLICA_ASSIGNMENT', `replicas for ${r.topic}-${r.partition} must be distinct registered node ids, got ${JSON.stringify(r.replicas)}`, { details: { nodes } })
+    return [...r.replicas]
+  }
+
+  /** joinCluster asks the configured peers to admit this new node, then waits to hold the metadata. */
+  private async joinCluster(): Promise<void> {
+    const deadline = this.options.clock.now() + this.options.requestTimeoutMs * 3
+    let lastError: unknown
+    while (!this.closed && this.options.clock.now() < deadline) {
+      for (const id of this.options.peers.keys()) {
+        try {
+          await this.peers.call(id, 'join', [this.nodeId, this.myAddress()])
+          await this.waitFor(() => this.state.brokers.has(this.nodeId), this.options.requestTimeoutMs)
+          if (this.state.brokers.has(this.nodeId)) return
+        } catch (error) {
+          lastError = error
+        }
+      }
+      await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, this.options.tickMs * 10))
+    }
+    await this.close()
+    throw new TributaryError('BROKER_NOT_AVAILABLE', `node ${this.nodeId} could not join the cluster through its peers`, { cause: lastError })
+  }
+
+  /** ensureRegistered re-registers this node when the metadata holds an old address for it (e.g. port 0). */
+  private ensureRegistered(): void {
+    const mine = this.state.brokers.get(this.nodeId)
+    if (this.registering !== undefined || mine === undefined || sameAddress(mine, this.myAddress())) return
+    this.registering = this.registerBroker(this.nodeId, this.myAddress())
+      .catch(() => undefined)
+      .finally(() => (this.registering = undefined))
+  }
+
+  /** learnAddresses points the Raft transport and peer channel at every registered node. */
+  private learnAddresses(): void {
+    for (const [id, a] of this.state.brokers) {
+      if (id === this.nodeId || sameAddress(this.addresses.get(id), a)) continue
+      this.addresses.set(id, a)
+      this.tcp?.setPeer(id, { host: a.host, port: a.port + 1 })
+    }
+  }
+
+  private configuredBrokers(): Record<number, BrokerAddress> {
+    return Object.fromEntries([[this.nodeId, this.myAddress()], ...this.options.peers])
+  }
+
+  private brokerList(): NodeInfo[] {
+    const others = this.nodeIds().filter((id) => id !== this.nodeId).sort((a, b) => a - b)
+    return [{ nodeId: this.nodeId, ...this.myAddress() }, ...others.map((nodeId) => ({ nodeId, ...(this.addresses.get(nodeId) ?? this.state.brokers.get(nodeId) ?? { host: '', port: 0 }) }))]
+  }
+
   // ---- consumer groups: on the metadata leader ------------------------------------------------
 
   joinGroup(request: JoinGroupRequest): Promise<JoinGroupResult> {
@@ -545,13 +717,14 @@ export class ClusterNode implements Broker {
       const cmd = JSON.parse(Buffer.from(data).toString('utf8')) as MetadataCommand & { reqId?: string }
       const result = this.state.apply(cmd)
       if (cmd.reqId !== undefined) this.metaResults.get(cmd.reqId)?.(result)
+      if (cmd.op === 'bootstrap' || cmd.op === 'registerBroker') this.learnAddresses()
       this.reconcile()
     }
     if (term !== this.metaReadyTerm) {
       const s = this.meta.status()
       if (s.role === 'leader' && s.term === term) {
         this.metaReadyTerm = term
-        if (this.state.clusterId === '') void this.proposeMeta({ op: 'bootstrap', clusterId: randomUUID() }).catch(() => undefined)
+        if (this.state.clusterId === '') void this.proposeMeta({ op: 'bootstrap', clusterId: randomUUID(), brokers: this.configuredBrokers() }).catch(() => undefined)
       }
     }
     this.wake(this.appliedWaiters)
@@ -560,6 +733,7 @@ export class ClusterNode implements Broker {
   private restoreMeta(data: Uint8Array, index: number): void {
     this.metaApplied = index
     this.state.restore(data)
+    this.learnAddresses()
     this.reconcile()
   }
 
@@ -572,8 +746,8 @@ export class ClusterNode implements Broker {
     if (this.closed) return
     const wanted = new Map<string, { topic: ClusterTopic; partition: number }>()
     for (const topic of this.state.topics.values()) {
-      topic.replicas.forEach((replicas, partition) => {
-        if (replicas.includes(this.nodeId)) wanted.set(key(topic.name, partition), { topic, partition })
+      topic.replicas.forEach((_, partition) => {
+        if (this.state.hostsOf(topic.name, partition).includes(this.nodeId)) wanted.set(key(topic.name, partition), { topic, partition })
       })
     }
     for (const [k, replica] of [...this.replicas]) {
@@ -590,7 +764,8 @@ export class ClusterNode implements Broker {
       const groupId = groupIdOf(topic, partition)
       const replica = await PartitionReplica.start(
         this.host,
-        { topic: topic.name, partition, groupId, replicas: topic.replicas[partition] ?? [], log, storage: this.options.raftStorage?.(groupId), electionTicks: 10 },
+        // A replica that a move adds (not among the partition's replicas yet) joins the group as a learner.
+        { topic: topic.name, partition, groupId, replicas: topic.replicas[partition] ?? [], log, storage: this.options.raftStorage?.(groupId), electionTicks: 10, join: !(topic.replicas[partition] ?? []).includes(this.nodeId) },
         { nodeId: this.nodeId, clock: this.options.clock, replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs, onData: () => this.wake(this.dataWaiters) },
       )
       this.replicas.set(k, replica)
@@ -625,6 +800,8 @@ export class ClusterNode implements Broker {
     }
     const req = args[0] as never
     switch (method) {
+      case 'join':
+        return this.registerBroker(args[0] as number, args[1] as BrokerAddress)
       case 'produce': {
         const { acks, timeoutMs, partitions } = req as ProduceRequest
         return Promise.all(partitions.map((p) => this.produceLocal(p, acks, timeoutMs)))
@@ -650,9 +827,10 @@ export class ClusterNode implements Broker {
     this.preferredTimer = this.options.clock.setTimeout(() => {
       if (this.closed) return
       for (const r of this.replicas.values()) {
-        const preferred = r.replicas[0]
+        const preferred = this.state.topics.get(r.topic)?.replicas[r.partition]?.[0]
         if (preferred !== undefined && preferred !== this.nodeId && r.isReady() && r.inSyncReplicas().includes(preferred)) r.raft.transferLeadership(preferred)
       }
+      this.ensureRegistered()
       this.schedulePreferredLeaders()
     }, this.options.tickMs * 30)
   }
@@ -672,6 +850,7 @@ export class ClusterNode implements Broker {
     if (this.closed) return
     this.closed = true
     this.preferredTimer?.cancel()
+    this.reassigner?.stop()
     await this.server?.close()
     await this.dropCoordinator()
     this.wake(this.dataWaiters)
@@ -721,7 +900,7 @@ export class ClusterNode implements Broker {
   }
 
   private nodeIds(): number[] {
-    return [this.nodeId, ...this.options.peers.keys()]
+    return this.state.brokers.size > 0 ? [...this.state.brokers.keys()] : [this.nodeId, ...this.options.peers.keys()]
   }
 
   private requireTopic(name: string): ClusterTopic {
@@ -733,6 +912,10 @@ export class ClusterNode implements Broker {
   private assertOpen(): void {
     if (this.closed) throw new TributaryError('CLIENT_CLOSED', 'The cluster node is closed')
   }
+}
+
+function sameAddress(a: BrokerAddress | undefined, b: BrokerAddress | undefined): boolean {
+  return a !== undefined && b !== undefined && a.host === b.host && a.port === b.port
 }
 
 function key(topic: string, partition: number): string {

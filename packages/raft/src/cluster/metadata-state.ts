@@ -19,9 +19,27 @@ export interface ClusterTopic {
   createdAtMs: number
 }
 
+/** BrokerAddress is where a registered node serves clients and peers. */
+export interface BrokerAddress {
+  host: string
+  port: number
+}
+
+/** Reassignment is a partition move in progress: `target` replaces `original` once done. */
+export interface Reassignment {
+  topic: string
+  partition: number
+  original: number[]
+  target: number[]
+}
+
 /** MetadataCommand is one proposal to the metadata group (encoded as JSON). */
 export type MetadataCommand =
-  | { op: 'bootstrap'; clusterId: string }
+  | { op: 'bootstrap'; clusterId: string; brokers?: Record<number, BrokerAddress> }
+  | { op: 'registerBroker'; nodeId: number; address: BrokerAddress }
+  | { op: 'unregisterBroker'; nodeId: number }
+  | { op: 'reassign'; topic: string; partition: number; target: number[] }
+  | { op: 'completeReassignment'; topic: string; partition: number; target: number[] }
   | { op: 'createTopic'; topic: ClusterTopic }
   | { op: 'deleteTopic'; name: string }
   | { op: 'addPartitions'; name: string; replicas: number[][] }
@@ -36,6 +54,8 @@ export type MetadataResult = { created?: boolean; producerId?: number } | undefi
 /** MetadataSnapshot is the whole state as plain JSON (the Raft snapshot of the metadata group). */
 interface MetadataSnapshot {
   clusterId: string
+  brokers?: Array<[number, BrokerAddress]>
+  reassignments?: Reassignment[]
   topics: ClusterTopic[]
   nextProducerId: number
   offsets: CommittedOffset[]
@@ -44,7 +64,11 @@ interface MetadataSnapshot {
 /** MetadataState is the replicated metadata; `apply` is its only mutator. */
 export class MetadataState {
   clusterId = ''
+  /** Registered nodes by id (empty in a cluster bootstrapped before registration existed). */
+  readonly brokers = new Map<number, BrokerAddress>()
   readonly topics = new Map<string, ClusterTopic>()
+  /** Partition moves in progress, by `topic/partition`. */
+  readonly reassignments = new Map<string, Reassignment>()
   nextProducerId = 0
   /** groupId → `topic/partition` → offset. */
   readonly offsets = new Map<string, Map<string, CommittedOffset>>()
@@ -53,8 +77,38 @@ export class MetadataState {
   apply(cmd: MetadataCommand): MetadataResult {
     switch (cmd.op) {
       case 'bootstrap':
-        if (this.clusterId === '') this.clusterId = cmd.clusterId
+        if (this.clusterId !== '') return undefined
+        this.clusterId = cmd.clusterId
+        for (const [id, a] of Object.entries(cmd.brokers ?? {})) this.brokers.set(Number(id), a)
         return undefined
+      case 'registerBroker':
+        this.brokers.set(cmd.nodeId, cmd.address)
+        return undefined
+      case 'unregisterBroker':
+        this.brokers.delete(cmd.nodeId)
+        return undefined
+      case 'reassign': {
+        const topic = this.topics.get(cmd.topic)
+        const current = topic?.replicas[cmd.partition]
+        if (topic === undefined || current === undefined) return undefined
+        const k = `${cmd.topic}/${cmd.partition}`
+        const pending = this.reassignments.get(k)
+        // Moving to where it already is: nothing to do. A cancelled move (target = original)
+        // still runs, so that replicas it added leave the partition's Raft group.
+        if (pending === undefined && sameSet(current, cmd.target)) return undefined
+        this.reassignments.set(k, { topic: cmd.topic, partition: cmd.partition, original: pending?.original ?? current, target: [...cmd.target] })
+        return undefined
+      }
+      case 'completeReassignment': {
+        const k = `${cmd.topic}/${cmd.partition}`
+        const r = this.reassignments.get(k)
+        const topic = this.topics.get(cmd.topic)
+        // A stale completion (the move was changed or cancelled meanwhile) changes nothing.
+        if (r === undefined || topic === undefined || !sameSet(r.target, cmd.target)) return undefined
+        topic.replicas = topic.replicas.map((rs, p) => (p === cmd.partition ? [...r.target] : rs))
+        this.reassignments.delete(k)
+        return undefined
+      }
       case 'createTopic':
         // Two nodes may race to create the same name: the first committed wins.
         if (this.topics.has(cmd.topic.name)) return { created: false }
@@ -62,6 +116,7 @@ export class MetadataState {
         return { created: true }
       case 'deleteTopic':
         this.topics.delete(cmd.name)
+        for (const [k, r] of this.reassignments) if (r.topic === cmd.name) this.reassignments.delete(k)
         for (const group of this.offsets.values()) for (const [k, o] of group) if (o.topic === cmd.name) group.delete(k)
         return undefined
       case 'addPartitions': {
@@ -93,19 +148,30 @@ export class MetadataState {
     }
   }
 
+  /** hostsOf lists the nodes that host a partition's replica: its replicas plus a move's targets. */
+  hostsOf(topic: string, partition: number): number[] {
+    const current = this.topics.get(topic)?.replicas[partition] ?? []
+    const target = this.reassignments.get(`${topic}/${partition}`)?.target ?? []
+    return [...current, ...target.filter((id) => !current.includes(id))]
+  }
+
   /** committedOffsets lists every committed offset (what GroupCoordinator loads). */
   committedOffsets(): CommittedOffset[] {
     return [...this.offsets.values()].flatMap((g) => [...g.values()])
   }
 
   snapshot(): Uint8Array {
-    const snap: MetadataSnapshot = { clusterId: this.clusterId, topics: [...this.topics.values()], nextProducerId: this.nextProducerId, offsets: this.committedOffsets() }
+    const snap: MetadataSnapshot = { clusterId: this.clusterId, brokers: [...this.brokers], reassignments: [...this.reassignments.values()], topics: [...this.topics.values()], nextProducerId: this.nextProducerId, offsets: this.committedOffsets() }
     return Buffer.from(JSON.stringify(snap))
   }
 
   restore(data: Uint8Array): void {
     const snap = JSON.parse(Buffer.from(data).toString('utf8')) as MetadataSnapshot
     this.clusterId = snap.clusterId
+    this.brokers.clear()
+    for (const [id, a] of snap.brokers ?? []) this.brokers.set(id, a)
+    this.reassignments.clear()
+    for (const r of snap.reassignments ?? []) this.reassignments.set(`${r.topic}/${r.partition}`, r)
     this.topics.clear()
     for (const t of snap.topics) this.topics.set(t.name, t)
     this.nextProducerId = snap.nextProducerId
@@ -127,4 +193,9 @@ export function placeReplicas(nodeIds: readonly number[], firstPartition: number
     out.push(Array.from({ length: replicationFactor }, (_, i) => nodes[(start + i) % nodes.length] as number))
   }
   return out
+}
+
+/** sameSet tells whether two id lists hold the same ids (order aside). */
+export function sameSet(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id))
 }

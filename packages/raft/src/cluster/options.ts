@@ -12,8 +12,17 @@ export interface ClusterNodeOptions {
   readonly nodeId: number
   /** listen: 'host:port' where this node serves clients and peers. Required (port 0 = ephemeral). */
   readonly listen: string
-  /** peers: every other node, `{ id: 'host:port' }`. All nodes are voters of the metadata group. */
+  /**
+   * peers: the other nodes, `{ id: 'host:port' }`. When the cluster is first formed, this node and
+   * its peers are the voters of the metadata group. With `join`, the nodes to ask for admission.
+   */
   readonly peers: Readonly<Record<number, string>>
+  /**
+   * join: this node is new and joins a running cluster (reached through `peers`) instead of
+   * forming one: it registers itself, follows the metadata group as a learner (it does not vote),
+   * and hosts the replicas that reassignments move to it. Default false.
+   */
+  readonly join?: boolean
   /**
    * dir: keep everything on disk under this directory: partition logs in `dir/data` (a
    * FileStorage) and each Raft group's state in `dir/raft/<group>` (a FileRaftStorage). Not with
@@ -54,6 +63,7 @@ export interface ResolvedClusterNodeOptions {
   readonly host: string
   readonly port: number
   readonly peers: ReadonlyMap<number, { host: string; port: number }>
+  readonly join: boolean
   readonly storage: Storage
   readonly raftStorage: ((groupId: string) => RaftStorage) | undefined
   readonly transport: Transport | undefined
@@ -69,7 +79,7 @@ export interface ResolvedClusterNodeOptions {
   readonly groupCoordinator: Partial<GroupCoordinatorOptions>
 }
 
-const KNOWN = new Set(['nodeId', 'listen', 'dir', 'peers', 'storage', 'raftStorage', 'transport', 'peerChannel', 'clock', 'tickMs', 'replicaLagTimeMaxMs', 'defaultReplicationFactor', 'numPartitions', 'autoCreateTopics', 'requestTimeoutMs', 'seed', 'groupCoordinator'])
+const KNOWN = new Set(['nodeId', 'listen', 'dir', 'peers', 'join', 'storage', 'raftStorage', 'transport', 'peerChannel', 'clock', 'tickMs', 'replicaLagTimeMaxMs', 'defaultReplicationFactor', 'numPartitions', 'autoCreateTopics', 'requestTimeoutMs', 'seed', 'groupCoordinator'])
 
 /**
  * resolveClusterNodeOptions merges defaults and validates.
@@ -102,6 +112,7 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     host: listen.host,
     port: listen.port,
     peers,
+    join: checkJoin(options.join),
     storage: options.storage ?? (options.dir !== undefined ? new FileStorage({ dir: join(options.dir, 'data'), clock: options.clock }) : new MemoryStorage()),
     raftStorage: options.raftStorage ?? (options.dir !== undefined ? fileRaftStorage(join(options.dir, 'raft')) : undefined),
     transport: options.transport,
@@ -116,6 +127,11 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     seed: options.seed,
     groupCoordinator: options.groupCoordinator ?? {},
   }
+}
+
+function checkJoin(join: unknown): boolean {
+  if (join !== undefined && typeof join !== 'boolean') throw invalid('join', `must be a boolean, got ${String(join)}`)
+  return join === true
 }
 
 /**

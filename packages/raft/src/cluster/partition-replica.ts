@@ -78,11 +78,12 @@ export class PartitionReplica {
   ) {}
 
   /** start joins (or re-joins) the partition's Raft group on `host`. */
-  static async start(host: RaftHost, args: { topic: string; partition: number; groupId: string; replicas: number[]; log: PartitionLog; storage?: RaftStorage; electionTicks: number }, deps: ReplicaDeps): Promise<PartitionReplica> {
+  static async start(host: RaftHost, args: { topic: string; partition: number; groupId: string; replicas: number[]; log: PartitionLog; storage?: RaftStorage; electionTicks: number; join?: boolean }, deps: ReplicaDeps): Promise<PartitionReplica> {
     const replica = new PartitionReplica(args.topic, args.partition, args.groupId, args.replicas, args.log, deps)
     replica.raft = await host.startGroup({
       groupId: args.groupId,
-      voters: args.replicas,
+      // A replica added by a reassignment joins with no membership and learns it from the leader.
+      voters: args.join === true ? [] : args.replicas,
       storage: args.storage,
       stateMachine: { apply: (e) => replica.apply(e) },
       raft: { electionTicks: args.electionTicks },
@@ -161,8 +162,16 @@ export class PartitionReplica {
     const s = this.raft.status()
     if (s.role !== 'leader' || s.term !== this.trackedTerm) return s.role === 'leader' ? [this.deps.nodeId] : []
     const isr = [this.deps.nodeId]
-    for (const [id, f] of this.followers) if (now - f.caughtUpAtMs <= this.deps.replicaLagTimeMaxMs) isr.push(id)
+    // Learners (replicas being added by a reassignment) count only once promoted to voters.
+    for (const [id, f] of this.followers) if (s.membership.voters.includes(id) && now - f.caughtUpAtMs <= this.deps.replicaLagTimeMaxMs) isr.push(id)
     return isr
+  }
+
+  /** caughtUp tells whether the leader saw replica `id` (voter or learner) in sync within the lag time. */
+  caughtUp(id: number): boolean {
+    const s = this.raft.status()
+    const f = this.followers.get(id)
+    return s.role === 'leader' && s.term === this.trackedTerm && f !== undefined && this.deps.clock.now() - f.caughtUpAtMs <= this.deps.replicaLagTimeMaxMs
   }
 
   /** observe is fed every inbound Raft message of this group, to track followers' lag. */
