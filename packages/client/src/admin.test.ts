@@ -21,6 +21,17 @@ describe('Admin', () => {
     await expect(admin.createTopics({ topics: [{ topic: 'x y' }] })).rejects.toMatchObject({ code: 'INVALID_TOPIC_EXCEPTION' })
   })
 
+  test('describeCluster names the single node; replica moves need a replicated cluster', async () => {
+    const admin = tb.admin()
+    const cluster = await admin.describeCluster()
+    expect(cluster.brokers).toHaveLength(1)
+    expect(cluster.controller).toBe(cluster.brokers[0]?.nodeId)
+    await admin.createTopics({ topics: [{ topic: 'orders' }] })
+    await expect(admin.alterPartitionReassignments({ topics: [{ topic: 'orders', partitionAssignment: [{ partition: 0, replicas: [2] }] }] })).rejects.toMatchObject({ code: 'UNSUPPORTED_VERSION' })
+    await expect(admin.unregisterBroker(1)).rejects.toMatchObject({ code: 'UNSUPPORTED_VERSION' })
+    expect(await admin.listPartitionReassignments()).toEqual({ topics: [] })
+  })
+
   test('describeConfigs and alterConfigs speak Kafka config names', async () => {
     const admin = tb.admin()
     await admin.createTopics({ topics: [{ topic: 'c', configEntries: [{ name: 'retention.ms', value: '1000' }] }] })

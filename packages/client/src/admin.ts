@@ -110,6 +110,51 @@ export class Admin {
     }
   }
 
+  /** describeCluster names the cluster, its nodes and the controller (the metadata leader; the node itself when single). */
+  async describeCluster(): Promise<{ clusterId: string; controller: number; brokers: Array<{ nodeId: number; host: string; port: number }> }> {
+    const m = await this.broker.metadata({ topics: [] })
+    return { clusterId: m.clusterId, controller: m.controllerId, brokers: m.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })) }
+  }
+
+  /**
+   * alterPartitionReassignments moves partitions' replicas to other nodes of a replicated cluster
+   * (Kafka's AdminClient call; `replicas: null` cancels a move). It resolves once the moves are
+   * recorded; they run in the background: see `listPartitionReassignments`.
+   * Throws INVALID_REPLICA_ASSIGNMENT, UNKNOWN_TOPIC_OR_PARTITION, NO_REASSIGNMENT_IN_PROGRESS for
+   * the first refused partition (details.results has them all), UNSUPPORTED_VERSION on a single node.
+   */
+  async alterPartitionReassignments(request: { topics: Array<{ topic: string; partitionAssignment: Array<{ partition: number; replicas: number[] | null }> }> }): Promise<void> {
+    if (!request || !Array.isArray(request.topics)) throw new TributaryError('INVALID_ARGUMENT', 'alterPartitionReassignments takes { topics: [{ topic, partitionAssignment: [...] }] }')
+    const broker = this.broker
+    if (broker.alterPartitionReassignments === undefined) throw unsupported('alterPartitionReassignments')
+    const moves = request.topics.flatMap((t) => {
+      if (!t || !Array.isArray(t.partitionAssignment)) throw new TributaryError('INVALID_ARGUMENT', 'each topic needs a partitionAssignment array')
+      return t.partitionAssignment.map((a) => ({ topic: t.topic, partition: a.partition, replicas: a.replicas }))
+    })
+    const results = await broker.alterPartitionReassignments(moves)
+    const failed = results.find((r) => r.error)
+    if (failed?.error) throw new TributaryError(failed.error.code, failed.error.message, { details: { ...failed.error.details, results } })
+  }
+
+  /** listPartitionReassignments lists the partition moves still running, grouped by topic. */
+  async listPartitionReassignments(): Promise<{ topics: Array<{ topic: string; partitions: Array<{ partition: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }> }> }> {
+    const broker = this.broker
+    if (broker.listPartitionReassignments === undefined) return { topics: [] }
+    const byTopic = new Map<string, Array<{ partition: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }>>()
+    for (const { topic, ...rest } of await broker.listPartitionReassignments()) byTopic.set(topic, [...(byTopic.get(topic) ?? []), rest])
+    return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a.partition - b.partition) })) }
+  }
+
+  /**
+   * unregisterBroker removes a node that hosts no replica from a replicated cluster (move its
+   * replicas away first); close that node afterwards. Throws BROKER_NOT_AVAILABLE, INVALID_REQUEST.
+   */
+  async unregisterBroker(nodeId: number): Promise<void> {
+    const broker = this.broker
+    if (broker.unregisterBroker === undefined) throw unsupported('unregisterBroker')
+    await broker.unregisterBroker(nodeId)
+  }
+
   /** createPartitions raises each topic's partition count to `count` (the new total). */
   async createPartitions(request: { topicPartitions: Array<{ topic: string; count: number }>; validateOnly?: boolean }): Promise<boolean> {
     for (const { topic, count } of request.topicPartitions) {
@@ -250,4 +295,8 @@ export class Admin {
       return r.offset
     })
   }
+}
+
+function unsupported(call: string): TributaryError {
+  return new TributaryError('UNSUPPORTED_VERSION', `${call} needs a replicated cluster (ClusterNode); this broker is a single node`)
 }

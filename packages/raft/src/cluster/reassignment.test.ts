@@ -128,12 +128,15 @@ describe('adding a node, moving replicas to it and removing a node', () => {
     const unknown = await cluster.node(2).unregisterBroker(42).catch((e: unknown) => e)
     expect(isTributaryError(unknown, 'BROKER_NOT_AVAILABLE')).toBe(true)
 
-    await cluster.node(2).alterPartitionReassignments([
-      { topic: 't', partition: 0, replicas: [2, 3, 4] },
-      { topic: 't', partition: 1, replicas: [3, 4, 2] },
-    ])
+    // Through the client's admin, as an application would.
+    const admin = (await Tributary.open({ broker: cluster.node(2) })).admin()
+    expect((await admin.describeCluster()).brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3, 4])
+    await admin.alterPartitionReassignments({ topics: [{ topic: 't', partitionAssignment: [{ partition: 0, replicas: [2, 3, 4] }, { partition: 1, replicas: [3, 4, 2] }] }] })
+    const bad = await admin.alterPartitionReassignments({ topics: [{ topic: 't', partitionAssignment: [{ partition: 0, replicas: [] }] }] }).catch((e: unknown) => e)
+    expect(isTributaryError(bad, 'INVALID_REPLICA_ASSIGNMENT')).toBe(true)
     await moveDone(cluster.node(2))
-    await cluster.node(2).unregisterBroker(1)
+    expect(await admin.listPartitionReassignments()).toEqual({ topics: [] })
+    await admin.unregisterBroker(1)
     await cluster.crash(1)
     // The metadata group keeps three voters (node 4 took node 1's vote) and still works.
     const meta = await eventually(async () => {
