@@ -51,7 +51,7 @@ export { LocalBroker } from './local-broker'
 export { BROKER_DEFAULTS, resolveBrokerOptions } from './broker-options'
 export { GroupCoordinator } from './group-coordinator'
 export { GROUP_COORDINATOR_DEFAULTS, resolveGroupCoordinatorOptions } from './group-options'
-export { applyRetention, compactLog } from './log-cleaner'
+export { applyRetention, compactLog, retentionCutoff } from './log-cleaner'
 export { ProducerStateTable } from './producer-state'
 export {
   TOPIC_CONFIG_DEFAULTS,

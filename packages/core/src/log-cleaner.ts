@@ -19,7 +19,18 @@ export interface RetentionResult {
  * first so that it can go too.
  */
 export function applyRetention(log: PartitionLog, config: TopicConfig, nowMs: number): RetentionResult {
-  if (!config.cleanupPolicy.includes('delete')) return { segmentsDeleted: 0, bytesDeleted: 0, startOffset: log.startOffset() }
+  const cut = retentionCutoff(log, config, nowMs)
+  const startOffset = cut.deleteBefore >= 0 ? log.deleteBefore(cut.deleteBefore) : log.startOffset()
+  return { segmentsDeleted: cut.segments, bytesDeleted: cut.bytes, startOffset }
+}
+
+/**
+ * retentionCutoff finds where retention would cut a log, without deleting: every record below
+ * `deleteBefore` may go (-1: nothing). A replicated log uses it on its leader and replicates the
+ * cut, so that every replica keeps the same log start. It may roll an expired active segment.
+ */
+export function retentionCutoff(log: PartitionLog, config: TopicConfig, nowMs: number): { deleteBefore: number; segments: number; bytes: number } {
+  if (!config.cleanupPolicy.includes('delete')) return { deleteBefore: -1, segments: 0, bytes: 0 }
   let segments = log.segments()
   const active = segments.find((s) => s.active)
   if (active && active.endOffset > active.baseOffset && isExpired(active, config, nowMs)) {
@@ -27,20 +38,19 @@ export function applyRetention(log: PartitionLog, config: TopicConfig, nowMs: nu
     segments = log.segments()
   }
   let total = segments.reduce((sum, s) => sum + s.sizeBytes, 0)
-  let deleteUpTo = -1
+  let deleteBefore = -1
   let deleted = 0
-  let bytesDeleted = 0
+  let bytes = 0
   for (const segment of segments) {
     if (segment.active) break
     const overSize = config.retentionBytes >= 0 && total - segment.sizeBytes >= config.retentionBytes
     if (!isExpired(segment, config, nowMs) && !overSize) break
-    deleteUpTo = segment.endOffset
+    deleteBefore = segment.endOffset
     total -= segment.sizeBytes
-    bytesDeleted += segment.sizeBytes
+    bytes += segment.sizeBytes
     deleted++
   }
-  const startOffset = deleteUpTo >= 0 ? log.deleteBefore(deleteUpTo) : log.startOffset()
-  return { segmentsDeleted: deleted, bytesDeleted, startOffset }
+  return { deleteBefore, segments: deleted, bytes }
 }
 
 function isExpired(segment: SegmentInfo, config: TopicConfig, nowMs: number): boolean {

@@ -51,9 +51,11 @@ import type { RaftNode } from '../node/raft-node'
 import { TcpTransport } from '../transport/tcp'
 import { MetadataState, placeReplicas, sameSet, type BrokerAddress, type ClusterTopic, type MetadataCommand, type MetadataResult, type Reassignment } from './metadata-state'
 import { Reassigner } from './reassigner'
+import { cleanReplica } from './replica-cleaner'
 import { ObservedTransport } from './observed-transport'
 import { resolveClusterNodeOptions, type ClusterNodeOptions, type ResolvedClusterNodeOptions } from './options'
 import { PartitionReplica } from './partition-replica'
+import { peerFetchRange } from './partition-snapshot'
 import { type PeerChannel } from './peer-channel'
 import { TcpPeerChannel } from './tcp-peer-channel'
 import { BrokerServer } from './broker-server'
@@ -92,6 +94,7 @@ export class ClusterNode implements Broker {
   private nextRequest = 0
   private preferredTimer: { cancel(): void } | undefined
   private reassigner!: Reassigner
+  private cleanerTimer: { cancel(): void } | undefined
   private registering: Promise<void> | undefined
   private closed = false
 
@@ -149,6 +152,7 @@ export class ClusterNode implements Broker {
       complete: (r) => node.completeReassignment(r.topic, r.partition, r.target),
     })
     node.reassigner.start()
+    node.scheduleCleaner()
     if (o.join) await node.joinCluster()
     return node
   }
@@ -765,8 +769,8 @@ export class ClusterNode implements Broker {
       const replica = await PartitionReplica.start(
         this.host,
         // A replica that a move adds (not among the partition's replicas yet) joins the group as a learner.
-        { topic: topic.name, partition, groupId, replicas: topic.replicas[partition] ?? [], log, storage: this.options.raftStorage?.(groupId), electionTicks: 10, join: !(topic.replicas[partition] ?? []).includes(this.nodeId) },
-        { nodeId: this.nodeId, clock: this.options.clock, replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs, onData: () => this.wake(this.dataWaiters) },
+        { topic: topic.name, partition, groupId, replicas: topic.replicas[partition] ?? [], log, storage: this.options.raftStorage?.(groupId), electionTicks: 10, join: !(topic.replicas[partition] ?? []).includes(this.nodeId), snapshots: this.options.partitionSnapshots },
+        { nodeId: this.nodeId, clock: this.options.clock, replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs, onData: () => this.wake(this.dataWaiters), fetchRange: peerFetchRange(this.peers, () => this.closed) },
       )
       this.replicas.set(k, replica)
     }
@@ -835,6 +839,26 @@ export class ClusterNode implements Broker {
     }, this.options.tickMs * 30)
   }
 
+  /**
+   * runLogCleaner applies compaction to every local replica and retention to those this node
+   * leads (replicated as a log-start move). It runs every `retentionCheckIntervalMs`; tests call it.
+   */
+  async runLogCleaner(): Promise<void> {
+    const now = this.options.clock.now()
+    for (const replica of [...this.replicas.values()]) {
+      const topic = this.state.topics.get(replica.topic)
+      if (topic === undefined || this.closed) continue
+      await cleanReplica(replica, resolveTopicConfig(topic.configs), now, this.options.requestTimeoutMs).catch(() => undefined) // retried next pass
+    }
+  }
+
+  private scheduleCleaner(): void {
+    this.cleanerTimer = this.options.clock.setTimeout(() => {
+      if (this.closed) return
+      void this.runLogCleaner().finally(() => this.scheduleCleaner())
+    }, this.options.retentionCheckIntervalMs)
+  }
+
   /** status reports this node's view: metadata role and the partitions it leads. */
   status(): { nodeId: number; metaLeader: number; leaderOf: string[] } {
     return { nodeId: this.nodeId, metaLeader: this.meta.status().leader, leaderOf: [...this.replicas].filter(([, r]) => r.isReady()).map(([k]) => k) }
@@ -851,6 +875,7 @@ export class ClusterNode implements Broker {
     this.closed = true
     this.preferredTimer?.cancel()
     this.reassigner?.stop()
+    this.cleanerTimer?.cancel()
     await this.server?.close()
     await this.dropCoordinator()
     this.wake(this.dataWaiters)

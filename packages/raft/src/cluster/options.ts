@@ -4,6 +4,7 @@ import { FileStorage } from '@tributary/storage-file'
 import { FileRaftStorage } from '../node/file-storage'
 import type { Transport } from '../transport/transport'
 import type { PeerChannel } from './peer-channel'
+import { resolvePartitionSnapshotOptions, type PartitionSnapshotOptions } from './partition-snapshot'
 import type { RaftStorage } from '../node/storage'
 
 /** ClusterNodeOptions configures one node of a Tributary cluster. */
@@ -49,12 +50,20 @@ export interface ClusterNodeOptions {
   readonly numPartitions?: number
   /** autoCreateTopics: metadata requests may create unknown topics. Default true. */
   readonly autoCreateTopics?: boolean
+  /** retentionCheckIntervalMs (`log.retention.check.interval.ms`): how often retention and compaction run. Default 300,000 ms. */
+  readonly retentionCheckIntervalMs?: number
   /** requestTimeoutMs: how long a forwarded or metadata request may take. Default 10,000 ms. */
   readonly requestTimeoutMs?: number
   /** seed: seed for Raft election timeouts. Default random. */
   readonly seed?: number
   /** groupCoordinator: options of the group coordinator (session timeout bounds, initial rebalance delay). */
   readonly groupCoordinator?: Partial<GroupCoordinatorOptions>
+  /**
+   * partitionSnapshots: when each partition's Raft group snapshots and how much Raft log it keeps
+   * (snapshotEveryEntries 10,000, snapshotEveryBytes 16 MiB, snapshotTrailingEntries 1,000,
+   * snapshotTrailingBytes 4 MiB by default; see PartitionSnapshotOptions).
+   */
+  readonly partitionSnapshots?: Partial<PartitionSnapshotOptions>
 }
 
 /** ResolvedClusterNodeOptions has every default filled in. */
@@ -75,11 +84,13 @@ export interface ResolvedClusterNodeOptions {
   readonly numPartitions: number
   readonly autoCreateTopics: boolean
   readonly requestTimeoutMs: number
+  readonly retentionCheckIntervalMs: number
   readonly seed: number | undefined
   readonly groupCoordinator: Partial<GroupCoordinatorOptions>
+  readonly partitionSnapshots: PartitionSnapshotOptions
 }
 
-const KNOWN = new Set(['nodeId', 'listen', 'dir', 'peers', 'join', 'storage', 'raftStorage', 'transport', 'peerChannel', 'clock', 'tickMs', 'replicaLagTimeMaxMs', 'defaultReplicationFactor', 'numPartitions', 'autoCreateTopics', 'requestTimeoutMs', 'seed', 'groupCoordinator'])
+const KNOWN = new Set(['nodeId', 'listen', 'dir', 'peers', 'join', 'storage', 'raftStorage', 'transport', 'peerChannel', 'clock', 'tickMs', 'replicaLagTimeMaxMs', 'defaultReplicationFactor', 'numPartitions', 'autoCreateTopics', 'requestTimeoutMs', 'retentionCheckIntervalMs', 'seed', 'groupCoordinator', 'partitionSnapshots'])
 
 /**
  * resolveClusterNodeOptions merges defaults and validates.
@@ -124,8 +135,10 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     numPartitions: positive('numPartitions', 1),
     autoCreateTopics: options.autoCreateTopics ?? true,
     requestTimeoutMs: positive('requestTimeoutMs', 10_000),
+    retentionCheckIntervalMs: positive('retentionCheckIntervalMs', 300_000),
     seed: options.seed,
     groupCoordinator: options.groupCoordinator ?? {},
+    partitionSnapshots: resolvePartitionSnapshotOptions(options.partitionSnapshots),
   }
 }
 
