@@ -23,6 +23,8 @@ export interface ClusterTopic {
 export interface BrokerAddress {
   host: string
   port: number
+  /** Where its Raft transport listens when that is not `port + 1` (a node started on port 0). */
+  raftPort?: number
 }
 
 /** Reassignment is a partition move in progress: `target` replaces `original` once done. */

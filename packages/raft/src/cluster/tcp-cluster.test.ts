@@ -50,3 +50,41 @@ test('Tributary.connect over TCP: admin creates a topic, acks=all producer, a co
     await Promise.all(nodes.map((n) => n.close()))
   }
 })
+
+test('a fourth node joins over TCP (port 0), a partition moves to it, and it serves the data', async () => {
+  const { nodes, addresses } = await startTcpCluster(3)
+  const peers = Object.fromEntries(addresses.map((a, i) => [i + 1, a]))
+  let n4: ClusterNode | undefined
+  try {
+    await eventually(async () => ((await nodes[0]!.createTopics([{ topic: 'moving', numPartitions: 1, replicationFactor: 2 }]))[0]?.error ? undefined : true))
+    const batch = encodeRecordBatch([{ key: null, value: Buffer.from('before the move'), timestamp: 1, headers: [] }] as never)
+    // Raw produce calls get retriable errors (NOT_LEADER_OR_FOLLOWER while leaders settle) that a producer would retry.
+    const produce = (via: ClusterNode) => eventually(async () => {
+      const [r] = await via.produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic: 'moving', partition: 0, batch }] })
+      if (r?.error && !r.error.retriable) throw r.error
+      return r?.error ? undefined : r
+    })
+    expect((await produce(nodes[0]!)).baseOffset).toBe(0)
+    // Port 0: the node registers the port it really got, and the others dial that one.
+    n4 = await ClusterNode.start({ nodeId: 4, listen: '127.0.0.1:0', peers, join: true, tickMs: 20 })
+    const brokers = await eventually(async () => {
+      const m = await nodes[1]!.metadata()
+      const b = m.brokers.find((x) => x.nodeId === 4)
+      return b !== undefined && b.port !== 0 ? m.brokers : undefined
+    })
+    expect(brokers.find((b) => b.nodeId === 4)?.port).toBe(Number(n4.address.split(':')[1]))
+    await nodes[2]!.alterPartitionReassignments([{ topic: 'moving', partition: 0, replicas: [4] }])
+    await eventually(async () => ((await nodes[2]!.listPartitionReassignments()).length === 0 ? true : undefined), 15_000)
+    const onFour = await eventually(async () => {
+      const all = await readAll(n4!, 'moving')
+      return all.length > 0 ? all : undefined
+    })
+    expect(onFour.map((x) => x.value)).toEqual(['before the move'])
+    // Writes through any node now land on node 4, the partition's only replica.
+    expect((await produce(nodes[1]!)).baseOffset).toBe(1)
+    expect(n4.status().leaderOf).toEqual(['moving/0'])
+  } finally {
+    await n4?.close()
+    await Promise.all(nodes.map((n) => n.close()))
+  }
+})
