@@ -159,7 +159,9 @@ export class ClusterNode implements Broker {
 
   /** myAddress is this node's client and peer address as other nodes should dial it. */
   private myAddress(): BrokerAddress {
-    return { host: this.options.host, port: this.server?.port ?? this.options.port }
+    const port = this.server?.port ?? this.options.port
+    const raftPort = this.tcp?.port
+    return raftPort === undefined || raftPort === port + 1 ? { host: this.options.host, port } : { host: this.options.host, port, raftPort }
   }
 
   /** address is where this node serves clients ('host:port'; the real port when 0 was asked). */
@@ -590,7 +592,7 @@ export class ClusterNode implements Broker {
     for (const [id, a] of this.state.brokers) {
       if (id === this.nodeId || sameAddress(this.addresses.get(id), a)) continue
       this.addresses.set(id, a)
-      this.tcp?.setPeer(id, { host: a.host, port: a.port + 1 })
+      this.tcp?.setPeer(id, { host: a.host, port: a.raftPort ?? a.port + 1 })
     }
   }
 
@@ -600,7 +602,8 @@ export class ClusterNode implements Broker {
 
   private brokerList(): NodeInfo[] {
     const others = this.nodeIds().filter((id) => id !== this.nodeId).sort((a, b) => a - b)
-    return [{ nodeId: this.nodeId, ...this.myAddress() }, ...others.map((nodeId) => ({ nodeId, ...(this.addresses.get(nodeId) ?? this.state.brokers.get(nodeId) ?? { host: '', port: 0 }) }))]
+    const info = (nodeId: number, a: BrokerAddress | undefined): NodeInfo => ({ nodeId, host: a?.host ?? '', port: a?.port ?? 0 })
+    return [info(this.nodeId, this.myAddress()), ...others.map((id) => info(id, this.addresses.get(id) ?? this.state.brokers.get(id)))]
   }
 
   // ---- consumer groups: on the metadata leader ------------------------------------------------
@@ -940,7 +943,7 @@ export class ClusterNode implements Broker {
 }
 
 function sameAddress(a: BrokerAddress | undefined, b: BrokerAddress | undefined): boolean {
-  return a !== undefined && b !== undefined && a.host === b.host && a.port === b.port
+  return a !== undefined && b !== undefined && a.host === b.host && a.port === b.port && a.raftPort === b.raftPort
 }
 
 function key(topic: string, partition: number): string {
