@@ -1,4 +1,6 @@
 import { TributaryError, type Broker, type Clock } from '@tributary/core'
+import type { ResolvedRetry } from './options'
+import { backoffMs, sleep } from './retry'
 
 /** TopicInfo is what a producer needs to know about a topic. */
 export interface TopicInfo {
@@ -29,6 +31,8 @@ export class MetadataCache {
     private readonly clock: Clock,
     private readonly maxAgeMs: number,
     private readonly allowAutoTopicCreation: boolean,
+    /** retry: how retriable failures (a node going away, an election) are retried; never an unknown topic. */
+    private readonly retry?: ResolvedRetry,
   ) {}
 
   /**
@@ -54,6 +58,18 @@ export class MetadataCache {
   }
 
   private async load(topic: string): Promise<TopicInfo> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.loadOnce(topic)
+      } catch (error) {
+        const retriable = error instanceof TributaryError && error.retriable && error.code !== 'UNKNOWN_TOPIC_OR_PARTITION'
+        if (!retriable || this.retry === undefined || attempt >= this.retry.retries) throw error
+        await sleep(this.clock, backoffMs(this.retry, attempt))
+      }
+    }
+  }
+
+  private async loadOnce(topic: string): Promise<TopicInfo> {
     const metadata = await this.broker.metadata({ topics: [topic], allowAutoTopicCreation: this.allowAutoTopicCreation })
     const found = metadata.topics.find((t) => t.name === topic)
     if (!found || found.partitions.length === 0) {

@@ -56,9 +56,10 @@ export class Tributary {
 
   /**
    * connect makes a Tributary for an application that hosts no node: producers, consumers and
-   * admins talk to a cluster's nodes over TCP (`brokers: ['host:port', ...]`, the nodes' `listen`
-   * addresses). No connection is made until the first request; the first reachable address is
-   * used and the next one after a connection loss. `close()` closes the connection.
+   * admins talk to a cluster's nodes over TCP (`brokers: ['host:port', ...]`, some of the nodes'
+   * `listen` addresses; the rest are learnt from metadata). No connection is made until the first
+   * request; produce and fetch go straight to each partition's leader, other calls to any live
+   * node, and a lost node's work moves to the others. `close()` closes every connection.
    * @throws TributaryError INVALID_CONFIG for bad options. Requests fail with LEADER_NOT_AVAILABLE
    * (retriable) when no broker can be reached and REQUEST_TIMED_OUT (retriable) when one does not answer.
    */

@@ -83,6 +83,12 @@ export interface ProduceRequest {
   /** How long to wait for `acks` before REQUEST_TIMED_OUT. */
   timeoutMs: number
   partitions: ProducePartitionData[]
+  /**
+   * forward: a cluster node that does not lead a partition forwards its batch to the leader
+   * (default true, for in-process clients that can reach no other node); false answers
+   * NOT_LEADER_OR_FOLLOWER with `details.leaderId` instead, for clients that route by leader.
+   */
+  forward?: boolean
 }
 
 /** ProducePartitionResult is one partition's outcome. */

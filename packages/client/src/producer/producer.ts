@@ -86,7 +86,7 @@ export class Producer {
   /** Use `tb.producer()`. Throws INVALID_CONFIG / INVALID_REQUIRED_ACKS for bad options. */
   constructor(private readonly ctx: ClientContext, options?: ProducerOptions) {
     this.options = resolveProducerOptions(options)
-    this.metadata = new MetadataCache(ctx.broker, ctx.clock, this.options.metadataMaxAgeMs, this.options.allowAutoTopicCreation)
+    this.metadata = new MetadataCache(ctx.broker, ctx.clock, this.options.metadataMaxAgeMs, this.options.allowAutoTopicCreation, this.options.retry)
     this.accumulator = new RecordAccumulator(this.options.batchSizeBytes, this.options.lingerMs, MAX_IN_FLIGHT_PER_PARTITION)
     this.emitter = new ClientEmitter(() => ctx.clock.now())
     this.sender = new Sender(ctx.broker, ctx.clock, this.options.retry, this.options.idempotent, {

@@ -7,7 +7,7 @@ import {
   type ProducerIdentity,
 } from '@tributary/core'
 import type { ResolvedRetry } from '../options'
-import { backoffMs, isRetriable, sleep } from '../retry'
+import { backoffMs, isRetriable, sleep, withRetry } from '../retry'
 import type { DrainedBatch } from './accumulator'
 
 /**
@@ -70,7 +70,8 @@ export class Sender {
   /** ensureIdentity fetches a producer id once (and again after a reset). */
   async ensureIdentity(): Promise<void> {
     if (!this.idempotent || this.identity) return
-    this.identityPending ??= this.broker.initProducerId().finally(() => {
+    // A metadata leader election or a node going away is retried like a send.
+    this.identityPending ??= withRetry(this.clock, this.retry, () => this.broker.initProducerId()).finally(() => {
       this.identityPending = null
     })
     this.identity = await this.identityPending

@@ -3,20 +3,34 @@ import { checkInt, checkObject, invalidConfig } from '../options'
 
 /** ConnectOptions configure `Tributary.connect`: a client of a cluster over TCP, hosting no node. */
 export interface ConnectOptions {
-  /** brokers: cluster nodes' client addresses, 'host:port'; the first reachable one is used, the next on connection loss. Required, non-empty. */
+  /**
+   * brokers: some of the cluster nodes' client addresses, 'host:port' (the bootstrap list). The
+   * client learns every node from metadata and talks to each partition's leader directly. Required, non-empty.
+   */
   brokers: string[]
   /** clientId: sent with group requests. Default 'tributary'. */
   clientId?: string
-  /** clock: time for timeouts, retries and heartbeats. Default the system clock. */
+  /** clock: time for timeouts, retries, heartbeats and metadata age. Default the system clock. */
   clock?: Clock
   /** connectTimeoutMs: how long one address may take to accept a connection, in ms. Default 10,000. */
   connectTimeoutMs?: number
   /** requestTimeoutMs: how long a request may wait for its answer, in ms, on top of the wait it asks for (a fetch's maxWaitMs, a produce's timeoutMs, a join's rebalanceTimeoutMs). Default 30,000. */
   requestTimeoutMs?: number
-  /** maxInFlightRequests: requests sent and not yet answered, at most. Default 1,024. */
+  /** maxInFlightRequests: requests sent and not yet answered, at most, per connection (one connection per node). Default 1,024. */
   maxInFlightRequests?: number
-  /** maxQueuedRequests: requests waiting for an in-flight slot, at most; more fail at once with REQUEST_TIMED_OUT (retriable). Default 10,000. */
+  /** maxQueuedRequests: requests waiting for an in-flight slot, at most, per connection; more fail at once with REQUEST_TIMED_OUT (retriable). Default 10,000. */
   maxQueuedRequests?: number
+  /**
+   * metadataMaxAgeMs: how long the cached partition leaders are trusted, in ms, before they are
+   * asked again even without an error (KafkaJS's `metadataMaxAge`). Errors that show a stale
+   * leader, and lost connections, refresh them at once. Default 300,000.
+   */
+  metadataMaxAgeMs?: number
+  /**
+   * reconnectBackoffMs: after a node refused a connection, how long it is avoided, in ms: its
+   * partitions go to another node (which forwards) and it is tried last for other calls. Default 1,000.
+   */
+  reconnectBackoffMs?: number
 }
 
 /** ResolvedConnectOptions have every default filled in. */
@@ -26,12 +40,31 @@ export interface ResolvedConnectOptions {
   readonly requestTimeoutMs: number
   readonly maxInFlightRequests: number
   readonly maxQueuedRequests: number
+  readonly metadataMaxAgeMs: number
+  readonly reconnectBackoffMs: number
 }
 
 /** CONNECT_DEFAULTS are the defaults of `Tributary.connect`'s network options. */
-export const CONNECT_DEFAULTS = Object.freeze({ connectTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxInFlightRequests: 1024, maxQueuedRequests: 10_000 })
+export const CONNECT_DEFAULTS = Object.freeze({
+  connectTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  maxInFlightRequests: 1024,
+  maxQueuedRequests: 10_000,
+  metadataMaxAgeMs: 300_000,
+  reconnectBackoffMs: 1_000,
+})
 
-const KNOWN = ['brokers', 'clientId', 'clock', 'connectTimeoutMs', 'requestTimeoutMs', 'maxInFlightRequests', 'maxQueuedRequests'] as const
+/** The smallest value of each numeric option (0: "every time" makes sense for ages and backoffs). */
+const MIN: Readonly<Record<keyof typeof CONNECT_DEFAULTS, number>> = {
+  connectTimeoutMs: 1,
+  requestTimeoutMs: 1,
+  maxInFlightRequests: 1,
+  maxQueuedRequests: 1,
+  metadataMaxAgeMs: 0,
+  reconnectBackoffMs: 0,
+}
+
+const KNOWN = ['brokers', 'clientId', 'clock', ...(Object.keys(CONNECT_DEFAULTS) as Array<keyof typeof CONNECT_DEFAULTS>)] as const
 
 /**
  * resolveConnectOptions checks `Tributary.connect` options (clientId and clock are checked by
@@ -42,13 +75,15 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
   const o = checkObject(options, 'connect', KNOWN)
   if (!Array.isArray(o.brokers) || o.brokers.length === 0) throw invalidConfig('connect.brokers', "must be a non-empty array of 'host:port'")
   const brokers = o.brokers.map((b: unknown, i) => parseAddress(b, `connect.brokers[${i}]`))
-  const int = (key: keyof typeof CONNECT_DEFAULTS): number => (o[key] === undefined ? CONNECT_DEFAULTS[key] : checkInt(o[key], `connect.${key}`, 1))
+  const int = (key: keyof typeof CONNECT_DEFAULTS): number => (o[key] === undefined ? CONNECT_DEFAULTS[key] : checkInt(o[key], `connect.${key}`, MIN[key]))
   return {
     brokers,
     connectTimeoutMs: int('connectTimeoutMs'),
     requestTimeoutMs: int('requestTimeoutMs'),
     maxInFlightRequests: int('maxInFlightRequests'),
     maxQueuedRequests: int('maxQueuedRequests'),
+    metadataMaxAgeMs: int('metadataMaxAgeMs'),
+    reconnectBackoffMs: int('reconnectBackoffMs'),
   }
 }
 

@@ -1,35 +1,7 @@
-import { createServer, type Server, type Socket } from 'node:net'
-import { FrameReader, TributaryError, encodeFrame, type WireHeader } from '@tributary/core'
+import { TributaryError, type WireHeader } from '@tributary/core'
 import { Tributary } from '../tributary'
 import { RemoteBroker } from './remote-broker'
-
-/** listen starts a TCP server on an ephemeral port; `answer` decides each request's reply (undefined: stay silent). */
-async function listen(answer: (h: WireHeader) => WireHeader | undefined): Promise<{ server: Server; address: string; sockets: Set<Socket> }> {
-  const sockets = new Set<Socket>()
-  const server = createServer((s) => {
-    sockets.add(s)
-    const reader = new FrameReader()
-    s.on('data', (chunk) => reader.push(chunk, (h) => {
-      const reply = answer(h)
-      if (reply !== undefined) s.write(encodeFrame(reply))
-    }))
-    s.on('error', () => undefined)
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  return { server, address: `127.0.0.1:${(server.address() as { port: number }).port}`, sockets }
-}
-
-/** deadAddress is a localhost port with nothing listening. */
-async function deadAddress(): Promise<string> {
-  const { server, address } = await listen(() => undefined)
-  await new Promise((r) => server.close(r))
-  return address
-}
-
-const close = async (x: { server: Server; sockets: Set<Socket> }): Promise<void> => {
-  for (const s of x.sockets) s.destroy()
-  await new Promise((r) => x.server.close(r))
-}
+import { deadAddress, listen, stop as close } from './test-kit'
 
 describe('RemoteBroker', () => {
   test('a connect to an address with nothing listening fails with a retriable LEADER_NOT_AVAILABLE', async () => {
@@ -121,9 +93,14 @@ describe('RemoteBroker', () => {
     }
   })
 
-  test('options are checked: brokers must be a non-empty list of host:port', async () => {
+  test('options are checked: brokers must be a non-empty list of host:port, times whole ms, names known', async () => {
     await expect(Tributary.connect({ brokers: [] })).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { path: 'connect.brokers' } })
     await expect(Tributary.connect({ brokers: ['nowhere'] })).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { path: 'connect.brokers[0]' } })
     await expect(Tributary.connect({ brokers: ['127.0.0.1:1'], requestTimeoutMs: 0 })).rejects.toMatchObject({ code: 'INVALID_CONFIG' })
+    await expect(Tributary.connect({ brokers: ['127.0.0.1:1'], metadataMaxAgeMs: -1 })).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { path: 'connect.metadataMaxAgeMs' } })
+    await expect(Tributary.connect({ brokers: ['127.0.0.1:1'], reconnectBackoffMs: 1.5 })).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { path: 'connect.reconnectBackoffMs' } })
+    await expect(Tributary.connect({ brokers: ['127.0.0.1:1'], metadataMaxAge: 1 } as never)).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { path: 'connect.metadataMaxAge' } })
+    // Zero is allowed for both: leaders asked before every call, a refused node retried at once.
+    await expect(Tributary.connect({ brokers: ['127.0.0.1:1'], metadataMaxAgeMs: 0, reconnectBackoffMs: 0 }).then((tb) => tb.close())).resolves.toBeUndefined()
   })
 })

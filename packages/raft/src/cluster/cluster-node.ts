@@ -187,7 +187,8 @@ export class ClusterNode implements Broker {
         isInternal: false,
         partitions: t.replicas.map((current, partition) => {
           const local = this.replicas.get(key(name, partition))
-          const leader = local?.leader() || -1
+          // A partition hosted elsewhere: its preferred replica, which leads it unless it failed over.
+          const leader = (local === undefined ? this.guessLeader(name, partition) : local.leader()) || -1
           const replicas = this.state.hostsOf(name, partition)
           return { partition, leader, replicas, isr: local?.isReady() ? local.inSyncReplicas() : current, offlineReplicas: [] }
         }),
@@ -302,6 +303,7 @@ export class ClusterNode implements Broker {
       // A replica knows its leader (0 while none: answered here, e.g. NOT_ENOUGH_REPLICAS); others guess the preferred one.
       const leader = replica === undefined ? this.guessLeader(data.topic, data.partition) : replica.isReady() ? this.nodeId : replica.leader()
       if (leader === this.nodeId || leader === 0) results[i] = this.produceLocal(data, acks, timeoutMs)
+      else if (request.forward === false) results[i] = Promise.resolve(failedProduce(data, replica?.notLeader() ?? notLeaderHere(this.nodeId, data, leader)))
       else remote.set(leader, [...(remote.get(leader) ?? []), i])
     })
     for (const [leader, indexes] of remote) {
@@ -971,6 +973,10 @@ function validateBatch(batch: Buffer, config: TopicConfig): void {
 
 function notEnoughReplicas(topic: string, partition: number, inSync: number, config: TopicConfig): TributaryError {
   return new TributaryError('NOT_ENOUGH_REPLICAS', `${topic}-${partition}: ${inSync} in-sync replicas, min.insync.replicas is ${config.minInsyncReplicas}`, { details: { topic, partition, inSync, minInsyncReplicas: config.minInsyncReplicas } })
+}
+
+function notLeaderHere(nodeId: number, { topic, partition }: TopicPartition, leaderId: number): TributaryError {
+  return new TributaryError('NOT_LEADER_OR_FOLLOWER', `node ${nodeId} holds no replica of ${topic}-${partition}`, { details: { topic, partition, leaderId } })
 }
 
 function unknownPartition(topic: string, partition: number): TributaryError {
