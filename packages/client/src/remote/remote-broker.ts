@@ -19,6 +19,8 @@ import {
   type ListOffsetsPartitionRequest,
   type ListOffsetsPartitionResult,
   type MetadataRequest,
+  type OngoingReassignment,
+  type PartitionReassignment,
   type OffsetCommitRequest,
   type OffsetFetchResult,
   type ProducePartitionResult,
@@ -202,6 +204,16 @@ export class RemoteBroker implements Broker {
   }
   deleteGroups(groupIds: string[]): Promise<void> {
     return this.anyCall('deleteGroups', [groupIds])
+  }
+
+  alterPartitionReassignments(reassignments: PartitionReassignment[]): Promise<Array<{ topic: string; partition: number; error?: TributaryError }>> {
+    return this.adminCall('alterPartitionReassignments', [reassignments])
+  }
+  listPartitionReassignments(): Promise<OngoingReassignment[]> {
+    return this.anyCall('listPartitionReassignments', [])
+  }
+  unregisterBroker(nodeId: number): Promise<void> {
+    return this.adminCall('unregisterBroker', [nodeId])
   }
 
   /** close drops every connection; pending and later calls fail with CLIENT_CLOSED. */

@@ -7,6 +7,7 @@ const BROKER_METHODS = new Set([
   'metadata', 'createTopics', 'deleteTopics', 'createPartitions', 'describeConfigs', 'alterConfigs',
   'initProducerId', 'produce', 'fetch', 'listOffsets', 'deleteRecords',
   'joinGroup', 'syncGroup', 'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'listGroups', 'describeGroups', 'deleteGroups',
+  'alterPartitionReassignments', 'listPartitionReassignments', 'unregisterBroker',
 ])
 
 /**

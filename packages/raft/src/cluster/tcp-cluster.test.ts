@@ -73,8 +73,17 @@ test('a fourth node joins over TCP (port 0), a partition moves to it, and it ser
       return b !== undefined && b.port !== 0 ? m.brokers : undefined
     })
     expect(brokers.find((b) => b.nodeId === 4)?.port).toBe(Number(n4.address.split(':')[1]))
-    await nodes[2]!.alterPartitionReassignments([{ topic: 'moving', partition: 0, replicas: [4] }])
-    await eventually(async () => ((await nodes[2]!.listPartitionReassignments()).length === 0 ? true : undefined), 15_000)
+    // Through a remote client's admin, as an operator's script would.
+    const tb = await Tributary.connect({ brokers: [addresses[2] as string] })
+    try {
+      const admin = tb.admin()
+      const bad = await admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: [4, 4] }] }] }).catch((e: unknown) => e)
+      expect((bad as { code?: string }).code).toBe('INVALID_REPLICA_ASSIGNMENT')
+      await admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: [4] }] }] })
+      await eventually(async () => ((await admin.listPartitionReassignments()).topics.length === 0 ? true : undefined), 15_000)
+    } finally {
+      await tb.close()
+    }
     const onFour = await eventually(async () => {
       const all = await readAll(n4!, 'moving')
       return all.length > 0 ? all : undefined
