@@ -9,9 +9,19 @@ import {
   type PartitionLog,
 } from '@tributary/core'
 import { EntryType, MessageType, type Entry, type Message } from '../core/types'
+import type { RestoreContext } from '../node/options'
 import type { RaftHost } from '../node/raft-host'
 import type { RaftNode } from '../node/raft-node'
 import type { RaftStorage } from '../node/storage'
+import {
+  decodePartitionSnapshot,
+  defaultPartitionSnapshotOptions,
+  encodePartitionSnapshot,
+  fillLog,
+  type FetchRange,
+  type JournalRecord,
+  type PartitionSnapshotOptions,
+} from './partition-snapshot'
 
 /**
  * PartitionReplica is this node's replica of one partition: a Raft group over the partition's
@@ -28,16 +38,17 @@ import type { RaftStorage } from '../node/storage'
  *
  * Visibility. Only committed entries are applied, so the local log holds only committed batches
  * and its end offset is the high watermark: a fetch can never see an uncommitted offset.
+ *
+ * Snapshots. The group snapshots every so many entries or bytes (PartitionSnapshotOptions) so its
+ * Raft log stays bounded. A snapshot is `{ endOffset, startOffset, journal }` (partition-snapshot.ts):
+ * the data itself is the local log below endOffset, synced to disk before the snapshot is saved.
+ * Restoring one copies any batches the local log lacks below endOffset from another replica; a
+ * local log already past endOffset (a restart) keeps its extra committed batches, and the entries
+ * replayed after the snapshot skip them as already applied.
  */
 
 /** A first byte that no batch can start with (it would make the base offset negative): control entries. */
 const CONTROL = 0xff
-
-interface IdempotentRecord {
-  batch: { producerId: number; producerEpoch: number; baseSequence: number; lastOffsetDelta: number }
-  baseOffset: number
-  logAppendTime: number
-}
 
 interface FollowerLag {
   match: number
@@ -52,13 +63,30 @@ export interface ReplicaDeps {
   readonly replicaLagTimeMaxMs: number
   /** onData is called after committed data (or a truncation) changed the local log. */
   readonly onData: () => void
+  /** fetchRange copies committed batches from another replica, to restore a snapshot (see FetchRange). */
+  readonly fetchRange: FetchRange
+}
+
+/** PartitionReplicaArgs describe the partition a replica serves and its Raft group's settings. */
+export interface PartitionReplicaArgs {
+  readonly topic: string
+  readonly partition: number
+  readonly groupId: string
+  readonly replicas: number[]
+  readonly log: PartitionLog
+  readonly storage?: RaftStorage
+  readonly electionTicks: number
+  /** join: a replica added by a reassignment, which starts with no membership. */
+  readonly join?: boolean
+  /** snapshots: when the group snapshots and how much Raft log it keeps. Default: defaultPartitionSnapshotOptions. */
+  readonly snapshots?: PartitionSnapshotOptions
 }
 
 /** PartitionReplica: see the file comment. */
 export class PartitionReplica {
   raft!: RaftNode
   /** Per producer, the last five applied idempotent batches: what a new leader's table is rebuilt from. */
-  private readonly journal = new Map<number, IdempotentRecord[]>()
+  private readonly journal = new Map<number, JournalRecord[]>()
   /** The leader's duplicate table, which includes its own uncommitted proposals. */
   private leaderTable = new ProducerStateTable()
   /** The term whose first entry this node has applied as leader; proposals are accepted only in it. */
@@ -77,18 +105,25 @@ export class PartitionReplica {
     private readonly deps: ReplicaDeps,
   ) {}
 
-  /** start joins (or re-joins) the partition's Raft group on `host`. */
-  static async start(host: RaftHost, args: { topic: string; partition: number; groupId: string; replicas: number[]; log: PartitionLog; storage?: RaftStorage; electionTicks: number; join?: boolean }, deps: ReplicaDeps): Promise<PartitionReplica> {
+  /**
+   * start joins (or re-joins) the partition's Raft group on `host`. When the group's storage holds
+   * a snapshot, it resolves only after the local log caught up with it (copying from peers if needed).
+   * @throws TributaryError INVALID_CONFIG, KAFKA_STORAGE_ERROR (the snapshot's data cannot be restored), CLIENT_CLOSED.
+   */
+  static async start(host: RaftHost, args: PartitionReplicaArgs, deps: ReplicaDeps): Promise<PartitionReplica> {
     const replica = new PartitionReplica(args.topic, args.partition, args.groupId, args.replicas, args.log, deps)
+    const snapshots = args.snapshots ?? defaultPartitionSnapshotOptions
     replica.raft = await host.startGroup({
       groupId: args.groupId,
       // A replica added by a reassignment joins with no membership and learns it from the leader.
       voters: args.join === true ? [] : args.replicas,
       storage: args.storage,
-      stateMachine: { apply: (e) => replica.apply(e) },
+      stateMachine: { apply: (e) => replica.apply(e), snapshot: () => replica.snapshot(), restore: (d, _i, ctx) => replica.restore(d, ctx) },
       raft: { electionTicks: args.electionTicks },
-      // TODO(issue 7): snapshots of a partition group (the log itself) so the Raft log can be compacted.
-      snapshotEveryEntries: Number.MAX_SAFE_INTEGER,
+      snapshotEveryEntries: snapshots.snapshotEveryEntries,
+      snapshotEveryBytes: snapshots.snapshotEveryBytes,
+      snapshotTrailingEntries: snapshots.snapshotTrailingEntries,
+      snapshotTrailingBytes: snapshots.snapshotTrailingBytes,
     })
     // The preferred leader (first replica) of a brand-new group campaigns at once, so leaders
     // spread as placement intended and a new topic is writable without an election timeout.
@@ -109,7 +144,7 @@ export class PartitionReplica {
 
   /**
    * append proposes one validated batch and resolves per `acks`: -1 once committed and applied,
-   * 1 (and 0) once the leader appended it to its Raft log. Duplicates of an idempotent
+   * 1 once the leader's Raft storage persisted it, 0 once the leader's Raft core took it. Duplicates of an idempotent
    * producer's recent batches answer with the original offset (after its commit, for acks=-1).
    * @throws TributaryError NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH.
    */
@@ -136,8 +171,14 @@ export class PartitionReplica {
     }
     this.nextOffset = baseOffset + h.lastOffsetDelta + 1
     this.leaderTable.record(idem, baseOffset, appendTime)
-    if (acks !== -1) {
+    if (acks === 0) {
       committed.catch(() => undefined)
+      return { baseOffset, logAppendTime: appendTime }
+    }
+    if (acks === 1) {
+      // Kafka's acks=1: the leader has the batch in its own log (persisted by its Raft storage).
+      committed.catch(() => undefined)
+      await this.withTimeout(this.raft.whenPersisted(before + 1), timeoutMs)
       return { baseOffset, logAppendTime: appendTime }
     }
     await this.withTimeout(committed, timeoutMs)
@@ -216,12 +257,18 @@ export class PartitionReplica {
   private applyBatch(data: Buffer): void {
     const base = readBaseOffset(data)
     const end = this.log.endOffset()
-    if (base < end) return // re-applied after a restart: already in the local log
-    if (base !== end) throw new Error(`invariant violated: ${this.groupId} applies offset ${base} but its log ends at ${end}`)
-    this.log.append(data)
+    if (base > end) throw new Error(`invariant violated: ${this.groupId} applies offset ${base} but its log ends at ${end}`)
+    // Below the end: re-applied after a restart, already in the local log (but maybe not in the journal).
+    if (base === end) this.log.append(data)
+    this.recordIdempotent(data, base)
+  }
+
+  /** recordIdempotent keeps a producer's last five batches; a batch it already holds (a replay) is not added twice. */
+  private recordIdempotent(data: Buffer, base: number): void {
     const h = readBatchHeader(data)
     if (h.producerId < 0 || h.baseSequence < 0) return
     const records = this.journal.get(h.producerId) ?? []
+    if ((records[records.length - 1]?.baseOffset ?? -1) >= base) return
     records.push({ batch: { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta }, baseOffset: base, logAppendTime: -1 })
     if (records.length > 5) records.shift()
     this.journal.set(h.producerId, records)
@@ -230,6 +277,31 @@ export class PartitionReplica {
   private applyControl(data: Buffer): void {
     const cmd = JSON.parse(data.subarray(1).toString('utf8')) as { op: string; offset: number }
     if (cmd.op === 'deleteBefore') this.log.deleteBefore(Math.min(cmd.offset, this.log.endOffset()))
+  }
+
+  /**
+   * snapshot describes the state at the applied index. The log's batches below endOffset are the
+   * data, so they must be on disk before Raft may drop the entries that could rebuild them.
+   */
+  private async snapshot(): Promise<Uint8Array> {
+    const data = encodePartitionSnapshot({ endOffset: this.log.endOffset(), startOffset: this.log.startOffset(), journal: [...this.journal.values()].flat() })
+    await this.log.sync()
+    return data
+  }
+
+  /**
+   * restore brings the local log up to a snapshot's end (copying missing batches from the
+   * snapshot's sender or the other replicas), applies its start offset and adopts its journal.
+   */
+  private async restore(data: Uint8Array, ctx: RestoreContext): Promise<void> {
+    const snap = decodePartitionSnapshot(data, this.groupId)
+    const sources = [...new Set([ctx.leader, ...this.replicas])].filter((id) => id !== 0 && id !== this.deps.nodeId)
+    await fillLog({ log: this.log, target: snap.endOffset, sources, fetchRange: this.deps.fetchRange, clock: this.deps.clock, signal: ctx.signal, groupId: this.groupId })
+    if (snap.startOffset > this.log.startOffset()) this.log.deleteBefore(Math.min(snap.startOffset, this.log.endOffset()))
+    this.journal.clear()
+    for (const r of snap.journal) this.journal.set(r.batch.producerId, [...(this.journal.get(r.batch.producerId) ?? []), r])
+    for (const wake of [...this.appliedWaiters]) wake()
+    this.deps.onData()
   }
 
   /** The first applied entry of a leader's own term makes it ready: everything before is applied. */

@@ -3,14 +3,30 @@ import type { RaftConfig } from '../core/config'
 import type { Entry, NodeId } from '../core/types'
 import type { RaftStorage } from './storage'
 
+/** RestoreContext tells a state machine where a snapshot came from and when to give up restoring it. */
+export interface RestoreContext {
+  /** leader is the group's leader as this replica knows it (the snapshot's sender); 0 when unknown, e.g. at start. */
+  readonly leader: NodeId
+  /** signal aborts when the replica closes: a restore still waiting for data must then reject. */
+  readonly signal: AbortSignal
+}
+
 /** StateMachine is the application a Raft group replicates. */
 export interface StateMachine {
   /** apply is called once per committed entry, in index order (no-ops and membership entries included). */
   apply(entry: Entry): void
-  /** snapshot returns the state as of the last applied entry; without it the log is never compacted. */
-  snapshot?(): Uint8Array
-  /** restore replaces the state by a snapshot taken at `index` (received from a leader). */
-  restore?(data: Uint8Array, index: number): void
+  /**
+   * snapshot returns the state as of the last applied entry; without it the log is never compacted.
+   * It may resolve later (e.g. after making data the snapshot refers to durable): the node applies
+   * nothing meanwhile, so the state it describes is the one at the call.
+   */
+  snapshot?(): Uint8Array | Promise<Uint8Array>
+  /**
+   * restore replaces the state by a snapshot taken at `index` (from storage at start, or received
+   * from a leader). It may resolve later (e.g. after fetching data from peers): the node applies no
+   * later entry until it has resolved. A rejection stops the group (as a storage failure does).
+   */
+  restore?(data: Uint8Array, index: number, context: RestoreContext): void | Promise<void>
 }
 
 /** RaftGroupOptions configures one group replica hosted by a RaftHost. */
@@ -28,8 +44,12 @@ export interface RaftGroupOptions {
   readonly proposalTimeoutMs?: number
   /** snapshotEveryEntries: take a snapshot after this many applied entries. Default 10,000. */
   readonly snapshotEveryEntries?: number
+  /** snapshotEveryBytes: take a snapshot after applied entries carried this many data bytes. Default 64 MiB. */
+  readonly snapshotEveryBytes?: number
   /** snapshotTrailingEntries: entries kept behind a snapshot for slow followers. Default 1,000. */
   readonly snapshotTrailingEntries?: number
+  /** snapshotTrailingBytes: the entries kept behind a snapshot carry at most this many data bytes in all. Default 8 MiB. */
+  readonly snapshotTrailingBytes?: number
   /** maxPendingProposals: proposals awaiting commit before propose() refuses. Default 10,000. */
   readonly maxPendingProposals?: number
 }
@@ -41,7 +61,9 @@ export type ResolvedGroupOptions = Required<Omit<RaftGroupOptions, 'stateMachine
 export const defaultGroupOptions = Object.freeze({
   proposalTimeoutMs: 5000,
   snapshotEveryEntries: 10_000,
+  snapshotEveryBytes: 64 * 1024 * 1024,
   snapshotTrailingEntries: 1000,
+  snapshotTrailingBytes: 8 * 1024 * 1024,
   maxPendingProposals: 10_000,
 })
 
@@ -58,7 +80,7 @@ export function resolveGroupOptions(options: RaftGroupOptions): ResolvedGroupOpt
   }
   if (!Array.isArray(options.voters) || !options.voters.every((v) => Number.isSafeInteger(v) && v > 0)) throw invalid('voters', 'must be an array of positive integer node ids')
   const resolved = { ...defaultGroupOptions, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as ResolvedGroupOptions
-  for (const key of ['proposalTimeoutMs', 'snapshotEveryEntries', 'snapshotTrailingEntries', 'maxPendingProposals'] as const) {
+  for (const key of ['proposalTimeoutMs', 'snapshotEveryEntries', 'snapshotEveryBytes', 'snapshotTrailingEntries', 'snapshotTrailingBytes', 'maxPendingProposals'] as const) {
     const v = resolved[key]
     if (typeof v !== 'number' || !(v > 0)) throw invalid(key, `must be a positive number, got ${String(v)}`)
   }

@@ -4,6 +4,7 @@ import { MemoryNetwork } from '../transport/memory'
 import type { Entry } from '../core/types'
 import type { Transport } from '../transport/transport'
 import { RaftHost } from './raft-host'
+import { MemoryRaftStorage } from './storage'
 import type { RaftNode } from './raft-node'
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -111,4 +112,39 @@ describe('RaftNode on the in-memory transport', () => {
     await Promise.all(hosts.map((h) => h.close()))
     expect(liveTimers).toBe(0)
   }, 90_000)
+})
+
+describe('RaftNode.whenPersisted (what acks=1 waits for)', () => {
+  it('resolves only after the storage persisted the entry', async () => {
+    let release!: () => void
+    let gate = new Promise<void>((r) => (release = r))
+    class GatedStorage extends MemoryRaftStorage {
+      override async persist(update: Parameters<MemoryRaftStorage['persist']>[0]): Promise<void> {
+        await gate
+        return super.persist(update)
+      }
+    }
+    const net = new MemoryNetwork()
+    // A single voter: the gate on its storage holds the entry back from disk (and from commit).
+    const host = new RaftHost({ id: 1, transport: net.transport(1), tickMs: 10, seed: 1 })
+    const storage = new GatedStorage()
+    const node = await host.startGroup({ groupId: 'g', voters: [1], storage })
+    release()
+    await waitFor(() => node.status().role === 'leader')
+    gate = new Promise<void>((r) => (release = r))
+    const before = node.status().lastIndex
+    const committed = node.propose(enc('x'))
+    let persisted = false
+    const waiting = node.whenPersisted(before + 1).then(() => (persisted = true))
+    await new Promise((r) => setTimeout(r, 30))
+    expect(persisted).toBe(false)
+    release()
+    await waiting
+    expect(persisted).toBe(true)
+    await committed
+    // Already persisted indexes resolve at once; after close, new waits are refused.
+    await node.whenPersisted(before + 1)
+    await host.close()
+    await expect(node.whenPersisted(before + 100)).rejects.toMatchObject({ code: 'CLIENT_CLOSED' })
+  })
 })

@@ -19,6 +19,10 @@ export interface RaftNodeStatus {
   readonly commitIndex: number
   readonly appliedIndex: number
   readonly lastIndex: number
+  /** firstIndex is the lowest index still held as a log entry (entries before it were compacted into a snapshot). */
+  readonly firstIndex: number
+  /** snapshotIndex is the index of the newest snapshot this replica holds (0: none yet). */
+  readonly snapshotIndex: number
   readonly membership: Membership
 }
 
@@ -63,6 +67,14 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private readyReads: { index: number; waiter: Waiter }[] = []
   private nextReadId = 1
   private applied: number
+  /** The last index of this replica's own log that its storage has persisted. */
+  private persisted: number
+  /** Callers of `whenPersisted`, in index order of arrival. */
+  private persistWaiters: Array<{ index: number; resolve: () => void; reject: (e: TributaryError) => void }> = []
+  /** Data bytes of the entries applied since the last snapshot, for snapshotEveryBytes. */
+  private bytesSinceSnapshot = 0
+  /** Aborted by close(), so a state machine's restore still waiting for data gives up. */
+  private readonly abort = new AbortController()
   private running: Promise<void> | undefined
   private scheduled = false
   private closed = false
@@ -74,18 +86,36 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     this.sm = options.stateMachine
     this.core = core
     this.applied = core.log.applied
+    this.persisted = core.log.lastIndex()
   }
 
   /**
-   * start loads the replica's durable state and returns it running (hosts call this).
-   * @throws TributaryError INVALID_CONFIG for bad options, KAFKA_STORAGE_ERROR if loading fails.
+   * whenPersisted resolves once this replica's storage holds its log up to `index` (a leader's
+   * own append: what acks=1 waits for). The entry may still be replaced by a later leader.
+   * @throws TributaryError CLIENT_CLOSED (or the error that stopped the node).
+   */
+  whenPersisted(index: number): Promise<void> {
+    if (index <= this.persisted) return Promise.resolve()
+    if (this.closed) return Promise.reject(this.error('CLIENT_CLOSED', 'the raft node is closed'))
+    return new Promise((resolve, reject) => this.persistWaiters.push({ index, resolve, reject }))
+  }
+
+  /**
+   * start loads the replica's durable state, lets the state machine restore the stored snapshot
+   * (awaiting it when it returns a Promise) and returns the replica running (hosts call this).
+   * @throws TributaryError INVALID_CONFIG for bad options, KAFKA_STORAGE_ERROR if loading fails,
+   *   or whatever the state machine's restore rejects with.
    */
   static async start(deps: RaftNodeDeps, groupOptions: RaftGroupOptions): Promise<RaftNode> {
     const options = resolveGroupOptions(groupOptions)
     const config = resolveRaftConfig({ ...options.raft, id: deps.id }, 'options.raft.')
     const storage = options.storage ?? new MemoryRaftStorage()
     const init = await storage.load(options.voters)
-    if (init.snapshot.meta.index > 0) options.stateMachine?.restore?.(init.snapshot.data, init.snapshot.meta.index)
+    // The state machine catches up with the stored snapshot before any entry after it is applied.
+    // No caller holds the node yet, so nothing aborts this signal: a state machine whose restore
+    // waits on others must also give up by its own means (e.g. when its node shuts down).
+    const signal = new AbortController().signal
+    if (init.snapshot.meta.index > 0) await options.stateMachine?.restore?.(init.snapshot.data, init.snapshot.meta.index, { leader: 0, signal })
     return new RaftNode(deps, options, storage, new Raft(config, deps.random, init))
   }
 
@@ -152,7 +182,19 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
 
   status(): RaftNodeStatus {
     const c = this.core
-    return { groupId: this.groupId, id: c.id, role: c.role, term: c.term, leader: c.leader, commitIndex: c.log.committed, appliedIndex: this.applied, lastIndex: c.log.lastIndex(), membership: c.membership() }
+    return {
+      groupId: this.groupId,
+      id: c.id,
+      role: c.role,
+      term: c.term,
+      leader: c.leader,
+      commitIndex: c.log.committed,
+      appliedIndex: this.applied,
+      lastIndex: c.log.lastIndex(),
+      firstIndex: c.log.firstIndex(),
+      snapshotIndex: c.log.latestSnapshot.meta.index,
+      membership: c.membership(),
+    }
   }
 
   /** @internal tick is driven by the host's single ticker. */
@@ -174,6 +216,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.abort.abort()
     await this.running
     this.failAll(this.error('CLIENT_CLOSED', 'the raft node is closed'))
     await this.storage.close()
@@ -195,10 +238,12 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     try {
       while (!this.closed && this.core.hasReady()) await this.handleReady(this.core.ready())
     } catch (err) {
+      const closing = this.closed
       this.closed = true
       const e = err instanceof TributaryError ? err : this.error('KAFKA_STORAGE_ERROR', String(err))
       this.failAll(e)
-      this.emit('error', e)
+      // A restore that close() aborted is part of closing, not a failure.
+      if (!(closing && e.code === 'CLIENT_CLOSED')) this.emit('error', e)
     }
   }
 
@@ -206,9 +251,12 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     for (const m of rd.messagesBeforePersist) this.deps.send(this.groupId, m)
     if (rd.snapshot !== undefined || rd.entries.length > 0 || rd.hardState !== undefined) {
       await this.storage.persist({ snapshot: rd.snapshot, entries: rd.entries, hardState: rd.hardState })
+      const last = rd.entries[rd.entries.length - 1]
+      if (last !== undefined) this.notePersisted(last.index)
+      else if (rd.snapshot !== undefined) this.notePersisted(rd.snapshot.meta.index)
     }
     for (const m of rd.messages) this.deps.send(this.groupId, m)
-    if (rd.snapshot !== undefined) this.restore(rd.snapshot.data, rd.snapshot.meta.index)
+    if (rd.snapshot !== undefined) await this.restore(rd.snapshot.data, rd.snapshot.meta.index)
     for (const e of rd.committedEntries) this.apply(e)
     for (const rs of rd.readStates) {
       const w = this.reads.get(rs.requestId)
@@ -225,6 +273,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private apply(e: Entry): void {
     this.sm?.apply(e)
     this.applied = e.index
+    this.bytesSinceSnapshot += e.data.byteLength
     const w = this.proposals.get(e.index)
     if (w !== undefined) {
       this.proposals.delete(e.index)
@@ -234,9 +283,10 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     this.emit('apply', e)
   }
 
-  private restore(data: Uint8Array, index: number): void {
-    this.sm?.restore?.(data, index)
+  private async restore(data: Uint8Array, index: number): Promise<void> {
+    await this.sm?.restore?.(data, index, { leader: this.core.leader, signal: this.abort.signal })
     this.applied = index
+    this.bytesSinceSnapshot = 0
     // Proposals covered by a leader's snapshot may or may not be in it: their outcome is unknown.
     for (const i of [...this.proposals.keys()]) {
       if (i <= index) this.settle(this.proposals, i, undefined, this.error('REQUEST_TIMED_OUT', `outcome of entry ${i} unknown after a snapshot`))
@@ -253,12 +303,37 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   }
 
   private async maybeSnapshot(): Promise<void> {
-    const snap = this.sm?.snapshot
-    if (snap === undefined || this.applied - this.core.log.latestSnapshot.meta.index < this.options.snapshotEveryEntries) return
-    const snapshot = this.core.createSnapshot(this.applied, snap.call(this.sm))
-    const compactTo = Math.max(0, this.applied - this.options.snapshotTrailingEntries)
+    const sm = this.sm
+    if (sm?.snapshot === undefined || !this.snapshotDue()) return
+    // Nothing is applied while the state machine prepares its snapshot, so `applied` still
+    // describes the state the data was taken from when it resolves.
+    const snapshot = this.core.createSnapshot(this.applied, await sm.snapshot())
+    const compactTo = this.compactPoint()
     await this.storage.saveSnapshot(snapshot, compactTo)
     this.core.compact(snapshot, compactTo)
+    this.bytesSinceSnapshot = 0
+  }
+
+  private snapshotDue(): boolean {
+    if (this.applied <= this.core.log.latestSnapshot.meta.index) return false
+    return this.applied - this.core.log.latestSnapshot.meta.index >= this.options.snapshotEveryEntries || this.bytesSinceSnapshot >= this.options.snapshotEveryBytes
+  }
+
+  /**
+   * compactPoint is the index up to which the log may be dropped behind a snapshot at `applied`:
+   * the newest entries stay, at most snapshotTrailingEntries of them carrying at most
+   * snapshotTrailingBytes, so followers slightly behind still catch up by appends.
+   */
+  private compactPoint(): number {
+    const log = this.core.log
+    let index = this.applied
+    let bytes = 0
+    for (let kept = 0; kept < this.options.snapshotTrailingEntries && index >= log.firstIndex(); kept++) {
+      bytes += log.entryAt(index)?.data.byteLength ?? 0
+      if (bytes > this.options.snapshotTrailingBytes) break
+      index--
+    }
+    return Math.max(0, index)
   }
 
   // ---- errors and timeouts ------------------------------------------------------------------
@@ -282,7 +357,17 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     else w.reject(err)
   }
 
+  private notePersisted(index: number): void {
+    this.persisted = index
+    if (this.persistWaiters.length === 0) return
+    const still = this.persistWaiters.filter((w) => w.index > index)
+    for (const w of this.persistWaiters) if (w.index <= index) w.resolve()
+    this.persistWaiters = still
+  }
+
   private failAll(err: TributaryError): void {
+    for (const w of this.persistWaiters) w.reject(err)
+    this.persistWaiters = []
     for (const map of [this.proposals, this.reads]) {
       for (const w of map.values()) w.reject(err)
       map.clear()
