@@ -95,6 +95,7 @@ export class ClusterNode implements Broker {
   private preferredTimer: { cancel(): void } | undefined
   private reassigner!: Reassigner
   private cleanerTimer: { cancel(): void } | undefined
+  private lastReplicaError: { partition: string; error: TributaryError; atMs: number } | undefined
   private registering: Promise<void> | undefined
   private closed = false
 
@@ -778,7 +779,24 @@ export class ClusterNode implements Broker {
         { nodeId: this.nodeId, clock: this.options.clock, replicaLagTimeMaxMs: this.options.replicaLagTimeMaxMs, onData: () => this.wake(this.dataWaiters), fetchRange: peerFetchRange(this.peers, () => this.closed) },
       )
       this.replicas.set(k, replica)
+      replica.raft.on('error', (error: TributaryError) => this.replicaFailed(k, replica, error))
     }
+  }
+
+  /**
+   * replicaFailed handles a partition group that stopped on an error (its storage failed, or a
+   * restore found no peer holding the data it lacks): the replica is dropped and started again
+   * after a pause, from what its storage holds. `lastReplicaError` keeps the error for operators.
+   */
+  private replicaFailed(k: string, replica: PartitionReplica, error: TributaryError): void {
+    if (this.closed || this.replicas.get(k) !== replica) return
+    this.lastReplicaError = { partition: k, error, atMs: this.options.clock.now() }
+    this.replicas.delete(k)
+    this.reconciling = this.reconciling.then(async () => {
+      await this.host.stopGroup(replica.groupId)
+      await replica.close()
+    }).catch(() => undefined)
+    this.options.clock.setTimeout(() => this.reconcile(), this.options.tickMs * 20)
   }
 
   // ---- peers --------------------------------------------------------------------------------
@@ -865,8 +883,9 @@ export class ClusterNode implements Broker {
   }
 
   /** status reports this node's view: metadata role and the partitions it leads. */
-  status(): { nodeId: number; metaLeader: number; leaderOf: string[] } {
-    return { nodeId: this.nodeId, metaLeader: this.meta.status().leader, leaderOf: [...this.replicas].filter(([, r]) => r.isReady()).map(([k]) => k) }
+  status(): { nodeId: number; metaLeader: number; leaderOf: string[]; lastReplicaError?: { partition: string; error: TributaryError; atMs: number } } {
+    const leaderOf = [...this.replicas].filter(([, r]) => r.isReady()).map(([k]) => k)
+    return { nodeId: this.nodeId, metaLeader: this.meta.status().leader, leaderOf, ...(this.lastReplicaError ? { lastReplicaError: this.lastReplicaError } : {}) }
   }
 
   /** partitionLeader is the leader of a partition as this node knows it (0: unknown). */
