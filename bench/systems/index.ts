@@ -1,6 +1,7 @@
 import { baselineArray } from './baseline-array'
 import { baselineFs, baselineFsFsync } from './baseline-fs'
 import { baselineSqlite } from './baseline-sqlite'
+import { natsJetstreamR3 } from './nats-cluster'
 import { natsJetstream } from './nats-jetstream'
 import { redisStreams } from './redis-streams'
 import { tributaryFile, tributaryMemory, tributarySqlite } from './tributary'
@@ -17,6 +18,7 @@ const LOG_SYSTEMS: readonly LogSystem[] = [
   baselineArray,
   redisStreams,
   natsJetstream,
+  natsJetstreamR3,
 ]
 
 /** logSystem returns the system called `name`; an unknown name is a programmer error. */

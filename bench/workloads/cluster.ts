@@ -1,21 +1,220 @@
-import { SkipError } from '../lib/types'
-import { importOptional } from '../systems/tributary-api'
+import { ClusterProcesses } from '../lib/cluster-procs'
+import { MESSAGE_PAYLOAD_BYTES, messagePool } from '../lib/data'
+import { sleep } from '../lib/servers'
+import { nowMs } from '../lib/stats'
+import { SkipError, type Measurement, type Mode, type Task } from '../lib/types'
+import { logSystem } from '../systems'
+import { importOptional, type ProducerApi } from '../systems/tributary-api'
+import { byMode } from './log-tasks'
 import type { Workload } from './types'
 
 /**
- * cluster: three processes replicating with Raft, produce with acks=all. It runs only once
- * @tributary/raft exports a ClusterNode; until then it reports "skipped: cluster not available".
+ * cluster: three Tributary ClusterNode processes on this machine (localhost TCP, a directory
+ * each), one topic of PARTITIONS partitions with replication factor 3 and min.insync.replicas 2,
+ * and one client (`Tributary.connect`) producing with acks=all: sends of 1,000 messages (16-byte
+ * keys, 100-byte values), SENDS_IN_FLIGHT of them outstanding, lingerMs 0, batchSizeBytes 1 MiB,
+ * idempotent. Rows:
+ *
+ * - `tributary-cluster ×3`: msgs/s until the last send is acknowledged; its ratio is to NATS R3.
+ * - `nats-jetstream-r3 ×3`: three clustered nats-servers, one R3 file stream, async publish
+ *   (systems/nats-cluster.ts); skipped when nats-server is not installed.
+ * - `tributary-cluster failover`: a shorter run during which, once a third of the messages are
+ *   acknowledged, the leader of partition 0 is killed with SIGKILL. Notes: `failoverMs`, from
+ *   the kill until the first acknowledgement of a send started after it (every send spans every
+ *   partition, so it includes a write to the failed-over one). The row's msgs/s includes the
+ *   stall; with several runs, its notes come from the run with the median rate.
+ *
+ * Notes `durability`: what an acknowledgement means. Tributary's acks=all waits for a quorum to
+ * have fdatasync'd the Raft entry; nats-server 2.9 acknowledges once a quorum has it in the page
+ * cache (it has no per-write fsync setting). BENCH_CLUSTER_CPU_PROF=<dir> profiles the nodes
+ * (see lib/cluster-procs.ts).
  */
+
+const TOPIC = 'bench'
+const NODES = 3
+const PARTITIONS = 3
+const BATCH_MESSAGES = 1_000
+const BATCH_BYTES = 1024 * 1024
+/** SENDS_IN_FLIGHT sends of BATCH_MESSAGES are outstanding at once (NATS: 2,000 publishes). */
+const SENDS_IN_FLIGHT = 8
+/** TICK_MS is the nodes' Raft tick: ClusterNode's default (election timeout 10–20 ticks). */
+const TICK_MS = 50
+/** SETUP_LIMIT_MS bounds topic creation and leader placement, before any timing. */
+const SETUP_LIMIT_MS = 30_000
+/** Producer retries: enough, and soon enough, to ride through an election without failing a send. */
+const RETRY = { retries: 100, initialRetryTimeMs: 20, maxRetryTimeMs: 200 }
+
+const THROUGHPUT = 'tributary-cluster ×3'
+const NATS_R3 = 'nats-jetstream-r3 ×3'
+const FAILOVER = 'tributary-cluster failover'
+
+interface PartitionMetadata {
+  partitionId: number
+  leader: number
+}
+
+interface ClusterAdmin {
+  createTopics(request: { topics: Array<{ topic: string; numPartitions: number; replicationFactor: number; configEntries: Array<{ name: string; value: string }> }> }): Promise<boolean>
+  fetchTopicMetadata(request: { topics: string[] }): Promise<{ topics: Array<{ partitions: PartitionMetadata[] }> }>
+  fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; high: number }>>
+}
+
+interface ClusterClient {
+  producer(options: Record<string, unknown>): ProducerApi
+  admin(): ClusterAdmin
+  close(): Promise<void>
+}
+
+async function connect(brokers: string[]): Promise<ClusterClient> {
+  const Tributary = (await importOptional('@tributary/client', 'Tributary')) as { connect?(options: { brokers: string[] }): Promise<ClusterClient> }
+  if (Tributary.connect === undefined) throw new SkipError('@tributary/client has no Tributary.connect yet')
+  return Tributary.connect({ brokers })
+}
+
+/** eventually retries `f` (errors included) until it returns a value or the setup limit passes. */
+async function eventually<T>(what: string, f: () => Promise<T | undefined>): Promise<T> {
+  const deadline = nowMs() + SETUP_LIMIT_MS
+  let last: unknown
+  for (;;) {
+    const v = await f().catch((error: unknown) => void (last = error))
+    if (v !== undefined) return v
+    if (nowMs() > deadline) throw new Error(`cluster: timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`)
+    await sleep(50)
+  }
+}
+
+async function leaders(admin: ClusterAdmin): Promise<number[]> {
+  const { topics } = await admin.fetchTopicMetadata({ topics: [TOPIC] })
+  return [...(topics[0]?.partitions ?? [])].sort((a, b) => a.partitionId - b.partitionId).map((p) => p.leader)
+}
+
+/**
+ * setUp creates the topic and waits until every partition has a leader, spread over the nodes
+ * (the nodes hand leadership back to each partition's preferred replica within a few seconds).
+ */
+async function setUp(client: ClusterClient): Promise<number[]> {
+  await eventually('the topic', () =>
+    client.admin().createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: NODES, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] }),
+  )
+  const spreadBy = nowMs() + 5_000
+  for (;;) {
+    const now = await leaders(client.admin()).catch(() => [-1])
+    const known = now.length === PARTITIONS && now.every((l) => l > 0)
+    if (known && (new Set(now).size === Math.min(NODES, PARTITIONS) || nowMs() > spreadBy)) return now
+    if (nowMs() > spreadBy + SETUP_LIMIT_MS) throw new Error(`cluster: partitions without a leader: ${now.join('/')}`)
+    await sleep(100)
+  }
+}
+
+/** Load is one producing run: sends of BATCH_MESSAGES with SENDS_IN_FLIGHT outstanding. */
+interface Load {
+  sent: number
+  acked: number
+  /** acks is each acknowledged send's [startMs, ackMs]. */
+  acks: Array<[number, number]>
+}
+
+/**
+ * produce sends `task.messages` (or until the deadline) and resolves when the last send is
+ * acknowledged; `onAcked` sees the running count (the failover run kills a leader from it).
+ */
+async function produce(producer: ProducerApi, task: Task, startMs: number, onAcked: (acked: number) => void = () => {}): Promise<Load> {
+  const pool = messagePool()
+  const load: Load = { sent: 0, acked: 0, acks: [] }
+  const deadlineMs = startMs + task.timeLimitMs
+  const loop = async (): Promise<void> => {
+    while (load.sent < task.messages && nowMs() < deadlineMs) {
+      const n = Math.min(BATCH_MESSAGES, task.messages - load.sent)
+      const from = load.sent
+      load.sent += n
+      const sentAtMs = nowMs()
+      await producer.send({ topic: TOPIC, messages: pool.batch(from, n), acks: -1 })
+      load.acks.push([sentAtMs, nowMs()])
+      load.acked += n
+      onAcked(load.acked)
+    }
+  }
+  await Promise.all(Array.from({ length: SENDS_IN_FLIGHT }, loop))
+  return load
+}
+
+async function runTributary(task: Task, dir: string, failover: boolean): Promise<Measurement> {
+  const procs = await ClusterProcesses.start(dir, NODES, { tickMs: TICK_MS })
+  let client: ClusterClient | undefined
+  try {
+    const setup = await connect(procs.brokers)
+    const placement = await setUp(setup).finally(() => setup.close())
+    client = await connect(procs.brokers)
+    const admin = client.admin()
+    const producer = client.producer({ acks: -1, idempotent: true, lingerMs: 0, batchSizeBytes: BATCH_BYTES, retry: RETRY })
+    await producer.connect?.()
+
+    let victim = 0
+    let killedAtMs = 0
+    let killing: Promise<void> | null = null
+    const killAt = Math.floor(task.messages / 3)
+    const startMs = nowMs()
+    const load = await produce(producer, task, startMs, (acked) => {
+      if (!failover || killing !== null || acked < killAt) return
+      // Partition 0's leader now: leadership may have moved since the set-up looked.
+      killing = leaders(admin).then((now) => {
+        victim = now[0]!
+        killedAtMs = nowMs()
+        return procs.kill(victim)
+      })
+    })
+    const elapsedMs = nowMs() - startMs
+    await killing
+    const serverRssBytes = procs.peakRssBytes()
+    await producer.disconnect?.()
+    // A sanity check, after the clock stopped: the log holds at least every acknowledged message.
+    const logged = (await admin.fetchTopicOffsets(TOPIC)).reduce((n, p) => n + p.high, 0)
+    if (logged < load.acked) throw new Error(`cluster: ${load.acked} messages acknowledged but the partitions end at ${logged} in all`)
+    const extra: Record<string, number | string> = { leaders: placement.join('/'), durability: 'quorum fdatasync' }
+    if (failover) {
+      const firstAfter = load.acks.filter(([sentAt]) => sentAt >= killedAtMs).sort((a, b) => a[1] - b[1])[0]
+      if (killedAtMs === 0 || firstAfter === undefined) throw new Error('cluster: no acknowledged send after the kill')
+      extra.failoverMs = Math.round(firstAfter[1] - killedAtMs)
+      extra.killed = `node ${victim} (p0 leader)`
+    }
+    return { messages: load.acked, elapsedMs, payloadBytes: load.acked * MESSAGE_PAYLOAD_BYTES, serverRssBytes, extra }
+  } finally {
+    await client?.close().catch(() => undefined)
+    await procs.stop()
+  }
+}
+
+async function runNats(task: Task, dir: string): Promise<Measurement> {
+  const session = await logSystem('nats-jetstream-r3').open(dir)
+  try {
+    const startMs = nowMs()
+    const sent = await session.produce({ count: task.messages, batchSize: BATCH_MESSAGES, deadlineMs: startMs + task.timeLimitMs })
+    const elapsedMs = nowMs() - startMs
+    // nats-server 2.9 has no per-write fsync setting: a publish is acknowledged once a quorum holds it in the page cache.
+    const extra = { durability: 'quorum page cache' }
+    return { messages: sent, elapsedMs, payloadBytes: sent * MESSAGE_PAYLOAD_BYTES, serverRssBytes: session.serverPeakRssBytes(), extra }
+  } finally {
+    await session.close()
+  }
+}
+
+function plan(mode: Mode): Task[] {
+  const messages = byMode(mode, 250_000, 1_000_000)
+  const timeLimitMs = byMode(mode, 20_000, 60_000)
+  const params = { nodes: NODES, partitions: PARTITIONS, replicationFactor: NODES, acks: 'all', batchMessages: BATCH_MESSAGES, sendsInFlight: SENDS_IN_FLIGHT, tickMs: TICK_MS }
+  return [
+    { workload: 'cluster', system: 'nats-jetstream-r3', label: NATS_R3, messages, timeLimitMs, params: { servers: 3, replicas: 3, publishWindow: 2_000 } },
+    { workload: 'cluster', system: 'tributary-cluster', label: THROUGHPUT, messages, timeLimitMs, params, baseline: NATS_R3 },
+    { workload: 'cluster', system: 'tributary-cluster', label: FAILOVER, messages: byMode(mode, 100_000, 300_000), timeLimitMs, params: { ...params, failover: true } },
+  ]
+}
+
 export const cluster: Workload = {
   name: 'cluster',
-  summary: 'three processes, acks=all (once @tributary/raft has a ClusterNode)',
-  plan: () => [{ workload: 'cluster', system: 'tributary-cluster', label: 'tributary-cluster ×3', messages: 100_000, timeLimitMs: 60_000, params: { nodes: 3 } }],
-  async run() {
-    try {
-      await importOptional('@tributary/raft', 'ClusterNode')
-    } catch {
-      throw new SkipError('cluster not available (@tributary/raft exports no ClusterNode yet)')
-    }
-    throw new SkipError('ClusterNode exists, but the bench has no three-process driver for it yet')
+  summary: 'three ClusterNode processes, RF 3, acks=all: msgs/s vs NATS JetStream R3, and failover time after SIGKILL of a leader',
+  plan,
+  run(task, dir) {
+    if (task.system === 'nats-jetstream-r3') return runNats(task, dir)
+    return runTributary(task, dir, task.params.failover === true)
   },
 }
