@@ -120,26 +120,47 @@ export class TcpTransport implements Transport {
   }
 }
 
-/** FrameReader splits a byte stream into frames; returns false on a frame over the limit. */
+/**
+ * FrameReader splits a byte stream into frames; returns false on a frame over the limit. Chunks
+ * of a large frame are kept as they arrive and joined once, when the frame is complete (joining
+ * on every chunk would copy a frame of n chunks n times).
+ */
 class FrameReader {
-  private buf: Buffer = Buffer.alloc(0)
+  private chunks: Buffer[] = []
+  private buffered = 0
+  /** Bytes (header included) of the frame being collected; -1 until its header is in. */
+  private frameBytes = -1
   constructor(private readonly maxFrameBytes: number, private readonly onFrame: (frame: Buffer) => void) {}
 
   push(chunk: Buffer): boolean {
-    this.buf = this.buf.byteLength === 0 ? chunk : Buffer.concat([this.buf, chunk])
-    while (this.buf.byteLength >= 4) {
-      const len = this.buf.readUInt32LE(0)
-      if (len > this.maxFrameBytes) return false
-      if (this.buf.byteLength < 4 + len) break
-      const frame = this.buf.subarray(4, 4 + len)
-      this.buf = this.buf.subarray(4 + len)
+    this.chunks.push(chunk)
+    this.buffered += chunk.byteLength
+    for (;;) {
+      if (this.frameBytes < 0) {
+        if (this.buffered < 4) return true
+        const len = this.head().readUInt32LE(0)
+        if (len > this.maxFrameBytes) return false
+        this.frameBytes = 4 + len
+      }
+      if (this.buffered < this.frameBytes) return true
+      const all = this.head()
+      const frame = all.subarray(4, this.frameBytes)
+      const rest = all.subarray(this.frameBytes)
+      this.chunks = rest.byteLength > 0 ? [rest] : []
+      this.buffered = rest.byteLength
+      this.frameBytes = -1
       try {
         this.onFrame(frame)
       } catch {
         return false // a corrupt frame: drop the connection, the peer will reconnect
       }
     }
-    return true
+  }
+
+  /** head joins the buffered chunks into one (a no-op when there is one). */
+  private head(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.buffered)]
+    return this.chunks[0] as Buffer
   }
 }
 
