@@ -15,6 +15,12 @@ runStorageConformance('memory', {
         await storage.open()
         return storage
       },
+      async crash() {
+        // What a killed process leaves: only what was synced.
+        storage = storage.reopen({ crash: true })
+        await storage.open()
+        return storage
+      },
       async cleanup() {
         await storage.close()
       },

@@ -1,4 +1,4 @@
-import { BatchLayout, readMaxTimestamp, writeBaseOffset } from './batch-header'
+import { BatchLayout, readBaseOffset, readMaxTimestamp, writeBaseOffset } from './batch-header'
 import { type Clock, systemClock } from './clock'
 import { TributaryError } from './errors'
 import type { TopicPartition } from './model'
@@ -206,13 +206,14 @@ export class MemoryStorage implements Storage {
 
   /**
    * crash simulates the process dying: this instance closes without syncing and the volume drops
-   * every append that no `sync()` covered. Metadata, offsets, truncation, deletion and compaction
-   * are treated as already durable (their disk adapters make them so before returning).
+   * every append (or copied batch) that no `sync()` covered. Metadata, offsets, truncation,
+   * deletion, compaction and `resetTo` are treated as already durable (their disk adapters make
+   * them so before returning).
    */
   crash(): void {
     if (this.state === 'open') {
       const now = this.clock.now()
-      for (const data of this.vol.logs.values()) truncateData(data, data.syncedEndOffset, now)
+      for (const data of this.vol.logs.values()) if (data.syncedEndOffset < data.endOffset) cutData(data, data.syncedEndOffset, now)
       this.vol.owner = null
     }
     this.state = 'closed'
@@ -274,19 +275,23 @@ class MemoryPartitionLog implements PartitionLog {
 
   append(batch: Buffer): AppendInfo {
     const data = this.live()
-    if (!Buffer.isBuffer(batch)) throw new TributaryError('INVALID_ARGUMENT', 'append needs a Buffer holding one record batch')
-    // Our own copy: the caller may reuse or change its buffer after append returns.
-    const copy = Buffer.from(batch)
-    RecordBatch.from(copy) // CRC, framing, magic, compression id, exact length: CORRUPT_MESSAGE otherwise.
-    const baseOffset = data.endOffset
-    const lastOffset = baseOffset + copy.readInt32BE(BatchLayout.LAST_OFFSET_DELTA)
-    writeBaseOffset(copy, baseOffset)
+    const info = this.store(data, checkedCopy(batch, 'append'), data.endOffset)
     // The contract sets the base offset in the caller's buffer too (outside the CRC, so still valid).
-    writeBaseOffset(batch, baseOffset)
-    const stored: StoredBatch = { buf: copy, baseOffset, lastOffset, maxTimestamp: readMaxTimestamp(copy) }
-    pushBatch(this.activeForAppend(data, copy.length), stored, this.owner.clock.now())
-    data.endOffset = lastOffset + 1
-    return { baseOffset, lastOffset, maxTimestamp: stored.maxTimestamp, sizeBytes: copy.length }
+    writeBaseOffset(batch, info.baseOffset)
+    return info
+  }
+
+  appendCopy(batch: Buffer): AppendInfo {
+    const data = this.live()
+    const copy = checkedCopy(batch, 'appendCopy')
+    const baseOffset = readBaseOffset(copy)
+    const lastOffset = baseOffset + copy.readInt32BE(BatchLayout.LAST_OFFSET_DELTA)
+    if (!Number.isSafeInteger(lastOffset) || baseOffset < data.endOffset) {
+      throw new TributaryError('OFFSET_OUT_OF_RANGE', `A copied batch at base offset ${baseOffset} does not lie past the log end ${data.endOffset}`, {
+        details: { baseOffset, startOffset: data.startOffset, endOffset: data.endOffset },
+      })
+    }
+    return this.store(data, copy, baseOffset)
   }
 
   read(offset: number, maxBytes: number): Buffer[] {
@@ -309,7 +314,20 @@ class MemoryPartitionLog implements PartitionLog {
   truncate(fromOffset: number): void {
     const data = this.live()
     checkNonNegative(fromOffset, 'fromOffset')
-    truncateData(data, fromOffset, this.owner.clock.now())
+    if (fromOffset >= data.endOffset) return
+    const from = Math.max(fromOffset, data.startOffset)
+    const firstRemoved = batchesFrom(data, from).next()
+    cutData(data, firstRemoved.done === true ? from : firstRemoved.value.baseOffset, this.owner.clock.now())
+  }
+
+  resetTo(offset: number): void {
+    const data = this.live()
+    checkNonNegative(offset, 'offset')
+    data.segments = [newSegment(offset, this.owner.clock.now())]
+    data.startOffset = offset
+    data.endOffset = offset
+    // Durable at once, as the disk adapters make it before returning.
+    data.syncedEndOffset = offset
   }
 
   deleteBefore(offset: number): number {
@@ -385,6 +403,16 @@ class MemoryPartitionLog implements PartitionLog {
     return this.data
   }
 
+  /** store adds a checked copy of a batch at `baseOffset` (≥ the end), rolling first if the active segment is full. */
+  private store(data: LogData, copy: Buffer, baseOffset: number): AppendInfo {
+    const lastOffset = baseOffset + copy.readInt32BE(BatchLayout.LAST_OFFSET_DELTA)
+    writeBaseOffset(copy, baseOffset)
+    const stored: StoredBatch = { buf: copy, baseOffset, lastOffset, maxTimestamp: readMaxTimestamp(copy) }
+    pushBatch(this.activeForAppend(data, copy.length), stored, this.owner.clock.now())
+    data.endOffset = lastOffset + 1
+    return { baseOffset, lastOffset, maxTimestamp: stored.maxTimestamp, sizeBytes: copy.length }
+  }
+
   /** activeForAppend rolls first when the batch would push the active segment past its size or age limit. */
   private activeForAppend(data: LogData, batchBytes: number): MemorySegment {
     const active = data.segments[data.segments.length - 1] as MemorySegment
@@ -438,11 +466,11 @@ function* batchesFrom(data: LogData, offset: number): Generator<StoredBatch> {
   }
 }
 
-/** truncateData removes every batch whose last offset is ≥ `fromOffset` (see `PartitionLog.truncate`). */
-function truncateData(data: LogData, fromOffset: number, nowMs: number): void {
-  if (fromOffset >= data.endOffset) return
-  const firstRemoved = batchesFrom(data, Math.max(fromOffset, data.startOffset)).next()
-  const newEnd = firstRemoved.done === true ? Math.max(fromOffset, data.startOffset) : firstRemoved.value.baseOffset
+/**
+ * cutData removes every batch whose last offset is ≥ `newEnd` and makes `newEnd` the end offset.
+ * Callers pass a batch boundary at or above the start: a truncation point or the synced end.
+ */
+function cutData(data: LogData, newEnd: number, nowMs: number): void {
   const kept = data.segments
     .filter((s) => s.baseOffset < newEnd)
     .map((s) => withBatches(s, s.batches.filter((b) => b.lastOffset < newEnd)))
@@ -471,6 +499,17 @@ function compactSegment(segment: MemorySegment, keep: RecordFilter, result: Comp
   result.bytesAfter += next.sizeBytes
   if (changed) result.segmentsRewritten++
   return next
+}
+
+/**
+ * checkedCopy returns our own copy of one record batch (the caller may reuse its buffer), checked
+ * for CRC, framing, magic, compression id and exact length: CORRUPT_MESSAGE otherwise.
+ */
+function checkedCopy(batch: Buffer, method: string): Buffer {
+  if (!Buffer.isBuffer(batch)) throw new TributaryError('INVALID_ARGUMENT', `${method} needs a Buffer holding one record batch`)
+  const copy = Buffer.from(batch)
+  RecordBatch.from(copy)
+  return copy
 }
 
 /** lowerBound returns the first index in [0, length) where `pred` holds (pred is monotonic), or `length`. */

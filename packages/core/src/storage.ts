@@ -64,8 +64,9 @@ export interface CompactionResult {
  * PartitionLog is one partition's append-only log.
  *
  * Invariants: offsets are contiguous from `startOffset()` to `endOffset() - 1` except where
- * compaction removed records; `append` never reorders; a batch returned by `read` has passed
- * its CRC check.
+ * compaction removed records (here, or at the replica a batch was copied from by `appendCopy`);
+ * batches never overlap and their offsets only grow; a batch returned by `read` has passed its
+ * CRC check.
  */
 export interface PartitionLog {
   readonly topic: string
@@ -84,18 +85,41 @@ export interface PartitionLog {
    */
   append(batch: Buffer): AppendInfo
   /**
-   * read returns whole batches, in order, starting with the batch that contains `offset`, up to
-   * `maxBytes` in total, except that the first batch is always returned whole even if larger.
-   * Reading at `endOffset()` returns []. Throws OFFSET_OUT_OF_RANGE when `offset` is below
-   * `startOffset()` or above `endOffset()`, CORRUPT_MESSAGE when a stored batch fails its CRC.
+   * appendCopy stores a batch copied from another replica, keeping the base offset the batch
+   * carries, where `append` would assign `endOffset()` (Kafka's `appendAsFollower`). The base must
+   * be ≥ `endOffset()`; the offsets between the old end and the base stay a gap (records that
+   * compaction removed at the source), and `endOffset()` becomes the batch's last offset + 1. A gap
+   * survives reads, `offsetForTimestamp`, `truncate`, `deleteBefore`, reopen and crash recovery.
+   * Throws OFFSET_OUT_OF_RANGE (nothing stored) for a base below `endOffset()`, CORRUPT_MESSAGE
+   * and KAFKA_STORAGE_ERROR as `append`.
+   */
+  appendCopy(batch: Buffer): AppendInfo
+  /**
+   * read returns whole batches, in order, starting with the batch that contains `offset` (for an
+   * offset in a gap, the first batch after it), up to `maxBytes` in total, except that the first
+   * batch is always returned whole even if larger. Reading at `endOffset()` returns []. Throws
+   * OFFSET_OUT_OF_RANGE when `offset` is below `startOffset()` or above `endOffset()`,
+   * CORRUPT_MESSAGE when a stored batch fails its CRC.
    */
   read(offset: number, maxBytes: number): Buffer[]
   /**
    * truncate removes every batch whose last offset is ≥ `fromOffset`, so that `endOffset()`
-   * becomes the base of the first removed batch (used by recovery and Raft conflicts).
-   * `fromOffset` ≥ `endOffset()` does nothing.
+   * becomes the base of the first removed batch (used by recovery and Raft conflicts); a gap
+   * before that batch stays a gap. When no batch lies at or after `fromOffset` (a gap reaching the
+   * end), the end becomes max(`fromOffset`, `startOffset()`). `fromOffset` ≥ `endOffset()` does
+   * nothing. Throws INVALID_ARGUMENT for a negative or non-integer offset.
    */
   truncate(fromOffset: number): void
+  /**
+   * resetTo removes every batch and restarts the log empty at `offset`: afterwards `startOffset()`
+   * and `endOffset()` are both `offset`, and the next append gets it. Any offset ≥ 0 is allowed,
+   * below, inside or past the current range. This is Kafka's `truncateFullyAndStartAt`: a replica
+   * whose missing range was deleted by retention on every other replica restarts at their log
+   * start. Durable like `truncate`: neither a reopen nor crash recovery brings a removed batch or
+   * the old offsets back. Throws INVALID_ARGUMENT for a negative or non-integer offset,
+   * KAFKA_STORAGE_ERROR on I/O failure.
+   */
+  resetTo(offset: number): void
   /**
    * deleteBefore removes whole segments whose every offset is below `offset` (retention and
    * delete-records). It never removes the active segment's data when `offset` ≤ its base, and

@@ -68,6 +68,22 @@ export function locate(segment: Segment, offset: number): number {
 }
 
 /**
+ * segmentTail returns the last offset of the segment's last batch (its base − 1 when it holds
+ * none) and its largest timestamp (-1 when empty), walking only the headers after the last
+ * offset index entry: the time index covers the batches before it.
+ */
+export function segmentTail(segment: Segment): { lastOffset: number; maxTimestamp: number } {
+  let lastOffset = segment.baseOffset - 1
+  let maxTimestamp = segment.timeIndex.lastTimestamp()
+  walkHeaders(segment, segment.offsetIndex.lastPosition(), (b) => {
+    lastOffset = readLastOffset(b.header, b.at)
+    maxTimestamp = Math.max(maxTimestamp, readMaxTimestamp(b.header, b.at))
+    return false
+  })
+  return { lastOffset, maxTimestamp }
+}
+
+/**
  * collect reads whole batches of `segment` from `position` into `out` while they fit in
  * `budget` bytes (the first batch of the whole read always fits). Returns the bytes taken and
  * whether the segment's end was reached. A batch failing its CRC stops the read after the good

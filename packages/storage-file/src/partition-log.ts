@@ -3,6 +3,7 @@ import {
   BatchLayout,
   checkBatchAt,
   readBaseOffset,
+  readLastOffset,
   readMaxTimestamp,
   TributaryError,
   writeBaseOffset,
@@ -18,11 +19,20 @@ import { compactSegment } from './compaction'
 import type { FdCache } from './fd-cache'
 import { GroupCommit } from './group-commit'
 import { attempt, fdatasyncAsync, fsyncDirAsync } from './io'
-import { collect, findSegmentIndex, firstOffsetAtOrAfter, locate } from './log-reader'
+import { collect, findSegmentIndex, firstOffsetAtOrAfter, locate, segmentTail } from './log-reader'
+import { completeReset, writeResetMarker } from './log-reset'
 import type { FileStorageLogger, RecoveryReport } from './options'
 import { checkLogConfig, checkOffset } from './partition-checks'
 import { loadPartition } from './recovery'
 import { Segment } from './segment'
+
+/** checkedSize validates that `batch` is one whole record batch (CRC included) and returns its size. */
+function checkedSize(batch: Buffer, method: string): number {
+  if (!Buffer.isBuffer(batch)) throw new TributaryError('INVALID_ARGUMENT', `${method} takes a Buffer holding one record batch`)
+  const size = checkBatchAt(batch, 0)
+  if (size !== batch.length) throw new TributaryError('CORRUPT_MESSAGE', `The buffer holds ${batch.length} bytes but its batch declares ${size}`)
+  return size
+}
 
 /** The largest relative offset an index entry can hold (int32), so a segment spans fewer offsets. */
 const MAX_RELATIVE_OFFSET = 0x7fffffff
@@ -63,6 +73,8 @@ export class FilePartitionLog implements PartitionLog {
   private rolled: { segment: Segment; flushed: boolean } | null = null
   /** Set once the files are closed for good (storage closed or partition deleted). */
   private released = false
+  /** Set when a `resetTo` failed part-way: the files are in no state to use until recovery finishes the reset. */
+  private broken: TributaryError | null = null
 
   private constructor(private readonly ctx: PartitionLogContext, config: PartitionLogConfig, segments: Segment[], endOffset: number) {
     this.topic = ctx.topic
@@ -85,41 +97,41 @@ export class FilePartitionLog implements PartitionLog {
   }
 
   startOffset(): number {
-    this.ctx.assertUsable()
+    this.assertUsable()
     return this.segmentList[0]!.baseOffset
   }
 
   endOffset(): number {
-    this.ctx.assertUsable()
+    this.assertUsable()
     return this.end
   }
 
   sizeBytes(): number {
-    this.ctx.assertUsable()
+    this.assertUsable()
     return this.bytes
   }
 
   append(batch: Buffer): AppendInfo {
-    this.ctx.assertUsable()
-    if (!Buffer.isBuffer(batch)) throw new TributaryError('INVALID_ARGUMENT', 'append takes a Buffer holding one record batch')
-    const size = checkBatchAt(batch, 0)
-    if (size !== batch.length) throw new TributaryError('CORRUPT_MESSAGE', `The buffer holds ${batch.length} bytes but its batch declares ${size}`)
-    const baseOffset = this.end
-    const lastOffset = baseOffset + batch.readInt32BE(BatchLayout.LAST_OFFSET_DELTA)
-    const maxTimestamp = readMaxTimestamp(batch)
-    let active = this.active()
-    if (this.shouldRoll(active, size, lastOffset)) active = this.rollTo(baseOffset)
-    writeBaseOffset(batch, baseOffset)
-    if (active.size === 0) active.createdAtMs = this.ctx.clock.now()
-    active.append(batch, lastOffset, maxTimestamp, this.config.indexIntervalBytes)
-    this.end = lastOffset + 1
-    this.bytes += size
-    this.noteWrite()
-    return { baseOffset, lastOffset, maxTimestamp, sizeBytes: size }
+    this.assertUsable()
+    const size = checkedSize(batch, 'append')
+    writeBaseOffset(batch, this.end)
+    return this.write(batch, size)
+  }
+
+  appendCopy(batch: Buffer): AppendInfo {
+    this.assertUsable()
+    const size = checkedSize(batch, 'appendCopy')
+    const baseOffset = readBaseOffset(batch)
+    if (!Number.isSafeInteger(readLastOffset(batch)) || baseOffset < this.end) {
+      throw new TributaryError('OFFSET_OUT_OF_RANGE', `A copied batch at base offset ${baseOffset} does not lie past the end ${this.end} of ${this.topic}-${this.partition}`, {
+        details: { topic: this.topic, partition: this.partition, baseOffset, startOffset: this.segmentList[0]!.baseOffset, endOffset: this.end },
+      })
+    }
+    return this.write(batch, size)
   }
 
   read(offset: number, maxBytes: number): Buffer[] {
-    this.ctx.assertUsable()
+    this.assertUsable()
     checkOffset(offset, this.segmentList[0]!.baseOffset, this.end, this)
     if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new TributaryError('INVALID_ARGUMENT', `maxBytes must be a non-negative integer, got ${String(maxBytes)}`)
     const out: Buffer[] = []
@@ -138,28 +150,57 @@ export class FilePartitionLog implements PartitionLog {
   }
 
   truncate(fromOffset: number): void {
-    this.ctx.assertUsable()
+    this.assertUsable()
     if (!Number.isSafeInteger(fromOffset) || fromOffset < 0) throw new TributaryError('INVALID_ARGUMENT', `truncate offset must be a non-negative integer, got ${String(fromOffset)}`)
     if (fromOffset >= this.end) return
-    let i = findSegmentIndex(this.segmentList, fromOffset)
-    let position = locate(this.segmentList[i]!, fromOffset)
-    while (position >= this.segmentList[i]!.size && i < this.segmentList.length - 1) {
-      i++
-      position = 0
-    }
+    const from = Math.max(fromOffset, this.segmentList[0]!.baseOffset)
+    const cut = this.firstBatchFrom(from)
+    const newEnd = cut?.baseOffset ?? from
+    // Without a removed batch (a gap reaches the end), the segment holding `from` keeps all it has.
+    const i = cut?.segment ?? findSegmentIndex(this.segmentList, from)
     const segment = this.segmentList[i]!
-    const header = position < segment.size ? segment.readHeaderAt(position, BatchLayout.LOG_OVERHEAD) : null
-    const cutBase = header === null ? this.end : readBaseOffset(header)
     this.removeSegments(i + 1, this.segmentList.length)
     // The indexes are rewritten by the next flush, after the cut is on disk.
-    segment.truncateTo(position, cutBase)
-    this.end = cutBase
+    segment.truncateTo(cut?.position ?? segment.size, newEnd)
     this.bytes = this.segmentList.reduce((sum, s) => sum + s.size, 0)
     this.noteWrite()
+    const tail = segmentTail(segment)
+    segment.maxTimestamp = tail.maxTimestamp
+    // Recovery takes the end from the last batch (or the last segment's base): when the new end
+    // lies past the last batch kept (a gap before it), an empty segment there records it.
+    this.end = Math.max(segment.baseOffset, tail.lastOffset + 1)
+    if (this.end < newEnd) this.rollTo(newEnd)
+    this.end = newEnd
+  }
+
+  /**
+   * resetTo swaps every segment for one empty segment at `offset`, under a reset marker so that
+   * a crash leaves the old log or the new one (see log-reset.ts). It is durable when it returns.
+   * A failure part-way makes the log unusable (KAFKA_STORAGE_ERROR) until the storage is reopened,
+   * whose recovery finishes the reset if its marker was written.
+   */
+  resetTo(offset: number): void {
+    this.assertUsable()
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new TributaryError('INVALID_ARGUMENT', `resetTo offset must be a non-negative integer, got ${String(offset)}`)
+    try {
+      writeResetMarker(this.ctx.dir, offset)
+      this.removeSegments(0, this.segmentList.length)
+      this.segmentList.push(Segment.create(this.ctx.dir, offset, this.ctx.cache, this.ctx.clock.now()))
+      this.end = offset
+      this.bytes = 0
+      completeReset(this.ctx.dir, offset)
+    } catch (err) {
+      this.broken = new TributaryError('KAFKA_STORAGE_ERROR', `Resetting ${this.topic}-${this.partition} to offset ${offset} failed part-way; reopen the storage to recover it`, {
+        cause: err,
+        retriable: false,
+        details: { topic: this.topic, partition: this.partition, offset },
+      })
+      throw this.broken
+    }
   }
 
   deleteBefore(offset: number): number {
-    this.ctx.assertUsable()
+    this.assertUsable()
     if (!Number.isSafeInteger(offset) || offset < 0) throw new TributaryError('INVALID_ARGUMENT', `deleteBefore offset must be a non-negative integer, got ${String(offset)}`)
     // Whole closed segments only: the active segment always stays, even for an offset past the end.
     let n = 0
@@ -173,7 +214,7 @@ export class FilePartitionLog implements PartitionLog {
   }
 
   offsetForTimestamp(timestampMs: number): number | null {
-    this.ctx.assertUsable()
+    this.assertUsable()
     if (typeof timestampMs !== 'number' || Number.isNaN(timestampMs)) throw new TributaryError('INVALID_ARGUMENT', `timestamp must be a number, got ${String(timestampMs)}`)
     for (const segment of this.segmentList) {
       if (segment.size === 0 || segment.maxTimestamp < timestampMs) continue
@@ -184,7 +225,7 @@ export class FilePartitionLog implements PartitionLog {
   }
 
   segments(): SegmentInfo[] {
-    this.ctx.assertUsable()
+    this.assertUsable()
     const last = this.segmentList.length - 1
     return this.segmentList.map((s, i) => ({
       baseOffset: s.baseOffset,
@@ -197,12 +238,12 @@ export class FilePartitionLog implements PartitionLog {
   }
 
   roll(): void {
-    this.ctx.assertUsable()
+    this.assertUsable()
     if (this.active().size > 0) this.rollTo(this.end)
   }
 
   compact(keep: RecordFilter): CompactionResult {
-    this.ctx.assertUsable()
+    this.assertUsable()
     if (typeof keep !== 'function') throw new TributaryError('INVALID_ARGUMENT', 'compact takes a record filter function')
     const result: CompactionResult = { segmentsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 }
     for (const segment of this.segmentList.slice(0, -1)) {
@@ -218,13 +259,13 @@ export class FilePartitionLog implements PartitionLog {
   }
 
   setConfig(config: PartitionLogConfig): void {
-    this.ctx.assertUsable()
+    this.assertUsable()
     this.config = checkLogConfig(config)
   }
 
   sync(): Promise<void> {
     try {
-      this.ctx.assertUsable()
+      this.assertUsable()
     } catch (err) {
       return Promise.reject(err)
     }
@@ -247,15 +288,59 @@ export class FilePartitionLog implements PartitionLog {
     for (const segment of this.segmentList) segment.releaseFiles()
   }
 
+  /** firstBatchFrom finds the first batch whose last offset is ≥ `offset` (its segment index, position and base), or null. */
+  private firstBatchFrom(offset: number): { segment: number; position: number; baseOffset: number } | null {
+    let i = findSegmentIndex(this.segmentList, offset)
+    let position = locate(this.segmentList[i]!, offset)
+    while (position >= this.segmentList[i]!.size && i < this.segmentList.length - 1) {
+      i++
+      position = 0
+    }
+    const header = this.segmentList[i]!.readHeaderAt(position, BatchLayout.LOG_OVERHEAD)
+    return header === null ? null : { segment: i, position, baseOffset: readBaseOffset(header) }
+  }
+
+  /** assertUsable throws for a closed storage, a deleted partition, or a log a failed reset left broken. */
+  private assertUsable(): void {
+    this.ctx.assertUsable()
+    if (this.broken !== null) throw this.broken
+  }
+
   private active(): Segment {
     return this.segmentList[this.segmentList.length - 1]!
   }
 
+  /** write appends a checked batch whose base offset is set and ≥ the end (rolling first if needed). */
+  private write(batch: Buffer, size: number): AppendInfo {
+    const baseOffset = readBaseOffset(batch)
+    const lastOffset = readLastOffset(batch)
+    const maxTimestamp = readMaxTimestamp(batch)
+    let active = this.active()
+    if (this.shouldRoll(active, size, lastOffset)) active = this.rollTo(this.rollBase(active, baseOffset, lastOffset))
+    if (active.size === 0) active.createdAtMs = this.ctx.clock.now()
+    active.append(batch, lastOffset, maxTimestamp, this.config.indexIntervalBytes)
+    this.end = lastOffset + 1
+    this.bytes += size
+    this.noteWrite()
+    return { baseOffset, lastOffset, maxTimestamp, sizeBytes: size }
+  }
+
   private shouldRoll(active: Segment, size: number, lastOffset: number): boolean {
+    // Index entries hold offsets relative to the segment base as int32; a copied batch far past the end may need a new segment.
+    if (lastOffset - active.baseOffset > MAX_RELATIVE_OFFSET) return true
     if (active.size === 0) return false
     if (active.size + size > this.config.segmentBytes) return true
-    if (this.ctx.clock.now() - active.createdAtMs > this.config.segmentMs) return true
-    return lastOffset - active.baseOffset > MAX_RELATIVE_OFFSET
+    return this.ctx.clock.now() - active.createdAtMs > this.config.segmentMs
+  }
+
+  /**
+   * rollBase is the base of the segment a roll starts: the end offset, as Kafka's, so a crash that
+   * loses the batch leaves the end where it was. Only a copied batch too far past the end for int32
+   * relative offsets (or past an empty active segment, which already starts at the end) gets a
+   * segment based at its own base offset.
+   */
+  private rollBase(active: Segment, baseOffset: number, lastOffset: number): number {
+    return active.size === 0 || lastOffset - this.end > MAX_RELATIVE_OFFSET ? baseOffset : this.end
   }
 
   /**

@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { BatchLayout, readLastOffset } from '@tributary/core'
 import { scanBatches, type ScannedBatch } from './batch-scanner'
 import type { FdCache } from './fd-cache'
+import { finishInterruptedReset } from './log-reset'
 import { attempt, isMissing } from './io'
 import { OffsetIndex } from './offset-index'
 import type { FileStorageLogger, RecoveryReport } from './options'
@@ -17,6 +18,13 @@ import { TimeIndex } from './time-index'
  * last index entry with CRC checks, and a torn or corrupt tail is cut (with every segment after
  * it). Older segments are durable, so damage in them is bit rot, not a crash: they are never cut,
  * and their bad batches fail with CORRUPT_MESSAGE when read.
+ *
+ * Offsets only grow: each batch's base offset must be above the previous batch's last offset
+ * (a batch overlapping or going back is damage), but may lie further on: a gap is records that
+ * compaction removed, here or at the replica a batch was copied from (`appendCopy`). The end
+ * offset is the last segment's last batch's end, or that segment's base when it is empty, so
+ * `truncate` and `resetTo` leave an empty segment at the end they set when no batch ends there.
+ * An interrupted `resetTo` (a `.reset` marker, see log-reset.ts) is finished before anything else.
  */
 
 /** RECOVERABLE_SEGMENTS is how many trailing segments recovery may truncate (see above). */
@@ -42,8 +50,9 @@ export interface LoadedPartition {
 
 /** loadPartition lists, checks and recovers the segments of a partition directory (creating segment 0 if none). */
 export function loadPartition(ctx: LoadContext): LoadedPartition {
-  const names = attempt(`list ${ctx.dir}`, () => fs.readdirSync(ctx.dir))
+  let names = attempt(`list ${ctx.dir}`, () => fs.readdirSync(ctx.dir))
   if (names.length === 0) return { segments: [Segment.create(ctx.dir, 0, ctx.cache, ctx.nowMs)], endOffset: 0, reports: [] }
+  if (finishInterruptedReset(ctx.dir, names, ctx.logger)) names = attempt(`list ${ctx.dir}`, () => fs.readdirSync(ctx.dir))
   cleanupLeftovers(ctx.dir, names, ctx.logger)
   const bases = listSegmentBases(ctx.dir)
   if (bases.length === 0) return { segments: [Segment.create(ctx.dir, 0, ctx.cache, ctx.nowMs)], endOffset: 0, reports: [] }

@@ -5,6 +5,7 @@ import {
   TributaryError,
   checkBatchAt,
   filterBatchRecords,
+  readBaseOffset,
   readLastOffset,
   readMaxTimestamp,
   writeBaseOffset,
@@ -99,15 +100,35 @@ export class SqlitePartitionLog implements PartitionLog {
     return this.totalBytes
   }
 
-  /** append stores one batch as one row; a roll, or the first batch of a segment, adds a transaction around it. */
+  /** append stores one batch as one row at the end offset; see `insert`. */
   append(batch: Buffer): AppendInfo {
     this.assertUsable()
-    const size = checkBatchAt(batch, 0)
-    if (size !== batch.length) {
-      throw new TributaryError('CORRUPT_MESSAGE', `append takes exactly one record batch: it declares ${size} bytes, the buffer holds ${batch.length}`)
+    const size = checkedSize(batch, 'append')
+    writeBaseOffset(batch, this.end)
+    return this.insert(batch, size)
+  }
+
+  /** appendCopy stores a copied batch as one row at the base offset it carries (≥ the end); see `insert`. */
+  appendCopy(batch: Buffer): AppendInfo {
+    this.assertUsable()
+    const size = checkedSize(batch, 'appendCopy')
+    const baseOffset = readBaseOffset(batch)
+    if (!Number.isSafeInteger(readLastOffset(batch)) || baseOffset < this.end) {
+      throw new TributaryError('OFFSET_OUT_OF_RANGE', `A copied batch at base offset ${baseOffset} does not lie past the end ${this.end} of ${this.name()}`, {
+        details: { topic: this.topic, partition: this.partition, baseOffset, startOffset: this.start, endOffset: this.end },
+      })
     }
-    const baseOffset = this.end
-    writeBaseOffset(batch, baseOffset)
+    return this.insert(batch, size)
+  }
+
+  /**
+   * insert stores a checked batch whose base offset is set (≥ the end). A roll starts the new
+   * segment at the end offset, so a gap before a copied batch belongs to the batch's segment. A
+   * roll, or the first batch of a segment, adds a transaction around the insert.
+   */
+  private insert(batch: Buffer, size: number): AppendInfo {
+    const baseOffset = readBaseOffset(batch)
+    const rollBase = this.end
     const lastOffset = readLastOffset(batch)
     const maxTimestamp = readMaxTimestamp(batch)
     const count = batch.readInt32BE(BatchLayout.RECORDS_COUNT)
@@ -121,12 +142,12 @@ export class SqlitePartitionLog implements PartitionLog {
       if (!firstOfSegment) return void insert()
       this.ctx.db.transaction(() => {
         // A segment's age counts from its first batch, so an idle empty segment does not roll at once.
-        if (roll) this.ctx.stmts.insertSegment.run(this.id, baseOffset, nowMs)
+        if (roll) this.ctx.stmts.insertSegment.run(this.id, rollBase, nowMs)
         else this.ctx.stmts.updateSegmentCreated.run(nowMs, this.id, active.baseOffset)
         insert()
       })()
     })
-    if (roll) this.segs.push(emptySegment(baseOffset, nowMs))
+    if (roll) this.segs.push(emptySegment(rollBase, nowMs))
     const segment = this.active()
     if (!roll && firstOfSegment) segment.createdAtMs = nowMs
     segment.batchCount++
@@ -173,6 +194,24 @@ export class SqlitePartitionLog implements PartitionLog {
       })(),
     )
     this.end = newEnd
+    this.reload()
+  }
+
+  /** resetTo replaces every batch and segment row with one empty segment at `offset`, in one transaction. */
+  resetTo(offset: number): void {
+    this.assertUsable()
+    checkOffsetArgument(offset, 'resetTo')
+    const nowMs = this.ctx.clock.now()
+    this.write(`Resetting ${this.name()} to ${offset}`, () =>
+      this.ctx.db.transaction(() => {
+        this.ctx.stmts.deleteAllBatches.run(this.id)
+        this.ctx.stmts.deleteAllSegments.run(this.id)
+        this.ctx.stmts.insertSegment.run(this.id, offset, nowMs)
+        this.ctx.stmts.updatePartitionOffsets.run(offset, offset, this.id)
+      })(),
+    )
+    this.start = offset
+    this.end = offset
     this.reload()
   }
 
@@ -401,6 +440,16 @@ export class SqlitePartitionLog implements PartitionLog {
   private name(): string {
     return `${this.topic}-${this.partition}`
   }
+}
+
+/** checkedSize validates that `batch` is one whole record batch (CRC included) and returns its size. */
+function checkedSize(batch: Buffer, method: string): number {
+  if (!Buffer.isBuffer(batch)) throw new TributaryError('INVALID_ARGUMENT', `${method} takes a Buffer holding one record batch`)
+  const size = checkBatchAt(batch, 0)
+  if (size !== batch.length) {
+    throw new TributaryError('CORRUPT_MESSAGE', `${method} takes exactly one record batch: it declares ${size} bytes, the buffer holds ${batch.length}`)
+  }
+  return size
 }
 
 /** checkOffsetArgument throws INVALID_ARGUMENT unless `offset` is a non-negative safe integer. */

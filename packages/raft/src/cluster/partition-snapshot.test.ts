@@ -1,7 +1,17 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MemoryStorage, TributaryError, encodeRecordBatch, iterateBatches, partitionLogConfig, resolveTopicConfig, systemClock, type PartitionLog } from '@tributary/core'
+import {
+  MemoryStorage,
+  TributaryError,
+  encodeRecordBatch,
+  iterateBatches,
+  partitionLogConfig,
+  resolveTopicConfig,
+  systemClock,
+  writeBaseOffset,
+  type PartitionLog,
+} from '@tributary/core'
 import type { ClusterNode } from './cluster-node'
 import type { PartitionReplica } from './partition-replica'
 import {
@@ -43,10 +53,14 @@ const retried = <T>(f: () => Promise<T | undefined>, timeoutMs = 10_000): Promis
     }
   }, timeoutMs)
 
-async function createTopic(c: MemoryCluster, topic: string, numPartitions: number): Promise<void> {
+/** keyedNow is a one-record batch with a key and the current time (retention by time then keeps it). */
+const keyedNow = (key: string, value: string): Buffer => encodeRecordBatch([{ key: Buffer.from(key), value: Buffer.from(value), timestamp: Date.now(), headers: [] }] as never)
+
+async function createTopic(c: MemoryCluster, topic: string, numPartitions: number, configs: Record<string, string> = {}): Promise<void> {
   await waitUntil(() => c.node(1).status().metaLeader !== 0, 10_000)
+  const configEntries = Object.entries(configs).map(([name, value]) => ({ name, value }))
   await retried(async () => {
-    const [r] = await c.node(1).createTopics([{ topic, numPartitions, replicationFactor: 3 }])
+    const [r] = await c.node(1).createTopics([{ topic, numPartitions, replicationFactor: 3, configEntries }])
     if (r?.error && r.error.code !== 'TOPIC_ALREADY_EXISTS') throw r.error
     return true
   })
@@ -67,6 +81,38 @@ function readCount(c: MemoryCluster, id: number, topic: string, count: number): 
     const read = await readAll(c.node(id), topic).catch(() => [])
     return read.length >= count ? read : undefined
   }, 20_000)
+}
+
+/** LocalRecord is one record of a replica's own log: offset, key, value. */
+type LocalRecord = [number, string | null, string | null]
+
+/** localRecords reads a replica's own log from its start (no forwarding to the leader, unlike a fetch). */
+function localRecords(log: PartitionLog): LocalRecord[] {
+  const out: LocalRecord[] = []
+  for (let next = log.startOffset(); next < log.endOffset(); ) {
+    const batches = log.read(next, 1 << 20)
+    if (batches.length === 0) break
+    for (const batch of iterateBatches(batches)) {
+      for (const r of batch.records()) if (r.offset >= next) out.push([r.offset, r.key?.toString() ?? null, r.value?.toString() ?? null])
+      next = batch.lastOffset + 1
+    }
+  }
+  return out
+}
+
+/** batchGaps counts the places where a log's next batch starts past the previous batch's end. */
+function batchGaps(log: PartitionLog): number {
+  let gaps = 0
+  let expected = log.startOffset()
+  for (let next = log.startOffset(); next < log.endOffset(); ) {
+    const batches = log.read(next, 1 << 20)
+    if (batches.length === 0) break
+    for (const batch of iterateBatches(batches)) {
+      if (batch.baseOffset > expected) gaps++
+      expected = next = batch.lastOffset + 1
+    }
+  }
+  return gaps
 }
 
 /** expectExactly checks a partition's records: the expected values, once each, in order, at offsets 0, 1, 2, … */
@@ -195,6 +241,74 @@ describe('partition snapshots and Raft log compaction', () => {
     expect(await produce(() => c.node(1), 'disk', 0, batchOf(['after']))).toBe(150)
     for (const id of [1, 2, 3]) expectExactly(await readCount(c, id, 'disk', 151), 0, [...values, 'after'])
   })
+
+  test("a follower down while the leader's retention moved the log start past its end restarts its log at the leader's start and holds exactly the leader's records", async () => {
+    const dir = (root = await mkdtemp(join(tmpdir(), 'tributary-partition-retained-')))
+    const c = (cluster = await MemoryCluster.start(3, { tickMs: 20, partitionSnapshots }, (id) => join(dir, `node-${id}`)))
+    await createTopic(c, 'retained', 1, { 'segment.bytes': '1024', 'retention.bytes': '4096' })
+    const leader = await c.leaderOf('retained', 0)
+    const follower = [1, 2, 3].find((id) => id !== leader)!
+    for (let i = 0; i < 20; i++) expect(await produce(() => c.node(leader), 'retained', 0, keyedNow(`a${i}`, `early-${i}`))).toBe(i)
+    await waitUntil(() => (replicaOf(c.node(follower), 'retained')?.log.endOffset() ?? 0) >= 20, 10_000)
+    const before = replicaOf(c.node(follower), 'retained')!.raft.status()
+    await c.crash(follower)
+
+    for (let i = 20; i < 320; i++) expect(await produce(() => c.node(leader), 'retained', 0, keyedNow(`b${i}`, `late-${i}`))).toBe(i)
+    await c.node(leader).runLogCleaner()
+    const leaderLog = replicaOf(c.node(leader), 'retained')!.log
+    // Retention deleted [0, start) everywhere, past the follower's end (20), and snapshots dropped the entries it lacks.
+    expect(leaderLog.startOffset()).toBeGreaterThan(20)
+    expect(replicaOf(c.node(leader), 'retained')!.raft.status().firstIndex).toBeGreaterThan(before.lastIndex + 1)
+    const bystander = [1, 2, 3].find((id) => id !== leader && id !== follower)!
+    await waitUntil(() => replicaOf(c.node(bystander), 'retained')!.log.startOffset() === leaderLog.startOffset(), 10_000)
+
+    const restarted = await c.restart(follower)
+    const log = await waitUntil(() => {
+      const l = replicaOf(restarted, 'retained')?.log
+      return l !== undefined && l.endOffset() === leaderLog.endOffset() && l
+    }, 20_000)
+    expect(log.startOffset()).toBe(leaderLog.startOffset())
+    const expected = localRecords(leaderLog)
+    expect(expected[0]?.[0]).toBe(leaderLog.startOffset())
+    expect(localRecords(log)).toEqual(expected)
+    // It keeps up as an ordinary follower afterwards.
+    expect(await produce(() => c.node(leader), 'retained', 0, keyedNow('after', 'after'))).toBe(320)
+    await waitUntil(() => log.endOffset() === 321, 10_000)
+    expect(localRecords(log)).toEqual(localRecords(leaderLog))
+  })
+
+  test('a follower down while its peers compacted whole batches away copies the gaps as gaps: the same records at the same offsets as the leader', async () => {
+    const c = (cluster = await MemoryCluster.start(3, { partitionSnapshots }))
+    await createTopic(c, 'compacted', 1, { 'cleanup.policy': 'compact', 'segment.bytes': '1024', 'min.compaction.lag.ms': '0' })
+    const leader = await c.leaderOf('compacted', 0)
+    const follower = [1, 2, 3].find((id) => id !== leader)!
+    const bystander = [1, 2, 3].find((id) => id !== leader && id !== follower)!
+    let offset = 0
+    const send = async (key: string, value: string): Promise<void> => expect(await produce(() => c.node(leader), 'compacted', 0, keyedNow(key, value))).toBe(offset++)
+    // Unique keys (never compacted), then five keys superseded over and over, then unique keys again:
+    // the follower's own old records and the records after the leader's last snapshot are the same everywhere.
+    for (let i = 0; i < 20; i++) await send(`first-${i}`, `f${i}`)
+    await waitUntil(() => (replicaOf(c.node(follower), 'compacted')?.log.endOffset() ?? 0) >= 20, 10_000)
+    const before = replicaOf(c.node(follower), 'compacted')!.raft.status()
+    await c.crash(follower)
+    for (let i = 0; i < 150; i++) await send(`key-${i % 5}`, `k${i}`)
+    for (let i = 0; i < 80; i++) await send(`last-${i}`, `l${i}`)
+    await waitUntil(() => replicaOf(c.node(bystander), 'compacted')!.log.endOffset() === offset, 10_000)
+    for (const id of [leader, bystander]) await c.node(id).runLogCleaner()
+    const leaderLog = replicaOf(c.node(leader), 'compacted')!.log
+    expect(batchGaps(leaderLog)).toBeGreaterThan(0)
+    expect(localRecords(leaderLog).length).toBeLessThan(offset - 100)
+    expect(replicaOf(c.node(leader), 'compacted')!.raft.status().firstIndex).toBeGreaterThan(before.lastIndex + 1)
+
+    const restarted = await c.restart(follower)
+    const log = await waitUntil(() => {
+      const l = replicaOf(restarted, 'compacted')?.log
+      return l !== undefined && l.endOffset() === offset && l
+    }, 20_000)
+    expect(batchGaps(log)).toBeGreaterThan(0)
+    expect(localRecords(log)).toEqual(localRecords(leaderLog))
+    expect(replicaOf(restarted, 'compacted')!.raft.status().snapshotIndex).toBeGreaterThan(before.lastIndex)
+  })
 })
 
 describe('partition snapshot pieces', () => {
@@ -210,6 +324,37 @@ describe('partition snapshot pieces', () => {
     for (let i = 0; i < count; i++) log.append(batchOf([`v${i}`]))
     return log
   }
+  /** A peer's log of `count` batches v0, v1, … whose start retention moved to `start` (small segments, so it can). */
+  const trimmedPeerLog = async (count: number, start: number): Promise<PartitionLog> => {
+    const storage = new MemoryStorage()
+    await storage.open()
+    const log = storage.partitionLog({ topic: 'peer', partition: 0 }, { ...config, segmentBytes: 300 })
+    for (let i = 0; i < count; i++) {
+      if (i === start) log.roll()
+      log.append(batchOf([`v${i}`]))
+    }
+    expect(log.deleteBefore(start)).toBe(start)
+    return log
+  }
+  /** A peer's log of 40 keyed one-record batches compacted so that offsets 5–9 and 20–29 hold nothing. */
+  const compactedPeerLog = async (): Promise<PartitionLog> => {
+    const log = await openLog('peer')
+    for (let i = 0; i < 40; i++) log.append(batchOf([`v${i}`]))
+    log.roll()
+    log.compact((r) => !((r.offset >= 5 && r.offset < 10) || (r.offset >= 20 && r.offset < 30)))
+    return log
+  }
+  /** servedBy answers range fetches as a node serves them from its log: OFFSET_OUT_OF_RANGE with its log start below it. */
+  const servedBy =
+    (logs: Map<number, PartitionLog>): FetchRange =>
+    async (id, _t, _p, from) => {
+      const log = logs.get(id)
+      if (log === undefined) throw new TributaryError('LEADER_NOT_AVAILABLE', `node ${id} cannot be reached`)
+      if (from < log.startOffset()) throw new TributaryError('OFFSET_OUT_OF_RANGE', `below ${log.startOffset()}`, { details: { logStartOffset: log.startOffset() } })
+      return from < log.endOffset() ? log.read(from, 64) : []
+    }
+  const valuesOf = (log: PartitionLog): Array<[number, string | undefined]> =>
+    log.read(log.startOffset(), 1 << 20).flatMap((b) => [...iterateBatches([b])].flatMap((batch) => [...batch.records()].map((r): [number, string | undefined] => [r.offset, r.value?.toString()])))
   const fromLog = (log: PartitionLog): FetchRange => async (_id, _t, _p, from) => log.read(from, 64)
   const fill = (log: PartitionLog, target: number, sources: number[], fetchRange: FetchRange, signal = new AbortController().signal): Promise<void> =>
     fillLog({ log, target, sources, fetchRange, clock: systemClock, signal, groupId: 'p/test/0' })
@@ -245,14 +390,49 @@ describe('partition snapshot pieces', () => {
     expect(values).toEqual(Array.from({ length: 20 }, (_, i) => [i, `v${i}`]))
   })
 
-  test('fillLog fails for good when the range was deleted on every source or no other replica exists', async () => {
+  test('fillLog fails for good when no other replica exists', async () => {
     const log = await openLog('local')
-    const deleted: FetchRange = async () => {
-      throw new TributaryError('OFFSET_OUT_OF_RANGE', 'below the log start', { details: { logStartOffset: 100 } })
+    log.append(batchOf(['v0']))
+    const never: FetchRange = async () => {
+      throw new Error('no source to ask')
     }
-    await expect(fill(log, 150, [2, 3], deleted)).rejects.toMatchObject({ code: 'KAFKA_STORAGE_ERROR', retriable: false })
-    await expect(fill(log, 150, [], deleted)).rejects.toMatchObject({ code: 'KAFKA_STORAGE_ERROR', retriable: false })
-    await expect(fill(log, 0, [], deleted)).resolves.toBeUndefined()
+    await expect(fill(log, 150, [], never)).rejects.toMatchObject({ code: 'KAFKA_STORAGE_ERROR', retriable: false })
+    await expect(fill(log, 1, [], never)).resolves.toBeUndefined()
+  })
+
+  test("when every source deleted the log's end, fillLog restarts the log empty at the smallest source start and copies on from there", async () => {
+    const log = await openLog('local')
+    for (let i = 0; i < 5; i++) log.append(batchOf([`old${i}`]))
+    const sources = new Map([
+      [2, await trimmedPeerLog(60, 30)],
+      [3, await trimmedPeerLog(60, 20)],
+    ])
+    await fill(log, 50, [2, 3], servedBy(sources))
+    expect([log.startOffset(), log.endOffset()]).toEqual([20, 50])
+    expect(valuesOf(log)).toEqual(Array.from({ length: 30 }, (_, i) => [20 + i, `v${20 + i}`]))
+    expect(log.append(batchOf(['next'])).baseOffset).toBe(50)
+  })
+
+  test('fillLog restarts the log only when every source deleted its end: a source that still holds the range is copied from', async () => {
+    const log = await openLog('local')
+    for (let i = 0; i < 5; i++) log.append(batchOf([`v${i}`]))
+    const sources = new Map([
+      [2, await trimmedPeerLog(60, 30)],
+      [3, await peerLog(60)],
+    ])
+    await fill(log, 40, [2, 3], servedBy(sources))
+    expect([log.startOffset(), log.endOffset()]).toEqual([0, 40])
+    expect(valuesOf(log)).toEqual(Array.from({ length: 40 }, (_, i) => [i, `v${i}`]))
+  })
+
+  test('fillLog keeps the gaps a compacted source has, and passes the target when the source has nothing below it', async () => {
+    const peer = await compactedPeerLog()
+    const log = await openLog('local')
+    // The peer compacted away offsets 20–29, the batches right below the target: the first batch
+    // after them (30) is copied too, and the Raft entries replayed after the snapshot skip it.
+    await fill(log, 25, [2], servedBy(new Map([[2, peer]])))
+    expect(log.endOffset()).toBe(31)
+    expect(valuesOf(log)).toEqual(valuesOf(peer).filter(([offset]) => offset <= 30))
   })
 
   test('fillLog retries while no source has the data, and gives up with CLIENT_CLOSED once aborted', async () => {
@@ -267,12 +447,26 @@ describe('partition snapshot pieces', () => {
     expect(calls).toBe(3)
   })
 
-  test('appendUpTo refuses batches that would leave a gap in the offsets', async () => {
-    const peer = await peerLog(10)
+  test('appendUpTo copies batches with the offsets they carry, gaps included, and skips what the log holds', async () => {
+    const peer = await compactedPeerLog()
     const log = await openLog('local')
-    expect(() => appendUpTo(log, peer.read(5, 1 << 20), 10, 'g')).toThrow(expect.objectContaining({ code: 'KAFKA_STORAGE_ERROR' }))
-    expect(appendUpTo(log, peer.read(0, 1 << 20), 10, 'g')).toBe(10)
-    expect(appendUpTo(log, peer.read(0, 1 << 20), 10, 'g')).toBe(0)
+    const batches = peer.read(0, 1 << 20)
+    expect(appendUpTo(log, batches, peer.endOffset(), 'g')).toBe(batches.length)
+    expect([log.endOffset(), valuesOf(log)]).toEqual([peer.endOffset(), valuesOf(peer)])
+    expect(appendUpTo(log, batches, peer.endOffset(), 'g')).toBe(0)
+  })
+
+  test('appendUpTo refuses a batch that straddles the log end or the target: the logs disagree', async () => {
+    const at = (base: number, values: string[]): Buffer => {
+      const b = batchOf(values)
+      writeBaseOffset(b, base)
+      return b
+    }
+    const log = await openLog('local')
+    log.appendCopy(at(0, ['a', 'b', 'c']))
+    expect(() => appendUpTo(log, [at(2, ['x', 'y'])], 10, 'g')).toThrow(expect.objectContaining({ code: 'KAFKA_STORAGE_ERROR' }))
+    expect(() => appendUpTo(log, [at(8, ['x', 'y', 'z'])], 10, 'g')).toThrow(expect.objectContaining({ code: 'KAFKA_STORAGE_ERROR' }))
+    expect(log.endOffset()).toBe(3)
   })
 })
 

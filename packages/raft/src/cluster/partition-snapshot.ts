@@ -7,6 +7,11 @@ import type { PeerChannel } from './peer-channel'
  * saved. A replica restoring a snapshot whose `endOffset` is past its local log's end (a follower
  * far behind, or a node whose log lost unsynced batches or lives in memory) copies the missing
  * batches [local end, endOffset) from another replica over the peer channel.
+ *
+ * The copy keeps the offsets each batch carries (`PartitionLog.appendCopy`), so the gaps that
+ * compaction left at the source stay gaps here. When retention deleted the missing range on every
+ * other replica, the log restarts empty at their log start (`PartitionLog.resetTo`, Kafka's
+ * `truncateFullyAndStartAt`) and copies on from there.
  */
 
 /** PartitionSnapshotOptions decide when a partition's Raft group snapshots and how much Raft log it keeps. */
@@ -148,11 +153,14 @@ const RETRY_MIN_MS = 10
 const RETRY_MAX_MS = 500
 
 /**
- * fillLog appends the batches [log.endOffset(), target) copied from the sources, retrying (with
- * a capped back-off) while no source can serve them, until the log reaches `target`.
+ * fillLog copies the batches [log.endOffset(), target) from the sources, retrying (with a capped
+ * back-off) while no source can serve them, until the log reaches `target` (or passes it: see
+ * `appendUpTo`). When every source answers that it deleted the log's end offset (its log starts
+ * past it), the range is gone for good: the log restarts empty at the smallest of their log
+ * starts and copying goes on from there.
  * @throws TributaryError CLIENT_CLOSED when `signal` aborts or the node shuts down;
- *   KAFKA_STORAGE_ERROR (not retriable) when no other replica exists, when every source deleted
- *   the range, or when a source's batches do not continue the local log.
+ *   KAFKA_STORAGE_ERROR (not retriable) when no other replica exists, or when a source's batches
+ *   do not continue the local log.
  */
 export async function fillLog(req: LogFillRequest): Promise<void> {
   const { log, target, groupId } = req
@@ -171,10 +179,13 @@ export async function fillLog(req: LogFillRequest): Promise<void> {
   }
 }
 
-/** fetchRound asks each source in turn; it returns true as soon as one made the log grow. */
+/**
+ * fetchRound asks each source in turn; it returns true as soon as one made the log grow, or once
+ * every source said it deleted the log's end offset and the log restarted at their log start.
+ */
 async function fetchRound(req: LogFillRequest): Promise<boolean> {
   const { log, target } = req
-  let deleted = 0
+  const deletedUpTo: number[] = []
   for (const source of req.sources) {
     const from = log.endOffset()
     let batches: Buffer[]
@@ -182,40 +193,50 @@ async function fetchRound(req: LogFillRequest): Promise<boolean> {
       batches = await req.fetchRange(source, log.topic, log.partition, from, target)
     } catch (error) {
       if (error instanceof TributaryError && error.code === 'CLIENT_CLOSED') throw error
-      if (deletedAt(error, from)) deleted++
+      const start = logStartPast(error, from)
+      if (start !== undefined) deletedUpTo.push(start)
       continue
     }
     if (appendUpTo(log, batches, target, req.groupId) > 0) return true
   }
-  if (deleted === req.sources.length) throw lost(req.groupId, `offset ${log.endOffset()} was deleted on every other replica; this log cannot restart past it`)
-  return false
+  if (deletedUpTo.length < req.sources.length) return false
+  // Retention is replicated as a log-start move, so no replica will ever serve [end, start) again:
+  // restart where the data begins. The smallest start keeps the most; the source with it serves next.
+  log.resetTo(Math.min(...deletedUpTo))
+  return true
 }
 
 /**
- * appendUpTo appends the batches below `target` that continue the log and returns how many it
- * appended. Batches the log already holds are skipped.
- * @throws TributaryError KAFKA_STORAGE_ERROR when a batch would leave a gap or straddles the log's end or `target`.
+ * appendUpTo copies the batches that continue the log towards `target`, keeping the offsets they
+ * carry (`appendCopy`), and returns how many it copied. Batches the log already holds are skipped.
+ * A batch may start past the log's end: the offsets between were compacted away at the source and
+ * stay a gap here. While the log is short of `target`, a batch at or past it is copied too (the
+ * source holds nothing in [end, target)), so the log may end past `target`, as after a restart:
+ * the Raft entries replayed after the snapshot skip what the log already holds.
+ * @throws TributaryError KAFKA_STORAGE_ERROR when a batch straddles the log's end or `target` (the logs disagree).
  */
 export function appendUpTo(log: PartitionLog, batches: readonly Buffer[], target: number, groupId: string): number {
-  let appended = 0
+  let copied = 0
   for (const batch of batches) {
+    const end = log.endOffset()
+    if (end >= target) break
     const base = readBaseOffset(batch)
     const last = base + readBatchHeader(batch).lastOffsetDelta
-    const end = log.endOffset()
-    if (base >= target) break
     if (last < end) continue
-    // Append renumbers a batch to the log's end, so only a batch starting exactly there keeps its offsets.
-    if (base !== end || last >= target) throw lost(groupId, `a copied batch [${base}, ${last}] does not continue the log at ${end} below ${target}`)
-    log.append(batch)
-    appended++
+    if (base < end || (base < target && last >= target)) {
+      throw lost(groupId, `a copied batch [${base}, ${last}] straddles the log's end ${end} or the target ${target}`)
+    }
+    log.appendCopy(batch)
+    copied++
   }
-  return appended
+  return copied
 }
 
-function deletedAt(error: unknown, offset: number): boolean {
+/** logStartPast returns a source's log start from its OFFSET_OUT_OF_RANGE error when that start lies past `offset` (the range was deleted there). */
+function logStartPast(error: unknown, offset: number): number | undefined {
   const e = error instanceof TributaryError ? error : undefined
   const start = e?.details?.logStartOffset
-  return e?.code === 'OFFSET_OUT_OF_RANGE' && typeof start === 'number' && start > offset
+  return e?.code === 'OFFSET_OUT_OF_RANGE' && typeof start === 'number' && Number.isSafeInteger(start) && start > offset ? start : undefined
 }
 
 function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
