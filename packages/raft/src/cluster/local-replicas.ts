@@ -87,7 +87,7 @@ export class LocalReplicas {
       ctx.host,
       // A replica that a move adds (not among the partition's replicas yet) joins the group as a learner.
       { topic: topic.name, partition, groupId, replicas: topic.replicas[partition] ?? [], log, storage: ctx.options.raftStorage?.(groupId), electionTicks: 10, join: !(topic.replicas[partition] ?? []).includes(ctx.nodeId), snapshots: ctx.options.partitionSnapshots },
-      { nodeId: ctx.nodeId, clock: ctx.options.clock, replicaLagTimeMaxMs: ctx.options.replicaLagTimeMaxMs, onData: () => ctx.wake(ctx.dataWaiters), fetchRange: peerFetchRange(ctx.peers, () => ctx.closed) },
+      { nodeId: ctx.nodeId, clock: ctx.options.clock, replicaLagTimeMaxMs: ctx.options.replicaLagTimeMaxMs, onData: () => ctx.wake(ctx.dataWaiters), fetchRange: peerFetchRange(ctx.peers, () => ctx.closed), producerIdExpirationMs: ctx.options.producerIdExpirationMs },
     )
     ctx.replicas.set(k, replica)
     replica.raft.on('error', (error: TributaryError) => this.replicaFailed(k, replica, error))

@@ -50,6 +50,8 @@ export interface ClusterNodeOptions {
   readonly numPartitions?: number
   /** autoCreateTopics: metadata requests may create unknown topics. Default true. */
   readonly autoCreateTopics?: boolean
+  /** producerIdExpirationMs (`producer.id.expiration.ms`): a producer id idle this long (by batch timestamps) is forgotten. Default 86,400,000 ms. */
+  readonly producerIdExpirationMs?: number
   /** retentionCheckIntervalMs (`log.retention.check.interval.ms`): how often retention and compaction run. Default 300,000 ms. */
   readonly retentionCheckIntervalMs?: number
   /** requestTimeoutMs: how long a forwarded or metadata request may take. Default 10,000 ms. */
@@ -85,12 +87,13 @@ export interface ResolvedClusterNodeOptions {
   readonly autoCreateTopics: boolean
   readonly requestTimeoutMs: number
   readonly retentionCheckIntervalMs: number
+  readonly producerIdExpirationMs: number
   readonly seed: number | undefined
   readonly groupCoordinator: Partial<GroupCoordinatorOptions>
   readonly partitionSnapshots: PartitionSnapshotOptions
 }
 
-const KNOWN = new Set(['nodeId', 'listen', 'dir', 'peers', 'join', 'storage', 'raftStorage', 'transport', 'peerChannel', 'clock', 'tickMs', 'replicaLagTimeMaxMs', 'defaultReplicationFactor', 'numPartitions', 'autoCreateTopics', 'requestTimeoutMs', 'retentionCheckIntervalMs', 'seed', 'groupCoordinator', 'partitionSnapshots'])
+const KNOWN = new Set(['nodeId', 'listen', 'dir', 'peers', 'join', 'storage', 'raftStorage', 'transport', 'peerChannel', 'clock', 'tickMs', 'replicaLagTimeMaxMs', 'defaultReplicationFactor', 'numPartitions', 'autoCreateTopics', 'requestTimeoutMs', 'retentionCheckIntervalMs', 'producerIdExpirationMs', 'seed', 'groupCoordinator', 'partitionSnapshots'])
 
 /**
  * resolveClusterNodeOptions merges defaults and validates.
@@ -136,6 +139,7 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     autoCreateTopics: options.autoCreateTopics ?? true,
     requestTimeoutMs: positive('requestTimeoutMs', 10_000),
     retentionCheckIntervalMs: positive('retentionCheckIntervalMs', 300_000),
+    producerIdExpirationMs: positive('producerIdExpirationMs', 86_400_000),
     seed: options.seed,
     groupCoordinator: options.groupCoordinator ?? {},
     partitionSnapshots: resolvePartitionSnapshotOptions(options.partitionSnapshots),

@@ -13,13 +13,13 @@ import type { RestoreContext } from '../node/options'
 import type { RaftHost } from '../node/raft-host'
 import type { RaftNode } from '../node/raft-node'
 import type { RaftStorage } from '../node/storage'
+import { ProducerJournal } from './producer-journal'
 import {
   decodePartitionSnapshot,
   defaultPartitionSnapshotOptions,
   encodePartitionSnapshot,
   fillLog,
   type FetchRange,
-  type JournalRecord,
   type PartitionSnapshotOptions,
 } from './partition-snapshot'
 
@@ -65,6 +65,8 @@ export interface ReplicaDeps {
   readonly onData: () => void
   /** fetchRange copies committed batches from another replica, to restore a snapshot (see FetchRange). */
   readonly fetchRange: FetchRange
+  /** producerIdExpirationMs (`producer.id.expiration.ms`): idle producers are forgotten after this long (log time). */
+  readonly producerIdExpirationMs: number
 }
 
 /** PartitionReplicaArgs describe the partition a replica serves and its Raft group's settings. */
@@ -86,7 +88,7 @@ export interface PartitionReplicaArgs {
 export class PartitionReplica {
   raft!: RaftNode
   /** Per producer, the last five applied idempotent batches: what a new leader's table is rebuilt from. */
-  private readonly journal = new Map<number, JournalRecord[]>()
+  private readonly journal: ProducerJournal
   /** The leader's duplicate table, which includes its own uncommitted proposals. */
   private leaderTable = new ProducerStateTable()
   /** The term whose first entry this node has applied as leader; proposals are accepted only in it. */
@@ -103,7 +105,9 @@ export class PartitionReplica {
     readonly replicas: readonly number[],
     readonly log: PartitionLog,
     private readonly deps: ReplicaDeps,
-  ) {}
+  ) {
+    this.journal = new ProducerJournal(deps.producerIdExpirationMs)
+  }
 
   /**
    * start joins (or re-joins) the partition's Raft group on `host`. When the group's storage holds
@@ -263,15 +267,9 @@ export class PartitionReplica {
     this.recordIdempotent(data, base)
   }
 
-  /** recordIdempotent keeps a producer's last five batches; a batch it already holds (a replay) is not added twice. */
+  /** recordIdempotent keeps a producer's last five batches (see ProducerJournal). */
   private recordIdempotent(data: Buffer, base: number): void {
-    const h = readBatchHeader(data)
-    if (h.producerId < 0 || h.baseSequence < 0) return
-    const records = this.journal.get(h.producerId) ?? []
-    if ((records[records.length - 1]?.baseOffset ?? -1) >= base) return
-    records.push({ batch: { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta }, baseOffset: base, logAppendTime: -1 })
-    if (records.length > 5) records.shift()
-    this.journal.set(h.producerId, records)
+    this.journal.record(readBatchHeader(data), base)
   }
 
   private applyControl(data: Buffer): void {
@@ -284,7 +282,7 @@ export class PartitionReplica {
    * data, so they must be on disk before Raft may drop the entries that could rebuild them.
    */
   private async snapshot(): Promise<Uint8Array> {
-    const data = encodePartitionSnapshot({ endOffset: this.log.endOffset(), startOffset: this.log.startOffset(), journal: [...this.journal.values()].flat() })
+    const data = encodePartitionSnapshot({ endOffset: this.log.endOffset(), startOffset: this.log.startOffset(), journal: this.journal.records() })
     await this.log.sync()
     return data
   }
@@ -298,8 +296,7 @@ export class PartitionReplica {
     const sources = [...new Set([ctx.leader, ...this.replicas])].filter((id) => id !== 0 && id !== this.deps.nodeId)
     await fillLog({ log: this.log, target: snap.endOffset, sources, fetchRange: this.deps.fetchRange, clock: this.deps.clock, signal: ctx.signal, groupId: this.groupId })
     if (snap.startOffset > this.log.startOffset()) this.log.deleteBefore(Math.min(snap.startOffset, this.log.endOffset()))
-    this.journal.clear()
-    for (const r of snap.journal) this.journal.set(r.batch.producerId, [...(this.journal.get(r.batch.producerId) ?? []), r])
+    this.journal.restore(snap.journal)
     for (const wake of [...this.appliedWaiters]) wake()
     this.deps.onData()
   }
@@ -312,7 +309,7 @@ export class PartitionReplica {
     this.readyTerm = e.term
     this.nextOffset = this.log.endOffset()
     this.leaderTable = new ProducerStateTable()
-    for (const records of this.journal.values()) for (const r of records) this.leaderTable.record(r.batch, r.baseOffset, r.logAppendTime)
+    for (const r of this.journal.records()) this.leaderTable.record(r.batch, r.baseOffset, r.logAppendTime)
   }
 
   // ---- helpers ------------------------------------------------------------------------------

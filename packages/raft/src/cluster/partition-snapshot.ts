@@ -58,6 +58,8 @@ export interface JournalRecord {
   batch: { producerId: number; producerEpoch: number; baseSequence: number; lastOffsetDelta: number }
   baseOffset: number
   logAppendTime: number
+  /** The batch's max timestamp: when its producer was last seen, for producer-id expiry. */
+  timestampMs?: number
 }
 
 /** PartitionSnapshot is a partition replica's state at a Raft index: its log's bounds and the idempotent-producer journal. */
