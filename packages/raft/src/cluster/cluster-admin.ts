@@ -34,6 +34,10 @@ export class ClusterAdmin {
   async metadata(request: MetadataRequest = {}): Promise<ClusterMetadata> {
     const { ctx } = this
     ctx.assertOpen()
+    // A node behind on the metadata (just restarted, or cut off) would call an existing topic
+    // unknown or leave it out of a listing: first it catches up with the leader, or answers
+    // LEADER_NOT_AVAILABLE (retriable), which beats a false "unknown topic".
+    if (request.topics === undefined || request.topics.some((n) => !ctx.state.topics.has(n))) await this.meta.catchUp()
     const names = request.topics ?? [...ctx.state.topics.keys()].sort()
     const missing = names.filter((n) => !ctx.state.topics.has(n))
     if (missing.length > 0 && request.allowAutoTopicCreation && ctx.options.autoCreateTopics) {

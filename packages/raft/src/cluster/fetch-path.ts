@@ -86,6 +86,9 @@ export class FetchPath {
       // The local log holds committed batches only: its end is the high watermark.
       const highWatermark = log.endOffset()
       const logStartOffset = log.startOffset()
+      // Past the end of a replica that does not lead (behind, or cut off): the offset may well be
+      // committed elsewhere, so the answer is "ask the leader" (retriable), never out of range.
+      if (Number.isSafeInteger(offset) && offset > highWatermark && !replica.isReady()) throw replica.notLeader()
       if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > highWatermark) {
         throw new TributaryError('OFFSET_OUT_OF_RANGE', `Offset ${offset} is outside [${logStartOffset}, ${highWatermark}] of ${topic}-${partition}`, { details: { topic, partition, offset, logStartOffset, highWatermark } })
       }

@@ -24,6 +24,8 @@ export type MetaMethod =
   | 'unregisterBroker'
   | 'completeReassignment'
   | 'registerBroker'
+  /** A read barrier: answers the leader's applied index (see `catchUp`). */
+  | 'syncMetadata'
 
 /** MetadataGroupHooks are what the metadata group tells the rest of its node. */
 export interface MetadataGroupHooks {
@@ -95,6 +97,22 @@ export class MetadataGroup {
     const { value, index } = (await this.ctx.peers.call(leader, `meta:${method}`, args)) as { value: T; index: number }
     await this.ctx.waitFor(() => this.appliedIndex >= index, this.ctx.options.requestTimeoutMs)
     return value
+  }
+
+  /**
+   * catchUp is a read barrier: it waits until this node has applied everything the metadata
+   * leader had applied when asked, so that a read after it sees every change committed before.
+   * @throws TributaryError LEADER_NOT_AVAILABLE (retriable) when no leader answers in time.
+   */
+  async catchUp(): Promise<void> {
+    if (this.isLeader()) return
+    await this.waitForLeader()
+    const leader = this.raft.status().leader
+    if (this.isLeader()) return
+    if (leader === 0 || leader === this.ctx.nodeId) throw new TributaryError('LEADER_NOT_AVAILABLE', 'the metadata group has no leader yet')
+    const { index } = (await this.ctx.peers.call(leader, 'meta:syncMetadata', [])) as { index: number }
+    await this.ctx.waitFor(() => this.appliedIndex >= index, this.ctx.options.requestTimeoutMs)
+    if (this.appliedIndex < index) throw new TributaryError('LEADER_NOT_AVAILABLE', `node ${this.ctx.nodeId} has not caught up with the metadata (applied ${this.appliedIndex} of ${index})`)
   }
 
   /** waitForLeader waits (bounded by an election or two) until the metadata group has a usable leader. */

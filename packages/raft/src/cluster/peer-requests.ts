@@ -23,6 +23,7 @@ const META_CALLS: Readonly<Record<MetaMethod, (node: ClusterNode, args: unknown[
   unregisterBroker: (n, [nodeId]) => n.unregisterBroker(nodeId as number),
   completeReassignment: (n, [topic, partition, target]) => n.completeReassignment(topic as string, partition as number, target as number[]),
   registerBroker: (n, [nodeId, address]) => n.registerBroker(nodeId as number, address as BrokerAddress),
+  syncMetadata: async () => undefined,
 }
 
 /** PeerServices are the parts of a node that serve requests forwarded by other nodes. */
