@@ -110,7 +110,11 @@ export interface ConsumerOptions {
   groupInstanceId?: string | null
   /** Create unknown subscribed topics. Default true. */
   allowAutoTopicCreation?: boolean
-  /** Cached topic metadata is refreshed after this age, in ms. Default 300000. */
+  /**
+   * How often the group leader reads the subscribed topics' partition counts again, in ms; when
+   * one changed it rejoins so that the group is rebalanced (sooner, on the retry backoff, while a
+   * subscribed topic is unknown). Default 300000.
+   */
   metadataMaxAgeMs?: number
   /** Backoff for failed handlers and retriable errors. Default { retries: 5, initialRetryTimeMs: 300, maxRetryTimeMs: 30000 }. */
   retry?: ConsumerRetryOptions

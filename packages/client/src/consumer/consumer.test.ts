@@ -1,5 +1,5 @@
-import { MemoryStorage, MemoryVolume } from '@tributary/core'
-import { FAST_GROUP, openMemory, waitFor } from '../test-support'
+import { LocalBroker, MemoryStorage, MemoryVolume, TributaryError, type Broker } from '@tributary/core'
+import { FAST_GROUP, openMemory, waitFor, wrapBroker } from '../test-support'
 import { Tributary } from '../tributary'
 import type { ClientEvent } from '../events'
 
@@ -294,5 +294,99 @@ describe('Consumer offsets across restarts', () => {
     } finally {
       await tb.close()
     }
+  })
+})
+
+describe('Consumer under transient coordinator errors', () => {
+  let local: LocalBroker
+  let tb: Tributary | null = null
+  beforeEach(async () => {
+    local = await LocalBroker.open({ storage: new MemoryStorage(), minSessionTimeoutMs: 50 })
+    await local.createTopics([{ topic: 'f', numPartitions: 1 }])
+  })
+  afterEach(async () => {
+    await tb?.close()
+    tb = null
+    await local.close()
+  })
+
+  /** openWith opens a client on the local broker with `overrides` in place of its methods, and writes ten messages. */
+  async function openWith(overrides: Partial<Broker>): Promise<Tributary> {
+    tb = await Tributary.open({ broker: wrapBroker(local, overrides) })
+    await produce(tb, 'f', 10)
+    return tb
+  }
+
+  const committedOffset = async (): Promise<number> => (await local.fetchOffsets('g'))[0]?.offset ?? -1
+  const coordinatorMoving = (): TributaryError => new TributaryError('COORDINATOR_NOT_AVAILABLE', 'the group coordinator is moving')
+
+  test('a retriable error while reading the committed offsets of the first assignment is retried: run() resolves and consumption starts', async () => {
+    let calls = 0
+    const client = await openWith({
+      fetchOffsets: async (groupId, partitions) => {
+        if (++calls === 1) throw coordinatorMoving()
+        return local.fetchOffsets(groupId, partitions)
+      },
+    })
+    let handled = 0
+    const consumer = client.consumer({ groupId: 'g', ...FAST_GROUP })
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    await expect(consumer.run({ eachMessage: async () => void handled++ })).resolves.toBeUndefined()
+    await waitFor(() => handled === 10, 'all ten messages')
+    expect(calls).toBe(2)
+  })
+
+  test('a failed auto-commit is redone with backoff while no new data arrives', async () => {
+    let commits = 0
+    const client = await openWith({
+      commitOffsets: async (request) => {
+        if (++commits === 1) throw coordinatorMoving()
+        return local.commitOffsets(request)
+      },
+    })
+    const consumer = client.consumer({ groupId: 'g', ...FAST_GROUP })
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    await consumer.run({ eachMessage: async () => undefined })
+    await waitFor(async () => (await committedOffset()) === 10, 'the offsets committed with no new data')
+    expect(commits).toBe(2)
+  })
+
+  test('a commit that finished behind offsets handled meanwhile is followed by another one while no new data arrives', async () => {
+    let holdCommitOf5: (() => void) | null = null
+    const landed: number[] = []
+    const client = await openWith({
+      commitOffsets: async (request) => {
+        const offset = request.offsets[0]?.offset ?? -1
+        // The commit of offset 5 is slow: it lands after offsets up to 10 were handled again.
+        if (offset === 5) await new Promise<void>((resolve) => (holdCommitOf5 = resolve))
+        await local.commitOffsets(request)
+        landed.push(offset)
+      },
+    })
+    let rereading = false
+    const consumer = client.consumer({ groupId: 'g', ...FAST_GROUP })
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    await consumer.run({
+      eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary }) => {
+        if (!rereading) return
+        resolveOffset(4)
+        void commitOffsetsIfNecessary() // commits offset 5, held back
+        await waitFor(() => holdCommitOf5 !== null, 'the commit of offset 5 under way')
+        resolveOffset(batch.lastOffset())
+      },
+    })
+    await waitFor(() => landed.includes(10), 'the first pass committed')
+    // Reading the partition again from 0: when the handler finishes, the handled offset (10) equals
+    // the committed one, so that moment asks for no commit; then the held commit of 5 lands.
+    rereading = true
+    let handlerDone = false
+    consumer.on(consumer.events.END_BATCH_PROCESS, () => (handlerDone = true))
+    consumer.seek({ topic: 'f', partition: 0, offset: 0 })
+    await waitFor(() => handlerDone, 'the second pass handled')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    ;(holdCommitOf5 as unknown as () => void)()
+    await waitFor(() => landed.length === 3, 'a commit after the late one')
+    expect(landed).toEqual([10, 5, 10])
+    expect(await committedOffset()).toBe(10)
   })
 })

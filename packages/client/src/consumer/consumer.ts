@@ -11,6 +11,7 @@ import { resolveAssigner } from '../assignors'
 import { assertOpen, type ClientContext } from '../context'
 import { ClientEmitter, ConsumerEvents, type ClientEvent, type ConsumerEventName, type RemoveListener } from '../events'
 import { resolveConsumerOptions, type ConsumerOptions, type OffsetReset, type ResolvedConsumerOptions } from '../options'
+import { withRetry } from '../retry'
 import { Fetcher } from './fetcher'
 import { GroupMembership } from './group-membership'
 import { OffsetCommitter, resetPositions, startPositions } from './offsets'
@@ -282,7 +283,7 @@ export class Consumer implements RunnerHost {
     // so a failure below leaves the assignment for restartFromCommitted to retry.
     const states = new Map(assignment.map((tp) => [partitionKey(tp.topic, tp.partition), new PartitionState(tp.topic, tp.partition)]))
     this.states = states
-    await startPositions(this.ctx.broker, this.options.groupId, [...states.values()], (t) => this.policyFor(t))
+    await this.startPositions([...states.values()], signal)
     for (const [key, offset] of this.pendingSeeks) {
       states.get(key)?.start(offset)
       if (states.has(key)) this.pendingSeeks.delete(key)
@@ -293,7 +294,7 @@ export class Consumer implements RunnerHost {
 
   /** restartFromCommitted moves every assigned partition back to its committed offset (RunnerHost). */
   async restartFromCommitted(): Promise<void> {
-    await startPositions(this.ctx.broker, this.options.groupId, [...this.states.values()], (t) => this.policyFor(t))
+    await this.startPositions([...this.states.values()])
     this.fetcher.poke()
   }
 
@@ -314,6 +315,15 @@ export class Consumer implements RunnerHost {
 
   private checkOpen(what: string): void {
     assertOpen(this.closed || this.ctx.isClosed(), `consumer.${what}`)
+  }
+
+  /**
+   * startPositions reads the committed offsets of `states` and sets their positions. A retriable
+   * error (the coordinator moving, a leader election) is retried with `options.retry`: one
+   * transient error must not fail a join, or `run()` at start-up.
+   */
+  private startPositions(states: PartitionState[], signal?: AbortSignal): Promise<void> {
+    return withRetry(this.ctx.clock, this.options.retry, () => startPositions(this.ctx.broker, this.options.groupId, states, (t) => this.policyFor(t)), signal)
   }
 
   private policyFor(topic: string): OffsetReset {
@@ -339,7 +349,7 @@ export class Consumer implements RunnerHost {
   }
 
   private resetOutOfRange(state: PartitionState): void {
-    resetPositions(this.ctx.broker, [state], (t) => this.policyFor(t))
+    withRetry(this.ctx.clock, this.options.retry, () => resetPositions(this.ctx.broker, [state], (t) => this.policyFor(t)))
       .then(() => this.fetcher.poke())
       .catch((error) => this.runner?.reportError(error))
   }

@@ -19,6 +19,13 @@ export function isRejoinError(error: unknown): boolean {
  * calls — so that a slow handler cannot get its member evicted. When a heartbeat (or a commit)
  * learns that the group is rebalancing, `onRejoinNeeded` tells the consumer, which finishes its
  * in-flight work, commits, and calls `join()` again (the eager protocol).
+ *
+ * The leader also watches the metadata it assigned from, as Kafka's consumer does: every
+ * `metadataMaxAgeMs` it reads the partition counts of the group's subscribed topics again, and
+ * when one changed (a topic created, grown, deleted, or missing from stale metadata and now
+ * known) it rejoins, which makes the coordinator rebalance the group. While a subscribed topic is
+ * unknown it looks again sooner, on the retry backoff, so that a leader that read stale metadata
+ * does not leave the group with an empty assignment for long.
  */
 export class GroupMembership {
   memberId = ''
@@ -31,6 +38,11 @@ export class GroupMembership {
   private heartbeatTimer: { cancel(): void } | null = null
   /** Heartbeats run between a successful sync and the next join or leave. */
   private beatsEnabled = false
+  /** The partition count (0: unknown) of each topic the group subscribed to, as this member last assigned them as leader. */
+  private assignedCounts: Map<string, number> | null = null
+  private metadataTimer: { cancel(): void } | null = null
+  /** Metadata checks in a row that found a subscribed topic unknown, for their backoff. */
+  private unknownChecks = 0
 
   constructor(
     private readonly ctx: ClientContext,
@@ -61,6 +73,7 @@ export class GroupMembership {
   async join(topics: string[], signal: AbortSignal): Promise<TopicPartition[] | null> {
     this.beatsEnabled = false
     this.stopHeartbeats()
+    this.stopMetadataChecks()
     for (let attempt = 0; !signal.aborted; attempt++) {
       const startedMs = this.ctx.clock.now()
       try {
@@ -71,6 +84,7 @@ export class GroupMembership {
         this.emitJoin(joined, startedMs)
         this.beatsEnabled = true
         this.scheduleHeartbeat()
+        if (joined.leaderId === joined.memberId) this.scheduleMetadataCheck()
         return assignment
       } catch (error) {
         if (signal.aborted) return null
@@ -86,6 +100,7 @@ export class GroupMembership {
   async leave(): Promise<void> {
     this.beatsEnabled = false
     this.stopHeartbeats()
+    this.stopMetadataChecks()
     const { memberId } = this
     this.generationId = -1
     this.assignment = []
@@ -124,6 +139,7 @@ export class GroupMembership {
     this.generationId = joined.generationId
     this.leaderId = joined.leaderId
     this.protocolName = joined.protocolName
+    this.assignedCounts = null
     const assignments = joined.leaderId === joined.memberId ? await this.assign(joined) : []
     const mine: GroupAssignment = await this.ctx.broker.syncGroup({
       groupId: this.options.groupId,
@@ -145,6 +161,7 @@ export class GroupMembership {
       const metadata = await this.ctx.broker.metadata({ topics: await this.existingTopics(topics) })
       for (const t of metadata.topics) partitionsPerTopic[t.name] = t.partitions.length
     }
+    this.assignedCounts = new Map(topics.map((t) => [t, partitionsPerTopic[t] ?? 0]))
     const plan = assigner.assign({ members: joined.members, partitionsPerTopic })
     return joined.members.map((m) => ({ memberId: m.memberId, assignment: { assignment: plan[m.memberId] ?? {}, userData: null } }))
   }
@@ -168,6 +185,42 @@ export class GroupMembership {
       generationId: joined.generationId,
       memberAssignment,
     })
+  }
+
+  /** stopMetadataChecks cancels the leader's metadata check (on join and leave). */
+  private stopMetadataChecks(): void {
+    this.metadataTimer?.cancel()
+    this.metadataTimer = null
+  }
+
+  /** scheduleMetadataCheck arranges the leader's next look at the subscribed topics' partition counts. */
+  private scheduleMetadataCheck(): void {
+    this.stopMetadataChecks()
+    const counts = this.assignedCounts
+    if (counts === null || counts.size === 0) return
+    const unknown = [...counts.values()].includes(0)
+    if (!unknown) this.unknownChecks = 0
+    const maxAgeMs = Math.max(1, this.options.metadataMaxAgeMs)
+    const inMs = unknown ? Math.min(maxAgeMs, backoffMs(this.options.retry, this.unknownChecks++)) : maxAgeMs
+    this.metadataTimer = this.ctx.clock.setTimeout(() => {
+      this.metadataTimer = null
+      void this.checkMetadata(counts)
+    }, inMs)
+  }
+
+  /** checkMetadata rejoins when a subscribed topic's partition count differs from `assigned`; errors wait for the next check. */
+  private async checkMetadata(assigned: Map<string, number>): Promise<void> {
+    if (!this.beatsEnabled || this.assignedCounts !== assigned) return
+    let now: Map<string, number>
+    try {
+      now = new Map((await this.ctx.broker.metadata()).topics.map((t) => [t.name, t.partitions.length]))
+    } catch {
+      now = new Map(assigned)
+    }
+    // A join, leave or another check may have happened meanwhile.
+    if (!this.beatsEnabled || this.assignedCounts !== assigned || this.metadataTimer !== null) return
+    if ([...assigned].some(([topic, count]) => (now.get(topic) ?? 0) !== count)) this.requestRejoin()
+    else this.scheduleMetadataCheck()
   }
 
   private scheduleHeartbeat(): void {

@@ -1,4 +1,4 @@
-import { TributaryError, type TopicPartition } from '@tributary/core'
+import { LocalBroker, MemoryStorage, TributaryError, type TopicPartition } from '@tributary/core'
 import { FAST_GROUP, openMemory, waitFor, wrapBroker } from '../test-support'
 import { Tributary } from '../tributary'
 import type { Consumer } from './consumer'
@@ -179,5 +179,66 @@ describe('Consumer groups', () => {
     const c = tb.consumer({ groupId: 'none', ...FAST_GROUP, autoOffsetReset: 'none' })
     await c.subscribe({ topics: ['t'] })
     await expect(c.run({ eachMessage: async () => {} })).rejects.toMatchObject({ code: 'OFFSET_OUT_OF_RANGE' })
+  })
+})
+
+describe('Consumer groups when topic metadata changes', () => {
+  test('a leader that read stale metadata (no topics) assigns nothing, then rejoins once the topic shows up', async () => {
+    const local = await LocalBroker.open({ storage: new MemoryStorage(), minSessionTimeoutMs: 50 })
+    await local.createTopics([{ topic: 't', numPartitions: 2 }])
+    let stale = true
+    // A node that has not caught up lists no topics when asked for all of them.
+    const broker = wrapBroker(local, {
+      metadata: async (request) => {
+        const real = await local.metadata(request)
+        return stale && request?.topics === undefined ? { ...real, topics: [] } : real
+      },
+    })
+    const tb = await Tributary.open({ broker })
+    try {
+      await produce(tb, 't', 0, 4)
+      const received: Received = new Map()
+      // metadataMaxAgeMs is long: the unknown topic is looked up again on the retry backoff.
+      const c = tb.consumer({ groupId: 'g', ...FAST_GROUP, metadataMaxAgeMs: 60_000 })
+      await c.subscribe({ topics: ['t'], fromBeginning: true })
+      await c.run({ eachMessage: record(received, 'c') })
+      expect(c.assignment()).toEqual([])
+      stale = false
+      await waitFor(() => values(received).length === 4, 'the messages, after a rebalance')
+      expect(owned([c]).sort()).toEqual(['t-0', 't-1'])
+    } finally {
+      await tb.close()
+      await local.close()
+    }
+  })
+
+  test('every metadataMaxAgeMs the leader reads the partition counts again and rebalances when one changed', async () => {
+    const local = await LocalBroker.open({ storage: new MemoryStorage(), minSessionTimeoutMs: 50 })
+    await local.createTopics([{ topic: 't', numPartitions: 3 }])
+    let visible = 2
+    // Metadata that shows fewer partitions than the topic has, until the test says otherwise.
+    const broker = wrapBroker(local, {
+      metadata: async (request) => {
+        const real = await local.metadata(request)
+        return { ...real, topics: real.topics.map((t) => ({ ...t, partitions: t.partitions.slice(0, visible) })) }
+      },
+    })
+    const tb = await Tributary.open({ broker })
+    try {
+      const received: Received = new Map()
+      const consumers = [0, 1].map(() => tb.consumer({ groupId: 'g', ...FAST_GROUP, metadataMaxAgeMs: 100 }))
+      for (const [i, c] of consumers.entries()) {
+        await c.subscribe({ topics: ['t'], fromBeginning: true })
+        await c.run({ eachMessage: record(received, `c${i}`) })
+      }
+      await stable(consumers, 2)
+      visible = 3
+      await stable(consumers, 3)
+      await tb.producer().send({ topic: 't', messages: [{ value: 'on the third partition', partition: 2 }] })
+      await waitFor(() => values(received).includes('on the third partition'), 'the message on the third partition')
+    } finally {
+      await tb.close()
+      await local.close()
+    }
   })
 })

@@ -33,10 +33,12 @@ export class OffsetCommitter {
       const dirty = [...states].filter((s) => s.needsCommit())
       if (dirty.length === 0) return
       const offsets = dirty.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.resolved as number }))
+      const counts = dirty.map((s) => s.uncommittedCount)
       await this.send(offsets)
       dirty.forEach((s, i) => {
         s.committed = (offsets[i] as OffsetCommitEntry).offset
-        s.uncommittedCount = 0
+        // Messages handled while the commit was under way are still uncommitted.
+        s.uncommittedCount = Math.max(0, s.uncommittedCount - (counts[i] as number))
       })
     })
     this.queued = run

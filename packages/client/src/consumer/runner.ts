@@ -48,6 +48,10 @@ export class Runner {
   private interrupt = new AbortController()
   private rotation = 0
   private commitTimer: { cancel(): void } | null = null
+  /** Redoes a failed auto-commit after a backoff (see afterCommit). */
+  private redoTimer: { cancel(): void } | null = null
+  /** Auto-commits failed in a row, for the redo backoff. */
+  private commitFailures = 0
 
   constructor(
     private readonly host: RunnerHost,
@@ -102,6 +106,8 @@ export class Runner {
     this.stopController.abort()
     this.interrupt.abort()
     this.commitTimer?.cancel()
+    this.redoTimer?.cancel()
+    this.redoTimer = null
     this.wake.notify()
     await this.loopDone
     await this.host.fetcher.stop()
@@ -255,12 +261,36 @@ export class Runner {
     }, Math.max(0, inMs))
   }
 
-  /** commitQuietly commits handled offsets; a failure is left for the next commit (a rejoin error already asked for a rebalance). */
+  /** commitQuietly commits handled offsets; a failure is not thrown but redone (a rejoin error already asked for a rebalance). */
   private async commitQuietly(): Promise<void> {
     try {
       await this.host.committer.commitResolved(this.host.partitions())
+      this.commitFailures = 0
     } catch {
-      // Offsets stay uncommitted and are retried by the next commit; at-least-once holds.
+      // Offsets stay uncommitted until the redo; at-least-once holds meanwhile.
+      this.commitFailures++
     }
+    this.afterCommit()
+  }
+
+  /**
+   * afterCommit makes sure that handled offsets ahead of the committed ones get committed even
+   * while no new data arrives (new data, stop and rebalances are the only other triggers): a
+   * failed commit is redone after a backoff, and a commit that finished behind offsets handled
+   * meanwhile is followed by another one when the auto-commit policy says so.
+   */
+  private afterCommit(): void {
+    if (!this.running || !this.run.autoCommit || !this.host.partitions().some((s) => s.needsCommit())) return
+    if (this.commitFailures === 0) void this.commitIfNecessary()
+    else this.scheduleRedo(backoffMs(this.host.options.retry, this.commitFailures - 1))
+  }
+
+  /** scheduleRedo commits again in `inMs`, unless a rebalance (which commits itself) is due by then. */
+  private scheduleRedo(inMs: number): void {
+    if (this.redoTimer) return
+    this.redoTimer = this.host.ctx.clock.setTimeout(() => {
+      this.redoTimer = null
+      if (this.running && !this.host.membership.needsRejoin) void this.commitQuietly()
+    }, inMs)
   }
 }

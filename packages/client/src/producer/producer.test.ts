@@ -1,4 +1,4 @@
-import { LocalBroker, MemoryStorage, TributaryError, partitionForKey, type Broker, type ProducePartitionResult } from '@tributary/core'
+import { LocalBroker, MemoryStorage, TributaryError, iterateBatches, partitionForKey, type Broker, type ProducePartitionResult, type ProduceRequest } from '@tributary/core'
 import { gatedSyncStorage, isSettled, openMemory, readTopic, wrapBroker } from '../test-support'
 import { Tributary } from '../tributary'
 
@@ -166,6 +166,97 @@ describe('Producer idempotence and retries', () => {
       const send = tb.producer({ retry: { retries: 2, initialRetryTimeMs: 1, maxRetryTimeMs: 2 } }).send({ topic: 't', messages: [{ value: 'a' }] })
       await expect(send).rejects.toMatchObject({ code: 'NOT_ENOUGH_REPLICAS' })
       expect(calls).toBe(3)
+    } finally {
+      await tb.close()
+      await local.close()
+    }
+  })
+})
+
+/**
+ * answerPerBatch is a produce that answers each partition of a request on its own: with the error
+ * code `script` returns for the first value of its batch (it may wait before answering), or by
+ * appending the batch to `local`.
+ */
+function answerPerBatch(local: Broker, script: (value: string) => Promise<string | undefined>): (request: ProduceRequest) => Promise<ProducePartitionResult[]> {
+  return (request) =>
+    Promise.all(
+      request.partitions.map(async (data) => {
+        const [batch] = iterateBatches([data.batch])
+        const code = await script(batch?.toArray()[0]?.value?.toString() ?? '')
+        if (code === undefined) return (await local.produce({ ...request, partitions: [data] }))[0] as ProducePartitionResult
+        return { topic: data.topic, partition: data.partition, baseOffset: -1, logAppendTime: -1, logStartOffset: -1, error: new TributaryError(code as never, `scripted ${code}`) }
+      }),
+    )
+}
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('Producer ordering across failures (idempotent)', () => {
+  test('after a send fails for good, a partition sends under the new producer id only once its older batches settled: key order holds', async () => {
+    const local = await LocalBroker.open({ storage: new MemoryStorage() })
+    await local.createTopics([{ topic: 't', numPartitions: 2 }])
+    const attempts = new Map<string, number>()
+    const broker = wrapBroker(local, {
+      produce: answerPerBatch(local, async (value) => {
+        const attempt = (attempts.get(value) ?? 0) + 1
+        attempts.set(value, attempt)
+        // k0's first attempt meets a leader election (retriable); x0 is refused for good.
+        if (value === 'k0' && attempt === 1) return 'LEADER_NOT_AVAILABLE'
+        return value === 'x0' ? 'OUT_OF_ORDER_SEQUENCE_NUMBER' : undefined
+      }),
+    })
+    const tb = await Tributary.open({ broker })
+    try {
+      const producer = tb.producer({ retry: { retries: 5, initialRetryTimeMs: 100, maxRetryTimeMs: 100, factor: 0 } })
+      await producer.send({ topic: 't', messages: [{ value: 'warm-up', partition: 0 }] })
+      const first = producer.send({ topic: 't', messages: [{ key: 'k', value: 'k0', partition: 1 }] })
+      await pause(5)
+      // x0 fails while k0 waits for its retry: the producer takes a new id before k1 is sent.
+      await expect(producer.send({ topic: 't', messages: [{ key: 'x', value: 'x0', partition: 0 }] })).rejects.toMatchObject({ code: 'OUT_OF_ORDER_SEQUENCE_NUMBER' })
+      await producer.send({ topic: 't', messages: [{ key: 'k', value: 'k1', partition: 1 }] })
+      await first
+      expect((await readTopic(local, 't')).filter((m) => m.partition === 1).map((m) => m.value)).toEqual(['k0', 'k1'])
+      // Partition 0 was not held back: it has no batch of the old id in flight.
+      await producer.send({ topic: 't', messages: [{ value: 'after', partition: 0 }] })
+      expect((await readTopic(local, 't')).filter((m) => m.partition === 0).map((m) => m.value)).toEqual(['warm-up', 'after'])
+    } finally {
+      await tb.close()
+      await local.close()
+    }
+  })
+
+  test('a batch rejected as out of order whose predecessor landed before the rejection was handled is retried, not failed', async () => {
+    const local = await LocalBroker.open({ storage: new MemoryStorage() })
+    await local.createTopics([{ topic: 't', numPartitions: 1 }])
+    const attempts = new Map<string, number>()
+    let firstLanded: () => void = () => undefined
+    const landed = new Promise<void>((resolve) => (firstLanded = resolve))
+    const script = answerPerBatch(local, async (value) => {
+      const attempt = (attempts.get(value) ?? 0) + 1
+      attempts.set(value, attempt)
+      if (value === 'k0' && attempt === 1) return 'LEADER_NOT_AVAILABLE'
+      // The broker checked k1 before k0's retry landed; its answer arrives after k0 succeeded.
+      if (value === 'k1' && attempt === 1) return landed.then(() => pause(20)).then(() => 'OUT_OF_ORDER_SEQUENCE_NUMBER')
+      return undefined
+    })
+    const broker = wrapBroker(local, {
+      produce: async (request) => {
+        const results = await script(request)
+        if (attempts.get('k0') === 2) firstLanded()
+        return results
+      },
+    })
+    const tb = await Tributary.open({ broker })
+    try {
+      const producer = tb.producer({ retry: { retries: 5, initialRetryTimeMs: 30, maxRetryTimeMs: 30 } })
+      await producer.send({ topic: 't', messages: [{ value: 'warm-up' }] })
+      const first = producer.send({ topic: 't', messages: [{ key: 'k', value: 'k0' }] })
+      await pause(5)
+      const second = producer.send({ topic: 't', messages: [{ key: 'k', value: 'k1' }] })
+      await expect(Promise.all([first, second])).resolves.toHaveLength(2)
+      expect(attempts.get('k1')).toBe(2)
+      expect((await readTopic(local, 't')).map((m) => m.value)).toEqual(['warm-up', 'k0', 'k1'])
     } finally {
       await tb.close()
       await local.close()

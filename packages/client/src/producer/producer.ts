@@ -330,7 +330,8 @@ export class Producer {
       }
       return
     }
-    this.drainAndSend(force)
+    // Checked again: a batch may have failed for good meanwhile and reset the producer id.
+    return this.flushNow(force)
   }
 
   private drainAndSend(force: boolean): void {

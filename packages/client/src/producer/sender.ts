@@ -15,6 +15,15 @@ import type { DrainedBatch } from './accumulator'
  * idempotent producer id and the partition's next sequence), groups batches that share acks and
  * timeout into one request, and retries retriable failures with the *same bytes*, so the broker
  * recognises a retry of a batch it already appended and answers with the original offsets.
+ *
+ * A batch that fails for good leaves a gap in its partition's sequences, so the idempotent
+ * producer then takes a new producer id, whose sequences start again at 0 on every partition.
+ * Batches of the old id that are still being retried keep their bytes (the broker still knows
+ * the old id and dedups them). Invariant: a partition's batches under a new id go out only once
+ * every batch of that partition under an older id has settled — otherwise a new batch could land
+ * before an older retried one and break key order. This is what Kafka's Java producer does
+ * (RecordAccumulator stops draining a partition whose in-flight batches carry a stale producer id
+ * or epoch); holding back only the affected partitions keeps the others flowing.
  */
 
 /** InFlight is one encoded batch between its first send and its final outcome. */
@@ -22,7 +31,9 @@ interface InFlight {
   batch: DrainedBatch
   bytes: Buffer
   attempt: number
-  /** The partition's previous unsettled batch: retries must not overtake it. */
+  /** The producer id and epoch the batch was encoded with (null: not idempotent). */
+  identity: ProducerIdentity | null
+  /** The partition's previous unsettled batch under the same identity: retries must not overtake it. */
   prev: InFlight | null
   settled: boolean
   failure: unknown
@@ -53,6 +64,8 @@ export class Sender {
   private identityPending: Promise<ProducerIdentity> | null = null
   private readonly sequences = new Map<string, number>()
   private readonly lastInFlight = new Map<string, InFlight>()
+  /** Every unsettled batch per partition (at most the in-flight limit each), to hold back a new identity's batches. */
+  private readonly unsettled = new Map<string, Set<InFlight>>()
 
   constructor(
     private readonly broker: Broker,
@@ -70,11 +83,15 @@ export class Sender {
   /** ensureIdentity fetches a producer id once (and again after a reset). */
   async ensureIdentity(): Promise<void> {
     if (!this.idempotent || this.identity) return
-    // A metadata leader election or a node going away is retried like a send.
-    this.identityPending ??= withRetry(this.clock, this.retry, () => this.broker.initProducerId()).finally(() => {
-      this.identityPending = null
-    })
-    this.identity = await this.identityPending
+    // A metadata leader election or a node going away is retried like a send. The identity is set
+    // once, where it arrives, not by each waiter: a waiter resuming late must not restore an id
+    // that a failure has reset since.
+    this.identityPending ??= withRetry(this.clock, this.retry, () => this.broker.initProducerId())
+      .then((identity) => (this.identity = identity))
+      .finally(() => {
+        this.identityPending = null
+      })
+    await this.identityPending
   }
 
   /**
@@ -82,9 +99,10 @@ export class Sender {
    * request. Call `ensureIdentity()` first. Returns once every request has been handed to the broker.
    */
   send(batches: DrainedBatch[]): void {
+    if (this.idempotent && this.identity === null) throw new Error('Sender.send: no producer id; call ensureIdentity() first')
     if (batches.length === 1) {
       const flight = this.encode(batches[0] as DrainedBatch)
-      if (flight) void this.dispatch([flight])
+      if (flight) this.dispatchWhenReady(flight, null)
       return
     }
     const groups = new Map<string, InFlight[]>()
@@ -92,9 +110,30 @@ export class Sender {
       const flight = this.encode(batch)
       if (!flight) continue
       const key = `${batch.acks}/${batch.timeoutMs}`
-      groups.set(key, [...(groups.get(key) ?? []), flight])
+      if (!groups.has(key)) groups.set(key, [])
+      this.dispatchWhenReady(flight, groups.get(key) as InFlight[])
     }
-    for (const flights of groups.values()) void this.dispatch(flights)
+    for (const flights of groups.values()) if (flights.length > 0) void this.dispatch(flights)
+  }
+
+  /**
+   * dispatchWhenReady sends `flight` now (into `group` when given), or — when its partition still
+   * has unsettled batches of an older identity — on its own once those have settled.
+   */
+  private dispatchWhenReady(flight: InFlight, group: InFlight[] | null): void {
+    const older = this.olderUnsettled(flight)
+    if (older !== null) void Promise.all(older.map(whenSettled)).then(() => this.dispatch([flight]))
+    else if (group !== null) group.push(flight)
+    else void this.dispatch([flight])
+  }
+
+  /** olderUnsettled lists the unsettled batches of `flight`'s partition encoded under another identity, or null for none. */
+  private olderUnsettled(flight: InFlight): InFlight[] | null {
+    const open = this.unsettled.get(batchKey(flight.batch))
+    if (open === undefined || open.size === 1) return null
+    let older: InFlight[] | null = null
+    for (const f of open) if (f.identity !== flight.identity) (older ??= []).push(f)
+    return older
   }
 
   private encode(batch: DrainedBatch): InFlight | null {
@@ -114,8 +153,14 @@ export class Sender {
     }
     // Sequences wrap from INT32_MAX to 0, as Kafka's do.
     if (this.identity) this.sequences.set(key, (baseSequence + batch.records.length) % 0x80000000)
-    const flight: InFlight = { batch, bytes, attempt: 0, prev: this.lastInFlight.get(key) ?? null, settled: false, failure: null, whenSettled: null, markSettled: null }
+    // Sequences, and so the retry order, are per identity: a batch of an older one is not a predecessor.
+    const last = this.lastInFlight.get(key)
+    const prev = last !== undefined && last.identity === this.identity ? last : null
+    const flight: InFlight = { batch, bytes, attempt: 0, identity: this.identity, prev, settled: false, failure: null, whenSettled: null, markSettled: null }
     this.lastInFlight.set(key, flight)
+    const open = this.unsettled.get(key)
+    if (open === undefined) this.unsettled.set(key, new Set([flight]))
+    else open.add(flight)
     return flight
   }
 
@@ -157,15 +202,18 @@ export class Sender {
   }
 
   /**
-   * mayRetry: retriable errors, and OUT_OF_ORDER_SEQUENCE_NUMBER while an earlier batch of the
-   * same partition is still unsettled (it failed before appending and is being retried, so this
-   * batch's sequence is ahead of the log for now).
+   * mayRetry: retriable errors, and OUT_OF_ORDER_SEQUENCE_NUMBER for a batch sent while an earlier
+   * batch of the partition was unsettled, unless that one failed. Either the earlier batch is still
+   * being retried (this batch's sequence is ahead of the log for now), or it has landed since the
+   * broker checked this one (a rejection answered late): both times the same bytes can succeed.
+   * A batch sent with no batch before it in flight follows what the log already holds, so its
+   * rejection is a real gap and fails at once.
    */
   private mayRetry(flight: InFlight, error: unknown): boolean {
     if (flight.attempt >= this.retry.retries) return false
     if (isRetriable(error)) return true
     const outOfOrder = error instanceof TributaryError && error.code === 'OUT_OF_ORDER_SEQUENCE_NUMBER'
-    return outOfOrder && flight.prev !== null && !flight.prev.settled
+    return outOfOrder && flight.prev !== null && !flight.prev.failure
   }
 
   private settle(flight: InFlight, error: unknown, result?: ProducePartitionResult): void {
@@ -173,10 +221,13 @@ export class Sender {
     flight.failure = error
     const key = batchKey(flight.batch)
     if (this.lastInFlight.get(key) === flight) this.lastInFlight.delete(key)
+    const open = this.unsettled.get(key)
+    if (open !== undefined && open.delete(flight) && open.size === 0) this.unsettled.delete(key)
     flight.prev = null
     if (error) {
-      // A batch that never landed leaves a sequence gap; a new producer id restarts every sequence at 0.
-      if (this.idempotent) this.resetIdentity()
+      // A batch that never landed leaves a sequence gap; a new producer id restarts every sequence
+      // at 0. A failure under an id already replaced leaves no gap in the current one's sequences.
+      if (this.idempotent && flight.identity === this.identity) this.resetIdentity()
       this.hooks.onFailure(flight.batch, error)
     } else {
       this.hooks.onSuccess(flight.batch, result as ProducePartitionResult)
