@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { AckPolicy, DeliverPolicy, StorageType, connect, type JetStreamClient, type NatsConnection, type PubAck } from 'nats'
-import { messagePool } from '../lib/data'
+import { StorageType, connect } from 'nats'
 import { freePort, requireBinary, sleep, startServer, type Server } from '../lib/servers'
 import { nowMs } from '../lib/stats'
-import type { LogSession, LogSystem, ProduceOptions } from './types'
+import { NatsSession, STREAM, SUBJECT } from './nats-jetstream'
+import type { LogSession, LogSystem } from './types'
 
 /**
  * nats-jetstream-r3: three `nats-server` processes of our own clustered on 127.0.0.1 (each with
@@ -13,75 +13,13 @@ import type { LogSession, LogSystem, ProduceOptions } from './types'
  * acknowledged once the stream's Raft group has it on a quorum of the three servers (JetStream
  * writes it to the page cache and fsyncs in the background). Produce and consume are the
  * single-node nats-jetstream's: asynchronous `js.publish` with at most PUBLISH_WINDOW
- * acknowledgements outstanding, the 116-byte key + value as the payload (NATS has no keys); a
+ * acknowledgements outstanding (the same `NatsSession`), the 116-byte key + value as the payload (NATS has no keys); a
  * durable pull consumer fetching 1,000 at a time and acknowledging each batch by its last message.
  */
 
-const STREAM = 'bench'
-const SUBJECT = 'bench.messages'
-const DURABLE = 'bench-group'
 const SERVERS = 3
-const PUBLISH_WINDOW = 2_000
-const FETCH_COUNT = 1_000
-const FETCH_EXPIRES_MS = 2_000
 /** The JetStream meta group elects its leader after the routes connect; stream creation waits for it. */
 const STREAM_CREATE_LIMIT_MS = 20_000
-
-class NatsClusterSession implements LogSession {
-  constructor(
-    private readonly servers: Server[],
-    private readonly nc: NatsConnection,
-    private readonly js: JetStreamClient,
-  ) {}
-
-  async produce({ count, deadlineMs }: ProduceOptions): Promise<number> {
-    const pool = messagePool()
-    // A FIFO of outstanding acknowledgements: the window bounds memory and in-flight work.
-    const window: Promise<PubAck>[] = []
-    let head = 0
-    let sent = 0
-    for (; sent < count; sent++) {
-      if (window.length - head >= PUBLISH_WINDOW) {
-        await window[head++]
-        if (head === PUBLISH_WINDOW) {
-          window.splice(0, head)
-          head = 0
-        }
-        if (sent % 1000 === 0 && nowMs() > deadlineMs) break
-      }
-      window.push(this.js.publish(SUBJECT, pool.at(sent).payload))
-    }
-    await Promise.all(window.slice(head))
-    return sent
-  }
-
-  async consume(count: number, deadlineMs: number): Promise<number> {
-    const jsm = await this.nc.jetstreamManager()
-    await jsm.consumers.add(STREAM, { durable_name: DURABLE, ack_policy: AckPolicy.All, deliver_policy: DeliverPolicy.All })
-    const consumer = await this.js.consumers.get(STREAM, DURABLE)
-    let seen = 0
-    while (seen < count && nowMs() < deadlineMs) {
-      const batch = await consumer.fetch({ max_messages: Math.min(FETCH_COUNT, count - seen), expires: FETCH_EXPIRES_MS })
-      let last = null
-      for await (const message of batch) {
-        last = message
-        seen++
-      }
-      if (last === null) break
-      last.ack()
-    }
-    return seen
-  }
-
-  async close(): Promise<void> {
-    await this.nc.drain()
-    await Promise.all(this.servers.map((s) => s.stop()))
-  }
-
-  serverPeakRssBytes(): number {
-    return this.servers.reduce((total, s) => total + s.peakRssBytes(), 0)
-  }
-}
 
 /** config is one server's configuration file: client port, cluster routes to the others, its store. */
 function config(name: string, port: number, clusterPort: number, routePorts: number[], storeDir: string): string {
@@ -128,7 +66,7 @@ async function open(dir: string): Promise<LogSession> {
       const jsm = await nc.jetstreamManager({ timeout: 2_000 })
       await jsm.streams.add({ name: STREAM, subjects: [SUBJECT], storage: StorageType.File, num_replicas: SERVERS })
     })
-    return new NatsClusterSession(servers, nc, nc.jetstream())
+    return new NatsSession(servers, nc, nc.jetstream())
   } catch (error) {
     await Promise.all(servers.map((s) => s.stop()))
     throw error

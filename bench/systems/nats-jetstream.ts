@@ -13,16 +13,17 @@ import type { LogSession, LogSystem, ProduceOptions } from './types'
  * its last message (AckPolicy.All), the equivalent of a group member committing an offset.
  */
 
-const STREAM = 'bench'
-const SUBJECT = 'bench.messages'
+export const STREAM = 'bench'
+export const SUBJECT = 'bench.messages'
 const DURABLE = 'bench-group'
 const PUBLISH_WINDOW = 2_000
 const FETCH_COUNT = 1_000
 const FETCH_EXPIRES_MS = 2_000
 
-class NatsSession implements LogSession {
+/** NatsSession runs the workloads against one stream, served by one nats-server or a cluster of them. */
+export class NatsSession implements LogSession {
   constructor(
-    private readonly server: Server,
+    private readonly servers: Server[],
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
   ) {}
@@ -71,11 +72,11 @@ class NatsSession implements LogSession {
 
   async close(): Promise<void> {
     await this.nc.drain()
-    await this.server.stop()
+    await Promise.all(this.servers.map((s) => s.stop()))
   }
 
   serverPeakRssBytes(): number {
-    return this.server.peakRssBytes()
+    return this.servers.reduce((total, s) => total + s.peakRssBytes(), 0)
   }
 }
 
@@ -90,7 +91,7 @@ async function open(dir: string): Promise<LogSession> {
   const connection = nc! as NatsConnection
   const jsm = await connection.jetstreamManager()
   await jsm.streams.add({ name: STREAM, subjects: [SUBJECT], storage: StorageType.File })
-  return new NatsSession(server, connection, connection.jetstream())
+  return new NatsSession([server], connection, connection.jetstream())
 }
 
 export const natsJetstream: LogSystem = { name: 'nats-jetstream', persistent: true, open }
