@@ -26,7 +26,7 @@ import {
   type TopicPartition,
 } from '@tributary/core'
 import type { ClusterNode } from './cluster-node'
-import type { MemoryCluster, ReadRecord } from './test-kit'
+import type { MemoryCluster } from './test-kit'
 
 /**
  * FetchedRecord is one record a fetch response carried to a client, with the high watermark that
@@ -201,27 +201,4 @@ function fetchedRecords(r: FetchPartitionResult): FetchedRecord[] {
   return out
 }
 
-/** LogRecord is one record of a partition log with the producer id of its batch (-1: none). */
-export interface LogRecord extends ReadRecord {
-  readonly producerId: number
-}
-
-/** readLog reads every committed record of `topic` through `broker`, as `readAll` does, with producer ids. */
-export async function readLog(broker: Broker, topic: string): Promise<LogRecord[]> {
-  const [meta] = (await broker.metadata({ topics: [topic] })).topics
-  const out: LogRecord[] = []
-  for (const { partition } of meta?.partitions ?? []) {
-    for (let offset = 0; ; ) {
-      const [r] = await broker.fetch({ partitions: [{ topic, partition, offset, maxBytes: 1 << 20 }], maxWaitMs: 0 })
-      if (r?.error) throw r.error
-      if (!r || r.batches.length === 0) break
-      for (const batch of iterateBatches(r.batches)) {
-        for (const rec of batch.records()) {
-          if (rec.offset >= offset) out.push({ partition, offset: rec.offset, key: rec.key?.toString() ?? null, value: rec.value?.toString() ?? null, producerId: batch.producerId })
-        }
-        offset = batch.lastOffset + 1
-      }
-    }
-  }
-  return out
-}
+export { readLog, type LogRecord } from './test-kit'
