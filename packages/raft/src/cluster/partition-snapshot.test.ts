@@ -254,13 +254,17 @@ describe('partition snapshots and Raft log compaction', () => {
     await c.crash(follower)
 
     for (let i = 20; i < 320; i++) expect(await produce(() => c.node(leader), 'retained', 0, keyedNow(`b${i}`, `late-${i}`))).toBe(i)
-    await c.node(leader).runLogCleaner()
-    const leaderLog = replicaOf(c.node(leader), 'retained')!.log
+    // Leadership may have moved meanwhile (the preferred-leader rebalance): the cleaner runs on
+    // both live nodes, and only the one that leads now decides the cut.
+    const bystander = [1, 2, 3].find((id) => id !== leader && id !== follower)!
+    for (const id of [leader, bystander]) await c.node(id).runLogCleaner()
+    const current = await c.leaderOf('retained', 0)
+    const leaderLog = replicaOf(c.node(current), 'retained')!.log
     // Retention deleted [0, start) everywhere, past the follower's end (20), and snapshots dropped the entries it lacks.
     expect(leaderLog.startOffset()).toBeGreaterThan(20)
-    expect(replicaOf(c.node(leader), 'retained')!.raft.status().firstIndex).toBeGreaterThan(before.lastIndex + 1)
-    const bystander = [1, 2, 3].find((id) => id !== leader && id !== follower)!
-    await waitUntil(() => replicaOf(c.node(bystander), 'retained')!.log.startOffset() === leaderLog.startOffset(), 10_000)
+    expect(replicaOf(c.node(current), 'retained')!.raft.status().firstIndex).toBeGreaterThan(before.lastIndex + 1)
+    const other = current === leader ? bystander : leader
+    await waitUntil(() => replicaOf(c.node(other), 'retained')!.log.startOffset() === leaderLog.startOffset(), 10_000)
 
     const restarted = await c.restart(follower)
     const log = await waitUntil(() => {
