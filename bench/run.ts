@@ -126,7 +126,16 @@ async function main(): Promise<void> {
   const final = withRatios(results)
   const durationMs = Date.now() - startedAt.getTime()
   const command = ['pnpm bench', ...process.argv.slice(2)].join(' ')
-  const file = writeResults({ command, mode: options.mode, runs: options.runs, startedAt: startedAt.toISOString(), durationMs, machine: describeMachine(), results: final, skipped })
+  const file = writeResults({
+    command,
+    mode: options.mode,
+    runs: options.runs,
+    startedAt: startedAt.toISOString(),
+    durationMs,
+    machine: describeMachine(),
+    results: final,
+    skipped,
+  })
   const note =
     options.mode === 'quick'
       ? 'quick mode: smaller message counts than --full (see the messages column) and one run each, not medians of three'

@@ -16,7 +16,7 @@ function render(file: ResultsFile): string {
   const mode =
     file.mode === 'quick'
       ? 'quick mode: smaller message counts than `--full` (see the messages column), one run per row'
-      : `full mode: ${file.runs === 1 ? "one run per row" : `every number is the median of ${file.runs} runs`}`
+      : `full mode: ${file.runs === 1 ? 'one run per row' : `every number is the median of ${file.runs} runs`}`
   return `# Benchmark results
 
 The latest table from \`bench/\`; see [README.md](README.md) for what each workload and system

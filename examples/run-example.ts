@@ -19,7 +19,11 @@ export function startExample(name: string, env: Record<string, string> = {}): Ch
 }
 
 /** runExample runs an example to completion and returns its exit code and output. */
-export function runExample(name: string, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runExample(
+  name: string,
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = startExample(name, env)
   let stdout = ''
   let stderr = ''

@@ -14,7 +14,12 @@ const names = packages.map((p) => `@tributary/${p}`)
 
 function run(cmd: string, args: string[], cwd: string): string {
   try {
-    return execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_loglevel: 'error' } })
+    return execFileSync(cmd, args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, npm_config_loglevel: 'error' },
+    })
   } catch (error) {
     // Show what the command printed: tsc reports its errors on stdout.
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string }
@@ -29,7 +34,9 @@ describe('published packages', () => {
     if (packages.some((p) => !existsSync(join(root, 'packages', p, 'dist', 'index.js')))) run('pnpm', ['build'], root)
     scratch = mkdtempSync(join(tmpdir(), 'tributary-pack-'))
     for (const p of packages) run('pnpm', ['pack', '--pack-destination', scratch], join(root, 'packages', p))
-    const tarballs = readdirSync(scratch).filter((f) => f.endsWith('.tgz')).map((f) => join(scratch, f))
+    const tarballs = readdirSync(scratch)
+      .filter((f) => f.endsWith('.tgz'))
+      .map((f) => join(scratch, f))
     expect(tarballs).toHaveLength(packages.length)
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, version: '0.0.0' }))
     // --ignore-scripts: better-sqlite3 loads its native addon lazily, so importing works without
@@ -42,7 +49,9 @@ describe('published packages', () => {
   })
 
   it('imports every package as ESM', () => {
-    const code = names.map((n, i) => `import * as m${i} from '${n}'; if (Object.keys(m${i}).length === 0) throw new Error('${n} is empty');`).join('\n')
+    const code = names
+      .map((n, i) => `import * as m${i} from '${n}'; if (Object.keys(m${i}).length === 0) throw new Error('${n} is empty');`)
+      .join('\n')
     writeFileSync(join(scratch, 'esm.mjs'), `${code}\nconsole.log('esm ok')\n`)
     expect(run(process.execPath, ['esm.mjs'], scratch)).toContain('esm ok')
   })
@@ -68,7 +77,28 @@ describe('published packages', () => {
     writeFileSync(join(scratch, 'types.cts'), body)
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
     for (const file of ['types.mts', 'types.cts']) {
-      run(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--target', 'es2022', '--types', 'node', '--typeRoots', join(root, 'node_modules', '@types'), '--skipLibCheck', 'false', file], scratch)
+      run(
+        process.execPath,
+        [
+          tsc,
+          '--noEmit',
+          '--strict',
+          '--module',
+          'node16',
+          '--moduleResolution',
+          'node16',
+          '--target',
+          'es2022',
+          '--types',
+          'node',
+          '--typeRoots',
+          join(root, 'node_modules', '@types'),
+          '--skipLibCheck',
+          'false',
+          file,
+        ],
+        scratch,
+      )
     }
   })
 })

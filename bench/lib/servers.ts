@@ -45,7 +45,10 @@ export function freePort(): Promise<number> {
 export class Server {
   private exited: Promise<void>
 
-  constructor(private readonly process_: ChildProcess, readonly port: number) {
+  constructor(
+    private readonly process_: ChildProcess,
+    readonly port: number,
+  ) {
     this.exited = new Promise((resolve) => process_.once('exit', () => resolve()))
   }
 

@@ -46,7 +46,10 @@ export function textTable(results: readonly Result[], skipped: readonly Skipped[
   const rows = results.map(cells)
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   const line = (row: string[]) =>
-    row.map((cell, i) => (NUMERIC.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!))).join('  ').trimEnd()
+    row
+      .map((cell, i) => (NUMERIC.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd()
   const out = [line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  ')]
   results.forEach((result, i) => {
     if (i > 0 && results[i - 1]!.workload !== result.workload) out.push('')
@@ -58,11 +61,11 @@ export function textTable(results: readonly Result[], skipped: readonly Skipped[
 
 /** markdownTable renders the results as a Markdown table followed by the skipped list. */
 export function markdownTable(results: readonly Result[], skipped: readonly Skipped[]): string {
-  const escape = (cell: string) => cell.replaceAll('|', '\\|')
+  const escapeCell = (cell: string) => cell.replaceAll('|', '\\|')
   const out = [
     `| ${HEADERS.join(' | ')} |`,
     `| ${HEADERS.map((_, i) => (NUMERIC.has(i) ? '---:' : '---')).join(' | ')} |`,
-    ...results.map((r) => `| ${cells(r).map(escape).join(' | ')} |`),
+    ...results.map((r) => `| ${cells(r).map(escapeCell).join(' | ')} |`),
   ]
   if (skipped.length > 0) out.push('', ...skippedLines(skipped).map((l) => `- ${l}`))
   return out.join('\n')

@@ -19,7 +19,10 @@ class FsSession implements LogSession {
   private readonly file: string
   private fd: number
 
-  constructor(dir: string, private readonly fsync: boolean) {
+  constructor(
+    dir: string,
+    private readonly fsync: boolean,
+  ) {
     this.file = path.join(dir, 'baseline.log')
     this.fd = openSync(this.file, 'a+')
   }

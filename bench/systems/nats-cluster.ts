@@ -52,7 +52,16 @@ async function open(dir: string): Promise<LogSession> {
         const home = path.join(dir, name)
         mkdirSync(home, { recursive: true })
         const file = path.join(home, 'nats.conf')
-        writeFileSync(file, config(name, port, clusterPorts[i]!, clusterPorts.filter((_, j) => j !== i), path.join(home, 'jetstream')))
+        writeFileSync(
+          file,
+          config(
+            name,
+            port,
+            clusterPorts[i]!,
+            clusterPorts.filter((_, j) => j !== i),
+            path.join(home, 'jetstream'),
+          ),
+        )
         servers.push(
           await startServer('nats-server', ['-c', file], port, async () => {
             const probe = await connect({ servers: `127.0.0.1:${port}`, reconnect: false })

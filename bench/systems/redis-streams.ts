@@ -17,7 +17,10 @@ const GROUP = 'bench-group'
 const READ_COUNT = 1_000
 
 class RedisSession implements LogSession {
-  constructor(private readonly server: Server, private readonly redis: Redis) {}
+  constructor(
+    private readonly server: Server,
+    private readonly redis: Redis,
+  ) {}
 
   async produce({ count, batchSize, deadlineMs }: ProduceOptions): Promise<number> {
     const pool = messagePool()
@@ -46,7 +49,14 @@ class RedisSession implements LogSession {
     const acks: Promise<unknown>[] = []
     while (seen < count && nowMs() < deadlineMs) {
       const reply = (await this.redis.callBuffer('XREADGROUP', [
-        'GROUP', GROUP, 'consumer-1', 'COUNT', READ_COUNT, 'STREAMS', STREAM, '>',
+        'GROUP',
+        GROUP,
+        'consumer-1',
+        'COUNT',
+        READ_COUNT,
+        'STREAMS',
+        STREAM,
+        '>',
       ])) as [Buffer, [Buffer, Buffer[]][]][] | null
       const entries = reply?.[0]?.[1] ?? []
       if (entries.length === 0) break
@@ -79,13 +89,37 @@ async function open(dir: string): Promise<LogSession> {
   requireBinary('redis-server')
   const port = await freePort()
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--protected-mode', 'yes', '--dir', dir,
-    '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--daemonize', 'no',
-    '--logfile', '', '--loglevel', 'warning',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--protected-mode',
+    'yes',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--logfile',
+    '',
+    '--loglevel',
+    'warning',
   ]
   let redis: Redis | null = null
   const server = await startServer('redis-server', args, port, async () => {
-    const client = new Redis({ host: '127.0.0.1', port, protocol: 2, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+    const client = new Redis({
+      host: '127.0.0.1',
+      port,
+      protocol: 2,
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    })
     // The first probes are refused while the server starts; the rejection below reports them.
     client.on('error', () => {})
     try {

@@ -31,7 +31,10 @@ export interface MessagePayload {
 export interface ConsumerApi {
   connect?(): Promise<void>
   subscribe(request: { topics: string[]; fromBeginning?: boolean }): Promise<void>
-  run(handlers: { eachBatch?: (payload: BatchPayload) => Promise<void>; eachMessage?: (payload: MessagePayload) => Promise<void> }): Promise<void>
+  run(handlers: {
+    eachBatch?: (payload: BatchPayload) => Promise<void>
+    eachMessage?: (payload: MessagePayload) => Promise<void>
+  }): Promise<void>
   stop?(): Promise<void>
   disconnect?(): Promise<void>
 }

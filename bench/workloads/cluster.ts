@@ -54,7 +54,14 @@ interface PartitionMetadata {
 }
 
 interface ClusterAdmin {
-  createTopics(request: { topics: Array<{ topic: string; numPartitions: number; replicationFactor: number; configEntries: Array<{ name: string; value: string }> }> }): Promise<boolean>
+  createTopics(request: {
+    topics: Array<{
+      topic: string
+      numPartitions: number
+      replicationFactor: number
+      configEntries: Array<{ name: string; value: string }>
+    }>
+  }): Promise<boolean>
   fetchTopicMetadata(request: { topics: string[] }): Promise<{ topics: Array<{ partitions: PartitionMetadata[] }> }>
   fetchTopicOffsets(topic: string): Promise<Array<{ partition: number; high: number }>>
 }
@@ -66,7 +73,9 @@ interface ClusterClient {
 }
 
 async function connect(brokers: string[]): Promise<ClusterClient> {
-  const Tributary = (await importOptional('@tributary/client', 'Tributary')) as { connect?(options: { brokers: string[] }): Promise<ClusterClient> }
+  const Tributary = (await importOptional('@tributary/client', 'Tributary')) as {
+    connect?(options: { brokers: string[] }): Promise<ClusterClient>
+  }
   if (Tributary.connect === undefined) throw new SkipError('@tributary/client has no Tributary.connect yet')
   return Tributary.connect({ brokers })
 }
@@ -94,7 +103,16 @@ async function leaders(admin: ClusterAdmin): Promise<number[]> {
  */
 async function setUp(client: ClusterClient): Promise<number[]> {
   await eventually('the topic', () =>
-    client.admin().createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: NODES, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] }),
+    client.admin().createTopics({
+      topics: [
+        {
+          topic: TOPIC,
+          numPartitions: PARTITIONS,
+          replicationFactor: NODES,
+          configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+        },
+      ],
+    }),
   )
   const spreadBy = nowMs() + 5_000
   for (;;) {
@@ -201,11 +219,33 @@ async function runNats(task: Task, dir: string): Promise<Measurement> {
 function plan(mode: Mode): Task[] {
   const messages = byMode(mode, 250_000, 1_000_000)
   const timeLimitMs = byMode(mode, 20_000, 60_000)
-  const params = { nodes: NODES, partitions: PARTITIONS, replicationFactor: NODES, acks: 'all', batchMessages: BATCH_MESSAGES, sendsInFlight: SENDS_IN_FLIGHT, tickMs: TICK_MS }
+  const params = {
+    nodes: NODES,
+    partitions: PARTITIONS,
+    replicationFactor: NODES,
+    acks: 'all',
+    batchMessages: BATCH_MESSAGES,
+    sendsInFlight: SENDS_IN_FLIGHT,
+    tickMs: TICK_MS,
+  }
   return [
-    { workload: 'cluster', system: 'nats-jetstream-r3', label: NATS_R3, messages, timeLimitMs, params: { servers: 3, replicas: 3, publishWindow: 2_000 } },
+    {
+      workload: 'cluster',
+      system: 'nats-jetstream-r3',
+      label: NATS_R3,
+      messages,
+      timeLimitMs,
+      params: { servers: 3, replicas: 3, publishWindow: 2_000 },
+    },
     { workload: 'cluster', system: 'tributary-cluster', label: THROUGHPUT, messages, timeLimitMs, params, baseline: NATS_R3 },
-    { workload: 'cluster', system: 'tributary-cluster', label: FAILOVER, messages: byMode(mode, 100_000, 300_000), timeLimitMs, params: { ...params, failover: true } },
+    {
+      workload: 'cluster',
+      system: 'tributary-cluster',
+      label: FAILOVER,
+      messages: byMode(mode, 100_000, 300_000),
+      timeLimitMs,
+      params: { ...params, failover: true },
+    },
   ]
 }
 

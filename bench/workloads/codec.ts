@@ -32,7 +32,12 @@ function encode(task: Task): Measurement {
   let bytes = 0
   for (let i = 0; i < inputs.length; i++) bytes += encodeRecordBatch(inputs[i]!, { baseOffset: i * BATCH_MESSAGES }).length
   const elapsedMs = nowMs() - startMs
-  return { messages: task.messages, elapsedMs, payloadBytes: task.messages * MESSAGE_PAYLOAD_BYTES, extra: { batchBytes: Math.round(bytes / inputs.length) } }
+  return {
+    messages: task.messages,
+    elapsedMs,
+    payloadBytes: task.messages * MESSAGE_PAYLOAD_BYTES,
+    extra: { batchBytes: Math.round(bytes / inputs.length) },
+  }
 }
 
 function decode(task: Task): Measurement {
@@ -101,8 +106,13 @@ export const codec: Workload = {
   plan(mode) {
     const messages = byMode(mode, 500_000, 2_000_000)
     const task = (system: string, params: Task['params'], baseline?: string): Task => ({
-      workload: 'codec', system, label: system, messages: system.startsWith('crc') ? 0 : messages,
-      timeLimitMs: 30_000, params, ...(baseline ? { baseline } : {}),
+      workload: 'codec',
+      system,
+      label: system,
+      messages: system.startsWith('crc') ? 0 : messages,
+      timeLimitMs: 30_000,
+      params,
+      ...(baseline ? { baseline } : {}),
     })
     const rounds = { rounds: byMode(mode, 50, 200) }
     return [
@@ -115,12 +125,18 @@ export const codec: Workload = {
   },
   async run(task) {
     switch (task.system) {
-      case 'tributary-encode': return encode(task)
-      case 'tributary-decode': return decode(task)
-      case 'baseline-frame': return frame(task)
-      case 'crc32c-native': return crc(task, crc32c)
-      case 'crc32c-js-table': return crc(task, crc32cTable)
-      default: throw new Error(`unknown codec system ${task.system}`)
+      case 'tributary-encode':
+        return encode(task)
+      case 'tributary-decode':
+        return decode(task)
+      case 'baseline-frame':
+        return frame(task)
+      case 'crc32c-native':
+        return crc(task, crc32c)
+      case 'crc32c-js-table':
+        return crc(task, crc32cTable)
+      default:
+        throw new Error(`unknown codec system ${task.system}`)
     }
   },
 }

@@ -94,7 +94,13 @@ async function measureLatency(task: Task, dir: string): Promise<Measurement> {
   if (consumer.failure()) throw consumer.failure()
   await producer.disconnect?.()
   await tb.close()
-  return { messages: samples.count, elapsedMs, payloadBytes: samples.count * MESSAGE_PAYLOAD_BYTES, ...samples.summary(), extra: { targetRatePerSec: RATE_PER_SEC } }
+  return {
+    messages: samples.count,
+    elapsedMs,
+    payloadBytes: samples.count * MESSAGE_PAYLOAD_BYTES,
+    ...samples.summary(),
+    extra: { targetRatePerSec: RATE_PER_SEC },
+  }
 }
 
 export const latency: Workload = {
@@ -103,8 +109,12 @@ export const latency: Workload = {
   plan(mode) {
     const seconds = byMode(mode, 3, 10)
     return ['tributary-memory', 'tributary-file', 'tributary-sqlite'].map((system) => ({
-      workload: 'latency', system, label: system, messages: seconds * RATE_PER_SEC,
-      timeLimitMs: seconds * 1000 + 2_000, params: { ratePerSec: RATE_PER_SEC },
+      workload: 'latency',
+      system,
+      label: system,
+      messages: seconds * RATE_PER_SEC,
+      timeLimitMs: seconds * 1000 + 2_000,
+      params: { ratePerSec: RATE_PER_SEC },
     }))
   },
   run: measureLatency,

@@ -24,12 +24,7 @@ const BASELINE_OF: Record<string, string> = {
 }
 
 /** logTasks plans one task per system with the same count and time limit. */
-export function logTasks(
-  workload: WorkloadName,
-  systems: readonly string[],
-  messages: number,
-  timeLimitMs: number,
-): Task[] {
+export function logTasks(workload: WorkloadName, systems: readonly string[], messages: number, timeLimitMs: number): Task[] {
   return systems.map((system) => ({
     workload,
     system,

@@ -55,9 +55,16 @@ async function measurePartitions(task: Task, dir: string): Promise<Measurement> 
     elapsedMs: produceMs,
     payloadBytes: PARTITIONS * MESSAGE_PAYLOAD_BYTES,
     extra: {
-      openMs: round(openMs), createMs: round(createMs), produceMs: round(produceMs), closeMs: round(closeMs),
-      recoveryMs: round(recoveryMs), produceAfterReopenMs: round(produceAfterReopenMs), finalCloseMs: round(finalCloseMs),
-      fdsAfterProduce, fdsAfterReopen, fdsAtEnd,
+      openMs: round(openMs),
+      createMs: round(createMs),
+      produceMs: round(produceMs),
+      closeMs: round(closeMs),
+      recoveryMs: round(recoveryMs),
+      produceAfterReopenMs: round(produceAfterReopenMs),
+      finalCloseMs: round(finalCloseMs),
+      fdsAfterProduce,
+      fdsAfterReopen,
+      fdsAtEnd,
     },
   }
 }
@@ -67,7 +74,12 @@ export const partitions10k: Workload = {
   summary: '10,000 partitions: create, one message each, close, reopen (recovery time), peak RSS, open fds',
   plan: () =>
     ['tributary-file', 'tributary-sqlite'].map((system) => ({
-      workload: 'partitions-10k', system, label: system, messages: PARTITIONS, timeLimitMs: 120_000, params: { partitions: PARTITIONS },
+      workload: 'partitions-10k',
+      system,
+      label: system,
+      messages: PARTITIONS,
+      timeLimitMs: 120_000,
+      params: { partitions: PARTITIONS },
     })),
   run: measurePartitions,
 }

@@ -61,7 +61,10 @@ async function produceWithProducers(task: Task, dir: string): Promise<Measuremen
   const fsyncP50Ms = probe.summary().p50Ms!
   const idealMsgsPerSec = (producerCount * MESSAGES_PER_SEND * 1000) / fsyncP50Ms
   return {
-    messages: sent, elapsedMs, payloadBytes: sent * MESSAGE_PAYLOAD_BYTES, ...latencies.summary(),
+    messages: sent,
+    elapsedMs,
+    payloadBytes: sent * MESSAGE_PAYLOAD_BYTES,
+    ...latencies.summary(),
     baselineMsgsPerSec: idealMsgsPerSec,
     extra: { fsyncProbeP50Ms: fsyncP50Ms.toPrecision(3), idealMsgsPerSec: Math.round(idealMsgsPerSec) },
   }
@@ -103,10 +106,21 @@ function idealRows(results: readonly Result[]): Result[] {
   return PRODUCER_COUNTS.map((producers) => {
     const msgsPerSec = Math.min(floor, (producers * MESSAGES_PER_SEND * 1000) / fsync.p50Ms!)
     return {
-      workload: 'produce-acks-all', system: 'ideal-group-commit', label: `ideal-group-commit ×${producers}`,
-      params: { producers, messagesPerSend: MESSAGES_PER_SEND }, messages: 0, msgsPerSec,
-      mbPerSec: (msgsPerSec * MESSAGE_PAYLOAD_BYTES) / 1e6, p50Ms: fsync.p50Ms, p99Ms: null, p999Ms: null,
-      peakRssBytes: null, runs: fsync.runs, baseline: null, ratio: null, baselineMsgsPerSec: null,
+      workload: 'produce-acks-all',
+      system: 'ideal-group-commit',
+      label: `ideal-group-commit ×${producers}`,
+      params: { producers, messagesPerSend: MESSAGES_PER_SEND },
+      messages: 0,
+      msgsPerSec,
+      mbPerSec: (msgsPerSec * MESSAGE_PAYLOAD_BYTES) / 1e6,
+      p50Ms: fsync.p50Ms,
+      p99Ms: null,
+      p999Ms: null,
+      peakRssBytes: null,
+      runs: fsync.runs,
+      baseline: null,
+      ratio: null,
+      baselineMsgsPerSec: null,
       extra: { derivedFrom: `fdatasync p50${Number.isFinite(floor) ? ', capped by produce/baseline-fs' : ''}` },
     }
   })
@@ -118,14 +132,23 @@ export const produceAcksAll: Workload = {
   plan(mode) {
     const timeLimitMs = byMode(mode, 3_000, 15_000)
     const tasks: Task[] = ['fdatasync', 'fdatasync-overwrite'].map((system) => ({
-      workload: 'produce-acks-all', system, label: system, messages: byMode(mode, 2_000, 10_000), timeLimitMs, params: {},
+      workload: 'produce-acks-all',
+      system,
+      label: system,
+      messages: byMode(mode, 2_000, 10_000),
+      timeLimitMs,
+      params: {},
     }))
     for (const system of ['tributary-file', 'tributary-sqlite']) {
       for (const producers of PRODUCER_COUNTS) {
         tasks.push({
-          workload: 'produce-acks-all', system, label: `${system} ×${producers}`,
+          workload: 'produce-acks-all',
+          system,
+          label: `${system} ×${producers}`,
           messages: byMode(mode, producers === 1 ? 5_000 : 50_000, producers === 1 ? 20_000 : 200_000),
-          timeLimitMs, params: { producers, messagesPerSend: MESSAGES_PER_SEND }, baseline: `ideal-group-commit ×${producers}`,
+          timeLimitMs,
+          params: { producers, messagesPerSend: MESSAGES_PER_SEND },
+          baseline: `ideal-group-commit ×${producers}`,
         })
       }
     }

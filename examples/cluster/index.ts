@@ -46,7 +46,8 @@ async function until<T>(what: string, f: () => Promise<T | undefined> | T | unde
 /** keysFor picks customer keys that hash (murmur2, as Kafka's client does) to `partition`. */
 function keysFor(partition: number): string[] {
   const keys: string[] = []
-  for (let n = 0; keys.length < KEYS_PER_PARTITION; n++) if (partitionForKey(`customer-${n}`, PARTITIONS) === partition) keys.push(`customer-${n}`)
+  for (let n = 0; keys.length < KEYS_PER_PARTITION; n++)
+    if (partitionForKey(`customer-${n}`, PARTITIONS) === partition) keys.push(`customer-${n}`)
   return keys
 }
 
@@ -109,13 +110,19 @@ async function main(): Promise<void> {
     const admin = tb.admin()
     // The nodes elect a metadata leader first; until then topic creation is refused (retriable).
     await until('the metadata leader', () =>
-      admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] }),
+      admin.createTopics({
+        topics: [
+          { topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] },
+        ],
+      }),
     )
     const placement = await until('partition leaders', async () => {
       const l = await leaders(tb)
       return l.every((x) => x > 0) ? l : undefined
     })
-    log(`created topic ${TOPIC}: ${PARTITIONS} partitions, replication factor 3, leaders ${placement.map((l, p) => `${TOPIC}-${p}@node${l}`).join(', ')}`)
+    log(
+      `created topic ${TOPIC}: ${PARTITIONS} partitions, replication factor 3, leaders ${placement.map((l, p) => `${TOPIC}-${p}@node${l}`).join(', ')}`,
+    )
     log(`metadata leader (and group coordinator): node ${(await tb.broker.metadata({ topics: [] })).controllerId}`)
 
     const consumer = tb.consumer({ groupId: 'audit', sessionTimeoutMs: 3000, heartbeatIntervalMs: 300, maxWaitMs: 200 })
@@ -131,7 +138,12 @@ async function main(): Promise<void> {
       },
     })
 
-    const producer = tb.producer({ acks: -1, idempotent: true, lingerMs: 2, retry: { retries: 200, initialRetryTimeMs: 20, maxRetryTimeMs: 200 } })
+    const producer = tb.producer({
+      acks: -1,
+      idempotent: true,
+      lingerMs: 2,
+      retry: { retries: 200, initialRetryTimeMs: 20, maxRetryTimeMs: 200 },
+    })
     let stopWriting = false
     const writers = [0, 1, 2].map((p) => writer(producer, p, () => stopWriting))
     const ticker = setInterval(() => log(progress()), 1000)
@@ -148,8 +160,12 @@ async function main(): Promise<void> {
       await procs.kill(victim)
       await until('writes to resume', () => (resumedAt > 0 ? true : undefined))
       const pauseMs = resumedAt - killedAt
-      const newLeaders = await until('new leaders', async () => ((await leaders(tb)).every((l) => l > 0 && l !== victim) ? leaders(tb) : undefined))
-      log(`writes to ${TOPIC}-0 resumed ${pauseMs} ms after the kill; leaders now ${newLeaders.map((l, p) => `${TOPIC}-${p}@node${l}`).join(', ')}`)
+      const newLeaders = await until('new leaders', async () =>
+        (await leaders(tb)).every((l) => l > 0 && l !== victim) ? leaders(tb) : undefined,
+      )
+      log(
+        `writes to ${TOPIC}-0 resumed ${pauseMs} ms after the kill; leaders now ${newLeaders.map((l, p) => `${TOPIC}-${p}@node${l}`).join(', ')}`,
+      )
       await sleep(PHASE_MS)
       const others = ackedPer.map((n, p) => n - (ackedAtKill[p] as number))
       log(`since the kill: ${consumed.size - consumedAtKill} more consumed; acknowledged per partition +${others.join(' / +')}`)
@@ -162,7 +178,9 @@ async function main(): Promise<void> {
       clients.push(restarted)
       const [mine, target] = await until(`node ${victim}'s replicas`, async () => [await endOffsets(restarted), await endOffsets(tb)])
       log(`node ${victim} is back (pid ${procs.pid(victim)}): its end offsets ${mine.join(' / ')}, the cluster's ${target.join(' / ')}`)
-      await until(`node ${victim} to catch up`, async () => ((await endOffsets(restarted)).every((o, p) => o >= (target[p] as number)) ? true : undefined))
+      await until(`node ${victim} to catch up`, async () =>
+        (await endOffsets(restarted)).every((o, p) => o >= (target[p] as number)) ? true : undefined,
+      )
       log(`node ${victim} caught up with what it missed ${Date.now() - backAt} ms after it came back, while writes went on`)
       await sleep(PHASE_MS)
       stopWriting = true

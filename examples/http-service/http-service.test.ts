@@ -23,10 +23,13 @@ function start(dataDir: string): Promise<{ child: ChildProcess; port: number }> 
 /** post sends one order and resolves with the HTTP status (or 0 when the connection failed). */
 function post(port: number, id: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/orders', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.resume()
-      res.on('end', () => resolve(res.statusCode ?? 0))
-    })
+    const req = request(
+      { host: '127.0.0.1', port, method: 'POST', path: '/orders', agent: false, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
+      },
+    )
     req.on('error', () => resolve(0))
     req.end(JSON.stringify({ id, items: ['widget'] }))
   })

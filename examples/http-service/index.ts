@@ -71,7 +71,9 @@ async function route(producer: Producer, req: IncomingMessage, res: ServerRespon
 function parseOrder(body: string): { id: string } | null {
   try {
     const order = JSON.parse(body) as unknown
-    return order !== null && typeof order === 'object' && typeof (order as { id?: unknown }).id === 'string' ? (order as { id: string }) : null
+    return order !== null && typeof order === 'object' && typeof (order as { id?: unknown }).id === 'string'
+      ? (order as { id: string })
+      : null
   } catch {
     return null
   }

@@ -19,7 +19,9 @@ async function main(): Promise<void> {
   const tb = await Tributary.open({ dir })
   try {
     const admin = tb.admin()
-    const created = await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '604800000' }] }] })
+    const created = await admin.createTopics({
+      topics: [{ topic: 'orders', numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '604800000' }] }],
+    })
     console.log(created ? 'created topic orders (3 partitions)' : 'topic orders already exists')
 
     // One message per order, keyed by customer: a customer's orders share a partition, so they stay in order.

@@ -43,7 +43,13 @@ async function main(): Promise<void> {
     }
     // Wait until the group has settled: every partition owned by exactly one worker.
     while (workers.flatMap((c) => c.assignment()).length !== 6 || workers.some((c) => c.membership.needsRejoin)) await sleep(20)
-    for (const [w, c] of workers.entries()) console.log(`worker-${w} owns partitions [${c.assignment().map((tp) => tp.partition).join(', ')}]`)
+    for (const [w, c] of workers.entries())
+      console.log(
+        `worker-${w} owns partitions [${c
+          .assignment()
+          .map((tp) => tp.partition)
+          .join(', ')}]`,
+      )
 
     const producer = tb.producer()
     const perUser = new Map<string, number>()

@@ -11,13 +11,19 @@ describe('Admin', () => {
 
   test('createTopics returns true when created and false when the topic exists; listTopics and metadata agree', async () => {
     const admin = tb.admin()
-    expect(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '3600000' }] }] })).toBe(true)
+    expect(
+      await admin.createTopics({
+        topics: [{ topic: 'orders', numPartitions: 3, configEntries: [{ name: 'retention.ms', value: '3600000' }] }],
+      }),
+    ).toBe(true)
     expect(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3 }] })).toBe(false)
     expect(await admin.listTopics()).toEqual(['orders'])
     const meta = await admin.fetchTopicMetadata({ topics: ['orders'] })
     expect(meta.topics[0]?.partitions.map((p) => p.partitionId)).toEqual([0, 1, 2])
     await expect(admin.fetchTopicMetadata({ topics: ['missing'] })).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION' })
-    await expect(admin.createTopics({ topics: [{ topic: 'bad', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] })).rejects.toMatchObject({ code: 'INVALID_CONFIG' })
+    await expect(
+      admin.createTopics({ topics: [{ topic: 'bad', configEntries: [{ name: 'retention.ms', value: 'soon' }] }] }),
+    ).rejects.toMatchObject({ code: 'INVALID_CONFIG' })
     await expect(admin.createTopics({ topics: [{ topic: 'x y' }] })).rejects.toMatchObject({ code: 'INVALID_TOPIC_EXCEPTION' })
   })
 
@@ -27,7 +33,9 @@ describe('Admin', () => {
     expect(cluster.brokers).toHaveLength(1)
     expect(cluster.controller).toBe(cluster.brokers[0]?.nodeId)
     await admin.createTopics({ topics: [{ topic: 'orders' }] })
-    await expect(admin.alterPartitionReassignments({ topics: [{ topic: 'orders', partitionAssignment: [{ partition: 0, replicas: [2] }] }] })).rejects.toMatchObject({ code: 'UNSUPPORTED_VERSION' })
+    await expect(
+      admin.alterPartitionReassignments({ topics: [{ topic: 'orders', partitionAssignment: [{ partition: 0, replicas: [2] }] }] }),
+    ).rejects.toMatchObject({ code: 'UNSUPPORTED_VERSION' })
     await expect(admin.unregisterBroker(1)).rejects.toMatchObject({ code: 'UNSUPPORTED_VERSION' })
     expect(await admin.listPartitionReassignments()).toEqual({ topics: [] })
   })
@@ -35,12 +43,28 @@ describe('Admin', () => {
   test('describeConfigs and alterConfigs speak Kafka config names', async () => {
     const admin = tb.admin()
     await admin.createTopics({ topics: [{ topic: 'c', configEntries: [{ name: 'retention.ms', value: '1000' }] }] })
-    const describe = async () => (await admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'c', configNames: ['retention.ms', 'cleanup.policy'] }] })).resources[0]?.configEntries
+    const describe = async () =>
+      (
+        await admin.describeConfigs({
+          resources: [{ type: ConfigResourceTypes.TOPIC, name: 'c', configNames: ['retention.ms', 'cleanup.policy'] }],
+        })
+      ).resources[0]?.configEntries
     expect(await describe()).toEqual([
       expect.objectContaining({ configName: 'retention.ms', configValue: '1000', isDefault: false }),
       expect.objectContaining({ configName: 'cleanup.policy', configValue: 'delete', isDefault: true }),
     ])
-    await admin.alterConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: 'c', configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'retention.ms', value: null }] }] })
+    await admin.alterConfigs({
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: 'c',
+          configEntries: [
+            { name: 'cleanup.policy', value: 'compact' },
+            { name: 'retention.ms', value: null },
+          ],
+        },
+      ],
+    })
     expect(await describe()).toEqual([
       expect.objectContaining({ configName: 'retention.ms', isDefault: true }),
       expect.objectContaining({ configName: 'cleanup.policy', configValue: 'compact', isDefault: false }),
@@ -79,13 +103,18 @@ describe('Admin', () => {
     await waitFor(() => seen === 4, 'four messages')
     expect((await admin.listGroups()).groups).toEqual([{ groupId: 'grp', protocolType: 'consumer', state: 'Stable' }])
     expect((await admin.describeGroups(['grp'])).groups[0]?.members).toHaveLength(1)
-    await expect(admin.setOffsets({ groupId: 'grp', topic: 'g', partitions: [{ partition: 0, offset: 0 }] })).rejects.toMatchObject({ code: 'NON_EMPTY_GROUP' })
+    await expect(admin.setOffsets({ groupId: 'grp', topic: 'g', partitions: [{ partition: 0, offset: 0 }] })).rejects.toMatchObject({
+      code: 'NON_EMPTY_GROUP',
+    })
     await consumer.stop()
     expect(await admin.fetchOffsets({ groupId: 'grp' })).toEqual([
-      { topic: 'g', partitions: [
-        { partition: 0, offset: 2, metadata: null, high: 2, lag: 0 },
-        { partition: 1, offset: 2, metadata: null, high: 2, lag: 0 },
-      ] },
+      {
+        topic: 'g',
+        partitions: [
+          { partition: 0, offset: 2, metadata: null, high: 2, lag: 0 },
+          { partition: 1, offset: 2, metadata: null, high: 2, lag: 0 },
+        ],
+      },
     ])
     await admin.resetOffsets({ groupId: 'grp', topic: 'g', earliest: true })
     expect((await admin.fetchOffsets({ groupId: 'grp', topics: ['g'] }))[0]?.partitions.map((p) => p.lag)).toEqual([2, 2])

@@ -46,7 +46,15 @@ export interface ConfigDescription {
   resourceType: number
   errorCode: number
   errorMessage: string | null
-  configEntries: Array<{ configName: string; configValue: string; isDefault: boolean; configSource: number; isSensitive: boolean; readOnly: boolean; configSynonyms: [] }>
+  configEntries: Array<{
+    configName: string
+    configValue: string
+    isDefault: boolean
+    configSource: number
+    isSensitive: boolean
+    readOnly: boolean
+    configSynonyms: []
+  }>
 }
 
 /**
@@ -72,7 +80,12 @@ export class Admin {
    * createTopics creates topics; resolves true when all were created and false when some existed
    * (as KafkaJS). Throws INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS, INVALID_CONFIG, … for the first failure.
    */
-  async createTopics(request: { topics: ITopicConfig[]; validateOnly?: boolean; waitForLeaders?: boolean; timeout?: number }): Promise<boolean> {
+  async createTopics(request: {
+    topics: ITopicConfig[]
+    validateOnly?: boolean
+    waitForLeaders?: boolean
+    timeout?: number
+  }): Promise<boolean> {
     if (!request || !Array.isArray(request.topics)) throw new TributaryError('INVALID_ARGUMENT', 'createTopics takes { topics: [...] }')
     const results = await this.broker.createTopics(request.topics, { validateOnly: request.validateOnly === true })
     const failed = results.find((r) => r.error)
@@ -111,9 +124,17 @@ export class Admin {
   }
 
   /** describeCluster names the cluster, its nodes and the controller (the metadata leader; the node itself when single). */
-  async describeCluster(): Promise<{ clusterId: string; controller: number; brokers: Array<{ nodeId: number; host: string; port: number }> }> {
+  async describeCluster(): Promise<{
+    clusterId: string
+    controller: number
+    brokers: Array<{ nodeId: number; host: string; port: number }>
+  }> {
     const m = await this.broker.metadata({ topics: [] })
-    return { clusterId: m.clusterId, controller: m.controllerId, brokers: m.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })) }
+    return {
+      clusterId: m.clusterId,
+      controller: m.controllerId,
+      brokers: m.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port })),
+    }
   }
 
   /**
@@ -123,12 +144,16 @@ export class Admin {
    * Throws INVALID_REPLICA_ASSIGNMENT, UNKNOWN_TOPIC_OR_PARTITION, NO_REASSIGNMENT_IN_PROGRESS for
    * the first refused partition (details.results has them all), UNSUPPORTED_VERSION on a single node.
    */
-  async alterPartitionReassignments(request: { topics: Array<{ topic: string; partitionAssignment: Array<{ partition: number; replicas: number[] | null }> }> }): Promise<void> {
-    if (!request || !Array.isArray(request.topics)) throw new TributaryError('INVALID_ARGUMENT', 'alterPartitionReassignments takes { topics: [{ topic, partitionAssignment: [...] }] }')
+  async alterPartitionReassignments(request: {
+    topics: Array<{ topic: string; partitionAssignment: Array<{ partition: number; replicas: number[] | null }> }>
+  }): Promise<void> {
+    if (!request || !Array.isArray(request.topics))
+      throw new TributaryError('INVALID_ARGUMENT', 'alterPartitionReassignments takes { topics: [{ topic, partitionAssignment: [...] }] }')
     const broker = this.broker
     if (broker.alterPartitionReassignments === undefined) throw unsupported('alterPartitionReassignments')
     const moves = request.topics.flatMap((t) => {
-      if (!t || !Array.isArray(t.partitionAssignment)) throw new TributaryError('INVALID_ARGUMENT', 'each topic needs a partitionAssignment array')
+      if (!t || !Array.isArray(t.partitionAssignment))
+        throw new TributaryError('INVALID_ARGUMENT', 'each topic needs a partitionAssignment array')
       return t.partitionAssignment.map((a) => ({ topic: t.topic, partition: a.partition, replicas: a.replicas }))
     })
     const results = await broker.alterPartitionReassignments(moves)
@@ -137,12 +162,22 @@ export class Admin {
   }
 
   /** listPartitionReassignments lists the partition moves still running, grouped by topic. */
-  async listPartitionReassignments(): Promise<{ topics: Array<{ topic: string; partitions: Array<{ partition: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }> }> }> {
+  async listPartitionReassignments(): Promise<{
+    topics: Array<{
+      topic: string
+      partitions: Array<{ partition: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }>
+    }>
+  }> {
     const broker = this.broker
     if (broker.listPartitionReassignments === undefined) return { topics: [] }
-    const byTopic = new Map<string, Array<{ partition: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }>>()
+    const byTopic = new Map<
+      string,
+      Array<{ partition: number; replicas: number[]; addingReplicas: number[]; removingReplicas: number[] }>
+    >()
     for (const { topic, ...rest } of await broker.listPartitionReassignments()) byTopic.set(topic, [...(byTopic.get(topic) ?? []), rest])
-    return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a.partition - b.partition) })) }
+    return {
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions: partitions.sort((a, b) => a.partition - b.partition) })),
+    }
   }
 
   /**
@@ -166,8 +201,16 @@ export class Admin {
   /** fetchTopicOffsets returns each partition's log start (`low`) and end (`offset` = `high`). */
   async fetchTopicOffsets(topic: string): Promise<PartitionOffsets[]> {
     const partitions = await this.partitionsOf(topic)
-    const [high, low] = await Promise.all([this.listOffsets(partitions, LATEST_TIMESTAMP), this.listOffsets(partitions, EARLIEST_TIMESTAMP)])
-    return partitions.map((tp, i) => ({ partition: tp.partition, offset: high[i] as number, high: high[i] as number, low: low[i] as number }))
+    const [high, low] = await Promise.all([
+      this.listOffsets(partitions, LATEST_TIMESTAMP),
+      this.listOffsets(partitions, EARLIEST_TIMESTAMP),
+    ])
+    return partitions.map((tp, i) => ({
+      partition: tp.partition,
+      offset: high[i] as number,
+      high: high[i] as number,
+      low: low[i] as number,
+    }))
   }
 
   /** fetchTopicOffsetsByTimestamp returns, per partition, the first offset with a timestamp ≥ `timestampMs` (the log end when none). */
@@ -182,7 +225,8 @@ export class Admin {
   async describeConfigs(request: { resources: Array<{ type: number; name: string; configNames?: string[] }>; includeSynonyms?: boolean }) {
     const resources: ConfigDescription[] = []
     for (const r of request.resources) {
-      if (r.type !== ConfigResourceTypes.TOPIC) throw new TributaryError('INVALID_REQUEST', `Only TOPIC config resources are supported, got type ${r.type}`)
+      if (r.type !== ConfigResourceTypes.TOPIC)
+        throw new TributaryError('INVALID_REQUEST', `Only TOPIC config resources are supported, got type ${r.type}`)
       const entries = await this.broker.describeConfigs(r.name)
       const wanted = r.configNames && r.configNames.length > 0 ? new Set(r.configNames) : null
       resources.push({
@@ -192,7 +236,15 @@ export class Admin {
         errorMessage: null,
         configEntries: entries
           .filter((e) => !wanted || wanted.has(e.name))
-          .map((e) => ({ configName: e.name, configValue: e.value, isDefault: e.isDefault, configSource: e.isDefault ? 5 : 1, isSensitive: false, readOnly: false, configSynonyms: [] })),
+          .map((e) => ({
+            configName: e.name,
+            configValue: e.value,
+            isDefault: e.isDefault,
+            configSource: e.isDefault ? 5 : 1,
+            isSensitive: false,
+            readOnly: false,
+            configSynonyms: [],
+          })),
       })
     }
     return { resources, throttleTime: 0 }
@@ -202,9 +254,13 @@ export class Admin {
    * alterConfigs sets topic config overrides (Kafka names); a null value resets one to its default.
    * Unlike Kafka's legacy AlterConfigs, entries not named are left as they are (incremental).
    */
-  async alterConfigs(request: { validateOnly?: boolean; resources: Array<{ type: number; name: string; configEntries: Array<{ name: string; value: string | null }> }> }): Promise<void> {
+  async alterConfigs(request: {
+    validateOnly?: boolean
+    resources: Array<{ type: number; name: string; configEntries: Array<{ name: string; value: string | null }> }>
+  }): Promise<void> {
     for (const r of request.resources) {
-      if (r.type !== ConfigResourceTypes.TOPIC) throw new TributaryError('INVALID_REQUEST', `Only TOPIC config resources are supported, got type ${r.type}`)
+      if (r.type !== ConfigResourceTypes.TOPIC)
+        throw new TributaryError('INVALID_REQUEST', `Only TOPIC config resources are supported, got type ${r.type}`)
       await this.broker.alterConfigs(r.name, r.configEntries, { validateOnly: request.validateOnly === true })
     }
   }
@@ -229,12 +285,18 @@ export class Admin {
    * fetchOffsets returns a group's committed offsets (-1: none) with each partition's log end and
    * lag, for `topics` (default: every topic the group has committed to).
    */
-  async fetchOffsets(request: { groupId: string; topics?: string[] }): Promise<Array<{ topic: string; partitions: GroupPartitionOffset[] }>> {
+  async fetchOffsets(request: {
+    groupId: string
+    topics?: string[]
+  }): Promise<Array<{ topic: string; partitions: GroupPartitionOffset[] }>> {
     const topics = request.topics ?? [...new Set((await this.broker.fetchOffsets(request.groupId)).map((o) => o.topic))]
     const out: Array<{ topic: string; partitions: GroupPartitionOffset[] }> = []
     for (const topic of topics) {
       const offsets = await this.fetchTopicOffsets(topic)
-      const committed = await this.broker.fetchOffsets(request.groupId, offsets.map((o) => ({ topic, partition: o.partition })))
+      const committed = await this.broker.fetchOffsets(
+        request.groupId,
+        offsets.map((o) => ({ topic, partition: o.partition })),
+      )
       out.push({
         topic,
         partitions: offsets.map(({ partition, high, low }) => {
@@ -251,7 +313,8 @@ export class Admin {
   async setOffsets(request: { groupId: string; topic: string; partitions: Array<{ partition: number; offset: number }> }): Promise<void> {
     await this.requireEmptyGroup(request.groupId)
     for (const p of request.partitions) {
-      if (!Number.isSafeInteger(p.offset) || p.offset < 0) throw new TributaryError('INVALID_ARGUMENT', `offset must be a non-negative integer, got ${String(p.offset)}`)
+      if (!Number.isSafeInteger(p.offset) || p.offset < 0)
+        throw new TributaryError('INVALID_ARGUMENT', `offset must be a non-negative integer, got ${String(p.offset)}`)
     }
     await this.broker.commitOffsets({
       groupId: request.groupId,
@@ -270,7 +333,9 @@ export class Admin {
 
   /** deleteTopicRecords deletes records before each given offset (-1: the log end). */
   async deleteTopicRecords(request: { topic: string; partitions: Array<{ partition: number; offset: number }> }): Promise<void> {
-    const results = await this.broker.deleteRecords(request.partitions.map((p) => ({ topic: request.topic, partition: p.partition, offset: p.offset })))
+    const results = await this.broker.deleteRecords(
+      request.partitions.map((p) => ({ topic: request.topic, partition: p.partition, offset: p.offset })),
+    )
     const failed = results.find((r) => r.error)
     if (failed?.error) throw failed.error
   }

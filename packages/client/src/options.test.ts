@@ -17,7 +17,14 @@ function expectInvalid(fn: () => unknown, path: string): void {
 describe('producer options', () => {
   test('defaults are Kafka-like and frozen', () => {
     const r = resolveProducerOptions(undefined)
-    expect(r).toMatchObject({ acks: -1, idempotent: true, lingerMs: 0, batchSizeBytes: 16_384, compression: 'none', allowAutoTopicCreation: true })
+    expect(r).toMatchObject({
+      acks: -1,
+      idempotent: true,
+      lingerMs: 0,
+      batchSizeBytes: 16_384,
+      compression: 'none',
+      allowAutoTopicCreation: true,
+    })
     expect(Object.isFrozen(PRODUCER_DEFAULTS)).toBe(true)
     expect(resolveProducerOptions({ acks: 'all' }).acks).toBe(-1)
   })
@@ -43,7 +50,14 @@ describe('producer options', () => {
 describe('consumer options', () => {
   test('defaults follow KafkaJS with units in the names', () => {
     const r = resolveConsumerOptions({ groupId: 'g' })
-    expect(r).toMatchObject({ sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000, rebalanceTimeoutMs: 60_000, maxWaitMs: 5_000, autoOffsetReset: 'latest', groupInstanceId: null })
+    expect(r).toMatchObject({
+      sessionTimeoutMs: 30_000,
+      heartbeatIntervalMs: 3_000,
+      rebalanceTimeoutMs: 60_000,
+      maxWaitMs: 5_000,
+      autoOffsetReset: 'latest',
+      groupInstanceId: null,
+    })
     expect(Object.isFrozen(CONSUMER_DEFAULTS)).toBe(true)
   })
 

@@ -242,10 +242,13 @@ export function resolveTributaryOptions(options: TributaryOptions | undefined): 
   const o = checkObject(options, 'tributary', ['dir', 'storage', 'broker', 'brokerOptions', 'clock', 'clientId']) as TributaryOptions
   const sources = (['dir', 'storage', 'broker'] as const).filter((k) => o[k] !== undefined)
   if (sources.length > 1) throw invalidConfig(`tributary.${sources[1]}`, `cannot be combined with ${sources[0]}`)
-  if (o.dir !== undefined && (typeof o.dir !== 'string' || o.dir.length === 0)) throw invalidConfig('tributary.dir', 'must be a non-empty string')
-  if (o.storage !== undefined && typeof o.storage?.partitionLog !== 'function') throw invalidConfig('tributary.storage', 'must be a Storage')
+  if (o.dir !== undefined && (typeof o.dir !== 'string' || o.dir.length === 0))
+    throw invalidConfig('tributary.dir', 'must be a non-empty string')
+  if (o.storage !== undefined && typeof o.storage?.partitionLog !== 'function')
+    throw invalidConfig('tributary.storage', 'must be a Storage')
   if (o.broker !== undefined && typeof o.broker?.produce !== 'function') throw invalidConfig('tributary.broker', 'must be a Broker')
-  if (o.broker !== undefined && o.brokerOptions !== undefined) throw invalidConfig('tributary.brokerOptions', 'cannot be combined with broker')
+  if (o.broker !== undefined && o.brokerOptions !== undefined)
+    throw invalidConfig('tributary.brokerOptions', 'cannot be combined with broker')
   if (o.clock !== undefined && (typeof o.clock?.now !== 'function' || typeof o.clock.setTimeout !== 'function')) {
     throw invalidConfig('tributary.clock', 'must be a Clock')
   }

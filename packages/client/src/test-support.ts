@@ -50,7 +50,8 @@ export async function readTopic(broker: Broker, topic: string): Promise<StoredMe
       if (!r || r.error || r.batches.length === 0) break
       for (const batch of iterateBatches(r.batches)) {
         for (const rec of batch.records()) {
-          if (rec.offset >= offset) out.push({ partition, offset: rec.offset, key: rec.key?.toString() ?? null, value: rec.value?.toString() ?? null })
+          if (rec.offset >= offset)
+            out.push({ partition, offset: rec.offset, key: rec.key?.toString() ?? null, value: rec.value?.toString() ?? null })
         }
         offset = batch.lastOffset + 1
       }

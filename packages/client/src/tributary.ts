@@ -3,7 +3,13 @@ import { FileStorage } from '@tributary/storage-file'
 import { Admin } from './admin'
 import { assertOpen, keepAliveCounter, type ClientContext } from './context'
 import { Consumer } from './consumer/consumer'
-import { resolveTributaryOptions, type ConsumerOptions, type ProducerOptions, type ResolvedTributaryOptions, type TributaryOptions } from './options'
+import {
+  resolveTributaryOptions,
+  type ConsumerOptions,
+  type ProducerOptions,
+  type ResolvedTributaryOptions,
+  type TributaryOptions,
+} from './options'
 import { Producer } from './producer/producer'
 import { RemoteBroker } from './remote/remote-broker'
 import type { ConnectOptions } from './remote/options'
@@ -49,7 +55,8 @@ export class Tributary {
     const resolved = resolveTributaryOptions(options)
     if (resolved.broker) return new Tributary(resolved.broker, false, resolved)
     const clock = resolved.clock ?? systemClock
-    const storage: Storage = resolved.storage ?? (resolved.dir !== undefined ? new FileStorage({ dir: resolved.dir, clock }) : new MemoryStorage({ clock }))
+    const storage: Storage =
+      resolved.storage ?? (resolved.dir !== undefined ? new FileStorage({ dir: resolved.dir, clock }) : new MemoryStorage({ clock }))
     const broker = await LocalBroker.open({ ...resolved.brokerOptions, storage, clock })
     return new Tributary(broker, true, resolved)
   }

@@ -335,7 +335,9 @@ export interface Broker {
   fetch(request: FetchRequest): Promise<FetchPartitionResult[]>
   listOffsets(partitions: ListOffsetsPartitionRequest[]): Promise<ListOffsetsPartitionResult[]>
   /** deleteRecords moves a partition's log start offset forward (Kafka's DeleteRecords). */
-  deleteRecords(partitions: Array<{ topic: string; partition: number; offset: number }>): Promise<Array<{ topic: string; partition: number; lowWatermark: number; error?: TributaryError }>>
+  deleteRecords(
+    partitions: Array<{ topic: string; partition: number; offset: number }>,
+  ): Promise<Array<{ topic: string; partition: number; lowWatermark: number; error?: TributaryError }>>
 
   joinGroup(request: JoinGroupRequest): Promise<JoinGroupResult>
   syncGroup(request: SyncGroupRequest): Promise<GroupAssignment>
@@ -353,7 +355,9 @@ export interface Broker {
    * it returns once each move is recorded, one result per request, and the moves run in the
    * background (see `listPartitionReassignments`).
    */
-  alterPartitionReassignments?(reassignments: PartitionReassignment[]): Promise<Array<{ topic: string; partition: number; error?: TributaryError }>>
+  alterPartitionReassignments?(
+    reassignments: PartitionReassignment[],
+  ): Promise<Array<{ topic: string; partition: number; error?: TributaryError }>>
   /** listPartitionReassignments lists the moves still running (replicated clusters only). */
   listPartitionReassignments?(): Promise<OngoingReassignment[]>
   /** unregisterBroker removes a node that hosts no replica from the cluster (replicated clusters only). */

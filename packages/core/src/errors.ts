@@ -106,7 +106,12 @@ export function isTributaryError(err: unknown, code?: ErrorCode): err is Tributa
 }
 
 /** errorFromJSON rebuilds a TributaryError from `toJSON()` output (used by transports). */
-export function errorFromJSON(json: { code: string; message: string; retriable?: boolean; details?: Record<string, unknown> }): TributaryError {
+export function errorFromJSON(json: {
+  code: string
+  message: string
+  retriable?: boolean
+  details?: Record<string, unknown>
+}): TributaryError {
   const code = (json.code in ErrorCodes ? json.code : 'UNKNOWN_SERVER_ERROR') as ErrorCode
   return new TributaryError(code, json.message, { retriable: json.retriable, details: json.details })
 }

@@ -4,10 +4,18 @@ import { ManualClock } from './testing/manual-clock'
 
 jest.setTimeout(5_000)
 
-const code = (promise: Promise<unknown>) => promise.then(() => 'ok', (e: { code?: string }) => e.code ?? String(e))
+const code = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'ok',
+    (e: { code?: string }) => e.code ?? String(e),
+  )
 
 describe('GroupCoordinator options', () => {
-  const deps = { clock: new ManualClock(), offsets: { loadCommittedOffsets: () => [], commitOffsets: async () => {}, deleteCommittedOffsets: async () => {} }, partitionCount: () => 1 }
+  const deps = {
+    clock: new ManualClock(),
+    offsets: { loadCommittedOffsets: () => [], commitOffsets: async () => {}, deleteCommittedOffsets: async () => {} },
+    partitionCount: () => 1,
+  }
 
   it('rejects bad and unknown options with INVALID_CONFIG naming the option', () => {
     expect(() => new GroupCoordinator(deps, { minSessionTimeoutMs: 0 })).toThrow(/minSessionTimeoutMs/)
@@ -117,7 +125,15 @@ describe('GroupCoordinator join and sync', () => {
   it('rejects a member with no protocol in common, a different protocol type, and a full group', async () => {
     await rebalance(h, [new TestMember(h, 'a', { protocols: ['range'] })])
     expect(await code(new TestMember(h, 'x', { protocols: ['sticky'] }).join())).toBe('INCONSISTENT_GROUP_PROTOCOL')
-    const join = { groupId: 'g', memberId: '', clientId: 'y', sessionTimeoutMs: 1000, rebalanceTimeoutMs: 1000, protocolType: 'connect', protocols: [{ name: 'range', subscription: { topics: [] } }] }
+    const join = {
+      groupId: 'g',
+      memberId: '',
+      clientId: 'y',
+      sessionTimeoutMs: 1000,
+      rebalanceTimeoutMs: 1000,
+      protocolType: 'connect',
+      protocols: [{ name: 'range', subscription: { topics: [] } }],
+    }
     expect(await code(h.coordinator.joinGroup(join))).toBe('INCONSISTENT_GROUP_PROTOCOL')
     h = await harness({ maxGroupSize: 1 })
     await rebalance(h, [new TestMember(h, 'a')])
@@ -125,7 +141,15 @@ describe('GroupCoordinator join and sync', () => {
   })
 
   it('validates group ids, session timeouts and member ids', async () => {
-    const base = { groupId: 'g', memberId: '', clientId: 'c', sessionTimeoutMs: 1000, rebalanceTimeoutMs: 1000, protocolType: 'consumer', protocols: [{ name: 'range', subscription: { topics: ['orders'] } }] }
+    const base = {
+      groupId: 'g',
+      memberId: '',
+      clientId: 'c',
+      sessionTimeoutMs: 1000,
+      rebalanceTimeoutMs: 1000,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', subscription: { topics: ['orders'] } }],
+    }
     expect(await code(h.coordinator.joinGroup({ ...base, groupId: '' }))).toBe('INVALID_GROUP_ID')
     expect(await code(h.coordinator.joinGroup({ ...base, groupId: 7 as never }))).toBe('INVALID_GROUP_ID')
     expect(await code(h.coordinator.joinGroup({ ...base, sessionTimeoutMs: 99 }))).toBe('INVALID_SESSION_TIMEOUT')
@@ -273,7 +297,13 @@ describe('GroupCoordinator leaving and liveness', () => {
   })
 
   it('spread (the test assignor) covers every partition once', () => {
-    const join = { generationId: 1, protocolName: 'range', leaderId: 'a', memberId: 'a', members: [{ memberId: 'a', groupInstanceId: null, subscription: { topics: ['orders'] } }] }
+    const join = {
+      generationId: 1,
+      protocolName: 'range',
+      leaderId: 'a',
+      memberId: 'a',
+      members: [{ memberId: 'a', groupInstanceId: null, subscription: { topics: ['orders'] } }],
+    }
     expect(spread(join, { orders: 3 })).toEqual([{ memberId: 'a', assignment: { assignment: { orders: [0, 1, 2] } } }])
   })
 })

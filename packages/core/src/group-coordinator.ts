@@ -157,7 +157,8 @@ export class GroupCoordinator {
     const leaving = req.members.map(({ memberId, groupInstanceId }) => {
       if (memberId !== '') return requireMember(group, memberId, groupInstanceId)
       const member = groupInstanceId ? group.memberByInstance(groupInstanceId) : undefined
-      if (member === undefined) throw groupError('UNKNOWN_MEMBER_ID', group.groupId, `no member with instance id ${String(groupInstanceId)}`)
+      if (member === undefined)
+        throw groupError('UNKNOWN_MEMBER_ID', group.groupId, `no member with instance id ${String(groupInstanceId)}`)
       return { member }
     })
     for (const entry of leaving) {
@@ -189,7 +190,14 @@ export class GroupCoordinator {
     if (group === undefined) this.createGroup(req.groupId)
     const commitTimestampMs = this.clock.now()
     await this.offsets.commit(
-      entries.map((e) => ({ groupId: req.groupId, topic: e.topic, partition: e.partition, offset: e.offset, metadata: e.metadata ?? null, commitTimestampMs })),
+      entries.map((e) => ({
+        groupId: req.groupId,
+        topic: e.topic,
+        partition: e.partition,
+        offset: e.offset,
+        metadata: e.metadata ?? null,
+        commitTimestampMs,
+      })),
     )
   }
 
@@ -299,7 +307,8 @@ export class GroupCoordinator {
     // As Kafka: a settled group re-sends the current generation to a follower that asks for
     // nothing new, and rebalances when the leader rejoins (it saw a metadata change) or a
     // member's subscription changed.
-    const resend = group.state === 'CompletingRebalance' ? unchanged : group.state === 'Stable' && unchanged && member.memberId !== group.leaderId
+    const resend =
+      group.state === 'CompletingRebalance' ? unchanged : group.state === 'Stable' && unchanged && member.memberId !== group.leaderId
     if (resend) {
       this.rebalancer.resetSession(group, member)
       return Promise.resolve(group.joinResultFor(member))
@@ -344,7 +353,8 @@ export class GroupCoordinator {
     if (group.state === 'Dead') throw groupError('COORDINATOR_NOT_AVAILABLE', group.groupId, 'the group is being deleted')
     checkFenced(group, req.memberId, req.groupInstanceId)
     if (req.generationId < 0 && group.state === 'Empty') return
-    if (group.state === 'CompletingRebalance') throw groupError('REBALANCE_IN_PROGRESS', group.groupId, 'the group is completing a rebalance')
+    if (group.state === 'CompletingRebalance')
+      throw groupError('REBALANCE_IN_PROGRESS', group.groupId, 'the group is completing a rebalance')
     const member = requireMember(group, req.memberId, req.groupInstanceId)
     requireGeneration(group, req.generationId)
     this.rebalancer.resetSession(group, member)
@@ -372,7 +382,9 @@ export class GroupCoordinator {
   }
 
   private sortedGroups(): Group[] {
-    return [...this.groups.values()].filter((g) => g.state !== 'Dead').sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
+    return [...this.groups.values()]
+      .filter((g) => g.state !== 'Dead')
+      .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0))
   }
 
   private newMemberId(req: JoinGroupRequest): string {

@@ -5,8 +5,17 @@ import { ManualClock } from './testing/manual-clock'
 
 jest.setTimeout(5_000)
 
-const code = (promise: Promise<unknown>) => promise.then(() => 'ok', (e: { code?: string }) => e.code ?? String(e))
-const admin = (groupId: string, offsets: Array<{ topic: string; partition: number; offset: number }>) => ({ groupId, generationId: -1, memberId: '', offsets })
+const code = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'ok',
+    (e: { code?: string }) => e.code ?? String(e),
+  )
+const admin = (groupId: string, offsets: Array<{ topic: string; partition: number; offset: number }>) => ({
+  groupId,
+  generationId: -1,
+  memberId: '',
+  offsets,
+})
 
 describe('GroupCoordinator offset commits', () => {
   let h: Harness
@@ -17,12 +26,19 @@ describe('GroupCoordinator offset commits', () => {
     const a = new TestMember(h, 'a')
     await rebalance(h, [a])
     await a.commit([{ topic: 'orders', partition: 0, offset: 42, metadata: 'm' }])
-    expect(await h.coordinator.fetchOffsets('g', [{ topic: 'orders', partition: 0 }, { topic: 'orders', partition: 1 }])).toEqual([
+    expect(
+      await h.coordinator.fetchOffsets('g', [
+        { topic: 'orders', partition: 0 },
+        { topic: 'orders', partition: 1 },
+      ]),
+    ).toEqual([
       { topic: 'orders', partition: 0, offset: 42, metadata: 'm' },
       { topic: 'orders', partition: 1, offset: -1, metadata: null },
     ])
     expect(await h.coordinator.fetchOffsets('g')).toEqual([{ topic: 'orders', partition: 0, offset: 42, metadata: 'm' }])
-    expect(await h.coordinator.fetchOffsets('unknown-group', [{ topic: 'orders', partition: 0 }])).toEqual([{ topic: 'orders', partition: 0, offset: -1, metadata: null }])
+    expect(await h.coordinator.fetchOffsets('unknown-group', [{ topic: 'orders', partition: 0 }])).toEqual([
+      { topic: 'orders', partition: 0, offset: -1, metadata: null },
+    ])
   })
 
   it('rejects a commit from a stale generation with ILLEGAL_GENERATION and from an unknown member with UNKNOWN_MEMBER_ID', async () => {
@@ -30,7 +46,12 @@ describe('GroupCoordinator offset commits', () => {
     await rebalance(h, [a, b])
     const staleGeneration = a.generationId
     await rebalance(h, [a, b])
-    const stale = { groupId: 'g', generationId: staleGeneration, memberId: a.memberId, offsets: [{ topic: 'orders', partition: 0, offset: 1 }] }
+    const stale = {
+      groupId: 'g',
+      generationId: staleGeneration,
+      memberId: a.memberId,
+      offsets: [{ topic: 'orders', partition: 0, offset: 1 }],
+    }
     expect(await code(h.coordinator.commitOffsets(stale))).toBe('ILLEGAL_GENERATION')
     expect(await code(h.coordinator.commitOffsets({ ...stale, generationId: a.generationId, memberId: 'ghost' }))).toBe('UNKNOWN_MEMBER_ID')
     expect(await code(h.coordinator.commitOffsets({ ...stale, groupId: 'no-such-group' }))).toBe('ILLEGAL_GENERATION')
@@ -62,11 +83,19 @@ describe('GroupCoordinator offset commits', () => {
 
   it('rejects unknown partitions and bad offsets, writing nothing of the request', async () => {
     const good = { topic: 'orders', partition: 0, offset: 3 }
-    expect(await code(h.coordinator.commitOffsets(admin('g', [good, { topic: 'missing', partition: 0, offset: 1 }])))).toBe('UNKNOWN_TOPIC_OR_PARTITION')
-    expect(await code(h.coordinator.commitOffsets(admin('g', [good, { topic: 'orders', partition: 6, offset: 1 }])))).toBe('UNKNOWN_TOPIC_OR_PARTITION')
-    expect(await code(h.coordinator.commitOffsets(admin('g', [good, { topic: 'orders', partition: 1, offset: -1 }])))).toBe('INVALID_ARGUMENT')
+    expect(await code(h.coordinator.commitOffsets(admin('g', [good, { topic: 'missing', partition: 0, offset: 1 }])))).toBe(
+      'UNKNOWN_TOPIC_OR_PARTITION',
+    )
+    expect(await code(h.coordinator.commitOffsets(admin('g', [good, { topic: 'orders', partition: 6, offset: 1 }])))).toBe(
+      'UNKNOWN_TOPIC_OR_PARTITION',
+    )
+    expect(await code(h.coordinator.commitOffsets(admin('g', [good, { topic: 'orders', partition: 1, offset: -1 }])))).toBe(
+      'INVALID_ARGUMENT',
+    )
     expect(await code(h.coordinator.commitOffsets(admin('g', [{ ...good, offset: 1.5 }])))).toBe('INVALID_ARGUMENT')
-    expect(await code(h.coordinator.commitOffsets({ ...admin('g', [good]), offsets: [{ ...good, metadata: 'x'.repeat(4097) }] }))).toBe('INVALID_ARGUMENT')
+    expect(await code(h.coordinator.commitOffsets({ ...admin('g', [good]), offsets: [{ ...good, metadata: 'x'.repeat(4097) }] }))).toBe(
+      'INVALID_ARGUMENT',
+    )
     expect(await code(h.coordinator.commitOffsets(admin('', [good])))).toBe('INVALID_GROUP_ID')
     expect(await h.coordinator.fetchOffsets('g')).toEqual([])
     expect(await h.coordinator.listGroups()).toEqual([])
@@ -77,7 +106,8 @@ describe('GroupCoordinator offset commits', () => {
     let release = () => {}
     const slow = {
       loadCommittedOffsets: () => [],
-      commitOffsets: (offsets: readonly CommittedOffset[]) => new Promise<void>((resolve) => (release = () => (stored.push(...offsets), resolve()))),
+      commitOffsets: (offsets: readonly CommittedOffset[]) =>
+        new Promise<void>((resolve) => (release = () => (stored.push(...offsets), resolve()))),
       deleteCommittedOffsets: async () => {},
     }
     const c = new GroupCoordinator({ clock: new ManualClock(), offsets: slow, partitionCount: () => 1 })
@@ -94,7 +124,10 @@ describe('GroupCoordinator offset commits', () => {
   it('keeps committed offsets across a coordinator restart over the same storage', async () => {
     const a = new TestMember(h, 'a')
     await rebalance(h, [a])
-    await a.commit([{ topic: 'orders', partition: 3, offset: 100 }, { topic: 'audit', partition: 1, offset: 4 }])
+    await a.commit([
+      { topic: 'orders', partition: 3, offset: 100 },
+      { topic: 'audit', partition: 1, offset: 4 },
+    ])
     h = await restart(h)
     expect(await h.coordinator.fetchOffsets('g')).toEqual([
       { topic: 'audit', partition: 1, offset: 4, metadata: null },
@@ -107,7 +140,12 @@ describe('GroupCoordinator offset commits', () => {
   })
 
   it('drops a deleted topic’s offsets, durably', async () => {
-    await h.coordinator.commitOffsets(admin('g', [{ topic: 'orders', partition: 0, offset: 1 }, { topic: 'audit', partition: 0, offset: 2 }]))
+    await h.coordinator.commitOffsets(
+      admin('g', [
+        { topic: 'orders', partition: 0, offset: 1 },
+        { topic: 'audit', partition: 0, offset: 2 },
+      ]),
+    )
     delete h.topics.audit
     await h.coordinator.onTopicDeleted('audit')
     expect(await h.coordinator.fetchOffsets('g')).toEqual([{ topic: 'orders', partition: 0, offset: 1, metadata: null }])

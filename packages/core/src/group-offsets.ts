@@ -74,7 +74,9 @@ export class GroupOffsets {
   /** deleteTopic removes every group's offsets for `topic` (the topic was deleted). */
   async deleteTopic(topic: string): Promise<void> {
     for (const [groupId, entries] of [...this.byGroup]) {
-      const partitions: TopicPartition[] = [...entries.values()].filter((e) => e.offset.topic === topic).map((e) => ({ topic, partition: e.offset.partition }))
+      const partitions: TopicPartition[] = [...entries.values()]
+        .filter((e) => e.offset.topic === topic)
+        .map((e) => ({ topic, partition: e.offset.partition }))
       if (partitions.length === 0) continue
       try {
         await this.storage.deleteCommittedOffsets(groupId, partitions)

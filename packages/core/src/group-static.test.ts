@@ -2,7 +2,11 @@ import { type Harness, TestMember, harness, owned, rebalance, settle, track } fr
 
 jest.setTimeout(5_000)
 
-const code = (promise: Promise<unknown>) => promise.then(() => 'ok', (e: { code?: string }) => e.code ?? String(e))
+const code = (promise: Promise<unknown>) =>
+  promise.then(
+    () => 'ok',
+    (e: { code?: string }) => e.code ?? String(e),
+  )
 
 /** Static membership (KIP-345): a restarted member with the same group instance id keeps its partitions. */
 describe('GroupCoordinator static membership', () => {
@@ -72,7 +76,9 @@ describe('GroupCoordinator static membership', () => {
     const [a] = await staticGroup()
     await h.coordinator.leaveGroup({ groupId: 'g', members: [{ memberId: '', groupInstanceId: 'worker-1' }] })
     expect(await code(a.heartbeat())).toBe('REBALANCE_IN_PROGRESS')
-    expect(await code(h.coordinator.leaveGroup({ groupId: 'g', members: [{ memberId: '', groupInstanceId: 'worker-1' }] }))).toBe('UNKNOWN_MEMBER_ID')
+    expect(await code(h.coordinator.leaveGroup({ groupId: 'g', members: [{ memberId: '', groupInstanceId: 'worker-1' }] }))).toBe(
+      'UNKNOWN_MEMBER_ID',
+    )
   })
 
   it('keeps an absent static member’s place through another member’s rebalance', async () => {

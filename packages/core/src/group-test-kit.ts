@@ -23,7 +23,11 @@ export interface Harness {
 export const TEST_OPTIONS: Partial<GroupCoordinatorOptions> = { minSessionTimeoutMs: 100, initialRebalanceDelayMs: 50 }
 
 /** harness builds a coordinator over a fresh (or the given) memory volume. */
-export async function harness(options: Partial<GroupCoordinatorOptions> = {}, volume = new MemoryVolume(), clock = new ManualClock(1_000)): Promise<Harness> {
+export async function harness(
+  options: Partial<GroupCoordinatorOptions> = {},
+  volume = new MemoryVolume(),
+  clock = new ManualClock(1_000),
+): Promise<Harness> {
   const storage = new MemoryStorage({ clock, volume })
   await storage.open()
   const topics: Record<string, number> = { orders: 6, audit: 2 }
@@ -85,7 +89,11 @@ export class TestMember {
   assignment: Record<string, number[]> = {}
   readonly groupId: string
 
-  constructor(readonly h: Harness, readonly clientId: string, readonly opts: TestMemberOptions = {}) {
+  constructor(
+    readonly h: Harness,
+    readonly clientId: string,
+    readonly opts: TestMemberOptions = {},
+  ) {
     this.groupId = opts.groupId ?? 'g'
   }
 
@@ -126,21 +134,41 @@ export class TestMember {
   async sync(assignments?: Array<{ memberId: string; assignment: GroupAssignment }>): Promise<GroupAssignment> {
     const isLeader = this.lastJoin?.leaderId === this.memberId
     const sent = assignments ?? (isLeader ? spread(this.lastJoin as JoinGroupResult, this.h.topics) : [])
-    const result = await this.h.coordinator.syncGroup({ groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.opts.groupInstanceId ?? null, assignments: sent })
+    const result = await this.h.coordinator.syncGroup({
+      groupId: this.groupId,
+      generationId: this.generationId,
+      memberId: this.memberId,
+      groupInstanceId: this.opts.groupInstanceId ?? null,
+      assignments: sent,
+    })
     this.assignment = result.assignment
     return result
   }
 
   heartbeat(): Promise<void> {
-    return this.h.coordinator.heartbeat({ groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.opts.groupInstanceId ?? null })
+    return this.h.coordinator.heartbeat({
+      groupId: this.groupId,
+      generationId: this.generationId,
+      memberId: this.memberId,
+      groupInstanceId: this.opts.groupInstanceId ?? null,
+    })
   }
 
   leave(): Promise<void> {
-    return this.h.coordinator.leaveGroup({ groupId: this.groupId, members: [{ memberId: this.memberId, groupInstanceId: this.opts.groupInstanceId ?? null }] })
+    return this.h.coordinator.leaveGroup({
+      groupId: this.groupId,
+      members: [{ memberId: this.memberId, groupInstanceId: this.opts.groupInstanceId ?? null }],
+    })
   }
 
   commit(offsets: OffsetCommitEntry[]): Promise<void> {
-    return this.h.coordinator.commitOffsets({ groupId: this.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.opts.groupInstanceId ?? null, offsets })
+    return this.h.coordinator.commitOffsets({
+      groupId: this.groupId,
+      generationId: this.generationId,
+      memberId: this.memberId,
+      groupInstanceId: this.opts.groupInstanceId ?? null,
+      offsets,
+    })
   }
 }
 

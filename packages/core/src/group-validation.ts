@@ -85,21 +85,33 @@ export function requireGeneration(group: Group, generationId: number): void {
  * lands whole or not at all: an unknown topic or partition is UNKNOWN_TOPIC_OR_PARTITION, a
  * negative or fractional offset or oversized metadata INVALID_ARGUMENT.
  */
-export function validateCommitEntries(groupId: string, entries: unknown, partitionCount: (topic: string) => number | undefined): OffsetCommitEntry[] {
+export function validateCommitEntries(
+  groupId: string,
+  entries: unknown,
+  partitionCount: (topic: string) => number | undefined,
+): OffsetCommitEntry[] {
   if (!Array.isArray(entries)) throw groupError('INVALID_REQUEST', groupId, 'offsets must be an array')
   for (const e of entries as OffsetCommitEntry[]) {
     const count = typeof e?.topic === 'string' ? partitionCount(e.topic) : undefined
     if (count === undefined || !Number.isSafeInteger(e.partition) || e.partition < 0 || e.partition >= count) {
-      throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `cannot commit to unknown partition ${String(e?.topic)}-${String(e?.partition)}`, {
-        details: { groupId, topic: e?.topic, partition: e?.partition },
-      })
+      throw new TributaryError(
+        'UNKNOWN_TOPIC_OR_PARTITION',
+        `cannot commit to unknown partition ${String(e?.topic)}-${String(e?.partition)}`,
+        {
+          details: { groupId, topic: e?.topic, partition: e?.partition },
+        },
+      )
     }
     if (!Number.isSafeInteger(e.offset) || e.offset < 0) {
       throw groupError('INVALID_ARGUMENT', groupId, `offset for ${e.topic}-${e.partition} must be an integer ≥ 0, got ${e.offset}`)
     }
     const metadata = e.metadata ?? null
     if (metadata !== null && (typeof metadata !== 'string' || Buffer.byteLength(metadata) > MAX_OFFSET_METADATA_BYTES)) {
-      throw groupError('INVALID_ARGUMENT', groupId, `metadata for ${e.topic}-${e.partition} must be a string of at most ${MAX_OFFSET_METADATA_BYTES} bytes`)
+      throw groupError(
+        'INVALID_ARGUMENT',
+        groupId,
+        `metadata for ${e.topic}-${e.partition} must be a string of at most ${MAX_OFFSET_METADATA_BYTES} bytes`,
+      )
     }
   }
   return entries as OffsetCommitEntry[]

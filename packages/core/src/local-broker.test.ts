@@ -115,7 +115,11 @@ describe('LocalBroker produce', () => {
     await broker.createTopics([{ topic: 't' }])
     const bases: number[] = []
     for (const n of [3, 1, 5]) {
-      const [r] = await broker.produce({ acks: 1, timeoutMs: 1000, partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords(`n${n}`, n)) }] })
+      const [r] = await broker.produce({
+        acks: 1,
+        timeoutMs: 1000,
+        partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords(`n${n}`, n)) }],
+      })
       bases.push(r!.baseOffset)
     }
     expect(bases).toEqual([0, 3, 4])
@@ -136,7 +140,13 @@ describe('LocalBroker produce', () => {
           const log = target.partitionLog(...args)
           return new Proxy(log, {
             get(l, p, r) {
-              if (p === 'sync') return () => { syncCalls++; return new Promise<void>((resolve) => { releaseSync = () => l.sync().then(resolve) }) }
+              if (p === 'sync')
+                return () => {
+                  syncCalls++
+                  return new Promise<void>((resolve) => {
+                    releaseSync = () => l.sync().then(resolve)
+                  })
+                }
               const v = Reflect.get(l, p, r)
               return typeof v === 'function' ? v.bind(l) : v
             },
@@ -146,13 +156,25 @@ describe('LocalBroker produce', () => {
     })
     const { broker } = await openBroker({ storage, clock })
     await broker.createTopics([{ topic: 't' }])
-    const zero = await broker.produce({ acks: 0, timeoutMs: 1000, partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords('z', 1)) }] })
+    const zero = await broker.produce({
+      acks: 0,
+      timeoutMs: 1000,
+      partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords('z', 1)) }],
+    })
     expect(zero[0]?.baseOffset).toBe(-1)
-    const one = await broker.produce({ acks: 1, timeoutMs: 1000, partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords('o', 1)) }] })
+    const one = await broker.produce({
+      acks: 1,
+      timeoutMs: 1000,
+      partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords('o', 1)) }],
+    })
     expect(one[0]?.baseOffset).toBe(1)
     expect(syncCalls).toBe(0)
     let settled = false
-    const all = broker.produce({ acks: -1, timeoutMs: 1000, partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords('a', 1)) }] })
+    const all = broker.produce({
+      acks: -1,
+      timeoutMs: 1000,
+      partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords('a', 1)) }],
+    })
     void all.then(() => (settled = true))
     await new Promise((r) => setImmediate(r))
     expect(syncCalls).toBe(1)
@@ -169,13 +191,20 @@ describe('LocalBroker produce', () => {
         if (prop !== 'partitionLog') return Reflect.get(target, prop, receiver)
         return (...args: Parameters<Storage['partitionLog']>) => {
           const log = target.partitionLog(...args)
-          return new Proxy(log, { get: (l, p, r) => (p === 'sync' ? () => new Promise(() => {}) : ((v) => (typeof v === 'function' ? v.bind(l) : v))(Reflect.get(l, p, r))) })
+          return new Proxy(log, {
+            get: (l, p, r) =>
+              p === 'sync' ? () => new Promise(() => {}) : ((v) => (typeof v === 'function' ? v.bind(l) : v))(Reflect.get(l, p, r)),
+          })
         }
       },
     })
     const { broker } = await openBroker({ storage, clock })
     await broker.createTopics([{ topic: 't' }])
-    const pending = broker.produce({ acks: -1, timeoutMs: 500, partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords('a', 1)) }] })
+    const pending = broker.produce({
+      acks: -1,
+      timeoutMs: 500,
+      partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords('a', 1)) }],
+    })
     await new Promise((r) => setImmediate(r))
     clock.advance(500)
     await expectCode(pending, 'REQUEST_TIMED_OUT')
@@ -227,7 +256,9 @@ describe('LocalBroker produce', () => {
       broker.produce({
         acks: -1,
         timeoutMs: 1000,
-        partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords(`s${seq}`, n), { producerId, producerEpoch, baseSequence: seq }) }],
+        partitions: [
+          { topic: 't', partition: 0, batch: makeBatch(makeRecords(`s${seq}`, n), { producerId, producerEpoch, baseSequence: seq }) },
+        ],
       })
     expect((await send(0, 2))[0]?.baseOffset).toBe(0)
     expect((await send(2, 3))[0]?.baseOffset).toBe(2)
@@ -252,7 +283,11 @@ describe('LocalBroker produce', () => {
     const { broker, clock } = await openBroker()
     await broker.createTopics([{ topic: 't', configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] }])
     clock.advance(1234)
-    const [r] = await broker.produce({ acks: 1, timeoutMs: 1000, partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords('a', 2, 5)) }] })
+    const [r] = await broker.produce({
+      acks: 1,
+      timeoutMs: 1000,
+      partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords('a', 2, 5)) }],
+    })
     expect(r?.logAppendTime).toBe(T0 + 1234)
     const [f] = await broker.fetch({ maxWaitMs: 0, partitions: [{ topic: 't', partition: 0, offset: 0, maxBytes: 1 << 20 }] })
     expect(decodeAll(f!.batches).map((rec) => rec.timestamp)).toEqual([T0 + 1234, T0 + 1234])
@@ -277,7 +312,11 @@ describe('LocalBroker fetch', () => {
     clock.advance(100)
     expect((await timed)[0]?.batches).toEqual([])
     const controller = new AbortController()
-    const aborted = broker.fetch({ maxWaitMs: 60_000, signal: controller.signal, partitions: [{ topic: 't', partition: 0, offset: 0, maxBytes: 1 << 20 }] })
+    const aborted = broker.fetch({
+      maxWaitMs: 60_000,
+      signal: controller.signal,
+      partitions: [{ topic: 't', partition: 0, offset: 0, maxBytes: 1 << 20 }],
+    })
     controller.abort()
     expect((await aborted)[0]?.batches).toEqual([])
   })
@@ -286,7 +325,11 @@ describe('LocalBroker fetch', () => {
     const { broker } = await openBroker()
     await broker.createTopics([{ topic: 't' }])
     for (let i = 0; i < 5; i++) {
-      await broker.produce({ acks: 1, timeoutMs: 1000, partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords(`b${i}`, 10)) }] })
+      await broker.produce({
+        acks: 1,
+        timeoutMs: 1000,
+        partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords(`b${i}`, 10)) }],
+      })
     }
     const [tiny] = await broker.fetch({ maxWaitMs: 0, partitions: [{ topic: 't', partition: 0, offset: 13, maxBytes: 1 }] })
     expect(tiny!.batches).toHaveLength(1)
@@ -310,7 +353,11 @@ describe('LocalBroker fetch', () => {
   it('lists earliest, latest and by-timestamp offsets', async () => {
     const { broker } = await openBroker()
     await broker.createTopics([{ topic: 't' }])
-    await broker.produce({ acks: 1, timeoutMs: 1000, partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords('a', 5, 1000)) }] })
+    await broker.produce({
+      acks: 1,
+      timeoutMs: 1000,
+      partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords('a', 5, 1000)) }],
+    })
     const results = await broker.listOffsets([
       { topic: 't', partition: 0, timestamp: EARLIEST_TIMESTAMP },
       { topic: 't', partition: 0, timestamp: LATEST_TIMESTAMP },
@@ -324,9 +371,21 @@ describe('LocalBroker fetch', () => {
 describe('LocalBroker retention and compaction', () => {
   it('deletes segments past retention.ms on the injected clock', async () => {
     const { broker, clock } = await openBroker()
-    await broker.createTopics([{ topic: 't', configEntries: [{ name: 'retention.ms', value: '60000' }, { name: 'segment.bytes', value: '1024' }] }])
+    await broker.createTopics([
+      {
+        topic: 't',
+        configEntries: [
+          { name: 'retention.ms', value: '60000' },
+          { name: 'segment.bytes', value: '1024' },
+        ],
+      },
+    ])
     for (let i = 0; i < 20; i++) {
-      await broker.produce({ acks: 1, timeoutMs: 1000, partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords(`r${i}`, 5, clock.now())) }] })
+      await broker.produce({
+        acks: 1,
+        timeoutMs: 1000,
+        partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords(`r${i}`, 5, clock.now())) }],
+      })
     }
     const events: unknown[] = []
     broker.on('retention', (e) => events.push(e))
@@ -342,14 +401,29 @@ describe('LocalBroker retention and compaction', () => {
 
   it('keeps retention.bytes: the oldest segments go while the rest stays above the limit', async () => {
     const { broker } = await openBroker()
-    await broker.createTopics([{ topic: 't', configEntries: [{ name: 'retention.bytes', value: '2000' }, { name: 'segment.bytes', value: '1000' }] }])
+    await broker.createTopics([
+      {
+        topic: 't',
+        configEntries: [
+          { name: 'retention.bytes', value: '2000' },
+          { name: 'segment.bytes', value: '1000' },
+        ],
+      },
+    ])
     for (let i = 0; i < 30; i++) {
-      await broker.produce({ acks: 1, timeoutMs: 1000, partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords(`r${i}`, 3)) }] })
+      await broker.produce({
+        acks: 1,
+        timeoutMs: 1000,
+        partitions: [{ topic: 't', partition: 0, batch: makeBatch(makeRecords(`r${i}`, 3)) }],
+      })
     }
     broker.runLogCleaner()
     const [earliest] = await broker.listOffsets([{ topic: 't', partition: 0, timestamp: EARLIEST_TIMESTAMP }])
     expect(earliest!.offset).toBeGreaterThan(0)
-    const [f] = await broker.fetch({ maxWaitMs: 0, partitions: [{ topic: 't', partition: 0, offset: earliest!.offset, maxBytes: 1 << 20 }] })
+    const [f] = await broker.fetch({
+      maxWaitMs: 0,
+      partitions: [{ topic: 't', partition: 0, offset: earliest!.offset, maxBytes: 1 << 20 }],
+    })
     const bytes = f!.batches.reduce((n, b) => n + b.length, 0)
     expect(bytes).toBeGreaterThanOrEqual(2000 - 1000)
     expect(decodeAll(f!.batches).at(-1)?.offset).toBe(89)
@@ -358,10 +432,21 @@ describe('LocalBroker retention and compaction', () => {
   it('compacts to the latest value per key, keeping offsets, and drops old tombstones', async () => {
     const { broker, clock } = await openBroker()
     await broker.createTopics([
-      { topic: 'c', configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'segment.bytes', value: '300' }, { name: 'delete.retention.ms', value: '1000' }] },
+      {
+        topic: 'c',
+        configEntries: [
+          { name: 'cleanup.policy', value: 'compact' },
+          { name: 'segment.bytes', value: '300' },
+          { name: 'delete.retention.ms', value: '1000' },
+        ],
+      },
     ])
     const put = (key: string, value: string | null) =>
-      broker.produce({ acks: 1, timeoutMs: 1000, partitions: [{ topic: 'c', partition: 0, batch: makeBatch([{ key, value, timestamp: clock.now() }]) }] })
+      broker.produce({
+        acks: 1,
+        timeoutMs: 1000,
+        partitions: [{ topic: 'c', partition: 0, batch: makeBatch([{ key, value, timestamp: clock.now() }]) }],
+      })
     for (let round = 0; round < 5; round++) for (const key of ['a', 'b', 'c']) await put(key, `${key}${round}`)
     await put('b', null)
     for (let i = 0; i < 5; i++) await put('filler', `f${i}`)
@@ -400,7 +485,13 @@ describe('LocalBroker lifecycle', () => {
 
   it('rejects unknown options with INVALID_CONFIG naming the option', async () => {
     const storage = new MemoryStorage()
-    await expect(LocalBroker.open({ storage, numPartitions: 0 })).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { path: 'broker.numPartitions' } })
-    await expect(LocalBroker.open({ storage, bogus: 1 } as never)).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { path: 'broker.bogus' } })
+    await expect(LocalBroker.open({ storage, numPartitions: 0 })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      details: { path: 'broker.numPartitions' },
+    })
+    await expect(LocalBroker.open({ storage, bogus: 1 } as never)).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      details: { path: 'broker.bogus' },
+    })
   })
 })

@@ -159,7 +159,10 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     const entry = this.registry.require(topic)
     validatePartitionCount(totalCount, this.options.maxPartitionsPerTopic)
     if (totalCount <= entry.stored.numPartitions) {
-      throw new TributaryError('INVALID_PARTITIONS', `Topic '${topic}' already has ${entry.stored.numPartitions} partitions; the new count must be larger`)
+      throw new TributaryError(
+        'INVALID_PARTITIONS',
+        `Topic '${topic}' already has ${entry.stored.numPartitions} partitions; the new count must be larger`,
+      )
     }
     if (options.validateOnly) return
     await this.registry.put({ ...entry.stored, numPartitions: totalCount })
@@ -172,7 +175,11 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     return describeTopicConfig(entry.stored.configs)
   }
 
-  async alterConfigs(topic: string, entries: Array<{ name: string; value: string | null }>, options: { validateOnly?: boolean } = {}): Promise<void> {
+  async alterConfigs(
+    topic: string,
+    entries: Array<{ name: string; value: string | null }>,
+    options: { validateOnly?: boolean } = {},
+  ): Promise<void> {
     this.assertOpen()
     const entry = this.registry.require(topic)
     const configs = { ...entry.stored.configs }
@@ -201,8 +208,10 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     this.assertOpen()
     requireArray(request?.partitions, 'produce request partitions')
     const { acks, timeoutMs } = request
-    if (acks !== 0 && acks !== 1 && acks !== -1) throw new TributaryError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1, got ${String(acks)}`)
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) throw new TributaryError('INVALID_REQUEST', 'timeoutMs must be a non-negative integer')
+    if (acks !== 0 && acks !== 1 && acks !== -1)
+      throw new TributaryError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1, got ${String(acks)}`)
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0)
+      throw new TributaryError('INVALID_REQUEST', 'timeoutMs must be a non-negative integer')
     const results = request.partitions.map((data) => this.appendOne(data))
     if (acks === 0) return results.map((r) => ({ ...r, baseOffset: -1 }))
     if (acks === -1) await this.syncWritten(request.partitions, results, timeoutMs)
@@ -226,7 +235,8 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
       }
       const check = state.producers.check(idempotent)
       const logStartOffset = state.log.startOffset()
-      if (check.kind === 'duplicate') return { topic, partition, baseOffset: check.baseOffset, logAppendTime: check.logAppendTime, logStartOffset }
+      if (check.kind === 'duplicate')
+        return { topic, partition, baseOffset: check.baseOffset, logAppendTime: check.logAppendTime, logStartOffset }
       let logAppendTime = -1
       if (entry.config.messageTimestampType === 'LogAppendTime') {
         logAppendTime = this.options.clock.now()
@@ -247,10 +257,14 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     if (batch.length > config.maxMessageBytes) {
       throw new TributaryError('MESSAGE_TOO_LARGE', `Batch of ${batch.length} bytes exceeds max.message.bytes ${config.maxMessageBytes}`)
     }
-    if (checkBatchAt(batch) !== batch.length) throw new TributaryError('CORRUPT_MESSAGE', 'A produced request must hold exactly one record batch')
+    if (checkBatchAt(batch) !== batch.length)
+      throw new TributaryError('CORRUPT_MESSAGE', 'A produced request must hold exactly one record batch')
     const header = readBatchHeader(batch)
     if (header.recordsCount < 1 || header.lastOffsetDelta !== header.recordsCount - 1) {
-      throw new TributaryError('CORRUPT_MESSAGE', `Batch record count ${header.recordsCount} does not match its last offset delta ${header.lastOffsetDelta}`)
+      throw new TributaryError(
+        'CORRUPT_MESSAGE',
+        `Batch record count ${header.recordsCount} does not match its last offset delta ${header.lastOffsetDelta}`,
+      )
     }
     if (config.cleanupPolicy.includes('compact')) {
       for (const record of RecordBatch.from(batch).records()) {
@@ -299,9 +313,13 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
         const highWatermark = log.endOffset()
         const logStartOffset = log.startOffset()
         if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > highWatermark) {
-          throw new TributaryError('OFFSET_OUT_OF_RANGE', `Offset ${offset} is outside [${logStartOffset}, ${highWatermark}] of ${topic}-${partition}`, {
-            details: { topic, partition, offset, logStartOffset, highWatermark },
-          })
+          throw new TributaryError(
+            'OFFSET_OUT_OF_RANGE',
+            `Offset ${offset} is outside [${logStartOffset}, ${highWatermark}] of ${topic}-${partition}`,
+            {
+              details: { topic, partition, offset, logStartOffset, highWatermark },
+            },
+          )
         }
         const batches = budget > 0 && offset < highWatermark ? log.read(offset, Math.min(maxBytes, budget)) : []
         for (const b of batches) budget -= b.length
@@ -343,7 +361,8 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
         const { log } = this.partitionState(topic, partition)
         if (timestamp === LATEST_TIMESTAMP) return { topic, partition, offset: log.endOffset(), timestamp: -1 }
         if (timestamp === EARLIEST_TIMESTAMP) return { topic, partition, offset: log.startOffset(), timestamp: -1 }
-        if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new TributaryError('INVALID_TIMESTAMP', `Invalid timestamp ${timestamp}`)
+        if (!Number.isSafeInteger(timestamp) || timestamp < 0)
+          throw new TributaryError('INVALID_TIMESTAMP', `Invalid timestamp ${timestamp}`)
         return { topic, partition, offset: log.offsetForTimestamp(timestamp) ?? -1, timestamp }
       } catch (error) {
         if (!(error instanceof TributaryError)) throw error
@@ -480,7 +499,13 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     const clash = this.registry.names().find((name) => topicNamesCollide(name, spec.topic))
     if (clash) throw new TributaryError('INVALID_TOPIC_EXCEPTION', `Topic '${spec.topic}' collides with existing topic '${clash}'`)
     if (validateOnly) return true
-    await this.registry.put({ name: spec.topic, topicId: this.options.newId(), numPartitions, configs, createdAtMs: this.options.clock.now() })
+    await this.registry.put({
+      name: spec.topic,
+      topicId: this.options.newId(),
+      numPartitions,
+      configs,
+      createdAtMs: this.options.clock.now(),
+    })
     return true
   }
 
@@ -508,7 +533,9 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     if (existing) return existing
     const entry = this.registry.require(topic)
     if (!Number.isSafeInteger(partition) || partition < 0 || partition >= entry.stored.numPartitions) {
-      throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${topic}' has no partition ${partition}`, { details: { topic, partition } })
+      throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${topic}' has no partition ${partition}`, {
+        details: { topic, partition },
+      })
     }
     const log = this.options.storage.partitionLog({ topic, partition }, partitionLogConfig(entry.config))
     const state: PartitionState = { topic, partition, log, producers: new ProducerStateTable() }

@@ -29,7 +29,11 @@ export function applyRetention(log: PartitionLog, config: TopicConfig, nowMs: nu
  * `deleteBefore` may go (-1: nothing). A replicated log uses it on its leader and replicates the
  * cut, so that every replica keeps the same log start. It may roll an expired active segment.
  */
-export function retentionCutoff(log: PartitionLog, config: TopicConfig, nowMs: number): { deleteBefore: number; segments: number; bytes: number } {
+export function retentionCutoff(
+  log: PartitionLog,
+  config: TopicConfig,
+  nowMs: number,
+): { deleteBefore: number; segments: number; bytes: number } {
   if (!config.cleanupPolicy.includes('delete')) return { deleteBefore: -1, segments: 0, bytes: 0 }
   let segments = log.segments()
   const active = segments.find((s) => s.active)
@@ -65,7 +69,9 @@ function isExpired(segment: SegmentInfo, config: TopicConfig, nowMs: number): bo
  */
 export function compactLog(log: PartitionLog, config: TopicConfig, nowMs: number): CompactionResult | null {
   if (!config.cleanupPolicy.includes('compact')) return null
-  const eligible = log.segments().filter((s) => !s.active && s.endOffset > s.baseOffset && nowMs - s.maxTimestamp >= config.minCompactionLagMs)
+  const eligible = log
+    .segments()
+    .filter((s) => !s.active && s.endOffset > s.baseOffset && nowMs - s.maxTimestamp >= config.minCompactionLagMs)
   const last = eligible[eligible.length - 1]
   if (!last) return null
   const cleanableEnd = last.endOffset

@@ -45,7 +45,7 @@ async function reopened(storage: MemoryStorage, crash = false): Promise<MemorySt
 }
 
 describe('MemoryStorage (memory-specific)', () => {
-  it('copies a batch on append: changing the caller\'s buffer afterwards changes nothing stored', async () => {
+  it("copies a batch on append: changing the caller's buffer afterwards changes nothing stored", async () => {
     const storage = await openStorage()
     const log = storage.partitionLog(TP, CONFIG)
     const batch = makeBatch(makeRecords('a', 3))
@@ -62,7 +62,7 @@ describe('MemoryStorage (memory-specific)', () => {
     expect(decodeRecordBatch(log.read(0, 1024)[0] as Buffer)).toHaveLength(3)
   })
 
-  it('sets the assigned base offset in the caller\'s buffer too, as the contract says', async () => {
+  it("sets the assigned base offset in the caller's buffer too, as the contract says", async () => {
     const storage = await openStorage()
     const log = storage.partitionLog(TP, CONFIG)
     log.append(makeBatch(makeRecords('a', 3)))
@@ -90,7 +90,9 @@ describe('MemoryStorage (memory-specific)', () => {
     await storage.sync()
     storage.partitionLog(TP, CONFIG).append(makeBatch(makeRecords('c', 1)))
     const crashed = await reopened(storage, true)
-    expect([crashed.partitionLog(TP, CONFIG).endOffset(), crashed.partitionLog({ topic: 't', partition: 1 }, CONFIG).endOffset()]).toEqual([3, 2])
+    expect([crashed.partitionLog(TP, CONFIG).endOffset(), crashed.partitionLog({ topic: 't', partition: 1 }, CONFIG).endOffset()]).toEqual([
+      3, 2,
+    ])
     crashed.partitionLog(TP, CONFIG).append(makeBatch(makeRecords('d', 4)))
     const closed = await reopened(crashed)
     expect(closed.partitionLog(TP, CONFIG).endOffset()).toBe(7)

@@ -105,14 +105,17 @@ export class MemoryStorage implements Storage {
   private readonly logs = new Map<string, MemoryPartitionLog>()
 
   constructor(options: MemoryStorageOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw new TributaryError('INVALID_CONFIG', 'MemoryStorage options must be an object')
+    if (typeof options !== 'object' || options === null)
+      throw new TributaryError('INVALID_CONFIG', 'MemoryStorage options must be an object')
     for (const key of Object.keys(options)) {
-      if (key !== 'clock' && key !== 'volume') throw new TributaryError('INVALID_CONFIG', `Unknown MemoryStorage option '${key}'`, { details: { path: key } })
+      if (key !== 'clock' && key !== 'volume')
+        throw new TributaryError('INVALID_CONFIG', `Unknown MemoryStorage option '${key}'`, { details: { path: key } })
     }
     this.clock = options.clock ?? systemClock
     this.volume = options.volume ?? new MemoryVolume()
     const vol = volumeStates.get(this.volume)
-    if (vol === undefined) throw new TributaryError('INVALID_CONFIG', 'MemoryStorage option volume must be a MemoryVolume', { details: { path: 'volume' } })
+    if (vol === undefined)
+      throw new TributaryError('INVALID_CONFIG', 'MemoryStorage option volume must be a MemoryVolume', { details: { path: 'volume' } })
     this.vol = vol
     this.owner = { clock: this.clock, vol, assertOpen: () => this.assertOpen() }
   }
@@ -146,7 +149,9 @@ export class MemoryStorage implements Storage {
 
   listPartitions(): TopicPartition[] {
     this.assertOpen()
-    return [...this.vol.logs.keys()].map(parsePartitionKey).sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))
+    return [...this.vol.logs.keys()]
+      .map(parsePartitionKey)
+      .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))
   }
 
   async deletePartition(tp: TopicPartition): Promise<void> {
@@ -287,9 +292,13 @@ class MemoryPartitionLog implements PartitionLog {
     const baseOffset = readBaseOffset(copy)
     const lastOffset = baseOffset + copy.readInt32BE(BatchLayout.LAST_OFFSET_DELTA)
     if (!Number.isSafeInteger(lastOffset) || baseOffset < data.endOffset) {
-      throw new TributaryError('OFFSET_OUT_OF_RANGE', `A copied batch at base offset ${baseOffset} does not lie past the log end ${data.endOffset}`, {
-        details: { baseOffset, startOffset: data.startOffset, endOffset: data.endOffset },
-      })
+      throw new TributaryError(
+        'OFFSET_OUT_OF_RANGE',
+        `A copied batch at base offset ${baseOffset} does not lie past the log end ${data.endOffset}`,
+        {
+          details: { baseOffset, startOffset: data.startOffset, endOffset: data.endOffset },
+        },
+      )
     }
     return this.store(data, copy, baseOffset)
   }
@@ -297,7 +306,8 @@ class MemoryPartitionLog implements PartitionLog {
   read(offset: number, maxBytes: number): Buffer[] {
     const data = this.live()
     if (!Number.isSafeInteger(offset)) throw new TributaryError('INVALID_ARGUMENT', `Offset ${offset} is not an integer`)
-    if (typeof maxBytes !== 'number' || Number.isNaN(maxBytes) || maxBytes < 0) throw new TributaryError('INVALID_ARGUMENT', `maxBytes ${maxBytes} must be ≥ 0`)
+    if (typeof maxBytes !== 'number' || Number.isNaN(maxBytes) || maxBytes < 0)
+      throw new TributaryError('INVALID_ARGUMENT', `maxBytes ${maxBytes} must be ≥ 0`)
     if (offset < data.startOffset || offset > data.endOffset) throw outOfRange(offset, data)
     const out: Buffer[] = []
     let total = 0
@@ -342,7 +352,8 @@ class MemoryPartitionLog implements PartitionLog {
 
   offsetForTimestamp(timestampMs: number): number | null {
     const data = this.live()
-    if (typeof timestampMs !== 'number' || Number.isNaN(timestampMs)) throw new TributaryError('INVALID_ARGUMENT', `Timestamp ${timestampMs} is not a number`)
+    if (typeof timestampMs !== 'number' || Number.isNaN(timestampMs))
+      throw new TributaryError('INVALID_ARGUMENT', `Timestamp ${timestampMs} is not a number`)
     for (const segment of data.segments) {
       const last = segment.maxTsPrefix[segment.maxTsPrefix.length - 1]
       if (last === undefined || last < timestampMs) continue
@@ -473,7 +484,12 @@ function* batchesFrom(data: LogData, offset: number): Generator<StoredBatch> {
 function cutData(data: LogData, newEnd: number, nowMs: number): void {
   const kept = data.segments
     .filter((s) => s.baseOffset < newEnd)
-    .map((s) => withBatches(s, s.batches.filter((b) => b.lastOffset < newEnd)))
+    .map((s) =>
+      withBatches(
+        s,
+        s.batches.filter((b) => b.lastOffset < newEnd),
+      ),
+    )
   data.segments = kept.length > 0 ? kept : [newSegment(newEnd, nowMs)]
   data.endOffset = newEnd
   data.syncedEndOffset = Math.min(data.syncedEndOffset, newEnd)
@@ -538,14 +554,17 @@ function outOfRange(offset: number, data: LogData): TributaryError {
 }
 
 function checkNonNegative(value: number, name: string): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new TributaryError('INVALID_ARGUMENT', `${name} must be an integer ≥ 0, got ${value}`)
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new TributaryError('INVALID_ARGUMENT', `${name} must be an integer ≥ 0, got ${value}`)
 }
 
 function checkLogConfig(config: PartitionLogConfig): PartitionLogConfig {
   for (const name of ['segmentBytes', 'segmentMs', 'indexIntervalBytes'] as const) {
     const value = (config as Partial<PartitionLogConfig> | null)?.[name]
     if (typeof value !== 'number' || !(value > 0)) {
-      throw new TributaryError('INVALID_CONFIG', `PartitionLogConfig.${name} must be a positive number, got ${String(value)}`, { details: { path: name } })
+      throw new TributaryError('INVALID_CONFIG', `PartitionLogConfig.${name} must be a positive number, got ${String(value)}`, {
+        details: { path: name },
+      })
     }
   }
   return { segmentBytes: config.segmentBytes, segmentMs: config.segmentMs, indexIntervalBytes: config.indexIntervalBytes }
@@ -555,7 +574,8 @@ function checkTopicPartition(tp: TopicPartition): TopicPartition {
   if (typeof tp !== 'object' || tp === null || typeof tp.topic !== 'string' || tp.topic.length === 0 || tp.topic.includes('\u0000')) {
     throw new TributaryError('INVALID_ARGUMENT', `Invalid topic in ${JSON.stringify(tp)}`)
   }
-  if (!Number.isSafeInteger(tp.partition) || tp.partition < 0) throw new TributaryError('INVALID_ARGUMENT', `Invalid partition ${tp.partition}`)
+  if (!Number.isSafeInteger(tp.partition) || tp.partition < 0)
+    throw new TributaryError('INVALID_ARGUMENT', `Invalid partition ${tp.partition}`)
   return tp
 }
 
@@ -563,9 +583,12 @@ function checkCommittedOffset(o: CommittedOffset): CommittedOffset {
   checkTopicPartition(o)
   if (typeof o.groupId !== 'string') throw new TributaryError('INVALID_ARGUMENT', 'CommittedOffset.groupId must be a string')
   // -1 is Kafka's "no offset"; anything below is nonsense.
-  if (!Number.isSafeInteger(o.offset) || o.offset < -1) throw new TributaryError('INVALID_ARGUMENT', `Committed offset ${o.offset} is invalid`)
-  if (o.metadata !== null && typeof o.metadata !== 'string') throw new TributaryError('INVALID_ARGUMENT', 'CommittedOffset.metadata must be a string or null')
-  if (typeof o.commitTimestampMs !== 'number') throw new TributaryError('INVALID_ARGUMENT', 'CommittedOffset.commitTimestampMs must be a number')
+  if (!Number.isSafeInteger(o.offset) || o.offset < -1)
+    throw new TributaryError('INVALID_ARGUMENT', `Committed offset ${o.offset} is invalid`)
+  if (o.metadata !== null && typeof o.metadata !== 'string')
+    throw new TributaryError('INVALID_ARGUMENT', 'CommittedOffset.metadata must be a string or null')
+  if (typeof o.commitTimestampMs !== 'number')
+    throw new TributaryError('INVALID_ARGUMENT', 'CommittedOffset.commitTimestampMs must be a number')
   const { groupId, topic, partition, offset, metadata, commitTimestampMs } = o
   return { groupId, topic, partition, offset, metadata, commitTimestampMs }
 }

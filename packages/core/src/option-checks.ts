@@ -45,6 +45,7 @@ export function checkBool(value: unknown, path: string): boolean {
 
 /** checkOneOf asserts one of the allowed strings. */
 export function checkOneOf<T extends string>(value: unknown, path: string, allowed: readonly T[]): T {
-  if (!(allowed as readonly unknown[]).includes(value)) throw invalidConfig(path, `must be one of ${allowed.join(', ')}, got ${String(value)}`)
+  if (!(allowed as readonly unknown[]).includes(value))
+    throw invalidConfig(path, `must be one of ${allowed.join(', ')}, got ${String(value)}`)
   return value as T
 }

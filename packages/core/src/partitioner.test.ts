@@ -186,10 +186,13 @@ describe('StickyPartitioner', () => {
     expect(partitioner.choosePartition({ topic: 't', numPartitions: 12, key: '' })).toBe(9)
   })
 
-  test.each([-1, 12, 1.5, NaN, '3' as unknown as number])('explicit partition %p of a 12-partition topic is UNKNOWN_TOPIC_OR_PARTITION', (partition) => {
-    const partitioner = new StickyPartitioner(() => 0)
-    expect(codeOf(() => partitioner.choosePartition({ topic: 't', numPartitions: 12, partition }))).toBe('UNKNOWN_TOPIC_OR_PARTITION')
-  })
+  test.each([-1, 12, 1.5, NaN, '3' as unknown as number])(
+    'explicit partition %p of a 12-partition topic is UNKNOWN_TOPIC_OR_PARTITION',
+    (partition) => {
+      const partitioner = new StickyPartitioner(() => 0)
+      expect(codeOf(() => partitioner.choosePartition({ topic: 't', numPartitions: 12, partition }))).toBe('UNKNOWN_TOPIC_OR_PARTITION')
+    },
+  )
 
   test('a partition count below 1 is INVALID_PARTITIONS', () => {
     expect(codeOf(() => new StickyPartitioner(() => 0).choosePartition({ topic: 't', numPartitions: 0 }))).toBe('INVALID_PARTITIONS')

@@ -101,7 +101,10 @@ export class StickyPartitioner {
     checkPartitionCount(numPartitions)
     if (partition !== undefined && partition !== null) {
       if (!Number.isInteger(partition) || partition < 0 || partition >= numPartitions) {
-        throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${String(partition)} does not exist in topic '${topic}' (${numPartitions} partitions)`)
+        throw new TributaryError(
+          'UNKNOWN_TOPIC_OR_PARTITION',
+          `Partition ${String(partition)} does not exist in topic '${topic}' (${numPartitions} partitions)`,
+        )
       }
       return partition
     }

@@ -26,9 +26,7 @@ export interface IdempotentBatch {
 }
 
 /** SequenceCheck is the verdict on an incoming batch: append it, or answer with the original offsets. */
-export type SequenceCheck =
-  | { kind: 'append' }
-  | { kind: 'duplicate'; baseOffset: number; logAppendTime: number }
+export type SequenceCheck = { kind: 'append' } | { kind: 'duplicate'; baseOffset: number; logAppendTime: number }
 
 /**
  * ProducerStateTable tracks, for one partition, each idempotent producer's epoch and last sequence
@@ -47,7 +45,10 @@ export class ProducerStateTable {
     const entry = this.producers.get(batch.producerId)
     if (!entry) return { kind: 'append' }
     if (batch.producerEpoch < entry.epoch) {
-      throw new TributaryError('INVALID_PRODUCER_EPOCH', `Producer ${batch.producerId} epoch ${batch.producerEpoch} is older than ${entry.epoch}`)
+      throw new TributaryError(
+        'INVALID_PRODUCER_EPOCH',
+        `Producer ${batch.producerId} epoch ${batch.producerEpoch} is older than ${entry.epoch}`,
+      )
     }
     if (batch.producerEpoch > entry.epoch) {
       if (batch.baseSequence !== 0) {

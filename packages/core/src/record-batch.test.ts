@@ -41,7 +41,7 @@ function resign(batch: Buffer): Buffer {
 }
 
 /** A plain comparable form of decoded records: hex for bytes. */
-function plain(records: Iterable<ConsumedRecord | RecordInput & { offset?: number }>) {
+function plain(records: Iterable<ConsumedRecord | (RecordInput & { offset?: number })>) {
   return [...records].map((r) => ({
     offset: r.offset,
     timestamp: r.timestamp,
@@ -67,17 +67,36 @@ describe('encodeRecordBatch: golden bytes', () => {
     expect(crc32cBitwise(Buffer.from('Some String'))).toBe(608512271)
   })
 
-  test("a known record encodes to the KafkaJS v0_record fixture inside a hand-laid header, CRC and all", () => {
-    const headers = [header('header-key-0', 'header-value-0'), header('header-key-1', 'header-value-1'), header('header-key-1', 'header-value-2')]
+  test('a known record encodes to the KafkaJS v0_record fixture inside a hand-laid header, CRC and all', () => {
+    const headers = [
+      header('header-key-0', 'header-value-0'),
+      header('header-key-1', 'header-value-1'),
+      header('header-key-1', 'header-value-2'),
+    ]
     const batch = encodeRecordBatch([record('key-0', 'some-value-0', T0, headers)])
 
     const text = (s: string) => Buffer.from(s).toString('hex')
     // kafka-facts §2.2: the 107-byte record body, preceded by its length varint D6 01.
     const recordHex =
-      'd601' + '000000' + '0a' + text('key-0') + '18' + text('some-value-0') + '06' +
-      '18' + text('header-key-0') + '1c' + text('header-value-0') +
-      '18' + text('header-key-1') + '1c' + text('header-value-1') +
-      '18' + text('header-key-1') + '1c' + text('header-value-2')
+      'd601' +
+      '000000' +
+      '0a' +
+      text('key-0') +
+      '18' +
+      text('some-value-0') +
+      '06' +
+      '18' +
+      text('header-key-0') +
+      '1c' +
+      text('header-value-0') +
+      '18' +
+      text('header-key-1') +
+      '1c' +
+      text('header-value-1') +
+      '18' +
+      text('header-key-1') +
+      '1c' +
+      text('header-value-2')
     const headerHex = [
       '0000000000000000', // baseOffset 0
       '0000009e', // batchLength: 61 - 12 + 109 = 158
@@ -118,7 +137,10 @@ describe('encodeRecordBatch: golden bytes', () => {
   })
 })
 
-const bytesArb = fc.option(fc.uint8Array({ maxLength: 48 }).map((u) => Buffer.from(u)), { nil: null, freq: 4 })
+const bytesArb = fc.option(
+  fc.uint8Array({ maxLength: 48 }).map((u) => Buffer.from(u)),
+  { nil: null, freq: 4 },
+)
 const headerArb = fc.record({ key: fc.string({ unit: 'grapheme', maxLength: 6 }), value: bytesArb })
 const recordsArb = fc
   .tuple(
@@ -181,7 +203,9 @@ describe('encodeRecordBatch / RecordBatch: round trip', () => {
 
   test('the default header fields are Kafka\'s "none" values', () => {
     const batch = RecordBatch.from(encodeRecordBatch([record('k', 'v')]))
-    expect([batch.baseOffset, batch.partitionLeaderEpoch, batch.producerId, batch.producerEpoch, batch.baseSequence]).toEqual([0, -1, -1, -1, -1])
+    expect([batch.baseOffset, batch.partitionLeaderEpoch, batch.producerId, batch.producerEpoch, batch.baseSequence]).toEqual([
+      0, -1, -1, -1, -1,
+    ])
     expect([batch.attributes, batch.lastSequence]).toEqual([0, -1])
   })
 
@@ -243,7 +267,10 @@ describe('encodeRecordBatch: errors', () => {
  *                               so every single-byte change.
  */
 describe('corruption detection', () => {
-  const small = encodeRecordBatch([record('k1', 'v1', T0, [header('h', 'x')]), record(null, 'v2', T0 + 5)], { producerId: 7, baseSequence: 3 })
+  const small = encodeRecordBatch([record('k1', 'v1', T0, [header('h', 'x')]), record(null, 'v2', T0 + 5)], {
+    producerId: 7,
+    baseSequence: 3,
+  })
   const uncovered = (pos: number) => pos < 8 || (pos >= 12 && pos < 16)
 
   test(`every change of every covered byte of a ${small.length}-byte batch is CORRUPT_MESSAGE`, () => {
@@ -293,12 +320,18 @@ describe('malformed records inside a batch whose CRC passes', () => {
 
   test('any change to the record bytes either decodes or is CORRUPT_MESSAGE: never a foreign error or a hang', () => {
     fc.assert(
-      fc.property(recordsArb, fc.constantFrom('none' as const, 'gzip' as const), fc.nat(), fc.integer({ min: 1, max: 255 }), (records, compression, at, mask) => {
-        const buf = encodeRecordBatch(records, { compression })
-        buf[recordStart + (at % (buf.length - recordStart))]! ^= mask
-        expect(['returned', 'CORRUPT_MESSAGE']).toContain(codeOf(() => RecordBatch.from(resign(buf)).toArray()))
-        expect(['returned', 'CORRUPT_MESSAGE']).toContain(codeOf(() => [...RecordBatch.from(buf)]))
-      }),
+      fc.property(
+        recordsArb,
+        fc.constantFrom('none' as const, 'gzip' as const),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (records, compression, at, mask) => {
+          const buf = encodeRecordBatch(records, { compression })
+          buf[recordStart + (at % (buf.length - recordStart))]! ^= mask
+          expect(['returned', 'CORRUPT_MESSAGE']).toContain(codeOf(() => RecordBatch.from(resign(buf)).toArray()))
+          expect(['returned', 'CORRUPT_MESSAGE']).toContain(codeOf(() => [...RecordBatch.from(buf)]))
+        },
+      ),
     )
   })
 
@@ -409,13 +442,15 @@ describe('compression codecs', () => {
 })
 
 describe('filterBatchRecords (compaction)', () => {
-  const records = [
-    record('a', '1', T0 + 10),
-    record('b', '2', T0 + 30),
-    record('a', null, T0 + 20),
-    record('c', '3', T0 + 5),
-  ]
-  const options: EncodeBatchOptions = { baseOffset: 100, producerId: 42, producerEpoch: 3, baseSequence: 17, partitionLeaderEpoch: 9, isTransactional: true }
+  const records = [record('a', '1', T0 + 10), record('b', '2', T0 + 30), record('a', null, T0 + 20), record('c', '3', T0 + 5)]
+  const options: EncodeBatchOptions = {
+    baseOffset: 100,
+    producerId: 42,
+    producerEpoch: 3,
+    baseSequence: 17,
+    partitionLeaderEpoch: 9,
+    isTransactional: true,
+  }
 
   test('kept records keep their offsets; the batch keeps its offsets, producer fields and attributes', () => {
     const original = RecordBatch.from(encodeRecordBatch(records, options))

@@ -179,7 +179,13 @@ function sizeOfBytes(bytes: Uint8Array | null | undefined): number {
 }
 
 /** writeRecords writes the records at `pos` using the sizes measured just before; returns the end. */
-function writeRecords(buf: Buffer, pos: number, records: readonly RecordInput[], baseTimestamp: number, offsetDeltas: readonly number[] | null): number {
+function writeRecords(
+  buf: Buffer,
+  pos: number,
+  records: readonly RecordInput[],
+  baseTimestamp: number,
+  offsetDeltas: readonly number[] | null,
+): number {
   let headerIndex = 0
   for (let i = 0; i < records.length; i++) {
     const record = records[i]!
@@ -262,7 +268,8 @@ interface DecodeContext {
 function readRecord(reader: VarintReader, ctx: DecodeContext): ConsumedRecord {
   const length = reader.readVarint()
   const batchEnd = reader.end
-  if (length < 0 || length > batchEnd - reader.pos) throw corrupt(`Record length ${length} is invalid (${batchEnd - reader.pos} bytes left)`)
+  if (length < 0 || length > batchEnd - reader.pos)
+    throw corrupt(`Record length ${length} is invalid (${batchEnd - reader.pos} bytes left)`)
   const recordEnd = reader.pos + length
   reader.end = recordEnd
   reader.readInt8() // attributes: unused in v2
@@ -324,22 +331,54 @@ export class RecordBatch implements Iterable<ConsumedRecord> {
     return new RecordBatch(buf)
   }
 
-  get baseOffset(): number { return readInt64(this.buffer, L.BASE_OFFSET) }
-  get lastOffsetDelta(): number { return this.buffer.readInt32BE(L.LAST_OFFSET_DELTA) }
-  get lastOffset(): number { return this.baseOffset + this.lastOffsetDelta }
-  get recordsCount(): number { return this.buffer.readInt32BE(L.RECORDS_COUNT) }
-  get baseTimestamp(): number { return readInt64(this.buffer, L.BASE_TIMESTAMP) }
-  get maxTimestamp(): number { return readInt64(this.buffer, L.MAX_TIMESTAMP) }
-  get producerId(): number { return readInt64(this.buffer, L.PRODUCER_ID) }
-  get producerEpoch(): number { return this.buffer.readInt16BE(L.PRODUCER_EPOCH) }
-  get baseSequence(): number { return this.buffer.readInt32BE(L.BASE_SEQUENCE) }
-  get partitionLeaderEpoch(): number { return this.buffer.readInt32BE(L.PARTITION_LEADER_EPOCH) }
-  get attributes(): number { return this.buffer.readInt16BE(L.ATTRIBUTES) }
-  get compression(): CompressionType { return compressionTypeForId(this.attributes & BatchAttributes.COMPRESSION_MASK) }
-  get timestampType(): TimestampType { return (this.attributes & BatchAttributes.TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? 'LogAppendTime' : 'CreateTime' }
-  get isTransactional(): boolean { return (this.attributes & BatchAttributes.TRANSACTIONAL) !== 0 }
-  get isControl(): boolean { return (this.attributes & BatchAttributes.CONTROL) !== 0 }
-  get sizeBytes(): number { return this.buffer.length }
+  get baseOffset(): number {
+    return readInt64(this.buffer, L.BASE_OFFSET)
+  }
+  get lastOffsetDelta(): number {
+    return this.buffer.readInt32BE(L.LAST_OFFSET_DELTA)
+  }
+  get lastOffset(): number {
+    return this.baseOffset + this.lastOffsetDelta
+  }
+  get recordsCount(): number {
+    return this.buffer.readInt32BE(L.RECORDS_COUNT)
+  }
+  get baseTimestamp(): number {
+    return readInt64(this.buffer, L.BASE_TIMESTAMP)
+  }
+  get maxTimestamp(): number {
+    return readInt64(this.buffer, L.MAX_TIMESTAMP)
+  }
+  get producerId(): number {
+    return readInt64(this.buffer, L.PRODUCER_ID)
+  }
+  get producerEpoch(): number {
+    return this.buffer.readInt16BE(L.PRODUCER_EPOCH)
+  }
+  get baseSequence(): number {
+    return this.buffer.readInt32BE(L.BASE_SEQUENCE)
+  }
+  get partitionLeaderEpoch(): number {
+    return this.buffer.readInt32BE(L.PARTITION_LEADER_EPOCH)
+  }
+  get attributes(): number {
+    return this.buffer.readInt16BE(L.ATTRIBUTES)
+  }
+  get compression(): CompressionType {
+    return compressionTypeForId(this.attributes & BatchAttributes.COMPRESSION_MASK)
+  }
+  get timestampType(): TimestampType {
+    return (this.attributes & BatchAttributes.TIMESTAMP_TYPE_LOG_APPEND) !== 0 ? 'LogAppendTime' : 'CreateTime'
+  }
+  get isTransactional(): boolean {
+    return (this.attributes & BatchAttributes.TRANSACTIONAL) !== 0
+  }
+  get isControl(): boolean {
+    return (this.attributes & BatchAttributes.CONTROL) !== 0
+  }
+  get sizeBytes(): number {
+    return this.buffer.length
+  }
 
   /** lastSequence is baseSequence + lastOffsetDelta, wrapping past int32 max to 0 as Kafka's sequences do; -1 without one. */
   get lastSequence(): number {
@@ -488,7 +527,8 @@ export function filterBatchRecords(batch: Buffer, keep: RecordFilter): Buffer | 
  */
 export function setLogAppendTime(batch: Buffer, timestampMs: number): void {
   const size = checkBatchAt(batch, 0)
-  if (!Number.isSafeInteger(timestampMs)) throw new TributaryError('INVALID_TIMESTAMP', `Log append time ${timestampMs} is not a safe integer`)
+  if (!Number.isSafeInteger(timestampMs))
+    throw new TributaryError('INVALID_TIMESTAMP', `Log append time ${timestampMs} is not a safe integer`)
   batch.writeInt16BE(batch.readInt16BE(L.ATTRIBUTES) | BatchAttributes.TIMESTAMP_TYPE_LOG_APPEND, L.ATTRIBUTES)
   writeInt64(batch, timestampMs, L.MAX_TIMESTAMP)
   batch.writeUInt32BE(crc32c(batch, L.ATTRIBUTES, size), L.CRC)

@@ -36,15 +36,23 @@ interface ConfigSpec {
   parse: (value: string) => TopicConfig[keyof TopicConfig] | undefined
 }
 
-const integer = (min: number) => (value: string): number | undefined => {
-  if (!/^-?\d+$/.test(value.trim())) return undefined
-  const n = Number(value)
-  return Number.isSafeInteger(n) && n >= min ? n : undefined
-}
-const oneOf = <T extends string>(...allowed: T[]) => (value: string): T | undefined =>
-  (allowed as string[]).includes(value.trim()) ? (value.trim() as T) : undefined
+const integer =
+  (min: number) =>
+  (value: string): number | undefined => {
+    if (!/^-?\d+$/.test(value.trim())) return undefined
+    const n = Number(value)
+    return Number.isSafeInteger(n) && n >= min ? n : undefined
+  }
+const oneOf =
+  <T extends string>(...allowed: T[]) =>
+  (value: string): T | undefined =>
+    (allowed as string[]).includes(value.trim()) ? (value.trim() as T) : undefined
 const cleanupPolicy = (value: string): CleanupPolicy | undefined => {
-  const parts = value.split(',').map((p) => p.trim()).filter(Boolean).sort()
+  const parts = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .sort()
   const joined = [...new Set(parts)].join(',')
   return joined === 'delete' || joined === 'compact' || joined === 'compact,delete' ? joined : undefined
 }
@@ -125,7 +133,9 @@ export function resolveTopicConfig(overrides: Readonly<Record<string, string>> =
 }
 
 /** describeTopicConfig lists every supported config with its effective value and whether it is a default. */
-export function describeTopicConfig(overrides: Readonly<Record<string, string>>): Array<{ name: string; value: string; isDefault: boolean }> {
+export function describeTopicConfig(
+  overrides: Readonly<Record<string, string>>,
+): Array<{ name: string; value: string; isDefault: boolean }> {
   const resolved = resolveTopicConfig(overrides)
   return TOPIC_CONFIG_NAMES.map((name) => ({
     name,

@@ -35,11 +35,14 @@ describe('validateTopicName (Kafka TopicTest)', () => {
     expect(thrown(() => validateTopicName(name)).code).toBe('INVALID_TOPIC_EXCEPTION')
   })
 
-  test.each(['/', '\\', ',', '\u0000', ':', '"', "'", ';', '*', '?', ' ', '\t', '\r', '\n', '='])('a name containing %j is INVALID_TOPIC_EXCEPTION', (char) => {
-    const result = thrown(() => validateTopicName(`foo${char}bar`))
-    expect(result.code).toBe('INVALID_TOPIC_EXCEPTION')
-    expect(result.message).toMatch(/ASCII alphanumerics/)
-  })
+  test.each(['/', '\\', ',', '\u0000', ':', '"', "'", ';', '*', '?', ' ', '\t', '\r', '\n', '='])(
+    'a name containing %j is INVALID_TOPIC_EXCEPTION',
+    (char) => {
+      const result = thrown(() => validateTopicName(`foo${char}bar`))
+      expect(result.code).toBe('INVALID_TOPIC_EXCEPTION')
+      expect(result.message).toMatch(/ASCII alphanumerics/)
+    },
+  )
 
   test('non-ASCII letters are illegal even though they are "alphanumeric"', () => {
     expect(thrown(() => validateTopicName('tópico')).code).toBe('INVALID_TOPIC_EXCEPTION')
@@ -49,7 +52,7 @@ describe('validateTopicName (Kafka TopicTest)', () => {
     expect(thrown(() => validateTopicName(42 as unknown as string)).code).toBe('INVALID_TOPIC_EXCEPTION')
   })
 
-  test('the messages say why, as Kafka\'s do', () => {
+  test("the messages say why, as Kafka's do", () => {
     expect(thrown(() => validateTopicName('')).message).toMatch(/empty/)
     expect(thrown(() => validateTopicName('..')).message).toMatch(/"\." or "\.\."/)
     expect(thrown(() => validateTopicName('x'.repeat(250))).message).toMatch(/249/)
@@ -158,7 +161,11 @@ describe('toBytes', () => {
 
 describe('normalizeMessage', () => {
   test('fills the timestamp, encodes strings and flattens headers (arrays give duplicate keys)', () => {
-    const record = normalizeMessage({ key: 'k', value: 'v', headers: { a: '1', b: ['2', Buffer.from('3')], c: null, skipped: undefined } }, 0, NOW)
+    const record = normalizeMessage(
+      { key: 'k', value: 'v', headers: { a: '1', b: ['2', Buffer.from('3')], c: null, skipped: undefined } },
+      0,
+      NOW,
+    )
     expect(record.key?.toString()).toBe('k')
     expect(record.value?.toString()).toBe('v')
     expect(record.timestamp).toBe(NOW)
@@ -195,18 +202,27 @@ describe('normalizeMessage', () => {
 
   test('a bad key, value or header value is INVALID_ARGUMENT naming exactly which', () => {
     expect(thrown(() => normalizeMessage({ key: 7 as never, value: 'v' }, 1, NOW)).message).toMatch(/^messages\[1\]\.key must be/)
-    expect(thrown(() => normalizeMessage({ value: { a: 1 } as never }, 3, NOW)).message).toMatch(/^messages\[3\]\.value must be a Buffer, Uint8Array, string or null/)
-    expect(thrown(() => normalizeMessage({ value: 'v', headers: { h: 1 as never } }, 0, NOW)).message).toMatch(/^messages\[0\]\.headers\.h must be/)
-    expect(thrown(() => normalizeMessage({ value: 'v', headers: { h: ['ok', 2 as never] } }, 0, NOW)).message).toMatch(/^messages\[0\]\.headers\.h\[1\] must be/)
+    expect(thrown(() => normalizeMessage({ value: { a: 1 } as never }, 3, NOW)).message).toMatch(
+      /^messages\[3\]\.value must be a Buffer, Uint8Array, string or null/,
+    )
+    expect(thrown(() => normalizeMessage({ value: 'v', headers: { h: 1 as never } }, 0, NOW)).message).toMatch(
+      /^messages\[0\]\.headers\.h must be/,
+    )
+    expect(thrown(() => normalizeMessage({ value: 'v', headers: { h: ['ok', 2 as never] } }, 0, NOW)).message).toMatch(
+      /^messages\[0\]\.headers\.h\[1\] must be/,
+    )
   })
 
   test.each(['a string' as never, ['a'] as never, Buffer.from('x') as never])('headers given as %p are INVALID_ARGUMENT', (headers) => {
     expect(thrown(() => normalizeMessage({ value: 'v', headers }, 0, NOW)).code).toBe('INVALID_ARGUMENT')
   })
 
-  test.each([-1, 1.5, NaN, Infinity, 2 ** 53, '1700000000000' as never, null as never])('timestamp %p is INVALID_TIMESTAMP', (timestamp) => {
-    const result = thrown(() => normalizeMessage({ value: 'v', timestamp }, 4, NOW))
-    expect(result.code).toBe('INVALID_TIMESTAMP')
-    expect(result.message).toMatch(/^messages\[4\]\.timestamp /)
-  })
+  test.each([-1, 1.5, NaN, Infinity, 2 ** 53, '1700000000000' as never, null as never])(
+    'timestamp %p is INVALID_TIMESTAMP',
+    (timestamp) => {
+      const result = thrown(() => normalizeMessage({ value: 'v', timestamp }, 4, NOW))
+      expect(result.code).toBe('INVALID_TIMESTAMP')
+      expect(result.message).toMatch(/^messages\[4\]\.timestamp /)
+    },
+  )
 })

@@ -22,13 +22,19 @@ const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/
  */
 export function validateTopicName(name: string): void {
   if (typeof name !== 'string') throw new TributaryError('INVALID_TOPIC_EXCEPTION', `Topic name must be a string, got ${typeof name}`)
-  if (name.length === 0) throw new TributaryError('INVALID_TOPIC_EXCEPTION', 'Topic name is illegal, it can\'t be empty')
+  if (name.length === 0) throw new TributaryError('INVALID_TOPIC_EXCEPTION', "Topic name is illegal, it can't be empty")
   if (name === '.' || name === '..') throw new TributaryError('INVALID_TOPIC_EXCEPTION', 'Topic name cannot be "." or ".."')
   if (name.length > MAX_TOPIC_NAME_LENGTH) {
-    throw new TributaryError('INVALID_TOPIC_EXCEPTION', `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME_LENGTH} characters (got ${name.length})`)
+    throw new TributaryError(
+      'INVALID_TOPIC_EXCEPTION',
+      `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME_LENGTH} characters (got ${name.length})`,
+    )
   }
   if (!LEGAL_TOPIC_NAME.test(name)) {
-    throw new TributaryError('INVALID_TOPIC_EXCEPTION', `Topic name ${JSON.stringify(name)} is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`)
+    throw new TributaryError(
+      'INVALID_TOPIC_EXCEPTION',
+      `Topic name ${JSON.stringify(name)} is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`,
+    )
   }
 }
 
@@ -53,7 +59,10 @@ export function isInternalTopic(name: string): boolean {
  */
 export function validatePartitionCount(numPartitions: number, maxPartitions = 10000): void {
   if (!Number.isInteger(numPartitions) || numPartitions < 1 || numPartitions > maxPartitions) {
-    throw new TributaryError('INVALID_PARTITIONS', `Number of partitions must be an integer in [1, ${maxPartitions}], got ${String(numPartitions)}`)
+    throw new TributaryError(
+      'INVALID_PARTITIONS',
+      `Number of partitions must be an integer in [1, ${maxPartitions}], got ${String(numPartitions)}`,
+    )
   }
 }
 
@@ -79,9 +88,13 @@ export function validateOffset(offset: number, what: string): void {
 /** validateBatchSize checks an encoded batch against the topic's `max.message.bytes`. Throws MESSAGE_TOO_LARGE. */
 export function validateBatchSize(sizeBytes: number, maxMessageBytes: number): void {
   if (sizeBytes > maxMessageBytes) {
-    throw new TributaryError('MESSAGE_TOO_LARGE', `The record batch is ${sizeBytes} bytes, larger than max.message.bytes (${maxMessageBytes})`, {
-      details: { sizeBytes, maxMessageBytes },
-    })
+    throw new TributaryError(
+      'MESSAGE_TOO_LARGE',
+      `The record batch is ${sizeBytes} bytes, larger than max.message.bytes (${maxMessageBytes})`,
+      {
+        details: { sizeBytes, maxMessageBytes },
+      },
+    )
   }
 }
 
@@ -113,7 +126,8 @@ function describe(value: unknown): string {
  */
 export function normalizeMessage(msg: Message, index: number, nowMs: number): RecordInput {
   const path = `messages[${index}]`
-  if (typeof msg !== 'object' || msg === null) throw new TributaryError('INVALID_ARGUMENT', `${path} must be an object, got ${msg === null ? 'null' : typeof msg}`)
+  if (typeof msg !== 'object' || msg === null)
+    throw new TributaryError('INVALID_ARGUMENT', `${path} must be an object, got ${msg === null ? 'null' : typeof msg}`)
   if (!('value' in msg) || msg.value === undefined) {
     throw new TributaryError('INVALID_ARGUMENT', `${path}.value is required (use null for a tombstone)`)
   }

@@ -5,14 +5,20 @@ describe('wire frames', () => {
   test('a header round-trips with Buffers sent raw and TributaryErrors rebuilt with their code', () => {
     const header: WireHeader = {
       id: 7,
-      v: [{ topic: 't', batches: [Buffer.from('one'), Buffer.from('two')], error: new TributaryError('NOT_LEADER_OR_FOLLOWER', 'moved', { details: { leader: 2 } }) }],
+      v: [
+        {
+          topic: 't',
+          batches: [Buffer.from('one'), Buffer.from('two')],
+          error: new TributaryError('NOT_LEADER_OR_FOLLOWER', 'moved', { details: { leader: 2 } }),
+        },
+      ],
     }
     const frame = encodeFrame(header)
     // The raw bytes follow the JSON unencoded.
     expect(frame.includes(Buffer.from('onetwo'))).toBe(true)
     const out: WireHeader[] = []
     new FrameReader().push(frame, (h) => out.push(h))
-    const [r] = out[0]?.v as Array<{ topic: string; batches: Buffer[]; error: TributaryError }>
+    const [r] = out[0]!.v as Array<{ topic: string; batches: Buffer[]; error: TributaryError }>
     expect(r?.batches.map((b) => b.toString())).toEqual(['one', 'two'])
     expect(r?.error).toBeInstanceOf(TributaryError)
     expect(r?.error).toMatchObject({ code: 'NOT_LEADER_OR_FOLLOWER', retriable: true, details: { leader: 2 } })

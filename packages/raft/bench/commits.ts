@@ -69,7 +69,9 @@ async function main(): Promise<void> {
   console.log(`in-memory 3-node group: median ${Math.round(median(mem))} commits/s (runs: ${mem.map(Math.round).join(', ')})`)
   const tcp: number[] = []
   for (let i = 0; i < 3; i++) tcp.push(await tcpRun())
-  console.log(`TCP 3-process group (file storage, fsync): median ${Math.round(median(tcp))} commits/s (runs: ${tcp.map(Math.round).join(', ')})`)
+  console.log(
+    `TCP 3-process group (file storage, fsync): median ${Math.round(median(tcp))} commits/s (runs: ${tcp.map(Math.round).join(', ')})`,
+  )
 }
 
 void main()

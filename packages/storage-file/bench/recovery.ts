@@ -30,12 +30,19 @@ async function main(): Promise<void> {
     const storage = new FileStorage({ dir })
     await storage.open()
     const log = storage.partitionLog(TP, CONFIG)
-    const records = Array.from({ length: 1000 }, (_, i) => ({ key: Buffer.alloc(16, i), value: Buffer.alloc(100, i), headers: [], timestamp: Date.now() }))
+    const records = Array.from({ length: 1000 }, (_, i) => ({
+      key: Buffer.alloc(16, i),
+      value: Buffer.alloc(100, i),
+      headers: [],
+      timestamp: Date.now(),
+    }))
     const batch = encodeRecordBatch(records)
     while (log.sizeBytes() + batch.length <= TARGET_BYTES) log.append(batch)
     const bytes = log.sizeBytes()
     await storage.close()
-    console.log(`log: ${(bytes / 2 ** 20).toFixed(0)} MiB in ${readdirSync(join(dir, 'recovery-0')).filter((n) => n.endsWith('.log')).length} segment(s)`)
+    console.log(
+      `log: ${(bytes / 2 ** 20).toFixed(0)} MiB in ${readdirSync(join(dir, 'recovery-0')).filter((n) => n.endsWith('.log')).length} segment(s)`,
+    )
     const intact = [await timeOpen(dir), await timeOpen(dir), await timeOpen(dir)].sort((a, b) => a - b)[1]!
     console.log(`recovery with an intact index: ${intact.toFixed(1)} ms (median of 3)`)
     for (const name of readdirSync(join(dir, 'recovery-0'))) if (/index$/.test(name)) unlinkSync(join(dir, 'recovery-0', name))

@@ -36,7 +36,14 @@ const SCAN_CHUNK_BYTES = 1024 * 1024
  * calls `visit` for each valid one. It stops at the first batch that is truncated, badly framed,
  * out of offset order or (with `verifyCrc`) fails its CRC, and reports where valid data ends.
  */
-export function scanBatches(fd: number, path: string, from: number, end: number, options: ScanOptions, visit: (batch: ScannedBatch) => void): ScanResult {
+export function scanBatches(
+  fd: number,
+  path: string,
+  from: number,
+  end: number,
+  options: ScanOptions,
+  visit: (batch: ScannedBatch) => void,
+): ScanResult {
   let chunk = Buffer.allocUnsafe(Math.min(SCAN_CHUNK_BYTES, Math.max(end - from, BatchLayout.HEADER_SIZE)))
   let chunkStart = from
   let chunkLength = 0
@@ -45,7 +52,8 @@ export function scanBatches(fd: number, path: string, from: number, end: number,
   while (pos < end) {
     if (pos + BatchLayout.LOG_OVERHEAD > chunkStart + chunkLength) {
       ;({ chunkStart, chunkLength } = refill(fd, path, chunk, pos, end))
-      if (chunkLength < BatchLayout.LOG_OVERHEAD) return { validEnd: pos, error: `${end - pos} trailing bytes are not a whole batch header` }
+      if (chunkLength < BatchLayout.LOG_OVERHEAD)
+        return { validEnd: pos, error: `${end - pos} trailing bytes are not a whole batch header` }
     }
     const at = pos - chunkStart
     const size = chunk.readInt32BE(at + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD
@@ -59,7 +67,14 @@ export function scanBatches(fd: number, path: string, from: number, end: number,
     const problem = checkOne(chunk, at, size, options.verifyCrc, nextMinOffset)
     if (problem !== null) return { validEnd: pos, error: `at position ${pos}: ${problem}` }
     const lastOffset = readLastOffset(chunk, at)
-    visit({ position: pos, size, baseOffset: readBaseOffset(chunk, at), lastOffset, maxTimestamp: readMaxTimestamp(chunk, at), bytes: chunk.subarray(at, at + size) })
+    visit({
+      position: pos,
+      size,
+      baseOffset: readBaseOffset(chunk, at),
+      lastOffset,
+      maxTimestamp: readMaxTimestamp(chunk, at),
+      bytes: chunk.subarray(at, at + size),
+    })
     nextMinOffset = lastOffset + 1
     pos += size
   }

@@ -32,17 +32,29 @@ export interface SegmentCompaction {
 const STAGE_BYTES = 1024 * 1024
 
 /** compactSegment rewrites `segment` keeping the records `keep` accepts; a segment that loses nothing is left alone. */
-export function compactSegment(segment: Segment, keep: RecordFilter, indexIntervalBytes: number, logger: FileStorageLogger): SegmentCompaction {
+export function compactSegment(
+  segment: Segment,
+  keep: RecordFilter,
+  indexIntervalBytes: number,
+  logger: FileStorageLogger,
+): SegmentCompaction {
   const unchanged: SegmentCompaction = { rewritten: false, recordsRemoved: 0, bytesBefore: segment.size, bytesAfter: segment.size }
   const cleanedPath = `${segment.log.path}.cleaned`
   const writer = new CleanedWriter(cleanedPath, segment, indexIntervalBytes)
   try {
     let removed = 0
-    const scan = scanBatches(segment.log.fd(), segment.log.path, 0, segment.size, { verifyCrc: true, minBaseOffset: segment.baseOffset }, (batch) => {
-      const kept = filterBatchRecords(batch.bytes, keep)
-      removed += recordCount(batch.bytes) - (kept === null ? 0 : recordCount(kept))
-      if (kept !== null) writer.add(kept)
-    })
+    const scan = scanBatches(
+      segment.log.fd(),
+      segment.log.path,
+      0,
+      segment.size,
+      { verifyCrc: true, minBaseOffset: segment.baseOffset },
+      (batch) => {
+        const kept = filterBatchRecords(batch.bytes, keep)
+        removed += recordCount(batch.bytes) - (kept === null ? 0 : recordCount(kept))
+        if (kept !== null) writer.add(kept)
+      },
+    )
     if (scan.error !== null) logger.warn('Skipped compacting a damaged segment', { path: segment.log.path, error: scan.error })
     if (scan.error !== null || removed === 0) {
       writer.abandon()
@@ -68,7 +80,10 @@ function swapIn(segment: Segment, writer: CleanedWriter, cleanedPath: string): v
     try {
       fs.unlinkSync(handle.path)
     } catch (err) {
-      if (!isMissing(err)) attempt(`delete ${handle.path}`, () => { throw err })
+      if (!isMissing(err))
+        attempt(`delete ${handle.path}`, () => {
+          throw err
+        })
     }
   }
   fsyncDirSync(segment.dir)

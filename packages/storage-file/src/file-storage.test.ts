@@ -73,7 +73,10 @@ describe('FileStorage layout', () => {
     expect(log.segments()).toHaveLength(1)
     clock.advance(2_000)
     appendN(log, 1, 2, 'c')
-    expect(log.segments().map((s) => [s.baseOffset, s.active])).toEqual([[0, false], [8, true]])
+    expect(log.segments().map((s) => [s.baseOffset, s.active])).toEqual([
+      [0, false],
+      [8, true],
+    ])
     expect(log.segments()[1]?.createdAtMs).toBe(T0 + 61_000)
     await storage.close()
   })
@@ -112,7 +115,10 @@ describe('FileStorage layout', () => {
   it('wraps fs failures as KAFKA_STORAGE_ERROR with the cause', async () => {
     const storage = new FileStorage({ dir: join(dir, 'file-not-dir') })
     require('node:fs').writeFileSync(join(dir, 'file-not-dir'), 'x')
-    const err = await storage.open().then(() => null, (e: unknown) => e)
+    const err = await storage.open().then(
+      () => null,
+      (e: unknown) => e,
+    )
     expect(err).toBeInstanceOf(TributaryError)
     expect((err as TributaryError).code).toBe('KAFKA_STORAGE_ERROR')
     expect((err as TributaryError).cause).toBeDefined()

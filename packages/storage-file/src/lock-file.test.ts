@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { isTributaryError, TributaryError } from '@tributary/core'
+import { isTributaryError, type TributaryError } from '@tributary/core'
 import { FileStorage } from './file-storage'
 import { LOCK_FILE_NAME } from './lock-file'
 import { killAndWait, spawnTs, waitForLine } from './test-support/child-process'

@@ -94,5 +94,7 @@ function isAlive(pid: number): boolean {
 }
 
 function locked(path: string, pid: number): TributaryError {
-  return new TributaryError('STORAGE_LOCKED', `Storage directory is locked by process ${pid} (lock file ${path})`, { details: { pid, path } })
+  return new TributaryError('STORAGE_LOCKED', `Storage directory is locked by process ${pid} (lock file ${path})`, {
+    details: { pid, path },
+  })
 }

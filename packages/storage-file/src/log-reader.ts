@@ -96,7 +96,8 @@ export function collect(segment: Segment, position: number, budget: number, out:
   let p = 0
   while (p + BatchLayout.LOG_OVERHEAD <= buf.length) {
     const size = buf.readInt32BE(p + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD
-    if (size < BatchLayout.HEADER_SIZE || position + p + size > segment.size) throw corruptAt(segment, position + p, `batch length ${size} is impossible`)
+    if (size < BatchLayout.HEADER_SIZE || position + p + size > segment.size)
+      throw corruptAt(segment, position + p, `batch length ${size} is impossible`)
     if (p + size > buf.length) break
     if (!checked(segment, buf, p, size, position, out.length === 0)) return { taken: p, atEnd: false }
     out.push(buf.subarray(p, p + size))

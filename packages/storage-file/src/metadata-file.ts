@@ -35,7 +35,8 @@ export class MetadataFile {
     } catch (err) {
       throw new TributaryError('KAFKA_STORAGE_ERROR', `${this.path} is not valid JSON`, { cause: err, retriable: false })
     }
-    if ((parsed as StoredMetadata | null)?.version !== 1) throw new TributaryError('KAFKA_STORAGE_ERROR', `${this.path} has an unknown version`, { retriable: false })
+    if ((parsed as StoredMetadata | null)?.version !== 1)
+      throw new TributaryError('KAFKA_STORAGE_ERROR', `${this.path} has an unknown version`, { retriable: false })
     this.current = parsed as StoredMetadata
   }
 

@@ -77,7 +77,7 @@ export class OffsetIndex {
   persist(upTo = this.size): void {
     const end = Math.min(upTo, this.size)
     if (this.persisted >= end) return
-    const from = this.persisted < 0 ? 0 : this.persisted
+    const from = Math.max(this.persisted, 0)
     const buf = Buffer.allocUnsafe((end - from) * OFFSET_ENTRY_BYTES)
     for (let i = from; i < end; i++) {
       buf.writeInt32BE(this.rel[i]!, (i - from) * OFFSET_ENTRY_BYTES)

@@ -43,7 +43,9 @@ describe('committed offsets file', () => {
     expect(latest).toHaveLength(12)
     await storage.close()
     const reopened = await openStorage(dir)
-    expect(new Set(reopened.storage.loadCommittedOffsets().map((o) => JSON.stringify(o)))).toEqual(new Set(latest.map((o) => JSON.stringify(o))))
+    expect(new Set(reopened.storage.loadCommittedOffsets().map((o) => JSON.stringify(o)))).toEqual(
+      new Set(latest.map((o) => JSON.stringify(o))),
+    )
     await reopened.storage.close()
   })
 

@@ -12,9 +12,7 @@ export const OFFSETS_FILE_NAME = 'offsets.log'
 const FRAME_HEADER_BYTES = 8
 
 /** One entry of the log: a commit (some offsets), a delete (a group's offsets), or a snapshot (everything). */
-type OffsetsEntry =
-  | { t: 'commit'; offsets: CommittedOffset[] }
-  | { t: 'delete'; groupId: string; partitions: TopicPartition[] | null }
+type OffsetsEntry = { t: 'commit'; offsets: CommittedOffset[] } | { t: 'delete'; groupId: string; partitions: TopicPartition[] | null }
 
 /**
  * OffsetsStore keeps committed group offsets as an append-only log of CRC-framed JSON entries,
@@ -69,7 +67,11 @@ export class OffsetsStore {
   /** deleteGroup removes a group's offsets (for some partitions or all); resolves once durable. */
   deleteGroup(groupId: string, partitions?: readonly TopicPartition[]): Promise<void> {
     if (typeof groupId !== 'string') throw new TributaryError('INVALID_ARGUMENT', 'groupId must be a string')
-    return this.write({ t: 'delete', groupId, partitions: partitions ? partitions.map((p) => ({ topic: p.topic, partition: p.partition })) : null })
+    return this.write({
+      t: 'delete',
+      groupId,
+      partitions: partitions ? partitions.map((p) => ({ topic: p.topic, partition: p.partition })) : null,
+    })
   }
 
   /** close waits for pending writes to be durable and closes the file. */
@@ -111,7 +113,8 @@ export class OffsetsStore {
     }
     for (const [key, o] of this.latest) {
       if (o.groupId !== entry.groupId) continue
-      if (entry.partitions === null || entry.partitions.some((p) => p.topic === o.topic && p.partition === o.partition)) this.latest.delete(key)
+      if (entry.partitions === null || entry.partitions.some((p) => p.topic === o.topic && p.partition === o.partition))
+        this.latest.delete(key)
     }
   }
 }

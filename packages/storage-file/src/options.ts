@@ -73,8 +73,10 @@ export function resolveFileStorageOptions(options: FileStorageOptions): Resolved
   const maxOpenFiles = options.maxOpenFiles ?? FILE_STORAGE_DEFAULTS.maxOpenFiles
   if (!Number.isInteger(maxOpenFiles) || maxOpenFiles < 8) throw invalidConfig('options.maxOpenFiles', 'must be an integer ≥ 8')
   const offsetsLogMaxBytes = options.offsetsLogMaxBytes ?? FILE_STORAGE_DEFAULTS.offsetsLogMaxBytes
-  if (!Number.isInteger(offsetsLogMaxBytes) || offsetsLogMaxBytes < 1024) throw invalidConfig('options.offsetsLogMaxBytes', 'must be an integer ≥ 1024')
-  if (options.onRecovery !== undefined && typeof options.onRecovery !== 'function') throw invalidConfig('options.onRecovery', 'must be a function')
+  if (!Number.isInteger(offsetsLogMaxBytes) || offsetsLogMaxBytes < 1024)
+    throw invalidConfig('options.offsetsLogMaxBytes', 'must be an integer ≥ 1024')
+  if (options.onRecovery !== undefined && typeof options.onRecovery !== 'function')
+    throw invalidConfig('options.onRecovery', 'must be a function')
   return {
     dir: options.dir,
     clock: options.clock ?? systemClock,
@@ -84,4 +86,3 @@ export function resolveFileStorageOptions(options: FileStorageOptions): Resolved
     offsetsLogMaxBytes,
   }
 }
-

@@ -12,7 +12,9 @@ export function checkLogConfig(config: PartitionLogConfig): PartitionLogConfig {
   const field = (name: keyof PartitionLogConfig, min: number): number => {
     const value = config[name]
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-      throw new TributaryError('INVALID_CONFIG', `config.${name} must be an integer ≥ ${min}, got ${String(value)}`, { details: { path: `config.${name}` } })
+      throw new TributaryError('INVALID_CONFIG', `config.${name} must be an integer ≥ ${min}, got ${String(value)}`, {
+        details: { path: `config.${name}` },
+      })
     }
     return value
   }
@@ -32,8 +34,12 @@ export function checkOffset(offset: number, startOffset: number, endOffset: numb
     throw new TributaryError('INVALID_ARGUMENT', `offset must be an integer, got ${String(offset)}`)
   }
   if (offset < startOffset || offset > endOffset) {
-    throw new TributaryError('OFFSET_OUT_OF_RANGE', `Offset ${offset} is outside [${startOffset}, ${endOffset}] of ${where.topic}-${where.partition}`, {
-      details: { topic: where.topic, partition: where.partition, offset, startOffset, endOffset },
-    })
+    throw new TributaryError(
+      'OFFSET_OUT_OF_RANGE',
+      `Offset ${offset} is outside [${startOffset}, ${endOffset}] of ${where.topic}-${where.partition}`,
+      {
+        details: { topic: where.topic, partition: where.partition, offset, startOffset, endOffset },
+      },
+    )
   }
 }

@@ -30,7 +30,8 @@ import { Segment } from './segment'
 function checkedSize(batch: Buffer, method: string): number {
   if (!Buffer.isBuffer(batch)) throw new TributaryError('INVALID_ARGUMENT', `${method} takes a Buffer holding one record batch`)
   const size = checkBatchAt(batch, 0)
-  if (size !== batch.length) throw new TributaryError('CORRUPT_MESSAGE', `The buffer holds ${batch.length} bytes but its batch declares ${size}`)
+  if (size !== batch.length)
+    throw new TributaryError('CORRUPT_MESSAGE', `The buffer holds ${batch.length} bytes but its batch declares ${size}`)
   return size
 }
 
@@ -76,7 +77,12 @@ export class FilePartitionLog implements PartitionLog {
   /** Set when a `resetTo` failed part-way: the files are in no state to use until recovery finishes the reset. */
   private broken: TributaryError | null = null
 
-  private constructor(private readonly ctx: PartitionLogContext, config: PartitionLogConfig, segments: Segment[], endOffset: number) {
+  private constructor(
+    private readonly ctx: PartitionLogContext,
+    config: PartitionLogConfig,
+    segments: Segment[],
+    endOffset: number,
+  ) {
     this.topic = ctx.topic
     this.partition = ctx.partition
     this.config = config
@@ -123,9 +129,19 @@ export class FilePartitionLog implements PartitionLog {
     const size = checkedSize(batch, 'appendCopy')
     const baseOffset = readBaseOffset(batch)
     if (!Number.isSafeInteger(readLastOffset(batch)) || baseOffset < this.end) {
-      throw new TributaryError('OFFSET_OUT_OF_RANGE', `A copied batch at base offset ${baseOffset} does not lie past the end ${this.end} of ${this.topic}-${this.partition}`, {
-        details: { topic: this.topic, partition: this.partition, baseOffset, startOffset: this.segmentList[0]!.baseOffset, endOffset: this.end },
-      })
+      throw new TributaryError(
+        'OFFSET_OUT_OF_RANGE',
+        `A copied batch at base offset ${baseOffset} does not lie past the end ${this.end} of ${this.topic}-${this.partition}`,
+        {
+          details: {
+            topic: this.topic,
+            partition: this.partition,
+            baseOffset,
+            startOffset: this.segmentList[0]!.baseOffset,
+            endOffset: this.end,
+          },
+        },
+      )
     }
     return this.write(batch, size)
   }
@@ -133,7 +149,8 @@ export class FilePartitionLog implements PartitionLog {
   read(offset: number, maxBytes: number): Buffer[] {
     this.assertUsable()
     checkOffset(offset, this.segmentList[0]!.baseOffset, this.end, this)
-    if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new TributaryError('INVALID_ARGUMENT', `maxBytes must be a non-negative integer, got ${String(maxBytes)}`)
+    if (!Number.isInteger(maxBytes) || maxBytes < 0)
+      throw new TributaryError('INVALID_ARGUMENT', `maxBytes must be a non-negative integer, got ${String(maxBytes)}`)
     const out: Buffer[] = []
     if (offset === this.end) return out
     let i = findSegmentIndex(this.segmentList, offset)
@@ -151,7 +168,8 @@ export class FilePartitionLog implements PartitionLog {
 
   truncate(fromOffset: number): void {
     this.assertUsable()
-    if (!Number.isSafeInteger(fromOffset) || fromOffset < 0) throw new TributaryError('INVALID_ARGUMENT', `truncate offset must be a non-negative integer, got ${String(fromOffset)}`)
+    if (!Number.isSafeInteger(fromOffset) || fromOffset < 0)
+      throw new TributaryError('INVALID_ARGUMENT', `truncate offset must be a non-negative integer, got ${String(fromOffset)}`)
     if (fromOffset >= this.end) return
     const from = Math.max(fromOffset, this.segmentList[0]!.baseOffset)
     const cut = this.firstBatchFrom(from)
@@ -181,7 +199,8 @@ export class FilePartitionLog implements PartitionLog {
    */
   resetTo(offset: number): void {
     this.assertUsable()
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new TributaryError('INVALID_ARGUMENT', `resetTo offset must be a non-negative integer, got ${String(offset)}`)
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new TributaryError('INVALID_ARGUMENT', `resetTo offset must be a non-negative integer, got ${String(offset)}`)
     try {
       writeResetMarker(this.ctx.dir, offset)
       this.removeSegments(0, this.segmentList.length)
@@ -190,18 +209,23 @@ export class FilePartitionLog implements PartitionLog {
       this.bytes = 0
       completeReset(this.ctx.dir, offset)
     } catch (err) {
-      this.broken = new TributaryError('KAFKA_STORAGE_ERROR', `Resetting ${this.topic}-${this.partition} to offset ${offset} failed part-way; reopen the storage to recover it`, {
-        cause: err,
-        retriable: false,
-        details: { topic: this.topic, partition: this.partition, offset },
-      })
+      this.broken = new TributaryError(
+        'KAFKA_STORAGE_ERROR',
+        `Resetting ${this.topic}-${this.partition} to offset ${offset} failed part-way; reopen the storage to recover it`,
+        {
+          cause: err,
+          retriable: false,
+          details: { topic: this.topic, partition: this.partition, offset },
+        },
+      )
       throw this.broken
     }
   }
 
   deleteBefore(offset: number): number {
     this.assertUsable()
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new TributaryError('INVALID_ARGUMENT', `deleteBefore offset must be a non-negative integer, got ${String(offset)}`)
+    if (!Number.isSafeInteger(offset) || offset < 0)
+      throw new TributaryError('INVALID_ARGUMENT', `deleteBefore offset must be a non-negative integer, got ${String(offset)}`)
     // Whole closed segments only: the active segment always stays, even for an offset past the end.
     let n = 0
     while (n < this.segmentList.length - 1 && this.segmentList[n + 1]!.baseOffset <= offset) n++
@@ -215,7 +239,8 @@ export class FilePartitionLog implements PartitionLog {
 
   offsetForTimestamp(timestampMs: number): number | null {
     this.assertUsable()
-    if (typeof timestampMs !== 'number' || Number.isNaN(timestampMs)) throw new TributaryError('INVALID_ARGUMENT', `timestamp must be a number, got ${String(timestampMs)}`)
+    if (typeof timestampMs !== 'number' || Number.isNaN(timestampMs))
+      throw new TributaryError('INVALID_ARGUMENT', `timestamp must be a number, got ${String(timestampMs)}`)
     for (const segment of this.segmentList) {
       if (segment.size === 0 || segment.maxTimestamp < timestampMs) continue
       const found = firstOffsetAtOrAfter(segment, timestampMs)

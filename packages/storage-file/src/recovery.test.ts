@@ -61,7 +61,12 @@ function readAllSkipping(log: PartitionLog, skip: { base: number; last: number }
       next = skip.last + 1
       continue
     }
-    const records = readAll({ ...log, startOffset: () => next, endOffset: () => Math.min(log.endOffset(), next + 1), read: (o, m) => log.read(o, m) } as PartitionLog)
+    const records = readAll({
+      ...log,
+      startOffset: () => next,
+      endOffset: () => Math.min(log.endOffset(), next + 1),
+      read: (o, m) => log.read(o, m),
+    } as PartitionLog)
     for (const r of records) if (r.offset >= next) keys.push(r.key?.toString() ?? '')
     next = (records[records.length - 1]?.offset ?? next) + 1
   }
@@ -97,7 +102,14 @@ describe('recovery', () => {
     const { storage, reports, warnings } = await openStorage(dir)
     const log = storage.partitionLog(TP, SMALL)
     expect(reports).toEqual([
-      expect.objectContaining({ topic: 'events', partition: 0, segmentBaseOffset: active, validBytes: last.position, truncatedBytes: last.size, segmentsRemoved: 0 }),
+      expect.objectContaining({
+        topic: 'events',
+        partition: 0,
+        segmentBaseOffset: active,
+        validBytes: last.position,
+        truncatedBytes: last.size,
+        segmentsRemoved: 0,
+      }),
     ])
     expect(reports[0]?.reason).toMatch(/CRC/)
     expect(warnings.map((w) => w.message)).toContain('Recovery truncated a torn or corrupt segment tail')
@@ -206,7 +218,7 @@ describe('recovery', () => {
 
   it('opening a directory of many partitions loads none until asked (recovery is per partition, on first use)', async () => {
     await writeLog(20)
-    const active = (await openStorage(dir))
+    const active = await openStorage(dir)
     const half = makeBatch(makeRecords('torn', 3))
     await active.storage.close()
     const { bases } = { bases: readdirSync(partitionDir()).filter((n) => n.endsWith('.log')) }

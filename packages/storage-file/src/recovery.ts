@@ -120,7 +120,10 @@ function removeFile(path: string): void {
   try {
     fs.unlinkSync(path)
   } catch (err) {
-    if (!isMissing(err)) attempt(`delete ${path}`, () => { throw err })
+    if (!isMissing(err))
+      attempt(`delete ${path}`, () => {
+        throw err
+      })
   }
 }
 
@@ -155,7 +158,10 @@ function loadSegment(ctx: LoadContext, segment: Segment, recover: boolean): Segm
     // Rescan from the index's (possibly earlier) last entry: the cut batch may have been the indexed one.
     tail = scanTail(ctx, segment, true)
   } else if (tail.error !== null) {
-    ctx.logger.warn('A closed segment has a damaged tail; reading it fails with CORRUPT_MESSAGE', { path: segment.log.path, error: tail.error })
+    ctx.logger.warn('A closed segment has a damaged tail; reading it fails with CORRUPT_MESSAGE', {
+      path: segment.log.path,
+      error: tail.error,
+    })
   }
   segment.timeIndex.truncateToOffset(tail.lastOffset + 1)
   for (const point of tail.points) {
@@ -171,7 +177,12 @@ function loadSegment(ctx: LoadContext, segment: Segment, recover: boolean): Segm
 function cutTail(ctx: LoadContext, segment: Segment, validEnd: number, reason: string): SegmentLoad['report'] {
   const truncatedBytes = segment.size - validEnd
   segment.truncateTo(validEnd, Number.MAX_SAFE_INTEGER)
-  ctx.logger.warn('Recovery truncated a torn or corrupt segment tail', { path: segment.log.path, validBytes: validEnd, truncatedBytes, reason })
+  ctx.logger.warn('Recovery truncated a torn or corrupt segment tail', {
+    path: segment.log.path,
+    validBytes: validEnd,
+    truncatedBytes,
+    reason,
+  })
   return { topic: ctx.topic, partition: ctx.partition, segmentBaseOffset: segment.baseOffset, validBytes: validEnd, truncatedBytes, reason }
 }
 
@@ -204,7 +215,14 @@ function scanTail(ctx: LoadContext, segment: Segment, verifyCrc: boolean): TailS
   const index = segment.offsetIndex
   const from = index.lastPosition()
   const hasEntry = index.count() > 0
-  const tail: TailScan = { lastOffset: segment.baseOffset - 1, maxTimestamp: -1, bytesSinceIndexEntry: 0, points: [], validEnd: from, error: null }
+  const tail: TailScan = {
+    lastOffset: segment.baseOffset - 1,
+    maxTimestamp: -1,
+    bytesSinceIndexEntry: 0,
+    points: [],
+    validEnd: from,
+    error: null,
+  }
   // Entries past the last indexed offset may describe data that is gone; only earlier ones seed the running max.
   let runningMax = hasEntry ? segment.timeIndex.timestampAtOrBefore(index.lastOffset()) : -1
   const visit = (batch: ScannedBatch): void => {
@@ -218,7 +236,14 @@ function scanTail(ctx: LoadContext, segment: Segment, verifyCrc: boolean): TailS
     }
     tail.bytesSinceIndexEntry = alreadyIndexed ? batch.size : tail.bytesSinceIndexEntry + batch.size
   }
-  const result = scanBatches(segment.log.fd(), segment.log.path, from, segment.size, { verifyCrc, minBaseOffset: segment.baseOffset }, visit)
+  const result = scanBatches(
+    segment.log.fd(),
+    segment.log.path,
+    from,
+    segment.size,
+    { verifyCrc, minBaseOffset: segment.baseOffset },
+    visit,
+  )
   tail.validEnd = result.validEnd
   tail.error = result.error
   return tail

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { applyRetention, compactLog, resolveTopicConfig, type PartitionLogConfig } from '@tributary/core'
 import { makeBatch, type TestRecord } from '@tributary/core/testing'
-import { appendN, keysOf, openStorage, readAll, T0, TP } from './test-support/storage-kit'
+import { appendN, keysOf, openStorage, readAll, TP } from './test-support/storage-kit'
 import { makeTempDir, removeTempDir } from './test-support/temp-dir'
 
 let dir: string
@@ -65,7 +65,10 @@ describe('retention on an injected clock', () => {
 
 describe('compaction on an injected clock', () => {
   /** Writes 10 keys × 12 versions, one tombstone for key-3, then rolls so everything is closed. */
-  function writeKeyed(log: ReturnType<Awaited<ReturnType<typeof openStorage>>['storage']['partitionLog']>, now: number): Map<string, string | null> {
+  function writeKeyed(
+    log: ReturnType<Awaited<ReturnType<typeof openStorage>>['storage']['partitionLog']>,
+    now: number,
+  ): Map<string, string | null> {
     const latest = new Map<string, string | null>()
     for (let version = 0; version < 12; version++) {
       const records: TestRecord[] = Array.from({ length: 10 }, (_, k) => ({ key: `key-${k}`, value: `v${version}-${k}`, timestamp: now }))
@@ -97,7 +100,9 @@ describe('compaction on an injected clock', () => {
     await storage.close()
     const reopened = await openStorage(dir, {}, clock)
     const again = reopened.storage.partitionLog(TP, LOG)
-    expect(readAll(again).map((r) => [r.offset, String(r.key), String(r.value)])).toEqual(readAll(log === again ? again : again).map((r) => [r.offset, String(r.key), String(r.value)]))
+    expect(readAll(again).map((r) => [r.offset, String(r.key), String(r.value)])).toEqual(
+      readAll(log === again ? again : again).map((r) => [r.offset, String(r.key), String(r.value)]),
+    )
     expect(keysOf(readAll(again)).sort()).toEqual(['key-0', 'key-1', 'key-2', 'key-4', 'key-5', 'key-6', 'key-7', 'key-8', 'key-9'])
     expect(again.append(makeBatch([{ key: 'key-3', value: 'back' }])).baseOffset).toBe(end)
     await reopened.storage.close()

@@ -96,7 +96,7 @@ export class TimeIndex {
   persist(upTo = this.size): void {
     const end = Math.min(upTo, this.size)
     if (this.persisted >= end) return
-    const from = this.persisted < 0 ? 0 : this.persisted
+    const from = Math.max(this.persisted, 0)
     const buf = Buffer.allocUnsafe((end - from) * TIME_ENTRY_BYTES)
     for (let i = from; i < end; i++) {
       const at = (i - from) * TIME_ENTRY_BYTES

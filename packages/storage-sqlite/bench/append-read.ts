@@ -42,7 +42,12 @@ function makeBatches(): RecordInput[][] {
     const batch: RecordInput[] = []
     for (let i = 0; i < BATCH_MESSAGES; i++) {
       const at = ((b * BATCH_MESSAGES + i) % 4096) * (KEY_BYTES + VALUE_BYTES)
-      batch.push({ key: pool.subarray(at, at + KEY_BYTES), value: pool.subarray(at + KEY_BYTES, at + KEY_BYTES + VALUE_BYTES), headers: [], timestamp: 1_700_000_000_000 + b })
+      batch.push({
+        key: pool.subarray(at, at + KEY_BYTES),
+        value: pool.subarray(at + KEY_BYTES, at + KEY_BYTES + VALUE_BYTES),
+        headers: [],
+        timestamp: 1_700_000_000_000 + b,
+      })
     }
     batches.push(batch)
   }
@@ -77,7 +82,8 @@ async function tributary(dir: string, batches: RecordInput[][], preEncode: boole
     }
   }
   const readRate = rate(count, start)
-  if (count !== TOTAL_MESSAGES || bytes !== TOTAL_MESSAGES * (KEY_BYTES + VALUE_BYTES)) throw new Error(`read back ${count} messages, ${bytes} bytes`)
+  if (count !== TOTAL_MESSAGES || bytes !== TOTAL_MESSAGES * (KEY_BYTES + VALUE_BYTES))
+    throw new Error(`read back ${count} messages, ${bytes} bytes`)
   await storage.close()
   return { appendRate, readRate }
 }
@@ -98,7 +104,10 @@ function baseline(dir: string, batches: RecordInput[][]): Result {
   start = process.hrtime.bigint()
   let count = 0
   let bytes = 0
-  for (const row of db.prepare('SELECT id, key, value, ts FROM messages ORDER BY id').iterate() as IterableIterator<{ key: Buffer; value: Buffer }>) {
+  for (const row of db.prepare('SELECT id, key, value, ts FROM messages ORDER BY id').iterate() as IterableIterator<{
+    key: Buffer
+    value: Buffer
+  }>) {
     count++
     bytes += row.key.length + row.value.length
   }
@@ -149,10 +158,16 @@ async function main(): Promise<void> {
   const keys = Object.keys(runs[0] ?? {})
   const medians = Object.fromEntries(keys.map((k) => [k, median(runs.map((r) => r[k] ?? 0))]))
   console.table(
-    keys.map((k) => ({ measure: k, median: (medians[k] ?? 0).toLocaleString('en-US'), runs: runs.map((r) => (r[k] ?? 0).toLocaleString('en-US')).join(' / ') })),
+    keys.map((k) => ({
+      measure: k,
+      median: (medians[k] ?? 0).toLocaleString('en-US'),
+      runs: runs.map((r) => (r[k] ?? 0).toLocaleString('en-US')).join(' / '),
+    })),
   )
   console.log('Rates are messages/s; *VsBaseline are per-run ratios against the hand-written loop.')
-  console.log(JSON.stringify({ bench: 'storage-sqlite/append-read', messages: TOTAL_MESSAGES, batchMessages: BATCH_MESSAGES, medians, runs }))
+  console.log(
+    JSON.stringify({ bench: 'storage-sqlite/append-read', messages: TOTAL_MESSAGES, batchMessages: BATCH_MESSAGES, medians, runs }),
+  )
 }
 
 void main()

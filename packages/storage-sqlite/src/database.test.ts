@@ -117,7 +117,11 @@ describe('schema versions', () => {
   it('a database of a newer schema gives UNSUPPORTED_VERSION and is left unchanged', async () => {
     await writeSomeData()
     const db = new Database(path)
-    db.prepare('INSERT INTO tributary_schema (version, description, applied_at_ms) VALUES (?, ?, ?)').run(SCHEMA_VERSION + 1, 'from the future', 0)
+    db.prepare('INSERT INTO tributary_schema (version, description, applied_at_ms) VALUES (?, ?, ?)').run(
+      SCHEMA_VERSION + 1,
+      'from the future',
+      0,
+    )
     db.close()
     const before = readFileSync(path)
     const err = await openError()

@@ -97,7 +97,10 @@ export class GroupSync {
       },
       (err: unknown) => {
         if (this.inFlight === flush) this.inFlight = null
-        this.failure = new TributaryError('KAFKA_STORAGE_ERROR', `fdatasync of ${this.walPath} failed: ${String(err)}`, { cause: err, retriable: false })
+        this.failure = new TributaryError('KAFKA_STORAGE_ERROR', `fdatasync of ${this.walPath} failed: ${String(err)}`, {
+          cause: err,
+          retriable: false,
+        })
         throw this.failure
       },
     )

@@ -66,7 +66,8 @@ export function resolveSqliteOptions(options: SqliteStorageOptions): ResolvedSql
   checkInt(merged.walAutocheckpointPages, 'options.walAutocheckpointPages', 1)
   checkInt(merged.cacheSizeKiB, 'options.cacheSizeKiB', 0)
   checkInt(merged.mmapSizeBytes, 'options.mmapSizeBytes', 0)
-  if (merged.checkOnOpen !== 'none' && merged.checkOnOpen !== 'quick') throw invalidConfig('options.checkOnOpen', "must be 'none' or 'quick'")
+  if (merged.checkOnOpen !== 'none' && merged.checkOnOpen !== 'quick')
+    throw invalidConfig('options.checkOnOpen', "must be 'none' or 'quick'")
   if (typeof merged.clock?.now !== 'function') throw invalidConfig('options.clock', 'must be a Clock')
   return Object.freeze({ ...merged, path: resolve(options.path) })
 }
@@ -74,4 +75,3 @@ export function resolveSqliteOptions(options: SqliteStorageOptions): ResolvedSql
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }
-

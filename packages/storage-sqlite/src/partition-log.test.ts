@@ -64,18 +64,32 @@ describe('storage layout', () => {
       'SEARCH batches USING PRIMARY KEY (partition_id=? AND last_offset>?)',
     )
     expect(
-      plan('SELECT last_offset, max_timestamp, data FROM batches INDEXED BY batches_by_time WHERE partition_id = ? AND time_key >= ? ORDER BY time_key, last_offset'),
+      plan(
+        'SELECT last_offset, max_timestamp, data FROM batches INDEXED BY batches_by_time WHERE partition_id = ? AND time_key >= ? ORDER BY time_key, last_offset',
+      ),
     ).toBe('SEARCH batches USING INDEX batches_by_time (partition_id=? AND time_key>?)')
   })
 
   it('topic names full of SQL metacharacters are bound, stored and listed verbatim', async () => {
     const evil = [`o'; DROP TABLE batches; --`, `"quoted" \\ back\`tick`, `%_*?[]`, `ümlaut-✓-${'x'.repeat(200)}`, `a\u0000b`]
     evil.forEach((topic, i) => storage.partitionLog({ topic, partition: i }, CONFIG).append(makeBatch(makeRecords(`e${i}`, 2))))
-    await storage.commitOffsets(evil.map((topic, i) => ({ groupId: `g'"; --`, topic, partition: i, offset: 2, metadata: `'); --`, commitTimestampMs: 1 })))
+    await storage.commitOffsets(
+      evil.map((topic, i) => ({ groupId: `g'"; --`, topic, partition: i, offset: 2, metadata: `'); --`, commitTimestampMs: 1 })),
+    )
     const reopened = await reopen()
-    expect(reopened.listPartitions().map((tp) => tp.topic).sort()).toEqual([...evil].sort())
+    expect(
+      reopened
+        .listPartitions()
+        .map((tp) => tp.topic)
+        .sort(),
+    ).toEqual([...evil].sort())
     evil.forEach((topic, i) => expect(offsets(reopened.partitionLog({ topic, partition: i }, CONFIG))).toEqual([0, 1]))
-    expect(reopened.loadCommittedOffsets().map((o) => [o.groupId, o.topic, o.metadata]).sort()).toEqual(evil.map((t) => [`g'"; --`, t, `'); --`]).sort())
+    expect(
+      reopened
+        .loadCommittedOffsets()
+        .map((o) => [o.groupId, o.topic, o.metadata])
+        .sort(),
+    ).toEqual(evil.map((t) => [`g'"; --`, t, `'); --`]).sort())
     expect(reopened.database().prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'batches'").pluck().get()).toBe(1)
   })
 })
@@ -112,8 +126,18 @@ describe('offsetForTimestamp', () => {
   it('finds the first record in offset order when batch timestamps go back and forth', () => {
     const log = storage.partitionLog({ topic: 't', partition: 0 }, CONFIG)
     // Batches' max timestamps: 100, 50, 300, 200 (offsets 0-1, 2-3, 4-5, 6-7).
-    for (const [a, b] of [[90, 100], [40, 50], [250, 300], [150, 200]] as const) {
-      log.append(makeBatch([{ key: 'k', value: 'a', timestamp: T + a }, { key: 'k', value: 'b', timestamp: T + b }]))
+    for (const [a, b] of [
+      [90, 100],
+      [40, 50],
+      [250, 300],
+      [150, 200],
+    ] as const) {
+      log.append(
+        makeBatch([
+          { key: 'k', value: 'a', timestamp: T + a },
+          { key: 'k', value: 'b', timestamp: T + b },
+        ]),
+      )
     }
     expect(log.offsetForTimestamp(T + 45)).toBe(0)
     expect(log.offsetForTimestamp(T + 95)).toBe(1)

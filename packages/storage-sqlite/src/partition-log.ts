@@ -114,9 +114,13 @@ export class SqlitePartitionLog implements PartitionLog {
     const size = checkedSize(batch, 'appendCopy')
     const baseOffset = readBaseOffset(batch)
     if (!Number.isSafeInteger(readLastOffset(batch)) || baseOffset < this.end) {
-      throw new TributaryError('OFFSET_OUT_OF_RANGE', `A copied batch at base offset ${baseOffset} does not lie past the end ${this.end} of ${this.name()}`, {
-        details: { topic: this.topic, partition: this.partition, baseOffset, startOffset: this.start, endOffset: this.end },
-      })
+      throw new TributaryError(
+        'OFFSET_OUT_OF_RANGE',
+        `A copied batch at base offset ${baseOffset} does not lie past the end ${this.end} of ${this.name()}`,
+        {
+          details: { topic: this.topic, partition: this.partition, baseOffset, startOffset: this.start, endOffset: this.end },
+        },
+      )
     }
     return this.insert(batch, size)
   }
@@ -285,7 +289,9 @@ export class SqlitePartitionLog implements PartitionLog {
     const bounds = this.segs.slice(0, -1).map((s, i) => [s.baseOffset, this.segmentEnd(i)] as const)
     try {
       for (const [from, to] of bounds) {
-        const pass = this.write(`Compacting ${this.name()} [${from}, ${to})`, () => this.ctx.db.transaction(() => this.compactRange(from, to, keep))())
+        const pass = this.write(`Compacting ${this.name()} [${from}, ${to})`, () =>
+          this.ctx.db.transaction(() => this.compactRange(from, to, keep))(),
+        )
         result.bytesBefore += pass.bytesBefore
         result.bytesAfter += pass.bytesAfter
         result.recordsRemoved += pass.recordsRemoved
@@ -361,7 +367,9 @@ export class SqlitePartitionLog implements PartitionLog {
   private reload(): void {
     const rows = this.guard(`Loading ${this.name()}`, () => this.ctx.stmts.selectSegmentStats.all({ pid: this.id }))
     if (rows.length === 0) {
-      throw new TributaryError('KAFKA_STORAGE_ERROR', `Partition ${this.name()} has no segment row in ${this.ctx.path}`, { retriable: false })
+      throw new TributaryError('KAFKA_STORAGE_ERROR', `Partition ${this.name()} has no segment row in ${this.ctx.path}`, {
+        retriable: false,
+      })
     }
     this.segs = rows.map(toSegmentState)
     this.totalBytes = rows.reduce((sum, r) => sum + r.size_bytes, 0)
@@ -447,7 +455,10 @@ function checkedSize(batch: Buffer, method: string): number {
   if (!Buffer.isBuffer(batch)) throw new TributaryError('INVALID_ARGUMENT', `${method} takes a Buffer holding one record batch`)
   const size = checkBatchAt(batch, 0)
   if (size !== batch.length) {
-    throw new TributaryError('CORRUPT_MESSAGE', `${method} takes exactly one record batch: it declares ${size} bytes, the buffer holds ${batch.length}`)
+    throw new TributaryError(
+      'CORRUPT_MESSAGE',
+      `${method} takes exactly one record batch: it declares ${size} bytes, the buffer holds ${batch.length}`,
+    )
   }
   return size
 }
@@ -464,7 +475,9 @@ export function checkLogConfig(config: PartitionLogConfig): void {
   for (const key of ['segmentBytes', 'segmentMs'] as const) {
     const value = config?.[key]
     if (!Number.isSafeInteger(value) || value < 1) {
-      throw new TributaryError('INVALID_CONFIG', `config.${key} must be a positive integer, got ${String(value)}`, { details: { path: `config.${key}` } })
+      throw new TributaryError('INVALID_CONFIG', `config.${key} must be a positive integer, got ${String(value)}`, {
+        details: { path: `config.${key}` },
+      })
     }
   }
 }

@@ -71,7 +71,12 @@ describe('retention on an injected clock', () => {
       clock.advance(HOUR_MS / 2)
     }
     expect(log.segments().map((s) => [s.baseOffset, s.endOffset])).toEqual([
-      [0, 2], [2, 4], [4, 6], [6, 8], [8, 10], [10, 12],
+      [0, 2],
+      [2, 4],
+      [4, 6],
+      [6, 8],
+      [8, 10],
+      [10, 12],
     ])
     expect(retainByTime(log, 10 * HOUR_MS)).toBe(0)
     // Now is 6 h after the first record; a 2 h retention expires the segments whose newest record is older.
@@ -111,7 +116,11 @@ describe('compaction on an injected clock', () => {
   /** compactByKey keeps the latest record per key in closed segments; tombstones go once older than the delete retention. */
   function compactByKey(log: PartitionLog) {
     const active = log.segments().find((s) => s.active)?.baseOffset ?? 0
-    const latest = new Map(records(log).filter((r) => r.offset < active).map((r) => [r.key, r.offset]))
+    const latest = new Map(
+      records(log)
+        .filter((r) => r.offset < active)
+        .map((r) => [r.key, r.offset]),
+    )
     const horizon = clock.now() - DELETE_RETENTION_MS
     const keep: RecordFilter = (r) => {
       if (r.offset >= active || r.key === null) return true

@@ -100,7 +100,9 @@ CREATE TABLE committed_offsets (
 ) STRICT, WITHOUT ROWID;
 `
 
-const MIGRATIONS: readonly Migration[] = [{ version: 1, description: 'partitions, segments, batches, metadata, group offsets', sql: V1_SQL }]
+const MIGRATIONS: readonly Migration[] = [
+  { version: 1, description: 'partitions, segments, batches, metadata, group offsets', sql: V1_SQL },
+]
 
 /** SCHEMA_VERSION is the newest schema this code reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0
@@ -139,13 +141,20 @@ export function migrate(db: Database.Database, path: string, nowMs: number): voi
  */
 export function checkIdentity(db: Database.Database, path: string): boolean {
   const applicationId = db.pragma('application_id', { simple: true }) as number
-  const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table'").all().map((t) => t.name)
+  const tables = db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table'")
+    .all()
+    .map((t) => t.name)
   if (tables.length === 0 && applicationId === 0) return true
   if (applicationId !== APPLICATION_ID || !tables.includes('tributary_schema')) {
-    throw new TributaryError('KAFKA_STORAGE_ERROR', `${path} is a SQLite database but not a Tributary one (application_id ${applicationId})`, {
-      details: { path, applicationId },
-      retriable: false,
-    })
+    throw new TributaryError(
+      'KAFKA_STORAGE_ERROR',
+      `${path} is a SQLite database but not a Tributary one (application_id ${applicationId})`,
+      {
+        details: { path, applicationId },
+        retriable: false,
+      },
+    )
   }
   return false
 }

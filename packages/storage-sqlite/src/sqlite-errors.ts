@@ -12,7 +12,10 @@ export function toStorageError(err: unknown, what: string, path: string): Tribut
   const message = err instanceof Error ? err.message : String(err)
   const details = { path, sqliteCode: code }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-    return new TributaryError('STORAGE_LOCKED', `${what}: database ${path} is in use by another process or SqliteStorage (${code})`, { cause: err, details })
+    return new TributaryError('STORAGE_LOCKED', `${what}: database ${path} is in use by another process or SqliteStorage (${code})`, {
+      cause: err,
+      details,
+    })
   }
   if (code === 'SQLITE_NOTADB') {
     return damaged(`${what}: ${path} is not a SQLite database, or its header is damaged (${message})`, err, details)

@@ -1,13 +1,6 @@
 import type Database from 'better-sqlite3'
 import { TributaryError } from '@tributary/core'
-import type {
-  CommittedOffset,
-  PartitionLog,
-  PartitionLogConfig,
-  Storage,
-  StoredMetadata,
-  TopicPartition,
-} from '@tributary/core'
+import type { CommittedOffset, PartitionLog, PartitionLogConfig, Storage, StoredMetadata, TopicPartition } from '@tributary/core'
 import { openDatabase } from './database'
 import { GroupSync } from './group-sync'
 import { resolveSqliteOptions } from './options'
@@ -87,7 +80,12 @@ export class SqliteStorage implements Storage {
       entry = { row: this.insertPartition(state, tp, config) }
       topic.set(tp.partition, entry)
     }
-    if (!entry.log) entry.log = new SqlitePartitionLog(state, entry.row, { ...config, segmentBytes: entry.row.segment_bytes, segmentMs: entry.row.segment_ms })
+    if (!entry.log)
+      entry.log = new SqlitePartitionLog(state, entry.row, {
+        ...config,
+        segmentBytes: entry.row.segment_bytes,
+        segmentMs: entry.row.segment_ms,
+      })
     entry.log.setConfig(config)
     return entry.log
   }
@@ -124,7 +122,10 @@ export class SqliteStorage implements Storage {
     try {
       return JSON.parse(json) as StoredMetadata
     } catch (err) {
-      throw new TributaryError('KAFKA_STORAGE_ERROR', `Broker metadata in ${this.options.path} is not valid JSON`, { cause: err, retriable: false })
+      throw new TributaryError('KAFKA_STORAGE_ERROR', `Broker metadata in ${this.options.path} is not valid JSON`, {
+        cause: err,
+        retriable: false,
+      })
     }
   }
 
@@ -209,7 +210,15 @@ export class SqliteStorage implements Storage {
       state.stmts.insertSegment.run(Number(info.lastInsertRowid), 0, nowMs)
       return Number(info.lastInsertRowid)
     })
-    return { id, topic: tp.topic, partition_index: tp.partition, start_offset: 0, end_offset: 0, segment_bytes: config.segmentBytes, segment_ms: config.segmentMs }
+    return {
+      id,
+      topic: tp.topic,
+      partition_index: tp.partition,
+      start_offset: 0,
+      end_offset: 0,
+      segment_bytes: config.segmentBytes,
+      segment_ms: config.segmentMs,
+    }
   }
 
   /** write runs `fn` in one transaction, maps its errors and marks the commit for the next sync. */

@@ -65,7 +65,9 @@ ORDER BY seg.base_offset`
 /** prepareStatements prepares every statement on `db`. */
 export function prepareStatements(db: Database.Database): Statements {
   return {
-    selectPartitions: db.prepare<[], PartitionRow>('SELECT id, topic, partition_index, start_offset, end_offset, segment_bytes, segment_ms FROM partitions'),
+    selectPartitions: db.prepare<[], PartitionRow>(
+      'SELECT id, topic, partition_index, start_offset, end_offset, segment_bytes, segment_ms FROM partitions',
+    ),
     insertPartition: db.prepare<[string, number, number, number]>(
       'INSERT INTO partitions (topic, partition_index, start_offset, end_offset, segment_bytes, segment_ms) VALUES (?, ?, 0, 0, ?, ?)',
     ),
@@ -75,7 +77,9 @@ export function prepareStatements(db: Database.Database): Statements {
 
     selectSegmentStats: db.prepare<{ pid: number }, SegmentStatsRow>(SEGMENT_STATS_SQL),
     insertSegment: db.prepare<[number, number, number]>('INSERT INTO segments (partition_id, base_offset, created_at_ms) VALUES (?, ?, ?)'),
-    updateSegmentCreated: db.prepare<[number, number, number]>('UPDATE segments SET created_at_ms = ? WHERE partition_id = ? AND base_offset = ?'),
+    updateSegmentCreated: db.prepare<[number, number, number]>(
+      'UPDATE segments SET created_at_ms = ? WHERE partition_id = ? AND base_offset = ?',
+    ),
     deleteSegmentsBelow: db.prepare<[number, number]>('DELETE FROM segments WHERE partition_id = ? AND base_offset < ?'),
     deleteSegmentsAbove: db.prepare<[number, number]>('DELETE FROM segments WHERE partition_id = ? AND base_offset > ?'),
     deleteAllSegments: db.prepare<[number]>('DELETE FROM segments WHERE partition_id = ?'),
@@ -85,7 +89,9 @@ export function prepareStatements(db: Database.Database): Statements {
     ),
     /** Rows are [last_offset, data]: the batch containing an offset, then the ones after it. */
     selectBatchesFrom: db
-      .prepare<[number, number], [number, Buffer]>('SELECT last_offset, data FROM batches WHERE partition_id = ? AND last_offset >= ? ORDER BY last_offset')
+      .prepare<[number, number], [number, Buffer]>(
+        'SELECT last_offset, data FROM batches WHERE partition_id = ? AND last_offset >= ? ORDER BY last_offset',
+      )
       .raw(),
     /** Rows are [last_offset, max_timestamp, data], in offset order (time_key rises with the offset). */
     selectBatchesByTime: db
@@ -100,7 +106,9 @@ export function prepareStatements(db: Database.Database): Statements {
       )
       .raw(),
     selectFirstBaseFrom: db
-      .prepare<[number, number], number>('SELECT base_offset FROM batches WHERE partition_id = ? AND last_offset >= ? ORDER BY last_offset LIMIT 1')
+      .prepare<[number, number], number>(
+        'SELECT base_offset FROM batches WHERE partition_id = ? AND last_offset >= ? ORDER BY last_offset LIMIT 1',
+      )
       .pluck(),
     updateBatch: db.prepare<[Buffer, number, number, number, number, number]>(
       'UPDATE batches SET data = ?, size_bytes = ?, max_timestamp = ?, record_count = ? WHERE partition_id = ? AND last_offset = ?',
@@ -125,7 +133,9 @@ export function prepareStatements(db: Database.Database): Statements {
         'metadata = excluded.metadata, commit_timestamp_ms = excluded.commit_timestamp_ms',
     ),
     deleteGroupOffsets: db.prepare<[string]>('DELETE FROM committed_offsets WHERE group_id = ?'),
-    deleteOffset: db.prepare<[string, string, number]>('DELETE FROM committed_offsets WHERE group_id = ? AND topic = ? AND partition_index = ?'),
+    deleteOffset: db.prepare<[string, string, number]>(
+      'DELETE FROM committed_offsets WHERE group_id = ? AND topic = ? AND partition_index = ?',
+    ),
   }
 }
 

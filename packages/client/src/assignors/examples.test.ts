@@ -1,11 +1,18 @@
 import { Assigners, resolveAssigner } from './index'
 import type { AssignerMember } from './types'
 
-const member = (memberId: string, topics: string[], groupInstanceId: string | null = null): AssignerMember => ({ memberId, groupInstanceId, subscription: { topics } })
+const member = (memberId: string, topics: string[], groupInstanceId: string | null = null): AssignerMember => ({
+  memberId,
+  groupInstanceId,
+  subscription: { topics },
+})
 
 describe('range (Kafka RangeAssignor)', () => {
   it('gives each member a contiguous block per topic: the kafka-facts §5.2 example', () => {
-    const plan = Assigners.range.assign({ members: [member('C0', ['t0', 't1']), member('C1', ['t0', 't1'])], partitionsPerTopic: { t0: 3, t1: 3 } })
+    const plan = Assigners.range.assign({
+      members: [member('C0', ['t0', 't1']), member('C1', ['t0', 't1'])],
+      partitionsPerTopic: { t0: 3, t1: 3 },
+    })
     expect(plan).toEqual({ C0: { t0: [0, 1], t1: [0, 1] }, C1: { t0: [2], t1: [2] } })
   })
 
@@ -35,7 +42,10 @@ describe('range (Kafka RangeAssignor)', () => {
 
 describe('roundRobin (Kafka RoundRobinAssignor)', () => {
   it('deals partitions in turn: the kafka-facts §5.2 example', () => {
-    const plan = Assigners.roundRobin.assign({ members: [member('C1', ['t0', 't1']), member('C0', ['t0', 't1'])], partitionsPerTopic: { t0: 3, t1: 3 } })
+    const plan = Assigners.roundRobin.assign({
+      members: [member('C1', ['t0', 't1']), member('C0', ['t0', 't1'])],
+      partitionsPerTopic: { t0: 3, t1: 3 },
+    })
     expect(plan).toEqual({ C0: { t0: [0, 2], t1: [1] }, C1: { t0: [1], t1: [0, 2] } })
   })
 
@@ -55,13 +65,42 @@ describe('sticky', () => {
   const owned = (pairs: Array<[string, number]>) => pairs.map(([topic, partition]) => ({ topic, partition }))
 
   it('spreads a fresh group evenly', () => {
-    const plan = Assigners.sticky.assign({ members: [member('a', ['t']), member('b', ['t']), member('c', ['t'])], partitionsPerTopic: { t: 7 } })
-    expect(Object.values(plan).map((m) => m.t?.length ?? 0).sort()).toEqual([2, 2, 3])
+    const plan = Assigners.sticky.assign({
+      members: [member('a', ['t']), member('b', ['t']), member('c', ['t'])],
+      partitionsPerTopic: { t: 7 },
+    })
+    expect(
+      Object.values(plan)
+        .map((m) => m.t?.length ?? 0)
+        .sort(),
+    ).toEqual([2, 2, 3])
   })
 
   it('moves only what a newcomer needs and keeps the rest where it was', () => {
-    const a = { memberId: 'a', groupInstanceId: null, subscription: { topics: ['t'], ownedPartitions: owned([['t', 0], ['t', 1], ['t', 2]]) } }
-    const b = { memberId: 'b', groupInstanceId: null, subscription: { topics: ['t'], ownedPartitions: owned([['t', 3], ['t', 4], ['t', 5]]) } }
+    const a = {
+      memberId: 'a',
+      groupInstanceId: null,
+      subscription: {
+        topics: ['t'],
+        ownedPartitions: owned([
+          ['t', 0],
+          ['t', 1],
+          ['t', 2],
+        ]),
+      },
+    }
+    const b = {
+      memberId: 'b',
+      groupInstanceId: null,
+      subscription: {
+        topics: ['t'],
+        ownedPartitions: owned([
+          ['t', 3],
+          ['t', 4],
+          ['t', 5],
+        ]),
+      },
+    }
     const plan = Assigners.sticky.assign({ members: [a, b, member('c', ['t'])], partitionsPerTopic: { t: 6 } })
     expect(plan.a?.t).toHaveLength(2)
     expect(plan.b?.t).toHaveLength(2)
@@ -71,8 +110,29 @@ describe('sticky', () => {
   })
 
   it('ignores owned partitions that are unsubscribed, out of range, or claimed by an earlier member', () => {
-    const a = { memberId: 'a', groupInstanceId: null, subscription: { topics: ['t'], ownedPartitions: owned([['t', 0], ['t', 9], ['x', 0]]) } }
-    const b = { memberId: 'b', groupInstanceId: null, subscription: { topics: ['t'], ownedPartitions: owned([['t', 0], ['t', 1]]) } }
+    const a = {
+      memberId: 'a',
+      groupInstanceId: null,
+      subscription: {
+        topics: ['t'],
+        ownedPartitions: owned([
+          ['t', 0],
+          ['t', 9],
+          ['x', 0],
+        ]),
+      },
+    }
+    const b = {
+      memberId: 'b',
+      groupInstanceId: null,
+      subscription: {
+        topics: ['t'],
+        ownedPartitions: owned([
+          ['t', 0],
+          ['t', 1],
+        ]),
+      },
+    }
     expect(Assigners.sticky.assign({ members: [a, b], partitionsPerTopic: { t: 2, x: 1 } })).toEqual({ a: { t: [0] }, b: { t: [1] } })
   })
 })

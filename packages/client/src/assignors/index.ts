@@ -33,15 +33,27 @@ export function resolveAssigner(nameOrAssigner: string | PartitionAssigner): Par
   if (typeof nameOrAssigner === 'string') {
     const found = Object.hasOwn(BY_NAME, nameOrAssigner) ? BY_NAME[nameOrAssigner] : undefined
     if (found === undefined) {
-      throw new TributaryError('INVALID_CONFIG', `unknown partition assigner ${JSON.stringify(nameOrAssigner)}; use one of ${Object.keys(BY_NAME).join(', ')} or a PartitionAssigner`, {
-        details: { option: 'partitionAssigners' },
-      })
+      throw new TributaryError(
+        'INVALID_CONFIG',
+        `unknown partition assigner ${JSON.stringify(nameOrAssigner)}; use one of ${Object.keys(BY_NAME).join(', ')} or a PartitionAssigner`,
+        {
+          details: { option: 'partitionAssigners' },
+        },
+      )
     }
     return found
   }
   const candidate = nameOrAssigner as Partial<PartitionAssigner> | null
-  if (candidate === null || typeof candidate !== 'object' || typeof candidate.name !== 'string' || candidate.name === '' || typeof candidate.assign !== 'function') {
-    throw new TributaryError('INVALID_CONFIG', 'a partition assigner needs a non-empty name and an assign function', { details: { option: 'partitionAssigners' } })
+  if (
+    candidate === null ||
+    typeof candidate !== 'object' ||
+    typeof candidate.name !== 'string' ||
+    candidate.name === '' ||
+    typeof candidate.assign !== 'function'
+  ) {
+    throw new TributaryError('INVALID_CONFIG', 'a partition assigner needs a non-empty name and an assign function', {
+      details: { option: 'partitionAssigners' },
+    })
   }
   return nameOrAssigner
 }

@@ -9,7 +9,11 @@ fc.configureGlobal({ numRuns: Number(process.env.FC_RUNS ?? 100) })
 const TOPICS = ['t0', 't1', 't2']
 const all: Array<[string, PartitionAssigner]> = Object.entries(Assigners)
 
-const topicCounts = fc.record({ t0: fc.integer({ min: 0, max: 9 }), t1: fc.integer({ min: 0, max: 9 }), t2: fc.integer({ min: 0, max: 9 }) })
+const topicCounts = fc.record({
+  t0: fc.integer({ min: 0, max: 9 }),
+  t1: fc.integer({ min: 0, max: 9 }),
+  t2: fc.integer({ min: 0, max: 9 }),
+})
 const memberIds = fc.uniqueArray(fc.stringMatching(/^[a-z]{1,4}$/), { minLength: 1, maxLength: 7 })
 
 /** members builds members with the given ids, some static, with non-empty subscriptions. */
@@ -34,7 +38,8 @@ const ownedBy = (plan: GroupPlan, memberId: string): TopicPartition[] =>
   Object.entries(plan[memberId] ?? {}).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })))
 const owners = (plan: GroupPlan) => {
   const map = new Map<string, string>()
-  for (const [memberId, topics] of Object.entries(plan)) for (const [t, ps] of Object.entries(topics)) for (const p of ps) map.set(`${t}-${p}`, memberId)
+  for (const [memberId, topics] of Object.entries(plan))
+    for (const [t, ps] of Object.entries(topics)) for (const p of ps) map.set(`${t}-${p}`, memberId)
   return map
 }
 
@@ -67,7 +72,11 @@ function checkStickyBalance(input: AssignerInput, plan: GroupPlan): void {
   }
 }
 
-const shuffled = <T>(xs: T[], seed: number) => [...xs].map((x, i) => ({ x, k: (i * 7919 + seed) % 104729 })).sort((a, b) => a.k - b.k).map((e) => e.x)
+const shuffled = <T>(xs: T[], seed: number) =>
+  [...xs]
+    .map((x, i) => ({ x, k: (i * 7919 + seed) % 104729 }))
+    .sort((a, b) => a.k - b.k)
+    .map((e) => e.x)
 
 describe.each(all)('%s assigner properties', (_name, assigner) => {
   it('assigns every subscribed partition exactly once, only to members subscribed to its topic', () => {
@@ -109,10 +118,15 @@ describe('balance', () => {
   })
 
   it('sticky: balanced in Kafka’s sense for any subscriptions and any (even conflicting) previous ownership', () => {
-    const claims = fc.array(fc.record({ topic: fc.constantFrom(...TOPICS, 'gone'), partition: fc.integer({ min: -1, max: 10 }) }), { maxLength: 12 })
+    const claims = fc.array(fc.record({ topic: fc.constantFrom(...TOPICS, 'gone'), partition: fc.integer({ min: -1, max: 10 }) }), {
+      maxLength: 12,
+    })
     fc.assert(
       fc.property(anyInput, fc.array(claims, { minLength: 7, maxLength: 7 }), (input, owned) => {
-        const withClaims = { ...input, members: input.members.map((m, i) => ({ ...m, subscription: { ...m.subscription, ownedPartitions: owned[i] } })) }
+        const withClaims = {
+          ...input,
+          members: input.members.map((m, i) => ({ ...m, subscription: { ...m.subscription, ownedPartitions: owned[i] } })),
+        }
         const plan = Assigners.sticky.assign(withClaims)
         checkValid(withClaims, plan)
         checkStickyBalance(withClaims, plan)
@@ -152,12 +166,18 @@ describe('sticky stickiness', () => {
       fc.property(equalInput, fc.boolean(), fc.nat(), (input, join, pick) => {
         const before = Assigners.sticky.assign(input)
         const remaining = join ? input.members : input.members.filter((_, i) => i !== pick % input.members.length)
-        const newcomer = { memberId: 'zz-new', groupInstanceId: null, subscription: { topics: input.members[0]?.subscription.topics ?? [] } }
+        const newcomer = {
+          memberId: 'zz-new',
+          groupInstanceId: null,
+          subscription: { topics: input.members[0]?.subscription.topics ?? [] },
+        }
         const next = withOwned({ ...input, members: join ? [...remaining, newcomer] : remaining }, before)
         if (next.members.length === 0) return
         const after = Assigners.sticky.assign(next)
         const was = owners(before)
-        const moved = [...owners(after)].filter(([tp, m]) => was.has(tp) && was.get(tp) !== m && remaining.some((r) => r.memberId === was.get(tp))).length
+        const moved = [...owners(after)].filter(
+          ([tp, m]) => was.has(tp) && was.get(tp) !== m && remaining.some((r) => r.memberId === was.get(tp)),
+        ).length
         const total = owners(after).size
         const kept = remaining.map((m) => load(before, m.memberId))
         expect(moved).toBe(minimumMoves(join ? [...kept, 0] : kept, total, next.members.length))

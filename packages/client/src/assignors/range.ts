@@ -1,4 +1,13 @@
-import { type AssignerInput, type GroupPlan, type PartitionAssigner, addPartition, compareMembers, emptyPlan, partitionCountOf, subscribedTopics } from './types'
+import {
+  type AssignerInput,
+  type GroupPlan,
+  type PartitionAssigner,
+  addPartition,
+  compareMembers,
+  emptyPlan,
+  partitionCountOf,
+  subscribedTopics,
+} from './types'
 
 /**
  * range is Kafka's `RangeAssignor`: topic by topic, the subscribed members in Kafka's member

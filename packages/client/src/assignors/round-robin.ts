@@ -1,4 +1,13 @@
-import { type AssignerInput, type GroupPlan, type PartitionAssigner, addPartition, compareMembers, emptyPlan, partitionCountOf, subscribedTopics } from './types'
+import {
+  type AssignerInput,
+  type GroupPlan,
+  type PartitionAssigner,
+  addPartition,
+  compareMembers,
+  emptyPlan,
+  partitionCountOf,
+  subscribedTopics,
+} from './types'
 
 /**
  * roundRobin is Kafka's `RoundRobinAssignor`: every subscribed partition (topics by name,

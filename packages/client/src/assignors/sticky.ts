@@ -53,7 +53,8 @@ function keepOwned(slots: Slot[], input: AssignerInput): Set<string> {
   const taken = new Set<string>()
   for (const slot of slots) {
     for (const { topic, partition } of slot.member.subscription.ownedPartitions ?? []) {
-      const valid = slot.topics.has(topic) && Number.isSafeInteger(partition) && partition >= 0 && partition < partitionCountOf(input, topic)
+      const valid =
+        slot.topics.has(topic) && Number.isSafeInteger(partition) && partition >= 0 && partition < partitionCountOf(input, topic)
       const k = key(topic, partition)
       if (!valid || taken.has(k)) continue
       taken.add(k)
@@ -74,7 +75,7 @@ function unassigned(slots: Slot[], input: AssignerInput, taken: Set<string>): Ar
   return free.sort((a, b) => a.eligible.length - b.eligible.length)
 }
 
-function placeUnassigned(slots: Slot[], free: Array<{ key: string; eligible: Slot[] }>): void {
+function placeUnassigned(_slots: Slot[], free: Array<{ key: string; eligible: Slot[] }>): void {
   for (const { key: k, eligible } of free) {
     const target = eligible.reduce((best, s) => (s.held.size < best.held.size ? s : best), eligible[0] as Slot)
     target.held.add(k)

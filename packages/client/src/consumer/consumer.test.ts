@@ -240,7 +240,9 @@ describe('Consumer delivery', () => {
   test('events: group_join reports the assignment; on() returns a remover', async () => {
     const joins: Array<ClientEvent<{ memberAssignment: Record<string, number[]>; isLeader: boolean }>> = []
     const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP })
-    const remove = consumer.on<{ memberAssignment: Record<string, number[]>; isLeader: boolean }>(consumer.events.GROUP_JOIN, (e) => joins.push(e))
+    const remove = consumer.on<{ memberAssignment: Record<string, number[]>; isLeader: boolean }>(consumer.events.GROUP_JOIN, (e) =>
+      joins.push(e),
+    )
     await consumer.subscribe({ topics: ['f'] })
     await consumer.run({ eachMessage: async () => {} })
     expect(joins).toHaveLength(1)

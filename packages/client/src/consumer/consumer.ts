@@ -72,12 +72,22 @@ export class Consumer implements RunnerHost {
       try {
         return resolveAssigner(ref)
       } catch (cause) {
-        throw new TributaryError('INVALID_CONFIG', `consumer.partitionAssigners[${i}] is not a known assigner`, { cause, details: { path: `consumer.partitionAssigners[${i}]` } })
+        throw new TributaryError('INVALID_CONFIG', `consumer.partitionAssigners[${i}] is not a known assigner`, {
+          cause,
+          details: { path: `consumer.partitionAssigners[${i}]` },
+        })
       }
     })
     this.emitter = new ClientEmitter(() => ctx.clock.now())
     this.membership = new GroupMembership(ctx, this.options, assigners, this.emitter, () => this.runner?.onGenerationEnded())
-    this.committer = new OffsetCommitter(ctx.broker, this.options.groupId, this.options.groupInstanceId, this.membership, this.emitter, () => ctx.clock.now())
+    this.committer = new OffsetCommitter(
+      ctx.broker,
+      this.options.groupId,
+      this.options.groupInstanceId,
+      this.membership,
+      this.emitter,
+      () => ctx.clock.now(),
+    )
     this.fetcher = new Fetcher({
       broker: ctx.broker,
       clock: ctx.clock,
@@ -109,13 +119,19 @@ export class Consumer implements RunnerHost {
   async subscribe(request: { topics: Array<string | RegExp>; fromBeginning?: boolean }): Promise<void> {
     this.checkOpen('subscribe')
     if (this.runner) throw new TributaryError('INVALID_ARGUMENT', 'Cannot subscribe while the consumer is running; stop() first')
-    if (!request || !Array.isArray(request.topics) || request.topics.length === 0) throw new TributaryError('INVALID_ARGUMENT', 'subscribe takes { topics: [...] }')
+    if (!request || !Array.isArray(request.topics) || request.topics.length === 0)
+      throw new TributaryError('INVALID_ARGUMENT', 'subscribe takes { topics: [...] }')
     const names = request.topics.filter((t): t is string => typeof t === 'string')
-    for (const t of request.topics) if (typeof t !== 'string' && !(t instanceof RegExp)) throw new TributaryError('INVALID_ARGUMENT', `A topic must be a string or RegExp, got ${typeof t}`)
+    for (const t of request.topics)
+      if (typeof t !== 'string' && !(t instanceof RegExp))
+        throw new TributaryError('INVALID_ARGUMENT', `A topic must be a string or RegExp, got ${typeof t}`)
     names.forEach((t) => validateTopicName(t))
     if (names.length > 0) await this.ctx.broker.metadata({ topics: names, allowAutoTopicCreation: this.options.allowAutoTopicCreation })
     const patterns = request.topics.filter((t): t is RegExp => t instanceof RegExp)
-    const matched = patterns.length === 0 ? [] : (await this.ctx.broker.metadata()).topics.filter((t) => !t.isInternal && patterns.some((p) => p.test(t.name))).map((t) => t.name)
+    const matched =
+      patterns.length === 0
+        ? []
+        : (await this.ctx.broker.metadata()).topics.filter((t) => !t.isInternal && patterns.some((p) => p.test(t.name))).map((t) => t.name)
     for (const topic of [...names, ...matched]) {
       this.topics.add(topic)
       if (request.fromBeginning !== undefined) this.resetPolicy.set(topic, request.fromBeginning ? 'earliest' : 'latest')
@@ -224,7 +240,9 @@ export class Consumer implements RunnerHost {
   async lag(): Promise<PartitionLag[]> {
     this.checkOpen('lag')
     const states = [...this.states.values()]
-    const ends = await this.ctx.broker.listOffsets(states.map((s) => ({ topic: s.topic, partition: s.partition, timestamp: LATEST_TIMESTAMP })))
+    const ends = await this.ctx.broker.listOffsets(
+      states.map((s) => ({ topic: s.topic, partition: s.partition, timestamp: LATEST_TIMESTAMP })),
+    )
     return states.map((s, i) => {
       const highWatermark = ends[i]?.offset ?? s.highWatermark
       const offset = s.resolved ?? -1
@@ -323,7 +341,12 @@ export class Consumer implements RunnerHost {
    * transient error must not fail a join, or `run()` at start-up.
    */
   private startPositions(states: PartitionState[], signal?: AbortSignal): Promise<void> {
-    return withRetry(this.ctx.clock, this.options.retry, () => startPositions(this.ctx.broker, this.options.groupId, states, (t) => this.policyFor(t)), signal)
+    return withRetry(
+      this.ctx.clock,
+      this.options.retry,
+      () => startPositions(this.ctx.broker, this.options.groupId, states, (t) => this.policyFor(t)),
+      signal,
+    )
   }
 
   private policyFor(topic: string): OffsetReset {
@@ -338,7 +361,7 @@ export class Consumer implements RunnerHost {
   private applyPauses(): void {
     for (const s of this.states.values()) {
       const rule = this.pausedTopics.get(s.topic)
-      const paused = rule === 'all' || (rule !== undefined && rule.has(s.partition))
+      const paused = rule === 'all' || rule?.has(s.partition) === true
       if (paused === s.paused) continue
       s.paused = paused
       // Drop what was prefetched (bounded memory while paused) and fetch again from the next unhandled offset.

@@ -1,4 +1,12 @@
-import { checkBatchAt, checkFramingAt, RecordBatch, TributaryError, type Broker, type Clock, type FetchPartitionResult } from '@tributary/core'
+import {
+  checkBatchAt,
+  checkFramingAt,
+  RecordBatch,
+  TributaryError,
+  type Broker,
+  type Clock,
+  type FetchPartitionResult,
+} from '@tributary/core'
 import { Notifier } from '../deferred'
 import { ConsumerEvents, type ClientEmitter, type ConsumerEventName } from '../events'
 import type { ResolvedConsumerOptions } from '../options'
@@ -89,7 +97,12 @@ export class Fetcher {
     let results: FetchPartitionResult[]
     try {
       results = await broker.fetch({
-        partitions: targets.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.fetchOffset as number, maxBytes: options.maxBytesPerPartition })),
+        partitions: targets.map((s) => ({
+          topic: s.topic,
+          partition: s.partition,
+          offset: s.fetchOffset as number,
+          maxBytes: options.maxBytesPerPartition,
+        })),
         maxWaitMs: options.maxWaitMs,
         minBytes: options.minBytes,
         maxBytes: options.maxBytes,
@@ -108,7 +121,10 @@ export class Fetcher {
       if (!result || state.fetchEpoch !== epochs[i]) return
       failed = this.accept(state, result) ?? failed
     })
-    emitter.emit(ConsumerEvents.FETCH, { numberOfBatches: results.reduce((n, r) => n + r.batches.length, 0), duration: clock.now() - startedMs })
+    emitter.emit(ConsumerEvents.FETCH, {
+      numberOfBatches: results.reduce((n, r) => n + r.batches.length, 0),
+      duration: clock.now() - startedMs,
+    })
     if (failed) await this.backoff(failed)
     else this.errors = 0
   }
@@ -167,6 +183,10 @@ export class Fetcher {
       return
     }
     const retry = this.deps.options.retry
-    await sleep(this.deps.clock, backoffMs({ ...retry, initialRetryTimeMs: Math.min(retry.initialRetryTimeMs, 100) }, Math.min(this.errors++, 10)), this.stopped.signal)
+    await sleep(
+      this.deps.clock,
+      backoffMs({ ...retry, initialRetryTimeMs: Math.min(retry.initialRetryTimeMs, 100) }, Math.min(this.errors++, 10)),
+      this.stopped.signal,
+    )
   }
 }

@@ -90,7 +90,14 @@ export class GroupMembership {
         if (signal.aborted) return null
         if (error instanceof TributaryError && error.code === 'UNKNOWN_MEMBER_ID') this.memberId = ''
         if (!isRejoinError(error) && !isRetriable(error)) throw error
-        await sleep(this.ctx.clock, backoffMs({ ...this.options.retry, initialRetryTimeMs: Math.min(50, this.options.retry.initialRetryTimeMs) }, Math.min(attempt, 6)), signal)
+        await sleep(
+          this.ctx.clock,
+          backoffMs(
+            { ...this.options.retry, initialRetryTimeMs: Math.min(50, this.options.retry.initialRetryTimeMs) },
+            Math.min(attempt, 6),
+          ),
+          signal,
+        )
       }
     }
     return null
@@ -107,7 +114,10 @@ export class GroupMembership {
     this.rejoinNeeded = true
     if (memberId === '') return
     try {
-      await this.ctx.broker.leaveGroup({ groupId: this.options.groupId, members: [{ memberId, groupInstanceId: this.options.groupInstanceId }] })
+      await this.ctx.broker.leaveGroup({
+        groupId: this.options.groupId,
+        members: [{ memberId, groupInstanceId: this.options.groupInstanceId }],
+      })
     } catch {
       // Leaving is best effort: a member that could not say goodbye times out of the group.
     }
@@ -237,8 +247,17 @@ export class GroupMembership {
     if (!this.beatsEnabled) return
     const generationId = this.generationId
     try {
-      await this.ctx.broker.heartbeat({ groupId: this.options.groupId, generationId, memberId: this.memberId, groupInstanceId: this.options.groupInstanceId })
-      this.emitter.emit(ConsumerEvents.HEARTBEAT, { groupId: this.options.groupId, memberId: this.memberId, groupGenerationId: generationId })
+      await this.ctx.broker.heartbeat({
+        groupId: this.options.groupId,
+        generationId,
+        memberId: this.memberId,
+        groupInstanceId: this.options.groupInstanceId,
+      })
+      this.emitter.emit(ConsumerEvents.HEARTBEAT, {
+        groupId: this.options.groupId,
+        memberId: this.memberId,
+        groupGenerationId: generationId,
+      })
     } catch (error) {
       if (isRejoinError(error) || (error instanceof TributaryError && error.code === 'FENCED_INSTANCE_ID')) this.requestRejoin(error)
     }

@@ -48,7 +48,10 @@ describe('Consumer groups', () => {
     const a = tb.consumer({ groupId: 'g', ...FAST_GROUP })
     const b = tb.consumer({ groupId: 'g', ...FAST_GROUP })
     const received: Received = new Map()
-    for (const [name, c] of [['a', a], ['b', b]] as const) {
+    for (const [name, c] of [
+      ['a', a],
+      ['b', b],
+    ] as const) {
       await c.subscribe({ topics: ['t'], fromBeginning: true })
       await c.run({ eachMessage: record(received, name) })
     }

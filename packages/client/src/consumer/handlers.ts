@@ -104,7 +104,8 @@ function batchPayload(ctx: ChunkContext, messages: KafkaMessage[]): EachBatchPay
     commitOffsetsIfNecessary: ctx.commitIfNecessary,
     uncommittedOffsets: () => {
       const byTopic = new Map<string, Array<{ partition: number; offset: number }>>()
-      for (const s of ctx.uncommitted()) byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), { partition: s.partition, offset: s.resolved as number }])
+      for (const s of ctx.uncommitted())
+        byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), { partition: s.partition, offset: s.resolved as number }])
       return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) }
     },
     isRunning: ctx.isRunning,

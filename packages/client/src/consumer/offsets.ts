@@ -87,7 +87,10 @@ export async function startPositions(
   policyFor: (topic: string) => OffsetReset,
 ): Promise<void> {
   if (states.length === 0) return
-  const committed = await broker.fetchOffsets(groupId, states.map((s) => ({ topic: s.topic, partition: s.partition })))
+  const committed = await broker.fetchOffsets(
+    groupId,
+    states.map((s) => ({ topic: s.topic, partition: s.partition })),
+  )
   const missing: PartitionState[] = []
   states.forEach((s, i) => {
     const offset = committed[i]?.offset ?? -1
@@ -103,12 +106,20 @@ export async function resetPositions(broker: Broker, states: PartitionState[], p
   if (states.length === 0) return
   const none = states.find((s) => policyFor(s.topic) === 'none')
   if (none) {
-    throw new TributaryError('OFFSET_OUT_OF_RANGE', `No valid committed offset for ${none.topic}-${none.partition} and autoOffsetReset is 'none'`, {
-      details: { topic: none.topic, partition: none.partition },
-    })
+    throw new TributaryError(
+      'OFFSET_OUT_OF_RANGE',
+      `No valid committed offset for ${none.topic}-${none.partition} and autoOffsetReset is 'none'`,
+      {
+        details: { topic: none.topic, partition: none.partition },
+      },
+    )
   }
   const results = await broker.listOffsets(
-    states.map((s) => ({ topic: s.topic, partition: s.partition, timestamp: policyFor(s.topic) === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP })),
+    states.map((s) => ({
+      topic: s.topic,
+      partition: s.partition,
+      timestamp: policyFor(s.topic) === 'earliest' ? EARLIEST_TIMESTAMP : LATEST_TIMESTAMP,
+    })),
   )
   states.forEach((s, i) => {
     const r = results[i]

@@ -170,7 +170,9 @@ export class Runner {
       commitIfNecessary: () => this.commitIfNecessary(),
       uncommitted: () => this.host.partitions().filter((s) => s.needsCommit()),
     }
-    const complete = this.run.eachBatch ? await runBatchHandler(ctx, this.run.eachBatch) : await runMessageHandlers(ctx, this.run.eachMessage!)
+    const complete = this.run.eachBatch
+      ? await runBatchHandler(ctx, this.run.eachBatch)
+      : await runMessageHandlers(ctx, this.run.eachMessage!)
     // An abandoned chunk is fetched again from the first message not handled.
     if (!complete && state.positionEpoch === chunk.positionEpoch) state.rewind()
     // The commit is not awaited: the partition may go on with its next chunk while the offsets
@@ -179,7 +181,13 @@ export class Runner {
   }
 
   private isStale(state: PartitionState, chunk: FetchedChunk): boolean {
-    return !this.running || this.host.membership.needsRejoin || this.crashError !== null || state.paused || state.positionEpoch !== chunk.positionEpoch
+    return (
+      !this.running ||
+      this.host.membership.needsRejoin ||
+      this.crashError !== null ||
+      state.paused ||
+      state.positionEpoch !== chunk.positionEpoch
+    )
   }
 
   private resolve(state: PartitionState, chunk: FetchedChunk, offset: number): void {
@@ -255,10 +263,13 @@ export class Runner {
   /** scheduleIntervalCommit makes sure handled offsets are committed within the interval even if no more data comes. */
   private scheduleIntervalCommit(inMs: number): void {
     if (this.commitTimer) return
-    this.commitTimer = this.host.ctx.clock.setTimeout(() => {
-      this.commitTimer = null
-      if (this.running) void this.commitQuietly()
-    }, Math.max(0, inMs))
+    this.commitTimer = this.host.ctx.clock.setTimeout(
+      () => {
+        this.commitTimer = null
+        if (this.running) void this.commitQuietly()
+      },
+      Math.max(0, inMs),
+    )
   }
 
   /** commitQuietly commits handled offsets; a failure is not thrown but redone (a rejoin error already asked for a rebalance). */

@@ -71,7 +71,9 @@ export interface RunOptions {
   partitionsConsumedConcurrently?: number
 }
 
-export type ResolvedRunOptions = Required<Omit<RunOptions, 'eachMessage' | 'eachBatch' | 'autoCommitIntervalMs' | 'autoCommitThreshold'>> & {
+export type ResolvedRunOptions = Required<
+  Omit<RunOptions, 'eachMessage' | 'eachBatch' | 'autoCommitIntervalMs' | 'autoCommitThreshold'>
+> & {
   eachMessage: RunOptions['eachMessage'] | null
   eachBatch: RunOptions['eachBatch'] | null
   autoCommitIntervalMs: number | null
@@ -90,7 +92,8 @@ const RUN_DEFAULTS = Object.freeze({
 export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   const o = checkObject(options, 'run', ['eachMessage', 'eachBatch', ...Object.keys(RUN_DEFAULTS)])
   const r = { eachMessage: null, eachBatch: null, ...RUN_DEFAULTS, ...o } as ResolvedRunOptions
-  if ((r.eachMessage === null) === (r.eachBatch === null)) throw invalidConfig('run.eachMessage', 'or run.eachBatch is required (exactly one)')
+  if ((r.eachMessage === null) === (r.eachBatch === null))
+    throw invalidConfig('run.eachMessage', 'or run.eachBatch is required (exactly one)')
   if (r.eachMessage !== null && typeof r.eachMessage !== 'function') throw invalidConfig('run.eachMessage', 'must be a function')
   if (r.eachBatch !== null && typeof r.eachBatch !== 'function') throw invalidConfig('run.eachBatch', 'must be a function')
   checkBool(r.autoCommit, 'run.autoCommit')

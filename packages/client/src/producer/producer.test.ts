@@ -1,4 +1,13 @@
-import { LocalBroker, MemoryStorage, TributaryError, iterateBatches, partitionForKey, type Broker, type ProducePartitionResult, type ProduceRequest } from '@tributary/core'
+import {
+  LocalBroker,
+  MemoryStorage,
+  TributaryError,
+  iterateBatches,
+  partitionForKey,
+  type Broker,
+  type ProducePartitionResult,
+  type ProduceRequest,
+} from '@tributary/core'
 import { gatedSyncStorage, isSettled, openMemory, readTopic, wrapBroker } from '../test-support'
 import { Tributary } from '../tributary'
 
@@ -102,7 +111,9 @@ describe('Producer acks', () => {
 
   test('acks other than 0, 1, -1 and "all" are INVALID_REQUIRED_ACKS', () =>
     withTopic(1, async (tb) => {
-      await expect(tb.producer().send({ topic: 't', acks: 2 as never, messages: [{ value: 'x' }] })).rejects.toMatchObject({ code: 'INVALID_REQUIRED_ACKS' })
+      await expect(tb.producer().send({ topic: 't', acks: 2 as never, messages: [{ value: 'x' }] })).rejects.toMatchObject({
+        code: 'INVALID_REQUIRED_ACKS',
+      })
       expect(() => tb.producer({ acks: 'some' as never })).toThrow(expect.objectContaining({ code: 'INVALID_REQUIRED_ACKS' }))
       expect(await readTopic(tb.broker, 't')).toEqual([])
     }))
@@ -117,7 +128,9 @@ describe('Producer idempotence and retries', () => {
         calls++
         const results = await inner.produce(request)
         if (calls > 1) return results
-        return results.map((r): ProducePartitionResult => ({ ...r, baseOffset: -1, error: new TributaryError('REQUEST_TIMED_OUT', 'answer lost') }))
+        return results.map(
+          (r): ProducePartitionResult => ({ ...r, baseOffset: -1, error: new TributaryError('REQUEST_TIMED_OUT', 'answer lost') }),
+        )
       },
     })
     return { broker, calls: () => calls }
@@ -144,7 +157,9 @@ describe('Producer idempotence and retries', () => {
     const local = await LocalBroker.open({ storage: new MemoryStorage() })
     const tb = await Tributary.open({ broker: losingFirstAnswer(local).broker })
     try {
-      await tb.producer({ idempotent: false, retry: { retries: 3, initialRetryTimeMs: 5, maxRetryTimeMs: 10 } }).send({ topic: 't', messages: [{ value: 'a' }] })
+      await tb
+        .producer({ idempotent: false, retry: { retries: 3, initialRetryTimeMs: 5, maxRetryTimeMs: 10 } })
+        .send({ topic: 't', messages: [{ value: 'a' }] })
       expect((await readTopic(local, 't')).map((m) => m.value)).toEqual(['a', 'a'])
     } finally {
       await tb.close()
@@ -163,7 +178,9 @@ describe('Producer idempotence and retries', () => {
     })
     const tb = await Tributary.open({ broker })
     try {
-      const send = tb.producer({ retry: { retries: 2, initialRetryTimeMs: 1, maxRetryTimeMs: 2 } }).send({ topic: 't', messages: [{ value: 'a' }] })
+      const send = tb
+        .producer({ retry: { retries: 2, initialRetryTimeMs: 1, maxRetryTimeMs: 2 } })
+        .send({ topic: 't', messages: [{ value: 'a' }] })
       await expect(send).rejects.toMatchObject({ code: 'NOT_ENOUGH_REPLICAS' })
       expect(calls).toBe(3)
     } finally {
@@ -178,14 +195,24 @@ describe('Producer idempotence and retries', () => {
  * code `script` returns for the first value of its batch (it may wait before answering), or by
  * appending the batch to `local`.
  */
-function answerPerBatch(local: Broker, script: (value: string) => Promise<string | undefined>): (request: ProduceRequest) => Promise<ProducePartitionResult[]> {
+function answerPerBatch(
+  local: Broker,
+  script: (value: string) => Promise<string | undefined>,
+): (request: ProduceRequest) => Promise<ProducePartitionResult[]> {
   return (request) =>
     Promise.all(
       request.partitions.map(async (data) => {
         const [batch] = iterateBatches([data.batch])
         const code = await script(batch?.toArray()[0]?.value?.toString() ?? '')
         if (code === undefined) return (await local.produce({ ...request, partitions: [data] }))[0] as ProducePartitionResult
-        return { topic: data.topic, partition: data.partition, baseOffset: -1, logAppendTime: -1, logStartOffset: -1, error: new TributaryError(code as never, `scripted ${code}`) }
+        return {
+          topic: data.topic,
+          partition: data.partition,
+          baseOffset: -1,
+          logAppendTime: -1,
+          logStartOffset: -1,
+          error: new TributaryError(code as never, `scripted ${code}`),
+        }
       }),
     )
 }
@@ -213,7 +240,9 @@ describe('Producer ordering across failures (idempotent)', () => {
       const first = producer.send({ topic: 't', messages: [{ key: 'k', value: 'k0', partition: 1 }] })
       await pause(5)
       // x0 fails while k0 waits for its retry: the producer takes a new id before k1 is sent.
-      await expect(producer.send({ topic: 't', messages: [{ key: 'x', value: 'x0', partition: 0 }] })).rejects.toMatchObject({ code: 'OUT_OF_ORDER_SEQUENCE_NUMBER' })
+      await expect(producer.send({ topic: 't', messages: [{ key: 'x', value: 'x0', partition: 0 }] })).rejects.toMatchObject({
+        code: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+      })
       await producer.send({ topic: 't', messages: [{ key: 'k', value: 'k1', partition: 1 }] })
       await first
       expect((await readTopic(local, 't')).filter((m) => m.partition === 1).map((m) => m.value)).toEqual(['k0', 'k1'])
@@ -283,20 +312,33 @@ describe('Producer errors', () => {
     ['a missing value', [{ value: 'ok' }, { key: 'k' }], 'INVALID_ARGUMENT'],
     ['a bad timestamp', [{ value: 'ok' }, { value: 'x', timestamp: -5 }], 'INVALID_TIMESTAMP'],
     ['a header that is not bytes', [{ value: 'ok', headers: { h: { no: 1 } } }], 'INVALID_ARGUMENT'],
-    ['a partition that does not exist', [{ value: 'ok', partition: 0 }, { value: 'x', partition: 7 }], 'UNKNOWN_TOPIC_OR_PARTITION'],
+    [
+      'a partition that does not exist',
+      [
+        { value: 'ok', partition: 0 },
+        { value: 'x', partition: 7 },
+      ],
+      'UNKNOWN_TOPIC_OR_PARTITION',
+    ],
     ['a message over max.message.bytes', [{ value: 'ok' }, { value: Buffer.alloc(2_000_000) }], 'MESSAGE_TOO_LARGE'],
     ['no messages', [], 'INVALID_ARGUMENT'],
   ])('%s fails the whole send with a typed error and writes nothing', (_, messages, code) =>
     withTopic(2, async (tb) => {
-      const error = await tb.producer().send({ topic: 't', messages: messages as never }).catch((e: unknown) => e)
+      const error = await tb
+        .producer()
+        .send({ topic: 't', messages: messages as never })
+        .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(TributaryError)
       expect(error).toMatchObject({ code })
       expect(await readTopic(tb.broker, 't')).toEqual([])
-    }))
+    }),
+  )
 
   test('an invalid topic name is INVALID_TOPIC_EXCEPTION', () =>
     withTopic(1, async (tb) => {
-      await expect(tb.producer().send({ topic: 'bad name', messages: [{ value: 'x' }] })).rejects.toMatchObject({ code: 'INVALID_TOPIC_EXCEPTION' })
+      await expect(tb.producer().send({ topic: 'bad name', messages: [{ value: 'x' }] })).rejects.toMatchObject({
+        code: 'INVALID_TOPIC_EXCEPTION',
+      })
       expect(await tb.admin().listTopics()).toEqual(['t'])
     }))
 

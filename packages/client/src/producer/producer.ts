@@ -84,9 +84,18 @@ export class Producer {
   private readonly immediateTimer = { cancel: this.cancelImmediate }
 
   /** Use `tb.producer()`. Throws INVALID_CONFIG / INVALID_REQUIRED_ACKS for bad options. */
-  constructor(private readonly ctx: ClientContext, options?: ProducerOptions) {
+  constructor(
+    private readonly ctx: ClientContext,
+    options?: ProducerOptions,
+  ) {
     this.options = resolveProducerOptions(options)
-    this.metadata = new MetadataCache(ctx.broker, ctx.clock, this.options.metadataMaxAgeMs, this.options.allowAutoTopicCreation, this.options.retry)
+    this.metadata = new MetadataCache(
+      ctx.broker,
+      ctx.clock,
+      this.options.metadataMaxAgeMs,
+      this.options.allowAutoTopicCreation,
+      this.options.retry,
+    )
     this.accumulator = new RecordAccumulator(this.options.batchSizeBytes, this.options.lingerMs, MAX_IN_FLIGHT_PER_PARTITION)
     this.emitter = new ClientEmitter(() => ctx.clock.now())
     this.sender = new Sender(ctx.broker, ctx.clock, this.options.retry, this.options.idempotent, {
@@ -196,7 +205,8 @@ export class Producer {
       throw new TributaryError('INVALID_ARGUMENT', 'sendBatch takes { topicMessages: [{ topic, messages }] }')
     }
     const last = this.lastSettings
-    if (last !== null && last.acks === batch.acks && last.compression === batch.compression && last.timeoutMs === batch.timeoutMs) return last.resolved
+    if (last !== null && last.acks === batch.acks && last.compression === batch.compression && last.timeoutMs === batch.timeoutMs)
+      return last.resolved
     const resolved = this.checkSendSettings(batch)
     this.lastSettings = { acks: batch.acks, compression: batch.compression, timeoutMs: batch.timeoutMs, resolved }
     return resolved
@@ -211,7 +221,8 @@ export class Producer {
       throw new TributaryError('INVALID_ARGUMENT', `send.compression '${String(compression)}' is not available`, { cause })
     }
     const timeoutMs = batch.timeoutMs ?? this.options.timeoutMs
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) throw new TributaryError('INVALID_ARGUMENT', `send.timeoutMs must be a non-negative integer`)
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0)
+      throw new TributaryError('INVALID_ARGUMENT', `send.timeoutMs must be a non-negative integer`)
     return { acks, compression, timeoutMs }
   }
 
@@ -221,8 +232,10 @@ export class Producer {
     const out = new Array<{ topic: string; messages: Message[]; records: RecordInput[] }>(batch.topicMessages.length)
     for (let t = 0; t < out.length; t++) {
       const tm = batch.topicMessages[t]
-      if (tm === null || typeof tm !== 'object') throw new TributaryError('INVALID_ARGUMENT', 'Each topicMessages entry must be { topic, messages }')
-      if (typeof tm.topic !== 'string') throw new TributaryError('INVALID_TOPIC_EXCEPTION', `topic must be a string, got ${typeof tm.topic}`)
+      if (tm === null || typeof tm !== 'object')
+        throw new TributaryError('INVALID_ARGUMENT', 'Each topicMessages entry must be { topic, messages }')
+      if (typeof tm.topic !== 'string')
+        throw new TributaryError('INVALID_TOPIC_EXCEPTION', `topic must be a string, got ${typeof tm.topic}`)
       if (tm.topic !== this.lastValidTopic) {
         validateTopicName(tm.topic)
         this.lastValidTopic = tm.topic
@@ -243,7 +256,10 @@ export class Producer {
     prepared: Array<{ topic: string; messages: Message[]; records: RecordInput[] }>,
     settings: SendSettings,
   ): Promise<SendPart[]> {
-    const infos = prepared.length === 1 ? [await this.metadata.topicInfo((prepared[0] as { topic: string }).topic)] : await Promise.all(prepared.map((p) => this.metadata.topicInfo(p.topic)))
+    const infos =
+      prepared.length === 1
+        ? [await this.metadata.topicInfo((prepared[0] as { topic: string }).topic)]
+        : await Promise.all(prepared.map((p) => this.metadata.topicInfo(p.topic)))
     // Every partition is chosen and every size checked before any part is queued: one bad message fails the send whole.
     // Consecutive messages mostly go to the same partition: the map is consulted only when it changes.
     let parts: Map<string, SendPart> | null = null
@@ -256,7 +272,12 @@ export class Producer {
         const rec = records[i] as RecordInput
         const size = recordSizeBytes(rec)
         validateBatchSize(size + BATCH_HEADER_BYTES, maxMessageBytes)
-        const partition = this.partitioner.choosePartition({ topic, numPartitions, key: rec.key, partition: (messages[i] as Message).partition })
+        const partition = this.partitioner.choosePartition({
+          topic,
+          numPartitions,
+          key: rec.key,
+          partition: (messages[i] as Message).partition,
+        })
         if (current === null || current.partition !== partition || current.topic !== topic) {
           if (first === null) {
             current = first = newSendPart(topic, partition, settings)

@@ -156,7 +156,17 @@ export class Sender {
     // Sequences, and so the retry order, are per identity: a batch of an older one is not a predecessor.
     const last = this.lastInFlight.get(key)
     const prev = last !== undefined && last.identity === this.identity ? last : null
-    const flight: InFlight = { batch, bytes, attempt: 0, identity: this.identity, prev, settled: false, failure: null, whenSettled: null, markSettled: null }
+    const flight: InFlight = {
+      batch,
+      bytes,
+      attempt: 0,
+      identity: this.identity,
+      prev,
+      settled: false,
+      failure: null,
+      whenSettled: null,
+      markSettled: null,
+    }
     this.lastInFlight.set(key, flight)
     const open = this.unsettled.get(key)
     if (open === undefined) this.unsettled.set(key, new Set([flight]))
@@ -222,7 +232,7 @@ export class Sender {
     const key = batchKey(flight.batch)
     if (this.lastInFlight.get(key) === flight) this.lastInFlight.delete(key)
     const open = this.unsettled.get(key)
-    if (open !== undefined && open.delete(flight) && open.size === 0) this.unsettled.delete(key)
+    if (open?.delete(flight) && open.size === 0) this.unsettled.delete(key)
     flight.prev = null
     if (error) {
       // A batch that never landed leaves a sequence gap; a new producer id restarts every sequence

@@ -43,7 +43,7 @@ export class ConnectionPool {
     const seen = new Set(next.map(addressOf))
     for (const b of brokers) {
       const a = addressOf(b)
-      if (!seen.has(a)) (seen.add(a), next.push({ host: b.host, port: b.port }))
+      if (!seen.has(a)) seen.add(a), next.push({ host: b.host, port: b.port })
     }
     this.known = next
     for (const [address, c] of this.connections) {
@@ -68,7 +68,8 @@ export class ConnectionPool {
     try {
       await c.connect()
     } catch (error) {
-      if (!(error instanceof TributaryError && error.code === 'CLIENT_CLOSED')) this.downUntilMs.set(address, this.clock.now() + this.options.reconnectBackoffMs)
+      if (!(error instanceof TributaryError && error.code === 'CLIENT_CLOSED'))
+        this.downUntilMs.set(address, this.clock.now() + this.options.reconnectBackoffMs)
       throw error
     }
     this.downUntilMs.delete(address)
@@ -83,7 +84,10 @@ export class ConnectionPool {
   async any(): Promise<NodeConnection> {
     this.assertOpen()
     const known = this.known
-    const start = Math.max(0, known.findIndex((a) => addressOf(a) === this.current))
+    const start = Math.max(
+      0,
+      known.findIndex((a) => addressOf(a) === this.current),
+    )
     const order = known.map((_, i) => addressOf(known[(start + i) % known.length] as { host: string; port: number }))
     let lastError: unknown
     for (const address of [...order.filter((a) => !this.isDown(a)), ...order.filter((a) => this.isDown(a))]) {
@@ -97,7 +101,10 @@ export class ConnectionPool {
       }
     }
     const list = order.join(', ')
-    throw new TributaryError('LEADER_NOT_AVAILABLE', `no broker of ${list} can be reached`, { cause: lastError, details: { brokers: list } })
+    throw new TributaryError('LEADER_NOT_AVAILABLE', `no broker of ${list} can be reached`, {
+      cause: lastError,
+      details: { brokers: list },
+    })
   }
 
   private connection(address: string): NodeConnection {

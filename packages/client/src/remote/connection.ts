@@ -93,7 +93,11 @@ export class NodeConnection {
       const timer = this.clock.setTimeout(() => {
         if (!this.pending.delete(id)) return
         signal?.removeEventListener('abort', onAbort)
-        reject(new TributaryError('REQUEST_TIMED_OUT', `${method} to ${this.address} got no answer within ${timeoutMs} ms`, { details: { broker: this.address } }))
+        reject(
+          new TributaryError('REQUEST_TIMED_OUT', `${method} to ${this.address} got no answer within ${timeoutMs} ms`, {
+            details: { broker: this.address },
+          }),
+        )
         this.release()
       }, timeoutMs)
       const onAbort = (): void => {
@@ -122,7 +126,13 @@ export class NodeConnection {
       return Promise.resolve()
     }
     if (this.queue.length >= this.options.maxQueuedRequests) {
-      return Promise.reject(new TributaryError('REQUEST_TIMED_OUT', `more than ${this.options.maxQueuedRequests} requests are waiting to be sent to ${this.address}`, { retriable: true }))
+      return Promise.reject(
+        new TributaryError(
+          'REQUEST_TIMED_OUT',
+          `more than ${this.options.maxQueuedRequests} requests are waiting to be sent to ${this.address}`,
+          { retriable: true },
+        ),
+      )
     }
     return new Promise((resolve, reject) => this.queue.push({ start: () => (this.starting++, resolve()), fail: reject }))
   }
@@ -148,7 +158,10 @@ export class NodeConnection {
       return s
     } catch (error) {
       if (error instanceof TributaryError && error.code === 'CLIENT_CLOSED') throw error
-      throw new TributaryError('LEADER_NOT_AVAILABLE', `the broker at ${this.address} cannot be reached`, { cause: error, details: { broker: this.address } })
+      throw new TributaryError('LEADER_NOT_AVAILABLE', `the broker at ${this.address} cannot be reached`, {
+        cause: error,
+        details: { broker: this.address },
+      })
     }
   }
 
@@ -157,7 +170,10 @@ export class NodeConnection {
     return new Promise((resolve, reject) => {
       const s = connect({ host, port })
       s.setNoDelay(true)
-      const timer = this.clock.setTimeout(() => s.destroy(new Error(`connect to ${this.address} timed out after ${this.options.connectTimeoutMs} ms`)), this.options.connectTimeoutMs)
+      const timer = this.clock.setTimeout(
+        () => s.destroy(new Error(`connect to ${this.address} timed out after ${this.options.connectTimeoutMs} ms`)),
+        this.options.connectTimeoutMs,
+      )
       let connected = false
       s.once('connect', () => {
         connected = true
@@ -189,7 +205,13 @@ export class NodeConnection {
     if (!this.closed) this.onLost(this)
     const pending = [...this.pending.values()]
     this.pending.clear()
-    for (const p of pending) p.reject(new TributaryError('LEADER_NOT_AVAILABLE', `the connection to ${this.address} was lost`, { cause, details: { broker: this.address } }))
+    for (const p of pending)
+      p.reject(
+        new TributaryError('LEADER_NOT_AVAILABLE', `the connection to ${this.address} was lost`, {
+          cause,
+          details: { broker: this.address },
+        }),
+      )
   }
 
   private settle(h: WireHeader): void {
@@ -197,7 +219,13 @@ export class NodeConnection {
     if (p === undefined) return // timed out, or the answer to a $cancel
     this.pending.delete(h.id)
     if (h.e === undefined) p.resolve(h.v)
-    else if (h.e instanceof TributaryError && h.e.code === 'CLIENT_CLOSED') p.reject(new TributaryError('LEADER_NOT_AVAILABLE', `the broker at ${this.address} is shutting down: ${h.e.message}`, { cause: h.e, details: { broker: this.address } }))
+    else if (h.e instanceof TributaryError && h.e.code === 'CLIENT_CLOSED')
+      p.reject(
+        new TributaryError('LEADER_NOT_AVAILABLE', `the broker at ${this.address} is shutting down: ${h.e.message}`, {
+          cause: h.e,
+          details: { broker: this.address },
+        }),
+      )
     else p.reject(h.e)
   }
 

@@ -87,7 +87,10 @@ export class LeaderCache {
       listed.add(t.name)
       const leaders: number[] = []
       for (const p of t.partitions) leaders[p.partition] = p.leader
-      this.leaders.set(t.name, Array.from(leaders, (l) => l ?? -1))
+      this.leaders.set(
+        t.name,
+        Array.from(leaders, (l) => l ?? -1),
+      )
     }
     for (const name of asked ?? []) if (!listed.has(name)) this.leaders.set(name, null)
   }

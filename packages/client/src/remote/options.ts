@@ -73,9 +73,11 @@ const KNOWN = ['brokers', 'clientId', 'clock', ...(Object.keys(CONNECT_DEFAULTS)
  */
 export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectOptions {
   const o = checkObject(options, 'connect', KNOWN)
-  if (!Array.isArray(o.brokers) || o.brokers.length === 0) throw invalidConfig('connect.brokers', "must be a non-empty array of 'host:port'")
+  if (!Array.isArray(o.brokers) || o.brokers.length === 0)
+    throw invalidConfig('connect.brokers', "must be a non-empty array of 'host:port'")
   const brokers = o.brokers.map((b: unknown, i) => parseAddress(b, `connect.brokers[${i}]`))
-  const int = (key: keyof typeof CONNECT_DEFAULTS): number => (o[key] === undefined ? CONNECT_DEFAULTS[key] : checkInt(o[key], `connect.${key}`, MIN[key]))
+  const int = (key: keyof typeof CONNECT_DEFAULTS): number =>
+    o[key] === undefined ? CONNECT_DEFAULTS[key] : checkInt(o[key], `connect.${key}`, MIN[key])
   return {
     brokers,
     connectTimeoutMs: int('connectTimeoutMs'),

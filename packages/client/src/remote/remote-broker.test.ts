@@ -6,7 +6,10 @@ import { deadAddress, listen, stop as close } from './test-kit'
 describe('RemoteBroker', () => {
   test('a connect to an address with nothing listening fails with a retriable LEADER_NOT_AVAILABLE', async () => {
     const tb = await Tributary.connect({ brokers: [await deadAddress()] })
-    const error = await tb.admin().listTopics().catch((e: unknown) => e)
+    const error = await tb
+      .admin()
+      .listTopics()
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(TributaryError)
     expect(error).toMatchObject({ code: 'LEADER_NOT_AVAILABLE', retriable: true })
     await tb.close()
@@ -95,12 +98,26 @@ describe('RemoteBroker', () => {
 
   test('options are checked: brokers must be a non-empty list of host:port, times whole ms, names known', async () => {
     await expect(Tributary.connect({ brokers: [] })).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { path: 'connect.brokers' } })
-    await expect(Tributary.connect({ brokers: ['nowhere'] })).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { path: 'connect.brokers[0]' } })
+    await expect(Tributary.connect({ brokers: ['nowhere'] })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      details: { path: 'connect.brokers[0]' },
+    })
     await expect(Tributary.connect({ brokers: ['127.0.0.1:1'], requestTimeoutMs: 0 })).rejects.toMatchObject({ code: 'INVALID_CONFIG' })
-    await expect(Tributary.connect({ brokers: ['127.0.0.1:1'], metadataMaxAgeMs: -1 })).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { path: 'connect.metadataMaxAgeMs' } })
-    await expect(Tributary.connect({ brokers: ['127.0.0.1:1'], reconnectBackoffMs: 1.5 })).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { path: 'connect.reconnectBackoffMs' } })
-    await expect(Tributary.connect({ brokers: ['127.0.0.1:1'], metadataMaxAge: 1 } as never)).rejects.toMatchObject({ code: 'INVALID_CONFIG', details: { path: 'connect.metadataMaxAge' } })
+    await expect(Tributary.connect({ brokers: ['127.0.0.1:1'], metadataMaxAgeMs: -1 })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      details: { path: 'connect.metadataMaxAgeMs' },
+    })
+    await expect(Tributary.connect({ brokers: ['127.0.0.1:1'], reconnectBackoffMs: 1.5 })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      details: { path: 'connect.reconnectBackoffMs' },
+    })
+    await expect(Tributary.connect({ brokers: ['127.0.0.1:1'], metadataMaxAge: 1 } as never)).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      details: { path: 'connect.metadataMaxAge' },
+    })
     // Zero is allowed for both: leaders asked before every call, a refused node retried at once.
-    await expect(Tributary.connect({ brokers: ['127.0.0.1:1'], metadataMaxAgeMs: 0, reconnectBackoffMs: 0 }).then((tb) => tb.close())).resolves.toBeUndefined()
+    await expect(
+      Tributary.connect({ brokers: ['127.0.0.1:1'], metadataMaxAgeMs: 0, reconnectBackoffMs: 0 }).then((tb) => tb.close()),
+    ).resolves.toBeUndefined()
   })
 })

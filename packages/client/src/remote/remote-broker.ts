@@ -114,7 +114,8 @@ export class RemoteBroker implements Broker {
       request.partitions,
       // To a leader's own connection, a node that no longer leads answers NOT_LEADER_OR_FOLLOWER
       // (and the leaders are asked again) instead of forwarding for ever after a leader change.
-      (c, partitions, direct) => c.call('produce', [{ ...request, partitions, forward: !direct }], request.timeoutMs) as Promise<ProducePartitionResult[]>,
+      (c, partitions, direct) =>
+        c.call('produce', [{ ...request, partitions, forward: !direct }], request.timeoutMs) as Promise<ProducePartitionResult[]>,
       ({ topic, partition }, error) => ({ topic, partition, baseOffset: -1, logAppendTime: -1, logStartOffset: -1, error }),
     )
   }
@@ -143,9 +144,15 @@ export class RemoteBroker implements Broker {
           const wait = new AbortController()
           waits.add(wait)
           if (cancelled) wait.abort()
-          const maxBytes = rest.maxBytes === undefined ? undefined : Math.max(1, Math.floor((rest.maxBytes * partitions.length) / rest.partitions.length))
+          const maxBytes =
+            rest.maxBytes === undefined ? undefined : Math.max(1, Math.floor((rest.maxBytes * partitions.length) / rest.partitions.length))
           try {
-            const results = (await c.call('fetch', [{ ...rest, partitions, maxBytes }], rest.maxWaitMs, wait.signal)) as FetchPartitionResult[]
+            const results = (await c.call(
+              'fetch',
+              [{ ...rest, partitions, maxBytes }],
+              rest.maxWaitMs,
+              wait.signal,
+            )) as FetchPartitionResult[]
             if (fetchHasEnough(results, rest.minBytes ?? 1)) cancelAll()
             return results
           } catch (error) {
@@ -206,7 +213,9 @@ export class RemoteBroker implements Broker {
     return this.anyCall('deleteGroups', [groupIds])
   }
 
-  alterPartitionReassignments(reassignments: PartitionReassignment[]): Promise<Array<{ topic: string; partition: number; error?: TributaryError }>> {
+  alterPartitionReassignments(
+    reassignments: PartitionReassignment[],
+  ): Promise<Array<{ topic: string; partition: number; error?: TributaryError }>> {
     return this.adminCall('alterPartitionReassignments', [reassignments])
   }
   listPartitionReassignments(): Promise<OngoingReassignment[]> {
@@ -284,7 +293,15 @@ export class RemoteBroker implements Broker {
           results = part.map((p) => failed(p, error))
         }
         indexes.forEach((i, j) => {
-          out[i] = results[j] ?? failed(items[i] as P, new TributaryError('UNKNOWN_SERVER_ERROR', `the broker at ${address ?? 'any node'} answered ${results.length} of ${part.length} partitions`))
+          out[i] =
+            results[j] ??
+            failed(
+              items[i] as P,
+              new TributaryError(
+                'UNKNOWN_SERVER_ERROR',
+                `the broker at ${address ?? 'any node'} answered ${results.length} of ${part.length} partitions`,
+              ),
+            )
         })
       }),
     )

@@ -16,11 +16,21 @@ const GROUPS = { groupCoordinator: { minSessionTimeoutMs: 50, initialRebalanceDe
 const batchOf = (value: string): Buffer => encodeRecordBatch([{ key: null, value: Buffer.from(value), timestamp: 1, headers: [] }] as never)
 
 /** leaderOf is the live node that leads a partition now, if any. */
-const leaderOf = (nodes: readonly ClusterNode[], topic: string, partition: number): ClusterNode | undefined => nodes.find((n) => n.status().leaderOf.includes(`${topic}/${partition}`))
+const leaderOf = (nodes: readonly ClusterNode[], topic: string, partition: number): ClusterNode | undefined =>
+  nodes.find((n) => n.status().leaderOf.includes(`${topic}/${partition}`))
 
 /** createTopic creates a topic through the client, retrying while the cluster is still electing. */
 async function createTopic(tb: Tributary, topic: string, numPartitions: number): Promise<void> {
-  await eventually(async () => ((await tb.admin().createTopics({ topics: [{ topic, numPartitions, replicationFactor: 3 }] }).catch(() => undefined)) === undefined ? undefined : true), 15_000)
+  await eventually(
+    async () =>
+      (await tb
+        .admin()
+        .createTopics({ topics: [{ topic, numPartitions, replicationFactor: 3 }] })
+        .catch(() => undefined)) === undefined
+        ? undefined
+        : true,
+    15_000,
+  )
 }
 
 /** settledLeaders waits until every partition is led by its preferred replica (after which leaders stay put) and returns them. */
@@ -60,12 +70,28 @@ describe('Tributary.connect against a TCP cluster', () => {
       const ledBy = (node: ClusterNode): number[] => [0, 1, 2].filter((p) => leaders[p] === node)
 
       // One request for three partitions becomes one part per leader; answers keep request order.
-      const results = await tb.broker.produce({ acks: -1, timeoutMs: 5000, partitions: [2, 0, 1].map((partition) => ({ topic: 'direct', partition, batch: batchOf(`p${partition}`) })) })
-      expect(results.map((r) => [r.partition, r.baseOffset, r.error])).toEqual([[2, 0, undefined], [0, 0, undefined], [1, 0, undefined]])
+      const results = await tb.broker.produce({
+        acks: -1,
+        timeoutMs: 5000,
+        partitions: [2, 0, 1].map((partition) => ({ topic: 'direct', partition, batch: batchOf(`p${partition}`) })),
+      })
+      expect(results.map((r) => [r.partition, r.baseOffset, r.error])).toEqual([
+        [2, 0, undefined],
+        [0, 0, undefined],
+        [1, 0, undefined],
+      ])
       for (const node of nodes) expect(produced.get(node.nodeId)?.flat().sort()).toEqual(ledBy(node))
 
-      const read = await tb.broker.fetch({ partitions: [0, 1, 2].map((partition) => ({ topic: 'direct', partition, offset: 0, maxBytes: 1 << 20 })), maxWaitMs: 1000, maxBytes: 1 << 20 })
-      expect(read.map((r) => [r.partition, r.error, r.highWatermark])).toEqual([[0, undefined, 1], [1, undefined, 1], [2, undefined, 1]])
+      const read = await tb.broker.fetch({
+        partitions: [0, 1, 2].map((partition) => ({ topic: 'direct', partition, offset: 0, maxBytes: 1 << 20 })),
+        maxWaitMs: 1000,
+        maxBytes: 1 << 20,
+      })
+      expect(read.map((r) => [r.partition, r.error, r.highWatermark])).toEqual([
+        [0, undefined, 1],
+        [1, undefined, 1],
+        [2, undefined, 1],
+      ])
       for (const node of nodes) expect(fetched.get(node.nodeId)?.flat().sort()).toEqual(ledBy(node))
 
       // The producer's requests go to leaders too.

@@ -1,4 +1,11 @@
-import { TributaryError, encodeFrame, type FetchRequest, type ProducePartitionData, type ProduceRequest, type WireHeader } from '@tributary/core'
+import {
+  TributaryError,
+  encodeFrame,
+  type FetchRequest,
+  type ProducePartitionData,
+  type ProduceRequest,
+  type WireHeader,
+} from '@tributary/core'
 import { ManualClock } from '@tributary/core/testing'
 import { RemoteBroker } from './remote-broker'
 import { argOf, deadAddress, fakeMetadata, listen, methodsOf, stop, type FakeNode } from './test-kit'
@@ -23,7 +30,11 @@ interface Cluster {
  * `baseOffset = nodeId * 100 + partition` (so an answer shows which node gave it). `override`
  * may answer first ('silent': no answer); when it returns undefined the defaults answer.
  */
-async function fakeCluster(n: number, leaders: number[], override?: (id: number, h: WireHeader) => WireHeader | 'drop' | 'silent' | undefined): Promise<Cluster> {
+async function fakeCluster(
+  n: number,
+  leaders: number[],
+  override?: (id: number, h: WireHeader) => WireHeader | 'drop' | 'silent' | undefined,
+): Promise<Cluster> {
   const c: Cluster = { nodes: {}, leaders }
   for (let id = 1; id <= n; id++) {
     c.nodes[id] = await listen((h) => {
@@ -33,7 +44,16 @@ async function fakeCluster(n: number, leaders: number[], override?: (id: number,
       if (h.m === 'metadata') return { id: h.id, v: fakeMetadata(c.nodes, { t: c.leaders }) }
       if (h.m === 'produce') {
         const parts = argOf<ProduceRequest>(h).partitions
-        return { id: h.id, v: parts.map((p) => ({ topic: p.topic, partition: p.partition, baseOffset: id * 100 + p.partition, logAppendTime: -1, logStartOffset: 0 })) }
+        return {
+          id: h.id,
+          v: parts.map((p) => ({
+            topic: p.topic,
+            partition: p.partition,
+            baseOffset: id * 100 + p.partition,
+            logAppendTime: -1,
+            logStartOffset: 0,
+          })),
+        }
       }
       return { id: h.id, e: new TributaryError('INVALID_REQUEST', `fake node has no ${h.m}`) }
     })
@@ -42,8 +62,10 @@ async function fakeCluster(n: number, leaders: number[], override?: (id: number,
 }
 
 const stopAll = (c: Cluster): Promise<unknown> => Promise.all(Object.values(c.nodes).map(stop))
-const producedPartitions = (node: FakeNode): number[][] => node.requests.filter((h) => h.m === 'produce').map((h) => argOf<ProduceRequest>(h).partitions.map((p) => p.partition))
-const metadataCount = (c: Cluster): number => Object.values(c.nodes).reduce((n, node) => n + methodsOf(node).filter((m) => m === 'metadata').length, 0)
+const producedPartitions = (node: FakeNode): number[][] =>
+  node.requests.filter((h) => h.m === 'produce').map((h) => argOf<ProduceRequest>(h).partitions.map((p) => p.partition))
+const metadataCount = (c: Cluster): number =>
+  Object.values(c.nodes).reduce((n, node) => n + methodsOf(node).filter((m) => m === 'metadata').length, 0)
 
 describe('RemoteBroker routing', () => {
   test('a produce is split by partition leader, each part goes to its leader, and answers merge in request order', async () => {
@@ -51,7 +73,11 @@ describe('RemoteBroker routing', () => {
     const broker = new RemoteBroker({ brokers: [c.nodes[1]!.address] })
     try {
       const results = await broker.produce(produce(2, 1, 0))
-      expect(results.map((r) => [r.partition, r.baseOffset])).toEqual([[2, 102], [1, 201], [0, 100]])
+      expect(results.map((r) => [r.partition, r.baseOffset])).toEqual([
+        [2, 102],
+        [1, 201],
+        [0, 100],
+      ])
       expect(producedPartitions(c.nodes[1]!)).toEqual([[2, 0]])
       expect(producedPartitions(c.nodes[2]!)).toEqual([[1]])
       // Metadata came from the bootstrap node, once.
@@ -65,16 +91,31 @@ describe('RemoteBroker routing', () => {
 
   test('listOffsets and deleteRecords are split by leader too', async () => {
     const c = await fakeCluster(2, [2, 1], (id, h) => {
-      if (h.m === 'listOffsets') return { id: h.id, v: argOf<Array<{ topic: string; partition: number }>>(h).map((p) => ({ ...p, offset: id, timestamp: -1 })) }
-      if (h.m === 'deleteRecords') return { id: h.id, v: argOf<Array<{ topic: string; partition: number }>>(h).map((p) => ({ topic: p.topic, partition: p.partition, lowWatermark: id })) }
+      if (h.m === 'listOffsets')
+        return { id: h.id, v: argOf<Array<{ topic: string; partition: number }>>(h).map((p) => ({ ...p, offset: id, timestamp: -1 })) }
+      if (h.m === 'deleteRecords')
+        return {
+          id: h.id,
+          v: argOf<Array<{ topic: string; partition: number }>>(h).map((p) => ({
+            topic: p.topic,
+            partition: p.partition,
+            lowWatermark: id,
+          })),
+        }
       return undefined
     })
     const broker = new RemoteBroker({ brokers: [c.nodes[1]!.address] })
     try {
       const offsets = await broker.listOffsets([0, 1].map((partition) => ({ topic: 't', partition, timestamp: -1 })))
-      expect(offsets.map((r) => [r.partition, r.offset])).toEqual([[0, 2], [1, 1]])
+      expect(offsets.map((r) => [r.partition, r.offset])).toEqual([
+        [0, 2],
+        [1, 1],
+      ])
       const deleted = await broker.deleteRecords([1, 0].map((partition) => ({ topic: 't', partition, offset: 0 })))
-      expect(deleted.map((r) => [r.partition, r.lowWatermark])).toEqual([[1, 1], [0, 2]])
+      expect(deleted.map((r) => [r.partition, r.lowWatermark])).toEqual([
+        [1, 1],
+        [0, 2],
+      ])
     } finally {
       await broker.close()
       await stopAll(c)
@@ -85,7 +126,19 @@ describe('RemoteBroker routing', () => {
     const c = await fakeCluster(2, [1], (id, h) => {
       // Once node 1 has lost the leadership it says so (Kafka's answer) instead of appending.
       if (id === 1 && h.m === 'produce' && c.leaders[0] !== 1) {
-        return { id: h.id, v: [{ topic: 't', partition: 0, baseOffset: -1, logAppendTime: -1, logStartOffset: -1, error: new TributaryError('NOT_LEADER_OR_FOLLOWER', 'node 1 does not lead t-0') }] }
+        return {
+          id: h.id,
+          v: [
+            {
+              topic: 't',
+              partition: 0,
+              baseOffset: -1,
+              logAppendTime: -1,
+              logStartOffset: -1,
+              error: new TributaryError('NOT_LEADER_OR_FOLLOWER', 'node 1 does not lead t-0'),
+            },
+          ],
+        }
       }
       return undefined
     })
@@ -111,12 +164,24 @@ describe('RemoteBroker routing', () => {
     const node = await listen((h) =>
       h.m === 'metadata'
         ? { id: h.id, v: fakeMetadata({ 1: node, 3: dead }, { t: [-1, 3] }) }
-        : { id: h.id, v: argOf<ProduceRequest>(h).partitions.map((p) => ({ topic: 't', partition: p.partition, baseOffset: 7, logAppendTime: -1, logStartOffset: 0 })) },
+        : {
+            id: h.id,
+            v: argOf<ProduceRequest>(h).partitions.map((p) => ({
+              topic: 't',
+              partition: p.partition,
+              baseOffset: 7,
+              logAppendTime: -1,
+              logStartOffset: 0,
+            })),
+          },
     )
     const broker = new RemoteBroker({ brokers: [node.address], reconnectBackoffMs: 600_000 })
     try {
       const results = await broker.produce(produce(0, 1))
-      expect(results.map((r) => [r.partition, r.baseOffset, r.error])).toEqual([[0, 7, undefined], [1, 7, undefined]])
+      expect(results.map((r) => [r.partition, r.baseOffset, r.error])).toEqual([
+        [0, 7, undefined],
+        [1, 7, undefined],
+      ])
       expect(producedPartitions(node)).toEqual([[0], [1]])
       // The refusal made the leaders stale: the next call asks again, and sends t-1 to the
       // live node without trying node 3 (it is avoided for reconnectBackoffMs).
@@ -168,7 +233,13 @@ describe('RemoteBroker routing', () => {
     const held = new Map<number, (h: WireHeader) => void>()
     const fetchAnswer = (h: WireHeader, batches: Buffer[]): WireHeader => ({
       id: h.id,
-      v: argOf<FetchRequest>(h).partitions.map((p) => ({ topic: p.topic, partition: p.partition, highWatermark: 5, logStartOffset: 0, batches })),
+      v: argOf<FetchRequest>(h).partitions.map((p) => ({
+        topic: p.topic,
+        partition: p.partition,
+        highWatermark: 5,
+        logStartOffset: 0,
+        batches,
+      })),
     })
     let nodeTwo: FakeNode | undefined
     const c = await fakeCluster(2, [1, 2], (id, h) => {
@@ -185,8 +256,15 @@ describe('RemoteBroker routing', () => {
     nodeTwo = c.nodes[2]
     const broker = new RemoteBroker({ brokers: [c.nodes[1]!.address] })
     try {
-      const results = await broker.fetch({ partitions: [0, 1].map((partition) => ({ topic: 't', partition, offset: 0, maxBytes: 1000 })), maxWaitMs: 600_000, maxBytes: 1000 })
-      expect(results.map((r) => [r.partition, r.batches.length])).toEqual([[0, 1], [1, 0]])
+      const results = await broker.fetch({
+        partitions: [0, 1].map((partition) => ({ topic: 't', partition, offset: 0, maxBytes: 1000 })),
+        maxWaitMs: 600_000,
+        maxBytes: 1000,
+      })
+      expect(results.map((r) => [r.partition, r.batches.length])).toEqual([
+        [0, 1],
+        [1, 0],
+      ])
       const fetchToTwo = c.nodes[2]!.requests.find((h) => h.m === 'fetch') as WireHeader
       expect(c.nodes[2]!.requests.find((h) => h.m === '$cancel')?.a).toEqual([fetchToTwo.id])
       // The response budget was shared out between the two parts.
@@ -229,7 +307,9 @@ describe('RemoteBroker routing', () => {
     await broker.produce(produce(0))
     await broker.close()
     await expect(broker.produce(produce(0))).rejects.toMatchObject({ code: 'CLIENT_CLOSED' })
-    await expect(broker.fetch({ partitions: [{ topic: 't', partition: 0, offset: 0, maxBytes: 1 }], maxWaitMs: 0 })).rejects.toMatchObject({ code: 'CLIENT_CLOSED' })
+    await expect(broker.fetch({ partitions: [{ topic: 't', partition: 0, offset: 0, maxBytes: 1 }], maxWaitMs: 0 })).rejects.toMatchObject({
+      code: 'CLIENT_CLOSED',
+    })
     await expect(broker.listOffsets([{ topic: 't', partition: 0, timestamp: -1 }])).rejects.toMatchObject({ code: 'CLIENT_CLOSED' })
     await stopAll(c)
   })

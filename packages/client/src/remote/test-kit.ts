@@ -71,7 +71,10 @@ export function argOf<T>(h: WireHeader): T {
  * fakeMetadata builds a metadata answer: `nodes` maps node ids to fake nodes (or addresses), and
  * `leaders` maps each topic to its partitions' leader ids (-1: none).
  */
-export function fakeMetadata(nodes: Record<number, { host: string; port: number } | string>, leaders: Record<string, number[]>): ClusterMetadata {
+export function fakeMetadata(
+  nodes: Record<number, { host: string; port: number } | string>,
+  leaders: Record<string, number[]>,
+): ClusterMetadata {
   return {
     clusterId: 'fake',
     controllerId: 1,

@@ -53,7 +53,9 @@ function copyLayout(log: PartitionLog, layout: Layout, prefix = 'c'): void {
 
 /** keysOf is what `layout` copied with `prefix`, as [offset, key] pairs, from offset `from` on. */
 function keysOf(layout: Layout, from = 0, prefix = 'c'): Array<[number, string]> {
-  return layout.flatMap(([base, count]) => recordsAt(base, count, prefix).map((r, i): [number, string] => [base + i, r.key as string])).filter(([o]) => o >= from)
+  return layout
+    .flatMap(([base, count]) => recordsAt(base, count, prefix).map((r, i): [number, string] => [base + i, r.key as string]))
+    .filter(([o]) => o >= from)
 }
 
 /** stored is what a log holds, as [offset, key] pairs. */
@@ -101,7 +103,10 @@ export function describeResetTo(ctx: Ctx): void {
 
     it('resetTo below the start, inside the range or at the end also drops everything: start = end = the offset', () => {
       const log = openLog(ctx, SMALL_SEGMENTS)
-      appendBatches(log, Array.from({ length: 40 }, () => 3))
+      appendBatches(
+        log,
+        Array.from({ length: 40 }, () => 3),
+      )
       const start = log.deleteBefore(60)
       expect(start).toBeGreaterThan(5)
       for (const offset of [5, start + 10, log.endOffset(), 0]) {
@@ -133,13 +138,17 @@ export function describeResetTo(ctx: Ctx): void {
       const log = openLog(ctx)
       appendBatches(log, [2, 3])
       const before = logState(log)
-      for (const bad of [-1, 2.5, Number.NaN, Number.POSITIVE_INFINITY]) expectCode(() => log.resetTo(bad), 'INVALID_ARGUMENT', 'OFFSET_OUT_OF_RANGE')
+      for (const bad of [-1, 2.5, Number.NaN, Number.POSITIVE_INFINITY])
+        expectCode(() => log.resetTo(bad), 'INVALID_ARGUMENT', 'OFFSET_OUT_OF_RANGE')
       expect(logState(log)).toEqual(before)
     })
 
     it('a reset, with or without appends after it, survives a reopen', async () => {
       const log = openLog(ctx, SMALL_SEGMENTS)
-      appendBatches(log, Array.from({ length: 20 }, () => 3))
+      appendBatches(
+        log,
+        Array.from({ length: 20 }, () => 3),
+      )
       await log.sync()
       log.resetTo(7)
       const empty = (await reopenStorage(ctx)).partitionLog(TP, SMALL_SEGMENTS)
@@ -153,7 +162,10 @@ export function describeResetTo(ctx: Ctx): void {
 
     it('a reset is durable at once: it survives a crash, as do synced appends after it', async () => {
       const log = openLog(ctx, SMALL_SEGMENTS)
-      appendBatches(log, Array.from({ length: 20 }, () => 3))
+      appendBatches(
+        log,
+        Array.from({ length: 20 }, () => 3),
+      )
       await log.sync()
       log.resetTo(1_000)
       const crashed = await crashStorage(ctx)
@@ -181,9 +193,18 @@ export function describeAppendCopy(ctx: Ctx): void {
       for (const batch of source.read(0, 1024 * 1024)) {
         const info = log.appendCopy(batch)
         const base = Number(batch.readBigInt64BE(0))
-        expect(info).toEqual({ baseOffset: base, lastOffset: base + batch.readInt32BE(23), maxTimestamp: info.maxTimestamp, sizeBytes: batch.length })
+        expect(info).toEqual({
+          baseOffset: base,
+          lastOffset: base + batch.readInt32BE(23),
+          maxTimestamp: info.maxTimestamp,
+          sizeBytes: batch.length,
+        })
       }
-      expect(logState(log)).toMatchObject({ start: 0, end: 14, records: readAll(source).map((r) => [r.offset, text(r.key), text(r.value)]) })
+      expect(logState(log)).toMatchObject({
+        start: 0,
+        end: 14,
+        records: readAll(source).map((r) => [r.offset, text(r.key), text(r.value)]),
+      })
     })
 
     it('a batch past the end leaves a gap: the end becomes its last offset + 1 and a read in the gap returns it', () => {
@@ -237,7 +258,8 @@ export function describeAppendCopy(ctx: Ctx): void {
       const before = logState(log)
       const negative = copyAt(0, 1)
       negative.writeBigInt64BE(-5n, 0)
-      for (const batch of [copyAt(41, 1), copyAt(39, 3), copyAt(30, 1), copyAt(0, 1), negative]) expectCode(() => log.appendCopy(batch), 'OFFSET_OUT_OF_RANGE')
+      for (const batch of [copyAt(41, 1), copyAt(39, 3), copyAt(30, 1), copyAt(0, 1), negative])
+        expectCode(() => log.appendCopy(batch), 'OFFSET_OUT_OF_RANGE')
       expect(logState(log)).toEqual(before)
     })
 

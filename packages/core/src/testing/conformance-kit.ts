@@ -72,7 +72,10 @@ export function appendBatches(log: PartitionLog, sizes: readonly number[], prefi
   const all: TestRecord[] = []
   sizes.forEach((size, i) => {
     // Record n of the log gets timestamp T + 10n, so the timestamp tests can aim between records.
-    const records = makeRecords(`${prefix}${i}`, size).map((r, j) => ({ ...r, timestamp: DEFAULT_TEST_TIMESTAMP_MS + (all.length + j) * 10 }))
+    const records = makeRecords(`${prefix}${i}`, size).map((r, j) => ({
+      ...r,
+      timestamp: DEFAULT_TEST_TIMESTAMP_MS + (all.length + j) * 10,
+    }))
     log.append(makeBatch(records))
     all.push(...records)
   })

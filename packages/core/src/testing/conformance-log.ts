@@ -1,7 +1,19 @@
 import { checkBatchAt } from '../batch-header'
 import { decodeRecordBatch } from '../record-batch'
 import type { PartitionLog } from '../storage'
-import { type Ctx, CONFORMANCE_LOG_CONFIG, SMALL_SEGMENTS, openLog, appendBatches, readAll, readBatches, text, expectRecords, expectCode, logState } from './conformance-kit'
+import {
+  type Ctx,
+  CONFORMANCE_LOG_CONFIG,
+  SMALL_SEGMENTS,
+  openLog,
+  appendBatches,
+  readAll,
+  readBatches,
+  text,
+  expectRecords,
+  expectCode,
+  logState,
+} from './conformance-kit'
 import { DEFAULT_TEST_TIMESTAMP_MS, makeBatch, makeRecords, type TestRecord } from './make-batch'
 import { createRandom } from './random'
 
@@ -30,7 +42,12 @@ export function describeAppend(ctx: Ctx): void {
         const count = random.range(1, 40)
         const records = makeRecords(`c${i}`, count, DEFAULT_TEST_TIMESTAMP_MS + i)
         const info = log.append(makeBatch(records))
-        expect(info).toEqual({ baseOffset: end, lastOffset: end + count - 1, maxTimestamp: DEFAULT_TEST_TIMESTAMP_MS + i + count - 1, sizeBytes: info.sizeBytes })
+        expect(info).toEqual({
+          baseOffset: end,
+          lastOffset: end + count - 1,
+          maxTimestamp: DEFAULT_TEST_TIMESTAMP_MS + i + count - 1,
+          sizeBytes: info.sizeBytes,
+        })
         end += count
         size += info.sizeBytes
         expect(log.endOffset()).toBe(end)
@@ -54,15 +71,30 @@ export function describeAppend(ctx: Ctx): void {
         { key: 'tombstone', value: null, timestamp: 6 },
         { key: '', value: '', headers: [], timestamp: 7 },
         { key: Buffer.from([0, 255, 1]), value: Buffer.alloc(3000, 7), timestamp: 8 },
-        { key: 'ключ', value: '値 ✓', headers: [{ key: 'dup', value: Buffer.from('1') }, { key: 'dup', value: null }], timestamp: 9 },
+        {
+          key: 'ключ',
+          value: '値 ✓',
+          headers: [
+            { key: 'dup', value: Buffer.from('1') },
+            { key: 'dup', value: null },
+          ],
+          timestamp: 9,
+        },
       ]
       for (const record of records) log.append(makeBatch([record]))
       log.append(makeBatch(makeRecords('tail', 10)))
       const read = readAll(log)
       expect(read.slice(0, 5).map((r) => [r.key, r.value, r.timestamp])).toEqual(
-        records.map((r) => [typeof r.key === 'string' ? Buffer.from(r.key) : r.key, typeof r.value === 'string' ? Buffer.from(r.value) : r.value, r.timestamp]),
+        records.map((r) => [
+          typeof r.key === 'string' ? Buffer.from(r.key) : r.key,
+          typeof r.value === 'string' ? Buffer.from(r.value) : r.value,
+          r.timestamp,
+        ]),
       )
-      expect(read[4]?.headers).toEqual([{ key: 'dup', value: Buffer.from('1') }, { key: 'dup', value: null }])
+      expect(read[4]?.headers).toEqual([
+        { key: 'dup', value: Buffer.from('1') },
+        { key: 'dup', value: null },
+      ])
       expect(read.slice(5).map((r) => text(r.key))).toEqual(makeRecords('tail', 10).map((r) => r.key))
       expect(read[5]?.headers).toEqual([{ key: 'h', value: Buffer.from('tail:0') }])
     })
@@ -99,7 +131,10 @@ export function describeRead(ctx: Ctx): void {
     /** Ten batches of 5 records: offsets 0..49, batch i holds 5i..5i+4. */
     const tenBatches = (): PartitionLog => {
       const log = openLog(ctx)
-      appendBatches(log, Array.from({ length: 10 }, () => 5))
+      appendBatches(
+        log,
+        Array.from({ length: 10 }, () => 5),
+      )
       return log
     }
     const firstOffsets = (batches: Buffer[]): number[] => batches.map((b) => Number(b.readBigInt64BE(0)))
@@ -141,7 +176,17 @@ export function describeRead(ctx: Ctx): void {
       const log = tenBatches()
       const sizes = log.read(0, 1024 * 1024).map((b) => b.length)
       const total = sizes.reduce((a, b) => a + b, 0)
-      for (const maxBytes of [0, 1, (sizes[0] ?? 0) - 1, sizes[0] ?? 0, (sizes[0] ?? 0) + 1, 3 * (sizes[0] ?? 0), total - 1, total, total * 2]) {
+      for (const maxBytes of [
+        0,
+        1,
+        (sizes[0] ?? 0) - 1,
+        sizes[0] ?? 0,
+        (sizes[0] ?? 0) + 1,
+        3 * (sizes[0] ?? 0),
+        total - 1,
+        total,
+        total * 2,
+      ]) {
         const batches = log.read(0, maxBytes)
         const bytes = batches.reduce((a, b) => a + b.length, 0)
         expect(batches.length).toBeGreaterThanOrEqual(1)
@@ -161,7 +206,10 @@ export function describeRead(ctx: Ctx): void {
 
     it('reading in a loop with a small maxBytes visits every record exactly once, in order', () => {
       const log = openLog(ctx, SMALL_SEGMENTS)
-      const records = appendBatches(log, Array.from({ length: 40 }, (_, i) => 1 + (i % 7)))
+      const records = appendBatches(
+        log,
+        Array.from({ length: 40 }, (_, i) => 1 + (i % 7)),
+      )
       expectRecords(readAll(log, 0, 1), records)
       expectRecords(readAll(log, 0, 700), records)
     })
@@ -171,7 +219,11 @@ export function describeRead(ctx: Ctx): void {
       appendBatches(log, [3, 3, 3])
       const before = log.read(0, 1024 * 1024).map((b) => Buffer.from(b))
       const held = log.read(0, 1024 * 1024)
-      appendBatches(log, Array.from({ length: 20 }, () => 3), 'more')
+      appendBatches(
+        log,
+        Array.from({ length: 20 }, () => 3),
+        'more',
+      )
       log.truncate(3)
       expect(held).toEqual(before)
     })
@@ -224,7 +276,10 @@ export function describeTruncate(ctx: Ctx): void {
 
     it('truncate across segment boundaries drops whole later segments and keeps segments() consistent', () => {
       const log = openLog(ctx, SMALL_SEGMENTS)
-      const records = appendBatches(log, Array.from({ length: 40 }, () => 3))
+      const records = appendBatches(
+        log,
+        Array.from({ length: 40 }, () => 3),
+      )
       expect(log.segments().length).toBeGreaterThan(3)
       log.truncate(31)
       expect(log.endOffset()).toBe(30)
@@ -254,7 +309,10 @@ export function describeSegments(ctx: Ctx): void {
   describe('segments', () => {
     it('segments() chain without gaps, sizes sum to sizeBytes, max timestamps are right and only the last is active', () => {
       const log = openLog(ctx, SMALL_SEGMENTS)
-      const records = appendBatches(log, Array.from({ length: 30 }, (_, i) => 1 + (i % 4)))
+      const records = appendBatches(
+        log,
+        Array.from({ length: 30 }, (_, i) => 1 + (i % 4)),
+      )
       const segments = log.segments()
       expect(segments.length).toBeGreaterThan(2)
       expect(segments[0]?.baseOffset).toBe(0)
@@ -270,7 +328,10 @@ export function describeSegments(ctx: Ctx): void {
 
     it('a segment rolls before it would grow past segmentBytes (a single larger batch is allowed)', () => {
       const log = openLog(ctx, SMALL_SEGMENTS)
-      appendBatches(log, Array.from({ length: 30 }, () => 3))
+      appendBatches(
+        log,
+        Array.from({ length: 30 }, () => 3),
+      )
       log.append(makeBatch([{ key: 'big', value: Buffer.alloc(3000) }]))
       appendBatches(log, [3], 'after')
       const bases = readBatches(log).map((b) => Number(b.readBigInt64BE(0)))
@@ -285,11 +346,17 @@ export function describeSegments(ctx: Ctx): void {
       appendBatches(log, [3])
       log.roll()
       const afterRoll = log.segments()
-      expect(afterRoll.map((s) => [s.baseOffset, s.endOffset, s.active])).toEqual([[0, 3, false], [3, 3, true]])
+      expect(afterRoll.map((s) => [s.baseOffset, s.endOffset, s.active])).toEqual([
+        [0, 3, false],
+        [3, 3, true],
+      ])
       log.roll()
       expect(log.segments()).toHaveLength(2)
       expect(log.append(makeBatch(makeRecords('n', 2))).baseOffset).toBe(3)
-      expect(log.segments().map((s) => [s.baseOffset, s.endOffset, s.active])).toEqual([[0, 3, false], [3, 5, true]])
+      expect(log.segments().map((s) => [s.baseOffset, s.endOffset, s.active])).toEqual([
+        [0, 3, false],
+        [3, 5, true],
+      ])
     })
 
     it('a segment older than segmentMs (by the injected clock) rolls at the next append', () => {
@@ -300,15 +367,25 @@ export function describeSegments(ctx: Ctx): void {
       expect(log.segments()).toHaveLength(1)
       ctx.clock.advance(600)
       appendBatches(log, [2], 'c')
-      expect(log.segments().map((s) => [s.baseOffset, s.endOffset, s.active])).toEqual([[0, 4, false], [4, 6, true]])
+      expect(log.segments().map((s) => [s.baseOffset, s.endOffset, s.active])).toEqual([
+        [0, 4, false],
+        [4, 6, true],
+      ])
     })
 
     it('setConfig applies a smaller segmentBytes to later appends', () => {
       const log = openLog(ctx)
-      appendBatches(log, Array.from({ length: 10 }, () => 3))
+      appendBatches(
+        log,
+        Array.from({ length: 10 }, () => 3),
+      )
       expect(log.segments()).toHaveLength(1)
       log.setConfig(SMALL_SEGMENTS)
-      appendBatches(log, Array.from({ length: 20 }, () => 3), 'more')
+      appendBatches(
+        log,
+        Array.from({ length: 20 }, () => 3),
+        'more',
+      )
       expect(log.segments().length).toBeGreaterThan(2)
       expect(readAll(log)).toHaveLength(90)
     })

@@ -1,6 +1,21 @@
 import { decodeRecordBatch } from '../record-batch'
 import type { PartitionLog, Storage } from '../storage'
-import { type Ctx, CONFORMANCE_LOG_CONFIG, SMALL_SEGMENTS, TP, openLog, appendBatches, readAll, text, expectRecords, expectCode, logState, metadata, committed, sortOffsets } from './conformance-kit'
+import {
+  type Ctx,
+  CONFORMANCE_LOG_CONFIG,
+  SMALL_SEGMENTS,
+  TP,
+  openLog,
+  appendBatches,
+  readAll,
+  text,
+  expectRecords,
+  expectCode,
+  logState,
+  metadata,
+  committed,
+  sortOffsets,
+} from './conformance-kit'
 import { DEFAULT_TEST_TIMESTAMP_MS, makeBatch, makeRecords, type TestRecord } from './make-batch'
 
 /** Conformance of what retention, compaction and restarts do to a partition log. See storage-conformance.ts. */
@@ -13,7 +28,13 @@ export function describeDeleteBefore(ctx: Ctx): void {
     /** A log of 60 batches of 3 records over many small segments. */
     const segmented = (): { log: PartitionLog; records: TestRecord[] } => {
       const log = openLog(ctx, SMALL_SEGMENTS)
-      return { log, records: appendBatches(log, Array.from({ length: 60 }, () => 3)) }
+      return {
+        log,
+        records: appendBatches(
+          log,
+          Array.from({ length: 60 }, () => 3),
+        ),
+      }
     }
 
     it('removes only whole segments below the offset: start moves to a segment boundary ≤ the offset', () => {
@@ -90,7 +111,10 @@ export function describeTimestamps(ctx: Ctx): void {
     /** Records 0..59 at timestamps T, T+10, …, over small segments. */
     const timed = (): PartitionLog => {
       const log = openLog(ctx, SMALL_SEGMENTS)
-      appendBatches(log, Array.from({ length: 20 }, () => 3))
+      appendBatches(
+        log,
+        Array.from({ length: 20 }, () => 3),
+      )
       return log
     }
     const T = DEFAULT_TEST_TIMESTAMP_MS
@@ -133,7 +157,11 @@ export function describeCompaction(ctx: Ctx): void {
       const log = openLog(ctx, SMALL_SEGMENTS)
       const keys: string[] = []
       for (let b = 0; b < 40; b++) {
-        const records = Array.from({ length: 5 }, (_, i) => ({ key: `key-${(b * 5 + i) % 10}`, value: `v-${b}-${i}`, timestamp: DEFAULT_TEST_TIMESTAMP_MS + b }))
+        const records = Array.from({ length: 5 }, (_, i) => ({
+          key: `key-${(b * 5 + i) % 10}`,
+          value: `v-${b}-${i}`,
+          timestamp: DEFAULT_TEST_TIMESTAMP_MS + b,
+        }))
         keys.push(...records.map((r) => r.key))
         log.append(makeBatch(records))
       }
@@ -215,7 +243,10 @@ export function describeReopen(ctx: Ctx): void {
 
     it('keeps synced data, start and end offsets and segments; appends resume at the end offset', async () => {
       const log = openLog(ctx, SMALL_SEGMENTS)
-      const records = appendBatches(log, Array.from({ length: 30 }, () => 3))
+      const records = appendBatches(
+        log,
+        Array.from({ length: 30 }, () => 3),
+      )
       const start = log.deleteBefore(20)
       await ctx.storage.sync()
       const before = logState(log)
@@ -238,7 +269,10 @@ export function describeReopen(ctx: Ctx): void {
 
     it('keeps compacted segments with their offsets', async () => {
       const log = openLog(ctx, SMALL_SEGMENTS)
-      appendBatches(log, Array.from({ length: 30 }, () => 3))
+      appendBatches(
+        log,
+        Array.from({ length: 30 }, () => 3),
+      )
       log.compact((r) => r.offset % 2 === 0)
       await ctx.storage.sync()
       const before = logState(log)

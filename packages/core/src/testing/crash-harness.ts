@@ -109,23 +109,29 @@ function openCrashLogs(storage: Storage): PartitionLog[] {
 export function runCrashTest(options: CrashTestOptions): void {
   const kills = options.kills ?? envInteger('CRASH_KILLS') ?? 30
   const seed = options.seed ?? envInteger('CRASH_SEED') ?? Date.now() % 2 ** 31
-  test(`${options.label}: SIGKILL at random moments loses no acknowledged batch (${kills} kills)`, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'tributary-crash-'))
-    const random = createRandom(seed)
-    const acks: CrashAck[] = []
-    let round = 0
-    try {
-      for (; round < kills; round++) {
-        acks.push(...(await runChildRound(options.storageModule, dir, round, random)))
-        await verifyRecovery(options.storageModule, dir, round, acks)
+  test(
+    `${options.label}: SIGKILL at random moments loses no acknowledged batch (${kills} kills)`,
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tributary-crash-'))
+      const random = createRandom(seed)
+      const acks: CrashAck[] = []
+      let round = 0
+      try {
+        for (; round < kills; round++) {
+          acks.push(...(await runChildRound(options.storageModule, dir, round, random)))
+          await verifyRecovery(options.storageModule, dir, round, acks)
+        }
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err)
+        throw new Error(`${options.label} crash test failed in round ${round} (seed ${seed}; rerun with CRASH_SEED=${seed}): ${message}`, {
+          cause: err,
+        })
+      } finally {
+        await rm(dir, { recursive: true, force: true })
       }
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err)
-      throw new Error(`${options.label} crash test failed in round ${round} (seed ${seed}; rerun with CRASH_SEED=${seed}): ${message}`, { cause: err })
-    } finally {
-      await rm(dir, { recursive: true, force: true })
-    }
-  }, 30_000 + kills * 10_000)
+    },
+    30_000 + kills * 10_000,
+  )
 }
 
 /** runChildRound starts one child, kills it a random delay after its first ack and returns its acks. */

@@ -122,14 +122,21 @@ function describeCommittedOffsets(ctx: Ctx): void {
     })
 
     it("deleteCommittedOffsets without partitions removes all of one group's offsets", async () => {
-      await ctx.storage.commitOffsets([committed('g1', 'orders', 0, 10), committed('g1', 'orders', 1, 11), committed('g2', 'orders', 0, 20)])
+      await ctx.storage.commitOffsets([
+        committed('g1', 'orders', 0, 10),
+        committed('g1', 'orders', 1, 11),
+        committed('g2', 'orders', 0, 20),
+      ])
       await ctx.storage.deleteCommittedOffsets('g1')
       expect(load()).toEqual([committed('g2', 'orders', 0, 20)])
     })
 
     it('deleteCommittedOffsets with partitions removes only those', async () => {
       await ctx.storage.commitOffsets([committed('g1', 'orders', 0, 10), committed('g1', 'orders', 1, 11), committed('g1', 'audit', 0, 12)])
-      await ctx.storage.deleteCommittedOffsets('g1', [{ topic: 'orders', partition: 1 }, { topic: 'missing', partition: 0 }])
+      await ctx.storage.deleteCommittedOffsets('g1', [
+        { topic: 'orders', partition: 1 },
+        { topic: 'missing', partition: 0 },
+      ])
       expect(load()).toEqual(sortOffsets([committed('g1', 'orders', 0, 10), committed('g1', 'audit', 0, 12)]))
     })
 
@@ -172,11 +179,18 @@ function describePartitions(ctx: Ctx, manyPartitions: number): void {
       expect(readAll(other)).toHaveLength(2)
       await ctx.storage.sync()
       ctx.storage = await ctx.handle.reopen()
-      expect(ctx.storage.listPartitions().map((tp) => tp.topic).sort()).toEqual(['conformance', 'other'])
+      expect(
+        ctx.storage
+          .listPartitions()
+          .map((tp) => tp.topic)
+          .sort(),
+      ).toEqual(['conformance', 'other'])
     })
 
     it(`${manyPartitions} partitions with interleaved appends each keep their own contiguous offsets`, async () => {
-      const logs = Array.from({ length: manyPartitions }, (_, p) => openLog(ctx, CONFORMANCE_LOG_CONFIG, { topic: `t${p % 7}`, partition: p }))
+      const logs = Array.from({ length: manyPartitions }, (_, p) =>
+        openLog(ctx, CONFORMANCE_LOG_CONFIG, { topic: `t${p % 7}`, partition: p }),
+      )
       const random = createRandom(7)
       const expected = logs.map(() => [] as TestRecord[])
       for (let i = 0; i < manyPartitions * 4; i++) {
@@ -242,7 +256,14 @@ function describeErrors(ctx: Ctx): void {
       const good = makeBatch(makeRecords('c', 3))
       const wrongMagic = Buffer.from(good)
       wrongMagic[16] = 1
-      for (const bad of [good.subarray(0, good.length - 1), good.subarray(0, 20), Buffer.concat([good, good]), wrongMagic, Buffer.alloc(0), Buffer.alloc(100)]) {
+      for (const bad of [
+        good.subarray(0, good.length - 1),
+        good.subarray(0, 20),
+        Buffer.concat([good, good]),
+        wrongMagic,
+        Buffer.alloc(0),
+        Buffer.alloc(100),
+      ]) {
         expectCode(() => log.append(bad), 'CORRUPT_MESSAGE')
       }
       expect(logState(log)).toEqual(before)

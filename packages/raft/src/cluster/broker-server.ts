@@ -4,10 +4,29 @@ import type { PeerHandler } from './peer-channel'
 
 /** Broker methods a remote client may call (everything in the contract but close). */
 const BROKER_METHODS = new Set([
-  'metadata', 'createTopics', 'deleteTopics', 'createPartitions', 'describeConfigs', 'alterConfigs',
-  'initProducerId', 'produce', 'fetch', 'listOffsets', 'deleteRecords',
-  'joinGroup', 'syncGroup', 'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'listGroups', 'describeGroups', 'deleteGroups',
-  'alterPartitionReassignments', 'listPartitionReassignments', 'unregisterBroker',
+  'metadata',
+  'createTopics',
+  'deleteTopics',
+  'createPartitions',
+  'describeConfigs',
+  'alterConfigs',
+  'initProducerId',
+  'produce',
+  'fetch',
+  'listOffsets',
+  'deleteRecords',
+  'joinGroup',
+  'syncGroup',
+  'heartbeat',
+  'leaveGroup',
+  'commitOffsets',
+  'fetchOffsets',
+  'listGroups',
+  'describeGroups',
+  'deleteGroups',
+  'alterPartitionReassignments',
+  'listPartitionReassignments',
+  'unregisterBroker',
 ])
 
 /**
@@ -19,7 +38,11 @@ const BROKER_METHODS = new Set([
 export class BrokerServer {
   private readonly sockets = new Set<Socket>()
 
-  private constructor(private readonly server: Server, private readonly broker: Broker, private readonly peer: PeerHandler) {
+  private constructor(
+    private readonly server: Server,
+    private readonly broker: Broker,
+    private readonly peer: PeerHandler,
+  ) {
     server.on('connection', (s) => this.accept(s))
   }
 

@@ -99,10 +99,18 @@ export class ClusterAdmin {
     await this.meta.onLeader('createPartitions', [topic, totalCount, options], async () => {
       const t = this.ctx.requireTopic(topic)
       validatePartitionCount(totalCount, 10_000)
-      if (totalCount <= t.replicas.length) throw new TributaryError('INVALID_PARTITIONS', `Topic '${topic}' already has ${t.replicas.length} partitions; the new count must be larger`)
+      if (totalCount <= t.replicas.length)
+        throw new TributaryError(
+          'INVALID_PARTITIONS',
+          `Topic '${topic}' already has ${t.replicas.length} partitions; the new count must be larger`,
+        )
       if (options.validateOnly) return
       const rf = t.replicas[0]?.length ?? 1
-      await this.meta.propose({ op: 'addPartitions', name: topic, replicas: placeReplicas(this.ctx.nodeIds(), t.replicas.length, totalCount - t.replicas.length, rf, hash(t.topicId)) })
+      await this.meta.propose({
+        op: 'addPartitions',
+        name: topic,
+        replicas: placeReplicas(this.ctx.nodeIds(), t.replicas.length, totalCount - t.replicas.length, rf, hash(t.topicId)),
+      })
       this.groups.current()?.onPartitionsChanged(topic)
     })
   }
@@ -112,7 +120,11 @@ export class ClusterAdmin {
     return describeTopicConfig(this.ctx.requireTopic(topic).configs)
   }
 
-  async alterConfigs(topic: string, entries: Array<{ name: string; value: string | null }>, options: { validateOnly?: boolean } = {}): Promise<void> {
+  async alterConfigs(
+    topic: string,
+    entries: Array<{ name: string; value: string | null }>,
+    options: { validateOnly?: boolean } = {},
+  ): Promise<void> {
     this.ctx.assertOpen()
     await this.meta.onLeader('alterConfigs', [topic, entries, options], async () => {
       const configs = { ...this.ctx.requireTopic(topic).configs }
@@ -140,17 +152,26 @@ export class ClusterAdmin {
     const numPartitions = spec.numPartitions === undefined || spec.numPartitions === -1 ? ctx.options.numPartitions : spec.numPartitions
     validatePartitionCount(numPartitions, 10_000)
     const nodes = ctx.nodeIds()
-    const rf = spec.replicationFactor === undefined || spec.replicationFactor === -1 ? ctx.options.defaultReplicationFactor : spec.replicationFactor
-    if (!Number.isSafeInteger(rf) || rf < 1 || rf > nodes.length) throw new TributaryError('INVALID_REPLICATION_FACTOR', `Replication factor ${rf} must be between 1 and the ${nodes.length} nodes`)
+    const rf =
+      spec.replicationFactor === undefined || spec.replicationFactor === -1 ? ctx.options.defaultReplicationFactor : spec.replicationFactor
+    if (!Number.isSafeInteger(rf) || rf < 1 || rf > nodes.length)
+      throw new TributaryError('INVALID_REPLICATION_FACTOR', `Replication factor ${rf} must be between 1 and the ${nodes.length} nodes`)
     const configs = validateConfigEntries(spec.configEntries ?? [])
     const config = resolveTopicConfig(configs)
-    if (config.minInsyncReplicas > rf) throw new TributaryError('INVALID_CONFIG', `min.insync.replicas ${config.minInsyncReplicas} exceeds the replication factor ${rf}`)
+    if (config.minInsyncReplicas > rf)
+      throw new TributaryError('INVALID_CONFIG', `min.insync.replicas ${config.minInsyncReplicas} exceeds the replication factor ${rf}`)
     if (ctx.state.topics.has(spec.topic)) return false
     const clash = [...ctx.state.topics.keys()].find((n) => topicNamesCollide(n, spec.topic))
     if (clash) throw new TributaryError('INVALID_TOPIC_EXCEPTION', `Topic '${spec.topic}' collides with existing topic '${clash}'`)
     if (validateOnly) return true
     const topicId = randomUUID()
-    const topic: ClusterTopic = { name: spec.topic, topicId, replicas: placeReplicas(nodes, 0, numPartitions, rf, hash(topicId)), configs, createdAtMs: ctx.options.clock.now() }
+    const topic: ClusterTopic = {
+      name: spec.topic,
+      topicId,
+      replicas: placeReplicas(nodes, 0, numPartitions, rf, hash(topicId)),
+      configs,
+      createdAtMs: ctx.options.clock.now(),
+    }
     const { result } = await this.meta.propose({ op: 'createTopic', topic })
     return result?.created === true
   }
@@ -169,7 +190,10 @@ export class ClusterAdmin {
   /** brokerList is this node, then every other registered node, as clients should dial them. */
   private brokerList(): NodeInfo[] {
     const { ctx } = this
-    const others = ctx.nodeIds().filter((id) => id !== ctx.nodeId).sort((a, b) => a - b)
+    const others = ctx
+      .nodeIds()
+      .filter((id) => id !== ctx.nodeId)
+      .sort((a, b) => a - b)
     const info = (nodeId: number, a: BrokerAddress | undefined): NodeInfo => ({ nodeId, host: a?.host ?? '', port: a?.port ?? 0 })
     return [info(ctx.nodeId, ctx.myAddress()), ...others.map((id) => info(id, ctx.addresses.get(id) ?? ctx.state.brokers.get(id)))]
   }

@@ -7,7 +7,8 @@ import { MemoryCluster, eventually, readAll, waitUntil } from './test-kit'
 
 jest.setTimeout(30_000)
 
-const batch = (value: string): Buffer => encodeRecordBatch([{ key: Buffer.from('k'), value: Buffer.from(value), timestamp: 1, headers: [] }] as never)
+const batch = (value: string): Buffer =>
+  encodeRecordBatch([{ key: Buffer.from('k'), value: Buffer.from(value), timestamp: 1, headers: [] }] as never)
 
 describe('ClusterNode.start({ dir })', () => {
   let root: string
@@ -41,7 +42,9 @@ describe('ClusterNode.start({ dir })', () => {
   const produceAll = async (c: MemoryCluster, topic: string, values: string[]): Promise<void> => {
     for (const [i, value] of values.entries()) {
       await retried(async () => {
-        const [res] = await c.node((i % 3) + 1).produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic, partition: 0, batch: batch(value) }] })
+        const [res] = await c
+          .node((i % 3) + 1)
+          .produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic, partition: 0, batch: batch(value) }] })
         if (res?.error) throw res.error
         return res
       })
@@ -85,7 +88,9 @@ describe('ClusterNode.start({ dir })', () => {
   })
 
   test('dir cannot be combined with storage or raftStorage', async () => {
-    await expect(ClusterNode.start({ nodeId: 1, listen: '127.0.0.1:0', peers: {}, dir: root, raftStorage: () => undefined as never })).rejects.toMatchObject({ code: 'INVALID_CONFIG' })
+    await expect(
+      ClusterNode.start({ nodeId: 1, listen: '127.0.0.1:0', peers: {}, dir: root, raftStorage: () => undefined as never }),
+    ).rejects.toMatchObject({ code: 'INVALID_CONFIG' })
     await expect(ClusterNode.start({ nodeId: 1, listen: '127.0.0.1:0', peers: {}, dir: '' })).rejects.toBeInstanceOf(TributaryError)
   })
 })

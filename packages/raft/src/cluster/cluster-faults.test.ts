@@ -89,19 +89,22 @@ interface Run extends WorkloadRecord {
 }
 
 describe('a 3-node cluster under seeded faults (message loss, partitions, crashes)', () => {
-  test.each(seedsToRun())('seed %i: nothing acknowledged is lost or duplicated, key order and contiguous offsets hold, consumers see only committed data', async (seed) => {
-    const run = newRun(seed)
-    let violations: string[]
-    try {
-      violations = await runSeed(run)
-    } catch (error) {
-      violations = [`the run failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`]
-    }
-    if (violations.length > 0) throw new Error(report(run, violations))
-    if (process.env.CLUSTER_TRACE === '1') console.log(report(run, []))
-    // Guard against a harness that silently stops generating load.
-    expect(run.acked.size).toBeGreaterThan(100)
-  })
+  test.each(seedsToRun())(
+    'seed %i: nothing acknowledged is lost or duplicated, key order and contiguous offsets hold, consumers see only committed data',
+    async (seed) => {
+      const run = newRun(seed)
+      let violations: string[]
+      try {
+        violations = await runSeed(run)
+      } catch (error) {
+        violations = [`the run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`]
+      }
+      if (violations.length > 0) throw new Error(report(run, violations))
+      if (process.env.CLUSTER_TRACE === '1') console.log(report(run, []))
+      // Guard against a harness that silently stops generating load.
+      expect(run.acked.size).toBeGreaterThan(100)
+    },
+  )
 })
 
 function newRun(seed: number): Run {
@@ -126,10 +129,15 @@ function report(run: Run, violations: string[]): string {
 /** runSeed runs one seed's workload under its fault schedule and returns the invariants it broke. */
 async function runSeed(run: Run): Promise<string[]> {
   const root = run.schedule.onDisk ? await mkdtemp(join(tmpdir(), 'tributary-faults-')) : undefined
-  const cluster = await MemoryCluster.start(3, {}, root === undefined ? undefined : (id) => join(root, `node-${id}`), { faults: run.schedule.messages })
+  const cluster = await MemoryCluster.start(3, {}, root === undefined ? undefined : (id) => join(root, `node-${id}`), {
+    faults: run.schedule.messages,
+  })
   // Each client prefers another node first (seeded), and fails over to the next one while it is down.
   const order = rotate(cluster.ids, new Sfc32(run.schedule.seed).nextInt(cluster.ids.length))
-  const clients = [new ClusterClientBroker(cluster, order), ...[1, 2].map((shift) => new ClusterClientBroker(cluster, rotate(order, shift), consumerHooks(run)))]
+  const clients = [
+    new ClusterClientBroker(cluster, order),
+    ...[1, 2].map((shift) => new ClusterClientBroker(cluster, rotate(order, shift), consumerHooks(run))),
+  ]
   const tbs = await Promise.all(clients.map((broker) => Tributary.open({ broker })))
   const [producerTb, ...consumerTbs] = tbs as [Tributary, ...Tributary[]]
   const admin = consumerTbs[0] as Tributary
@@ -157,7 +165,12 @@ async function runSeed(run: Run): Promise<string[]> {
 
 /** createTopic creates the topic, retrying while the metadata group is unsettled. */
 async function createTopic(tb: Tributary): Promise<void> {
-  const spec = { topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }
+  const spec = {
+    topic: TOPIC,
+    numPartitions: PARTITIONS,
+    replicationFactor: 3,
+    configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+  }
   await eventually(async () => {
     const [r] = await tb.broker.createTopics([spec]).catch(() => [undefined])
     return r !== undefined && r.error === undefined ? true : undefined
@@ -183,7 +196,10 @@ async function awaitGroup(run: Run, admin: Tributary, log: readonly LogRecord[])
   const known = { idleCommitNotRedone: KNOWN_BUGS.idleCommitNotRedone, groupAssignedNothing: KNOWN_BUGS.groupAssignedNothing }
   const outcome = await waitForGroup(run, { broker: admin.broker, groupId: GROUP, timeoutMs: CONVERGE_MS, quietMs: 2000, known }, log)
   if (outcome === 'done') run.log('the group consumed and committed everything')
-  else if (outcome === 'timed out') run.log(`the group did not consume and commit everything within ${CONVERGE_MS} ms: ${await describeGroupState(run, admin.broker, GROUP, log)}`)
+  else if (outcome === 'timed out')
+    run.log(
+      `the group did not consume and commit everything within ${CONVERGE_MS} ms: ${await describeGroupState(run, admin.broker, GROUP, log)}`,
+    )
   else noteKnownBug(run, outcome, `the group stalled: ${await describeGroupState(run, admin.broker, GROUP, log)}`)
   return outcome
 }
@@ -192,7 +208,8 @@ async function awaitGroup(run: Run, admin: Tributary, log: readonly LogRecord[])
 function checkAll(run: Run, logs: Map<number, LogRecord[]>, committed: Map<number, number>, group: GroupOutcome): string[] {
   const log = logs.get(1) ?? []
   // A group that a known bug left with nothing assigned consumes nothing more: its progress is not checked.
-  const groupChecks = group === 'groupAssignedNothing' ? [] : [...checkAllConsumed(log, run.consumed), ...checkGroupCommitted(logEnds(log), committed)]
+  const groupChecks =
+    group === 'groupAssignedNothing' ? [] : [...checkAllConsumed(log, run.consumed), ...checkGroupCommitted(logEnds(log), committed)]
   return [
     ...checkReplicasAgree(logs),
     ...checkContiguousOffsets(log),
@@ -241,7 +258,14 @@ function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
 }
 
 describe('the fault layer of the in-memory networks', () => {
-  const message = (from: number, to: number, index: number): Message => ({ ...emptyMessage, type: MessageType.Heartbeat, from, to, term: 1, index })
+  const message = (from: number, to: number, index: number): Message => ({
+    ...emptyMessage,
+    type: MessageType.Heartbeat,
+    from,
+    to,
+    term: 1,
+    index,
+  })
 
   /** deliveries sends `count` messages from node 1 to node 2 and returns how often each index arrived. */
   async function deliveries(network: MemoryNetwork, count: number): Promise<number[]> {
@@ -327,7 +351,9 @@ describe('bugs found under cluster faults (regressions)', () => {
       const leader = await waitUntil(() => others.find((id) => cluster.node(id).status().leaderOf.includes('lag/0')))
       for (let i = 0; i < 5; i++) await produceOne(cluster, leader, 'lag', `b${i}`)
       await waitUntil(() => cluster.node(preferred).partitionLeader('lag', 0) === 0)
-      const [r] = await cluster.node(preferred).fetch({ partitions: [{ topic: 'lag', partition: 0, offset: 10, maxBytes: 1 << 20 }], maxWaitMs: 0 })
+      const [r] = await cluster
+        .node(preferred)
+        .fetch({ partitions: [{ topic: 'lag', partition: 0, offset: 10, maxBytes: 1 << 20 }], maxWaitMs: 0 })
       // Offset 10 is the partition's high watermark: a valid position. Expected a retriable error (or a forward).
       expect(r?.error?.code).not.toBe('OFFSET_OUT_OF_RANGE')
     } finally {
@@ -348,17 +374,41 @@ describe('bugs found under cluster faults (regressions)', () => {
       const victim = cluster.ids.find((id) => id !== cluster.metaLeader()) as number
       await eventually(async () => ((await cluster.node(victim).metadata()).topics.length === 1 ? true : undefined))
       await cluster.crash(victim)
-      cluster.partition([victim], cluster.ids.filter((id) => id !== victim))
+      cluster.partition(
+        [victim],
+        cluster.ids.filter((id) => id !== victim),
+      )
       await cluster.restart(victim)
-      const answer = await cluster.node(victim).metadata().then((m) => m.topics.map((t) => t.name), (e: unknown) => e)
+      const answer = await cluster
+        .node(victim)
+        .metadata()
+        .then(
+          (m) => m.topics.map((t) => t.name),
+          (e: unknown) => e,
+        )
       // Expected: the topics it knew before the crash, or a retriable error while it catches up.
       if (Array.isArray(answer)) expect(answer).toEqual(['orders'])
       else expect(answer).toMatchObject({ code: 'LEADER_NOT_AVAILABLE', retriable: true })
-      const named = await cluster.node(victim).metadata({ topics: ['orders'] }).then((m) => m.topics.map((t) => t.name), (e: unknown) => e)
+      const named = await cluster
+        .node(victim)
+        .metadata({ topics: ['orders'] })
+        .then(
+          (m) => m.topics.map((t) => t.name),
+          (e: unknown) => e,
+        )
       if (Array.isArray(named)) expect(named).toEqual(['orders'])
       else expect(named).toMatchObject({ code: 'LEADER_NOT_AVAILABLE', retriable: true })
       cluster.healPartitions()
-      await eventually(async () => ((await cluster.node(victim).metadata().catch(() => undefined))?.topics.length === 1 ? true : undefined))
+      await eventually(async () =>
+        (
+          await cluster
+            .node(victim)
+            .metadata()
+            .catch(() => undefined)
+        )?.topics.length === 1
+          ? true
+          : undefined,
+      )
     } finally {
       await cluster.close()
     }
@@ -415,7 +465,9 @@ describe('bugs found under cluster faults (regressions)', () => {
     await producer.send({ topic: 'r', messages: [{ value: 'warm-up', partition: 0 }] }) // the producer id is known from here on
     const first = producer.send({ topic: 'r', messages: [{ key: 'k', value: 'k:0', partition: 1 }] })
     await sleep(5) // x:0 goes in a request of its own
-    await expect(producer.send({ topic: 'r', messages: [{ key: 'x', value: 'x:0', partition: 0 }] })).rejects.toMatchObject({ code: 'OUT_OF_ORDER_SEQUENCE_NUMBER' })
+    await expect(producer.send({ topic: 'r', messages: [{ key: 'x', value: 'x:0', partition: 0 }] })).rejects.toMatchObject({
+      code: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
+    })
     await producer.send({ topic: 'r', messages: [{ key: 'k', value: 'k:1', partition: 1 }] })
     await first
     const values = (await readLog(local, 'r')).filter((r) => r.partition === 1).map((r) => r.value)
@@ -506,12 +558,18 @@ describe('bugs found under cluster faults (regressions)', () => {
     })
     const tb = await Tributary.open({ broker })
     await tb.producer().send({ topic: 'r', messages: [{ value: 'a' }, { value: 'b' }, { value: 'c' }] })
-    const consumer = tb.consumer({ groupId: 'g', heartbeatIntervalMs: 50, retry: { retries: 5, initialRetryTimeMs: 20, maxRetryTimeMs: 50 } })
+    const consumer = tb.consumer({
+      groupId: 'g',
+      heartbeatIntervalMs: 50,
+      retry: { retries: 5, initialRetryTimeMs: 20, maxRetryTimeMs: 50 },
+    })
     await consumer.subscribe({ topics: ['r'], fromBeginning: true })
     let handled = 0
     await consumer.run({ eachMessage: async () => void handled++ })
     await waitUntil(() => handled === 3)
-    const committed = await eventually(async () => ((await local.fetchOffsets('g'))[0]?.offset === 3 ? 3 : undefined), 2000).catch(async () => (await local.fetchOffsets('g'))[0]?.offset ?? 'nothing')
+    const committed = await eventually(async () => ((await local.fetchOffsets('g'))[0]?.offset === 3 ? 3 : undefined), 2000).catch(
+      async () => (await local.fetchOffsets('g'))[0]?.offset ?? 'nothing',
+    )
     await tb.close()
     await local.close()
     expect(committed).toBe(3)

@@ -4,7 +4,8 @@ import { MemoryCluster, eventually, readAll, waitUntil } from './test-kit'
 
 jest.setTimeout(30_000)
 
-const batch = (value: string): Buffer => encodeRecordBatch([{ key: Buffer.from('k'), value: Buffer.from(value), timestamp: 1, headers: [] }] as never)
+const batch = (value: string): Buffer =>
+  encodeRecordBatch([{ key: Buffer.from('k'), value: Buffer.from(value), timestamp: 1, headers: [] }] as never)
 
 describe('ClusterNode on the in-memory transport', () => {
   let cluster: MemoryCluster
@@ -33,7 +34,9 @@ describe('ClusterNode on the in-memory transport', () => {
     const offsets: number[] = []
     for (let i = 0; i < 20; i++) {
       // Through every node in turn: two of them forward to the leader.
-      const [r] = await cluster.node((i % 3) + 1).produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic: 't', partition: 0, batch: batch(`v${i}`) }] })
+      const [r] = await cluster
+        .node((i % 3) + 1)
+        .produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic: 't', partition: 0, batch: batch(`v${i}`) }] })
       expect(r?.error).toBeUndefined()
       offsets.push(r?.baseOffset ?? -1)
     }
@@ -50,13 +53,22 @@ describe('ClusterNode on the in-memory transport', () => {
   test('the leader crashes under an idempotent acks=all producer: nothing acknowledged is lost or duplicated, order per key kept', async () => {
     cluster = await MemoryCluster.start(3)
     await waitUntil(() => cluster.node(1).status().metaLeader !== 0)
-    await cluster.node(1).createTopics([{ topic: 'orders', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }])
+    await cluster
+      .node(1)
+      .createTopics([
+        { topic: 'orders', numPartitions: 3, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] },
+      ])
     // The producer's node must survive; we crash the leader of a partition led elsewhere.
     const victim = await cluster.leaderOf('orders', 0)
     const clientNode = [1, 2, 3].find((id) => id !== victim) as number
     const readerNode = [1, 2, 3].find((id) => id !== victim && id !== clientNode) as number
     const tb = await Tributary.open({ broker: cluster.node(clientNode) })
-    const producer = tb.producer({ acks: 'all', idempotent: true, lingerMs: 1, retry: { retries: 20, initialRetryTimeMs: 20, maxRetryTimeMs: 200 } })
+    const producer = tb.producer({
+      acks: 'all',
+      idempotent: true,
+      lingerMs: 1,
+      retry: { retries: 20, initialRetryTimeMs: 20, maxRetryTimeMs: 200 },
+    })
     const acked: string[] = []
     const send = async (from: number, to: number): Promise<void> => {
       const sends = []
@@ -95,7 +107,9 @@ describe('ClusterNode on the in-memory transport', () => {
     await waitUntil(() => cluster.node(1).status().metaLeader !== 0)
     await cluster.node(1).createTopics([{ topic: 'g', numPartitions: 2, replicationFactor: 3 }])
     const tb1 = await Tributary.open({ broker: cluster.node(1) })
-    await tb1.producer({ acks: 'all' }).send({ topic: 'g', messages: Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) })
+    await tb1
+      .producer({ acks: 'all' })
+      .send({ topic: 'g', messages: Array.from({ length: 50 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) })
     const consumerNode = cluster.node(1).status().metaLeader === 2 ? 3 : 2
     const tb2 = await Tributary.open({ broker: cluster.node(consumerNode) })
     const consumer = tb2.consumer({ groupId: 'billing', sessionTimeoutMs: 2000, heartbeatIntervalMs: 50, maxWaitMs: 100 })
@@ -114,20 +128,28 @@ describe('ClusterNode on the in-memory transport', () => {
   test('min.insync.replicas=2 with two of three nodes down: NOT_ENOUGH_REPLICAS and nothing written; back up: writes succeed', async () => {
     cluster = await MemoryCluster.start(3, { replicaLagTimeMaxMs: 300 })
     await waitUntil(() => cluster.node(1).status().metaLeader !== 0)
-    await cluster.node(1).createTopics([{ topic: 'm', numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }])
-    const [first] = await cluster.node(1).produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic: 'm', partition: 0, batch: batch('before') }] })
+    await cluster
+      .node(1)
+      .createTopics([{ topic: 'm', numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }])
+    const [first] = await cluster
+      .node(1)
+      .produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic: 'm', partition: 0, batch: batch('before') }] })
     expect(first?.error).toBeUndefined()
     await cluster.crash(2)
     await cluster.crash(3)
     await new Promise((r) => setTimeout(r, 400)) // longer than replica.lag.time.max.ms
-    const [r] = await cluster.node(1).produce({ acks: -1, timeoutMs: 2000, partitions: [{ topic: 'm', partition: 0, batch: batch('lost?') }] })
+    const [r] = await cluster
+      .node(1)
+      .produce({ acks: -1, timeoutMs: 2000, partitions: [{ topic: 'm', partition: 0, batch: batch('lost?') }] })
     expect(r?.error).toBeInstanceOf(TributaryError)
     expect(r?.error?.code).toBe('NOT_ENOUGH_REPLICAS')
     expect(r?.error?.retriable).toBe(true)
     await cluster.restart(2)
     await cluster.restart(3)
     const ok = await eventually(async () => {
-      const [res] = await cluster.node(1).produce({ acks: -1, timeoutMs: 2000, partitions: [{ topic: 'm', partition: 0, batch: batch('after') }] })
+      const [res] = await cluster
+        .node(1)
+        .produce({ acks: -1, timeoutMs: 2000, partitions: [{ topic: 'm', partition: 0, batch: batch('after') }] })
       return res?.error === undefined ? res : undefined
     }, 10_000)
     expect(ok.baseOffset).toBe(1)

@@ -1,8 +1,29 @@
 import type {
-  Broker, ClusterMetadata, CreateTopicResult, CreateTopicSpec, MetadataRequest, ProducerIdentity,
-  FetchPartitionResult, FetchRequest, ListOffsetsPartitionRequest, ListOffsetsPartitionResult, ProducePartitionResult, ProduceRequest,
-  GroupAssignment, GroupDescription, GroupListing, GroupMemberRef, JoinGroupRequest, JoinGroupResult, LeaveGroupRequest,
-  OffsetCommitRequest, OffsetFetchResult, SyncGroupRequest, TopicPartition, OngoingReassignment, PartitionReassignment,
+  Broker,
+  ClusterMetadata,
+  CreateTopicResult,
+  CreateTopicSpec,
+  MetadataRequest,
+  ProducerIdentity,
+  FetchPartitionResult,
+  FetchRequest,
+  ListOffsetsPartitionRequest,
+  ListOffsetsPartitionResult,
+  ProducePartitionResult,
+  ProduceRequest,
+  GroupAssignment,
+  GroupDescription,
+  GroupListing,
+  GroupMemberRef,
+  JoinGroupRequest,
+  JoinGroupResult,
+  LeaveGroupRequest,
+  OffsetCommitRequest,
+  OffsetFetchResult,
+  SyncGroupRequest,
+  TopicPartition,
+  OngoingReassignment,
+  PartitionReassignment,
 } from '@tributary/core'
 import type { Message } from '../core/types'
 import { RaftHost } from '../node/raft-host'
@@ -78,9 +99,18 @@ export class ClusterNode implements Broker {
     let node: ClusterNode | undefined
     const observe = (groupId: string, m: Message): void => node?.local.observe(groupId, m)
     const tcpPeers = Object.fromEntries([...o.peers].map(([id, a]) => [id, { host: a.host, port: a.port + 1 }]))
-    const tcp = o.transport === undefined ? await TcpTransport.listen({ id: o.nodeId, host: o.host, port: o.port === 0 ? 0 : o.port + 1, peers: tcpPeers }) : undefined
+    const tcp =
+      o.transport === undefined
+        ? await TcpTransport.listen({ id: o.nodeId, host: o.host, port: o.port === 0 ? 0 : o.port + 1, peers: tcpPeers })
+        : undefined
     const inner = o.transport ?? (tcp as TcpTransport)
-    const host = new RaftHost({ id: o.nodeId, transport: new ObservedTransport(inner, observe), clock: o.clock, tickMs: o.tickMs, seed: o.seed })
+    const host = new RaftHost({
+      id: o.nodeId,
+      transport: new ObservedTransport(inner, observe),
+      clock: o.clock,
+      tickMs: o.tickMs,
+      seed: o.seed,
+    })
     const addresses = new Map(o.peers)
     const peers = o.peerChannel ?? new TcpPeerChannel(addresses)
     const ctx = new ClusterContext(o, host, peers, addresses, tcp)
@@ -135,7 +165,11 @@ export class ClusterNode implements Broker {
     return this.admin.describeConfigs(topic)
   }
 
-  alterConfigs(topic: string, entries: Array<{ name: string; value: string | null }>, options: { validateOnly?: boolean } = {}): Promise<void> {
+  alterConfigs(
+    topic: string,
+    entries: Array<{ name: string; value: string | null }>,
+    options: { validateOnly?: boolean } = {},
+  ): Promise<void> {
     return this.admin.alterConfigs(topic, entries, options)
   }
 

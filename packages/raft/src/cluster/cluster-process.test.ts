@@ -13,7 +13,10 @@ const FIXTURE = resolve(__dirname, 'fixtures/cluster-node-process.ts')
 /** NodeProcesses runs ClusterNodes as OS processes on localhost TCP, each with its own `dir`. */
 class NodeProcesses {
   readonly children = new Map<number, ChildProcess>()
-  private constructor(readonly dir: string, readonly addresses: Map<number, string>) {}
+  private constructor(
+    readonly dir: string,
+    readonly addresses: Map<number, string>,
+  ) {}
 
   static async start(ids: number[]): Promise<NodeProcesses> {
     const addresses = new Map<number, string>()
@@ -28,7 +31,14 @@ class NodeProcesses {
     const child = fork(FIXTURE, [], {
       cwd: ROOT,
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, NODE_ID: String(id), LISTEN: this.addresses.get(id), PEERS: JSON.stringify(peers), DATA_DIR: join(this.dir, `n${id}`), TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json') },
+      env: {
+        ...process.env,
+        NODE_ID: String(id),
+        LISTEN: this.addresses.get(id),
+        PEERS: JSON.stringify(peers),
+        DATA_DIR: join(this.dir, `n${id}`),
+        TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'),
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
     this.children.set(id, child)
@@ -61,7 +71,20 @@ test('three node processes: SIGKILL the leader under acks=all load; every acknow
   let check: Tributary | undefined
   try {
     const setup = await Tributary.connect({ brokers: all })
-    await eventually(async () => ((await setup.admin().createTopics({ topics: [{ topic: 'load', numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }] }).catch(() => undefined)) === undefined ? undefined : true), 15_000)
+    await eventually(
+      async () =>
+        (await setup
+          .admin()
+          .createTopics({
+            topics: [
+              { topic: 'load', numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] },
+            ],
+          })
+          .catch(() => undefined)) === undefined
+          ? undefined
+          : true,
+      15_000,
+    )
     const leader = await eventually(async () => {
       const l = (await setup.broker.metadata({ topics: ['load'] })).topics[0]?.partitions[0]?.leader
       return l !== undefined && l > 0 ? l : undefined
@@ -69,8 +92,15 @@ test('three node processes: SIGKILL the leader under acks=all load; every acknow
     await setup.close()
 
     // The client lists the leader last, so it keeps its connection; the leader's death is felt as a partition failover.
-    tb = await Tributary.connect({ brokers: [...[...procs.addresses].filter(([id]) => id !== leader).map(([, a]) => a), procs.addresses.get(leader) as string] })
-    const producer = tb.producer({ acks: 'all', idempotent: true, lingerMs: 1, retry: { retries: 100, initialRetryTimeMs: 20, maxRetryTimeMs: 200 } })
+    tb = await Tributary.connect({
+      brokers: [...[...procs.addresses].filter(([id]) => id !== leader).map(([, a]) => a), procs.addresses.get(leader) as string],
+    })
+    const producer = tb.producer({
+      acks: 'all',
+      idempotent: true,
+      lingerMs: 1,
+      retry: { retries: 100, initialRetryTimeMs: 20, maxRetryTimeMs: 200 },
+    })
     const acked: string[] = []
     let killedAt = 0
     let resumedAt = 0
@@ -99,7 +129,9 @@ test('three node processes: SIGKILL the leader under acks=all load; every acknow
     const consumer = tb.consumer({ groupId: 'after-failover', sessionTimeoutMs: 3000, heartbeatIntervalMs: 100, maxWaitMs: 100 })
     await consumer.subscribe({ topics: ['load'], fromBeginning: true })
     const seen = new Map<string, number>()
-    await consumer.run({ eachMessage: async ({ message }) => void seen.set(String(message.value), (seen.get(String(message.value)) ?? 0) + 1) })
+    await consumer.run({
+      eachMessage: async ({ message }) => void seen.set(String(message.value), (seen.get(String(message.value)) ?? 0) + 1),
+    })
     await waitUntil(() => acked.every((v) => seen.has(v)), 20_000)
     await consumer.disconnect()
     expect([...seen.values()].every((n) => n === 1)).toBe(true)

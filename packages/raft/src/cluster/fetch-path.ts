@@ -71,7 +71,14 @@ export class FetchPath {
       try {
         remote = (await ctx.peers.call(leader, 'fetch', [{ partitions: parts, maxWaitMs: 0, maxBytes: budget }])) as FetchPartitionResult[]
       } catch (error) {
-        remote = parts.map((p) => ({ topic: p.topic, partition: p.partition, highWatermark: -1, logStartOffset: -1, batches: [], error: asError(error) }))
+        remote = parts.map((p) => ({
+          topic: p.topic,
+          partition: p.partition,
+          highWatermark: -1,
+          logStartOffset: -1,
+          batches: [],
+          error: asError(error),
+        }))
       }
       indexes.forEach((i, j) => (results[i] = remote[j]))
     }
@@ -81,7 +88,10 @@ export class FetchPath {
   private readLocal({ topic, partition, offset, maxBytes }: FetchPartitionRequest, budget: number): FetchPartitionResult {
     try {
       const replica = this.ctx.replicas.get(key(topic, partition))
-      if (replica === undefined) throw this.ctx.state.topics.has(topic) ? new TributaryError('LEADER_NOT_AVAILABLE', `${topic}-${partition} is not available on node ${this.ctx.nodeId}`) : unknownPartition(topic, partition)
+      if (replica === undefined)
+        throw this.ctx.state.topics.has(topic)
+          ? new TributaryError('LEADER_NOT_AVAILABLE', `${topic}-${partition} is not available on node ${this.ctx.nodeId}`)
+          : unknownPartition(topic, partition)
       const { log } = replica
       // The local log holds committed batches only: its end is the high watermark.
       const highWatermark = log.endOffset()
@@ -90,7 +100,11 @@ export class FetchPath {
       // committed elsewhere, so the answer is "ask the leader" (retriable), never out of range.
       if (Number.isSafeInteger(offset) && offset > highWatermark && !replica.isReady()) throw replica.notLeader()
       if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > highWatermark) {
-        throw new TributaryError('OFFSET_OUT_OF_RANGE', `Offset ${offset} is outside [${logStartOffset}, ${highWatermark}] of ${topic}-${partition}`, { details: { topic, partition, offset, logStartOffset, highWatermark } })
+        throw new TributaryError(
+          'OFFSET_OUT_OF_RANGE',
+          `Offset ${offset} is outside [${logStartOffset}, ${highWatermark}] of ${topic}-${partition}`,
+          { details: { topic, partition, offset, logStartOffset, highWatermark } },
+        )
       }
       const batches = budget > 0 && offset < highWatermark ? log.read(offset, Math.min(maxBytes, budget)) : []
       return { topic, partition, highWatermark, logStartOffset, batches }
@@ -124,12 +138,15 @@ export class FetchPath {
           if (replica === undefined) {
             const leader = ctx.guessLeader(topic, partition)
             if (leader === 0 || leader === ctx.nodeId) throw unknownPartition(topic, partition)
-            return ((await ctx.peers.call(leader, 'listOffsets', [[{ topic, partition, timestamp }]])) as ListOffsetsPartitionResult[])[0] as ListOffsetsPartitionResult
+            return (
+              (await ctx.peers.call(leader, 'listOffsets', [[{ topic, partition, timestamp }]])) as ListOffsetsPartitionResult[]
+            )[0] as ListOffsetsPartitionResult
           }
           const { log } = replica
           if (timestamp === LATEST_TIMESTAMP) return { topic, partition, offset: log.endOffset(), timestamp: -1 }
           if (timestamp === EARLIEST_TIMESTAMP) return { topic, partition, offset: log.startOffset(), timestamp: -1 }
-          if (!Number.isSafeInteger(timestamp) || timestamp < 0) throw new TributaryError('INVALID_TIMESTAMP', `Invalid timestamp ${timestamp}`)
+          if (!Number.isSafeInteger(timestamp) || timestamp < 0)
+            throw new TributaryError('INVALID_TIMESTAMP', `Invalid timestamp ${timestamp}`)
           return { topic, partition, offset: log.offsetForTimestamp(timestamp) ?? -1, timestamp }
         } catch (error) {
           return { topic, partition, offset: -1, timestamp: -1, error: asError(error) }
@@ -152,7 +169,11 @@ export class FetchPath {
             return r[0] as DeleteRecordsResult
           }
           const target = offset === -1 ? replica.log.endOffset() : offset
-          if (!Number.isSafeInteger(target) || target < 0 || target > replica.log.endOffset()) throw new TributaryError('OFFSET_OUT_OF_RANGE', `Cannot delete records before ${offset}: the log ends at ${replica.log.endOffset()}`)
+          if (!Number.isSafeInteger(target) || target < 0 || target > replica.log.endOffset())
+            throw new TributaryError(
+              'OFFSET_OUT_OF_RANGE',
+              `Cannot delete records before ${offset}: the log ends at ${replica.log.endOffset()}`,
+            )
           return { topic, partition, lowWatermark: await replica.deleteBefore(target, this.ctx.options.requestTimeoutMs) }
         } catch (error) {
           return { topic, partition, lowWatermark: -1, error: asError(error) }

@@ -15,7 +15,15 @@ export type GroupMethod =
   | 'deleteGroups'
 
 const GROUP_METHODS: ReadonlySet<string> = new Set<GroupMethod>([
-  'joinGroup', 'syncGroup', 'heartbeat', 'leaveGroup', 'commitOffsets', 'fetchOffsets', 'listGroups', 'describeGroups', 'deleteGroups',
+  'joinGroup',
+  'syncGroup',
+  'heartbeat',
+  'leaveGroup',
+  'commitOffsets',
+  'fetchOffsets',
+  'listGroups',
+  'describeGroups',
+  'deleteGroups',
 ])
 
 /**
@@ -42,12 +50,14 @@ export class GroupRouter {
     await this.meta.waitForLeader()
     if (this.meta.isLeader()) return run(this.ensureCoordinator())
     const leader = this.meta.status().leader
-    if (leader === 0 || leader === ctx.nodeId) throw new TributaryError('COORDINATOR_NOT_AVAILABLE', 'the group coordinator is moving (no metadata leader yet)')
+    if (leader === 0 || leader === ctx.nodeId)
+      throw new TributaryError('COORDINATOR_NOT_AVAILABLE', 'the group coordinator is moving (no metadata leader yet)')
     try {
       return (await ctx.peers.call(leader, `group:${method}`, args)) as T
     } catch (error) {
       // An unreachable coordinator is a coordinator that is moving: the client retries.
-      if (error instanceof TributaryError && error.code === 'LEADER_NOT_AVAILABLE') throw new TributaryError('COORDINATOR_NOT_AVAILABLE', error.message)
+      if (error instanceof TributaryError && error.code === 'LEADER_NOT_AVAILABLE')
+        throw new TributaryError('COORDINATOR_NOT_AVAILABLE', error.message)
       throw error
     }
   }
@@ -72,15 +82,19 @@ export class GroupRouter {
 
   private ensureCoordinator(): GroupCoordinator {
     const { ctx, meta } = this
-    this.coordinator ??= new GroupCoordinator({
-      clock: ctx.options.clock,
-      partitionCount: (topic) => ctx.state.topics.get(topic)?.replicas.length,
-      offsets: {
-        loadCommittedOffsets: () => ctx.state.committedOffsets(),
-        commitOffsets: async (offsets) => void (await meta.propose({ op: 'commitOffsets', offsets: [...offsets] })),
-        deleteCommittedOffsets: async (groupId, partitions) => void (await meta.propose({ op: 'deleteOffsets', groupId, partitions: partitions ? [...partitions] : undefined })),
+    this.coordinator ??= new GroupCoordinator(
+      {
+        clock: ctx.options.clock,
+        partitionCount: (topic) => ctx.state.topics.get(topic)?.replicas.length,
+        offsets: {
+          loadCommittedOffsets: () => ctx.state.committedOffsets(),
+          commitOffsets: async (offsets) => void (await meta.propose({ op: 'commitOffsets', offsets: [...offsets] })),
+          deleteCommittedOffsets: async (groupId, partitions) =>
+            void (await meta.propose({ op: 'deleteOffsets', groupId, partitions: partitions ? [...partitions] : undefined })),
+        },
       },
-    }, ctx.options.groupCoordinator)
+      ctx.options.groupCoordinator,
+    )
     return this.coordinator
   }
 }

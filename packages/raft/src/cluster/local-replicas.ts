@@ -86,8 +86,25 @@ export class LocalReplicas {
     const replica = await PartitionReplica.start(
       ctx.host,
       // A replica that a move adds (not among the partition's replicas yet) joins the group as a learner.
-      { topic: topic.name, partition, groupId, replicas: topic.replicas[partition] ?? [], log, storage: ctx.options.raftStorage?.(groupId), electionTicks: 10, join: !(topic.replicas[partition] ?? []).includes(ctx.nodeId), snapshots: ctx.options.partitionSnapshots },
-      { nodeId: ctx.nodeId, clock: ctx.options.clock, replicaLagTimeMaxMs: ctx.options.replicaLagTimeMaxMs, onData: () => ctx.wake(ctx.dataWaiters), fetchRange: peerFetchRange(ctx.peers, () => ctx.closed), producerIdExpirationMs: ctx.options.producerIdExpirationMs },
+      {
+        topic: topic.name,
+        partition,
+        groupId,
+        replicas: topic.replicas[partition] ?? [],
+        log,
+        storage: ctx.options.raftStorage?.(groupId),
+        electionTicks: 10,
+        join: !(topic.replicas[partition] ?? []).includes(ctx.nodeId),
+        snapshots: ctx.options.partitionSnapshots,
+      },
+      {
+        nodeId: ctx.nodeId,
+        clock: ctx.options.clock,
+        replicaLagTimeMaxMs: ctx.options.replicaLagTimeMaxMs,
+        onData: () => ctx.wake(ctx.dataWaiters),
+        fetchRange: peerFetchRange(ctx.peers, () => ctx.closed),
+        producerIdExpirationMs: ctx.options.producerIdExpirationMs,
+      },
     )
     ctx.replicas.set(k, replica)
     replica.raft.on('error', (error: TributaryError) => this.replicaFailed(k, replica, error))
@@ -103,10 +120,12 @@ export class LocalReplicas {
     if (ctx.closed || ctx.replicas.get(k) !== replica) return
     this.lastError = { partition: k, error, atMs: ctx.options.clock.now() }
     ctx.replicas.delete(k)
-    this.reconciling = this.reconciling.then(async () => {
-      await ctx.host.stopGroup(replica.groupId)
-      await replica.close()
-    }).catch(() => undefined)
+    this.reconciling = this.reconciling
+      .then(async () => {
+        await ctx.host.stopGroup(replica.groupId)
+        await replica.close()
+      })
+      .catch(() => undefined)
     ctx.options.clock.setTimeout(() => this.reconcile(), ctx.options.tickMs * 20)
   }
 
@@ -119,7 +138,8 @@ export class LocalReplicas {
     const { ctx } = this
     for (const r of ctx.replicas.values()) {
       const preferred = ctx.state.topics.get(r.topic)?.replicas[r.partition]?.[0]
-      if (preferred !== undefined && preferred !== ctx.nodeId && r.isReady() && r.inSyncReplicas().includes(preferred)) r.raft.transferLeadership(preferred)
+      if (preferred !== undefined && preferred !== ctx.nodeId && r.isReady() && r.inSyncReplicas().includes(preferred))
+        r.raft.transferLeadership(preferred)
     }
   }
 

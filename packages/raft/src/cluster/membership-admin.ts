@@ -59,10 +59,17 @@ export class MembershipAdmin {
     const { ctx } = this
     ctx.assertOpen()
     await this.meta.onLeader('unregisterBroker', [nodeId], async () => {
-      if (!ctx.nodeIds().includes(nodeId)) throw new TributaryError('BROKER_NOT_AVAILABLE', `node ${String(nodeId)} is not registered`, { details: { nodeId } })
-      const hosted = [...ctx.state.topics.values()].flatMap((t) => t.replicas.map((_, p) => `${t.name}-${p}`).filter((_, p) => ctx.state.hostsOf(t.name, p).includes(nodeId)))
+      if (!ctx.nodeIds().includes(nodeId))
+        throw new TributaryError('BROKER_NOT_AVAILABLE', `node ${String(nodeId)} is not registered`, { details: { nodeId } })
+      const hosted = [...ctx.state.topics.values()].flatMap((t) =>
+        t.replicas.map((_, p) => `${t.name}-${p}`).filter((_, p) => ctx.state.hostsOf(t.name, p).includes(nodeId)),
+      )
       if (hosted.length > 0) {
-        throw new TributaryError('INVALID_REQUEST', `node ${nodeId} still hosts ${hosted.length} replicas (e.g. ${hosted.slice(0, 3).join(', ')}): move them with alterPartitionReassignments first`, { details: { nodeId, partitions: hosted.slice(0, 100) } })
+        throw new TributaryError(
+          'INVALID_REQUEST',
+          `node ${nodeId} still hosts ${hosted.length} replicas (e.g. ${hosted.slice(0, 3).join(', ')}): move them with alterPartitionReassignments first`,
+          { details: { nodeId, partitions: hosted.slice(0, 100) } },
+        )
       }
       await this.meta.propose({ op: 'unregisterBroker', nodeId })
       const m = this.meta.status().membership
@@ -75,7 +82,11 @@ export class MembershipAdmin {
   }
 
   async completeReassignment(topic: string, partition: number, target: number[]): Promise<void> {
-    await this.meta.onLeader('completeReassignment', [topic, partition, target], async () => void (await this.meta.propose({ op: 'completeReassignment', topic, partition, target })))
+    await this.meta.onLeader(
+      'completeReassignment',
+      [topic, partition, target],
+      async () => void (await this.meta.propose({ op: 'completeReassignment', topic, partition, target })),
+    )
   }
 
   async registerBroker(nodeId: number, address: BrokerAddress): Promise<void> {
@@ -109,7 +120,9 @@ export class MembershipAdmin {
       }
       await new Promise<void>((resolve) => ctx.options.clock.setTimeout(resolve, ctx.options.tickMs * 10))
     }
-    throw new TributaryError('BROKER_NOT_AVAILABLE', `node ${ctx.nodeId} could not join the cluster through its peers`, { cause: lastError })
+    throw new TributaryError('BROKER_NOT_AVAILABLE', `node ${ctx.nodeId} could not join the cluster through its peers`, {
+      cause: lastError,
+    })
   }
 
   /** ensureRegistered re-registers this node when the metadata holds an old address for it (e.g. port 0). */
@@ -125,15 +138,25 @@ export class MembershipAdmin {
   private checkReassignment(r: PartitionReassignment): number[] {
     const { ctx } = this
     const t = ctx.requireTopic(r?.topic)
-    if (!Number.isSafeInteger(r.partition) || r.partition < 0 || r.partition >= t.replicas.length) throw unknownPartition(r.topic, r.partition)
+    if (!Number.isSafeInteger(r.partition) || r.partition < 0 || r.partition >= t.replicas.length)
+      throw unknownPartition(r.topic, r.partition)
     const pending = ctx.state.reassignments.get(key(r.topic, r.partition))
     if (r.replicas === null) {
       if (pending === undefined) throw new TributaryError('NO_REASSIGNMENT_IN_PROGRESS', `${r.topic}-${r.partition} is not being moved`)
       return pending.original
     }
     const nodes = ctx.nodeIds()
-    const ok = Array.isArray(r.replicas) && r.replicas.length > 0 && new Set(r.replicas).size === r.replicas.length && r.replicas.every((id) => nodes.includes(id))
-    if (!ok) throw new TributaryError('INVALID_REPLICA_ASSIGNMENT', `replicas for ${r.topic}-${r.partition} must be distinct registered node ids, got ${JSON.stringify(r.replicas)}`, { details: { nodes } })
+    const ok =
+      Array.isArray(r.replicas) &&
+      r.replicas.length > 0 &&
+      new Set(r.replicas).size === r.replicas.length &&
+      r.replicas.every((id) => nodes.includes(id))
+    if (!ok)
+      throw new TributaryError(
+        'INVALID_REPLICA_ASSIGNMENT',
+        `replicas for ${r.topic}-${r.partition} must be distinct registered node ids, got ${JSON.stringify(r.replicas)}`,
+        { details: { nodes } },
+      )
     return [...r.replicas]
   }
 }

@@ -59,7 +59,11 @@ export class MetadataGroup {
       voters,
       storage: options.raftStorage?.(META_GROUP),
       // Membership entries carry no metadata command (the Raft core applies them itself).
-      stateMachine: { apply: (e) => this.apply(e.index, e.term, e.type === EntryType.Normal ? e.data : EMPTY), snapshot: () => state.snapshot(), restore: (d, i) => this.restore(d, i) },
+      stateMachine: {
+        apply: (e) => this.apply(e.index, e.term, e.type === EntryType.Normal ? e.data : EMPTY),
+        snapshot: () => state.snapshot(),
+        restore: (d, i) => this.restore(d, i),
+      },
     })
   }
 
@@ -112,7 +116,11 @@ export class MetadataGroup {
     if (leader === 0 || leader === this.ctx.nodeId) throw new TributaryError('LEADER_NOT_AVAILABLE', 'the metadata group has no leader yet')
     const { index } = (await this.ctx.peers.call(leader, 'meta:syncMetadata', [])) as { index: number }
     await this.ctx.waitFor(() => this.appliedIndex >= index, this.ctx.options.requestTimeoutMs)
-    if (this.appliedIndex < index) throw new TributaryError('LEADER_NOT_AVAILABLE', `node ${this.ctx.nodeId} has not caught up with the metadata (applied ${this.appliedIndex} of ${index})`)
+    if (this.appliedIndex < index)
+      throw new TributaryError(
+        'LEADER_NOT_AVAILABLE',
+        `node ${this.ctx.nodeId} has not caught up with the metadata (applied ${this.appliedIndex} of ${index})`,
+      )
   }
 
   /** waitForLeader waits (bounded by an election or two) until the metadata group has a usable leader. */
@@ -151,7 +159,8 @@ export class MetadataGroup {
       const s = this.raft.status()
       if (s.role === 'leader' && s.term === term) {
         this.readyTerm = term
-        if (state.clusterId === '') void this.propose({ op: 'bootstrap', clusterId: randomUUID(), brokers: this.ctx.configuredBrokers() }).catch(() => undefined)
+        if (state.clusterId === '')
+          void this.propose({ op: 'bootstrap', clusterId: randomUUID(), brokers: this.ctx.configuredBrokers() }).catch(() => undefined)
       }
     }
     this.ctx.wake(this.ctx.appliedWaiters)

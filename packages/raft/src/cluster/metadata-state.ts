@@ -98,7 +98,12 @@ export class MetadataState {
         // Moving to where it already is: nothing to do. A cancelled move (target = original)
         // still runs, so that replicas it added leave the partition's Raft group.
         if (pending === undefined && sameSet(current, cmd.target)) return undefined
-        this.reassignments.set(k, { topic: cmd.topic, partition: cmd.partition, original: pending?.original ?? current, target: [...cmd.target] })
+        this.reassignments.set(k, {
+          topic: cmd.topic,
+          partition: cmd.partition,
+          original: pending?.original ?? current,
+          target: [...cmd.target],
+        })
         return undefined
       }
       case 'completeReassignment': {
@@ -163,7 +168,14 @@ export class MetadataState {
   }
 
   snapshot(): Uint8Array {
-    const snap: MetadataSnapshot = { clusterId: this.clusterId, brokers: [...this.brokers], reassignments: [...this.reassignments.values()], topics: [...this.topics.values()], nextProducerId: this.nextProducerId, offsets: this.committedOffsets() }
+    const snap: MetadataSnapshot = {
+      clusterId: this.clusterId,
+      brokers: [...this.brokers],
+      reassignments: [...this.reassignments.values()],
+      topics: [...this.topics.values()],
+      nextProducerId: this.nextProducerId,
+      offsets: this.committedOffsets(),
+    }
     return Buffer.from(JSON.stringify(snap))
   }
 
@@ -187,7 +199,13 @@ export class MetadataState {
  * sorted node list starting at a per-partition position, so that preferred leaders (the first
  * replica) are spread evenly over the nodes.
  */
-export function placeReplicas(nodeIds: readonly number[], firstPartition: number, count: number, replicationFactor: number, salt: number): number[][] {
+export function placeReplicas(
+  nodeIds: readonly number[],
+  firstPartition: number,
+  count: number,
+  replicationFactor: number,
+  salt: number,
+): number[][] {
   const nodes = [...nodeIds].sort((a, b) => a - b)
   const out: number[][] = []
   for (let p = firstPartition; p < firstPartition + count; p++) {

@@ -7,7 +7,10 @@ import type { InboundHandler, Transport } from '../transport/transport'
  * followers have replicated (the ISR behind `min.insync.replicas`). The Raft core stays untouched.
  */
 export class ObservedTransport implements Transport {
-  constructor(private readonly inner: Transport, private readonly observe: (groupId: string, m: Message) => void) {}
+  constructor(
+    private readonly inner: Transport,
+    private readonly observe: (groupId: string, m: Message) => void,
+  ) {}
 
   send(groupId: string, message: Message): void {
     this.inner.send(groupId, message)

@@ -93,7 +93,29 @@ export interface ResolvedClusterNodeOptions {
   readonly partitionSnapshots: PartitionSnapshotOptions
 }
 
-const KNOWN = new Set(['nodeId', 'listen', 'dir', 'peers', 'join', 'storage', 'raftStorage', 'transport', 'peerChannel', 'clock', 'tickMs', 'replicaLagTimeMaxMs', 'defaultReplicationFactor', 'numPartitions', 'autoCreateTopics', 'requestTimeoutMs', 'retentionCheckIntervalMs', 'producerIdExpirationMs', 'seed', 'groupCoordinator', 'partitionSnapshots'])
+const KNOWN = new Set([
+  'nodeId',
+  'listen',
+  'dir',
+  'peers',
+  'join',
+  'storage',
+  'raftStorage',
+  'transport',
+  'peerChannel',
+  'clock',
+  'tickMs',
+  'replicaLagTimeMaxMs',
+  'defaultReplicationFactor',
+  'numPartitions',
+  'autoCreateTopics',
+  'requestTimeoutMs',
+  'retentionCheckIntervalMs',
+  'producerIdExpirationMs',
+  'seed',
+  'groupCoordinator',
+  'partitionSnapshots',
+])
 
 /**
  * resolveClusterNodeOptions merges defaults and validates.
@@ -103,14 +125,16 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
   for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw invalid(key, 'unknown option')
   if (options.dir !== undefined) {
     if (typeof options.dir !== 'string' || options.dir === '') throw invalid('dir', 'must be a non-empty path')
-    if (options.storage !== undefined || options.raftStorage !== undefined) throw invalid('dir', 'cannot be combined with storage or raftStorage')
+    if (options.storage !== undefined || options.raftStorage !== undefined)
+      throw invalid('dir', 'cannot be combined with storage or raftStorage')
   }
   if (!Number.isSafeInteger(options.nodeId) || options.nodeId <= 0) throw invalid('nodeId', 'must be a positive integer')
   const listen = parseAddress(options.listen, 'listen')
   const peers = new Map<number, { host: string; port: number }>()
   for (const [id, address] of Object.entries(options.peers ?? {})) {
     const n = Number(id)
-    if (!Number.isSafeInteger(n) || n <= 0 || n === options.nodeId) throw invalid(`peers.${id}`, 'peer ids must be positive integers other than nodeId')
+    if (!Number.isSafeInteger(n) || n <= 0 || n === options.nodeId)
+      throw invalid(`peers.${id}`, 'peer ids must be positive integers other than nodeId')
     peers.set(n, parseAddress(address, `peers.${id}`))
   }
   const positive = (key: keyof ClusterNodeOptions, fallback: number): number => {
@@ -127,7 +151,9 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     port: listen.port,
     peers,
     join: checkJoin(options.join),
-    storage: options.storage ?? (options.dir !== undefined ? new FileStorage({ dir: join(options.dir, 'data'), clock: options.clock }) : new MemoryStorage()),
+    storage:
+      options.storage ??
+      (options.dir !== undefined ? new FileStorage({ dir: join(options.dir, 'data'), clock: options.clock }) : new MemoryStorage()),
     raftStorage: options.raftStorage ?? (options.dir !== undefined ? fileRaftStorage(join(options.dir, 'raft')) : undefined),
     transport: options.transport,
     peerChannel: options.peerChannel,

@@ -122,7 +122,11 @@ export class PartitionReplica {
       // A replica added by a reassignment joins with no membership and learns it from the leader.
       voters: args.join === true ? [] : args.replicas,
       storage: args.storage,
-      stateMachine: { apply: (e) => replica.apply(e), snapshot: () => replica.snapshot(), restore: (d, _i, ctx) => replica.restore(d, ctx) },
+      stateMachine: {
+        apply: (e) => replica.apply(e),
+        snapshot: () => replica.snapshot(),
+        restore: (d, _i, ctx) => replica.restore(d, ctx),
+      },
       raft: { electionTicks: args.electionTicks },
       snapshotEveryEntries: snapshots.snapshotEveryEntries,
       snapshotEveryBytes: snapshots.snapshotEveryBytes,
@@ -152,10 +156,20 @@ export class PartitionReplica {
    * producer's recent batches answer with the original offset (after its commit, for acks=-1).
    * @throws TributaryError NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH.
    */
-  async append(batch: Buffer, acks: number, timeoutMs: number, logAppendTime: boolean): Promise<{ baseOffset: number; logAppendTime: number }> {
+  async append(
+    batch: Buffer,
+    acks: number,
+    timeoutMs: number,
+    logAppendTime: boolean,
+  ): Promise<{ baseOffset: number; logAppendTime: number }> {
     if (!this.isReady()) throw this.notLeader()
     const h = readBatchHeader(batch)
-    const idem = { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta }
+    const idem = {
+      producerId: h.producerId,
+      producerEpoch: h.producerEpoch,
+      baseSequence: h.baseSequence,
+      lastOffsetDelta: h.lastOffsetDelta,
+    }
     const check = this.leaderTable.check(idem)
     if (check.kind === 'duplicate') {
       if (acks === -1) await this.waitApplied(check.baseOffset, timeoutMs)
@@ -208,7 +222,8 @@ export class PartitionReplica {
     if (s.role !== 'leader' || s.term !== this.trackedTerm) return s.role === 'leader' ? [this.deps.nodeId] : []
     const isr = [this.deps.nodeId]
     // Learners (replicas being added by a reassignment) count only once promoted to voters.
-    for (const [id, f] of this.followers) if (s.membership.voters.includes(id) && now - f.caughtUpAtMs <= this.deps.replicaLagTimeMaxMs) isr.push(id)
+    for (const [id, f] of this.followers)
+      if (s.membership.voters.includes(id) && now - f.caughtUpAtMs <= this.deps.replicaLagTimeMaxMs) isr.push(id)
     return isr
   }
 
@@ -216,7 +231,12 @@ export class PartitionReplica {
   caughtUp(id: number): boolean {
     const s = this.raft.status()
     const f = this.followers.get(id)
-    return s.role === 'leader' && s.term === this.trackedTerm && f !== undefined && this.deps.clock.now() - f.caughtUpAtMs <= this.deps.replicaLagTimeMaxMs
+    return (
+      s.role === 'leader' &&
+      s.term === this.trackedTerm &&
+      f !== undefined &&
+      this.deps.clock.now() - f.caughtUpAtMs <= this.deps.replicaLagTimeMaxMs
+    )
   }
 
   /** observe is fed every inbound Raft message of this group, to track followers' lag. */
@@ -282,7 +302,11 @@ export class PartitionReplica {
    * data, so they must be on disk before Raft may drop the entries that could rebuild them.
    */
   private async snapshot(): Promise<Uint8Array> {
-    const data = encodePartitionSnapshot({ endOffset: this.log.endOffset(), startOffset: this.log.startOffset(), journal: this.journal.records() })
+    const data = encodePartitionSnapshot({
+      endOffset: this.log.endOffset(),
+      startOffset: this.log.startOffset(),
+      journal: this.journal.records(),
+    })
     await this.log.sync()
     return data
   }
@@ -294,7 +318,15 @@ export class PartitionReplica {
   private async restore(data: Uint8Array, ctx: RestoreContext): Promise<void> {
     const snap = decodePartitionSnapshot(data, this.groupId)
     const sources = [...new Set([ctx.leader, ...this.replicas])].filter((id) => id !== 0 && id !== this.deps.nodeId)
-    await fillLog({ log: this.log, target: snap.endOffset, sources, fetchRange: this.deps.fetchRange, clock: this.deps.clock, signal: ctx.signal, groupId: this.groupId })
+    await fillLog({
+      log: this.log,
+      target: snap.endOffset,
+      sources,
+      fetchRange: this.deps.fetchRange,
+      clock: this.deps.clock,
+      signal: ctx.signal,
+      groupId: this.groupId,
+    })
     if (snap.startOffset > this.log.startOffset()) this.log.deleteBefore(Math.min(snap.startOffset, this.log.endOffset()))
     this.journal.restore(snap.journal)
     for (const wake of [...this.appliedWaiters]) wake()
@@ -335,7 +367,10 @@ export class PartitionReplica {
   private async withTimeout<T>(p: Promise<T>, timeoutMs: number): Promise<T> {
     let timer: { cancel(): void } | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.deps.clock.setTimeout(() => reject(new TributaryError('REQUEST_TIMED_OUT', `${this.topic}-${this.partition}: not committed within ${timeoutMs} ms`)), timeoutMs)
+      timer = this.deps.clock.setTimeout(
+        () => reject(new TributaryError('REQUEST_TIMED_OUT', `${this.topic}-${this.partition}: not committed within ${timeoutMs} ms`)),
+        timeoutMs,
+      )
     })
     try {
       return await Promise.race([p, timeout])

@@ -54,7 +54,8 @@ const retried = <T>(f: () => Promise<T | undefined>, timeoutMs = 10_000): Promis
   }, timeoutMs)
 
 /** keyedNow is a one-record batch with a key and the current time (retention by time then keeps it). */
-const keyedNow = (key: string, value: string): Buffer => encodeRecordBatch([{ key: Buffer.from(key), value: Buffer.from(value), timestamp: Date.now(), headers: [] }] as never)
+const keyedNow = (key: string, value: string): Buffer =>
+  encodeRecordBatch([{ key: Buffer.from(key), value: Buffer.from(value), timestamp: Date.now(), headers: [] }] as never)
 
 async function createTopic(c: MemoryCluster, topic: string, numPartitions: number, configs: Record<string, string> = {}): Promise<void> {
   await waitUntil(() => c.node(1).status().metaLeader !== 0, 10_000)
@@ -160,7 +161,9 @@ describe('partition snapshots and Raft log compaction', () => {
         expect(s.snapshotIndex).toBeGreaterThanOrEqual(100)
         expect(s.firstIndex).toBeGreaterThan(50)
         // At most one snapshot interval, the trailing entries and one Ready's worth (15 in flight) stay.
-        expect(s.lastIndex - s.firstIndex + 1).toBeLessThanOrEqual(partitionSnapshots.snapshotEveryEntries + partitionSnapshots.snapshotTrailingEntries + 15)
+        expect(s.lastIndex - s.firstIndex + 1).toBeLessThanOrEqual(
+          partitionSnapshots.snapshotEveryEntries + partitionSnapshots.snapshotTrailingEntries + 15,
+        )
       }
     }
   })
@@ -288,7 +291,8 @@ describe('partition snapshots and Raft log compaction', () => {
     const follower = [1, 2, 3].find((id) => id !== leader)!
     const bystander = [1, 2, 3].find((id) => id !== leader && id !== follower)!
     let offset = 0
-    const send = async (key: string, value: string): Promise<void> => expect(await produce(() => c.node(leader), 'compacted', 0, keyedNow(key, value))).toBe(offset++)
+    const send = async (key: string, value: string): Promise<void> =>
+      expect(await produce(() => c.node(leader), 'compacted', 0, keyedNow(key, value))).toBe(offset++)
     // Unique keys (never compacted), then five keys superseded over and over, then unique keys again:
     // the follower's own old records and the records after the leader's last snapshot are the same everywhere.
     for (let i = 0; i < 20; i++) await send(`first-${i}`, `f${i}`)
@@ -354,27 +358,55 @@ describe('partition snapshot pieces', () => {
     async (id, _t, _p, from) => {
       const log = logs.get(id)
       if (log === undefined) throw new TributaryError('LEADER_NOT_AVAILABLE', `node ${id} cannot be reached`)
-      if (from < log.startOffset()) throw new TributaryError('OFFSET_OUT_OF_RANGE', `below ${log.startOffset()}`, { details: { logStartOffset: log.startOffset() } })
+      if (from < log.startOffset())
+        throw new TributaryError('OFFSET_OUT_OF_RANGE', `below ${log.startOffset()}`, { details: { logStartOffset: log.startOffset() } })
       return from < log.endOffset() ? log.read(from, 64) : []
     }
   const valuesOf = (log: PartitionLog): Array<[number, string | undefined]> =>
-    log.read(log.startOffset(), 1 << 20).flatMap((b) => [...iterateBatches([b])].flatMap((batch) => [...batch.records()].map((r): [number, string | undefined] => [r.offset, r.value?.toString()])))
-  const fromLog = (log: PartitionLog): FetchRange => async (_id, _t, _p, from) => log.read(from, 64)
-  const fill = (log: PartitionLog, target: number, sources: number[], fetchRange: FetchRange, signal = new AbortController().signal): Promise<void> =>
-    fillLog({ log, target, sources, fetchRange, clock: systemClock, signal, groupId: 'p/test/0' })
+    log
+      .read(log.startOffset(), 1 << 20)
+      .flatMap((b) =>
+        [...iterateBatches([b])].flatMap((batch) =>
+          [...batch.records()].map((r): [number, string | undefined] => [r.offset, r.value?.toString()]),
+        ),
+      )
+  const fromLog =
+    (log: PartitionLog): FetchRange =>
+    async (_id, _t, _p, from) =>
+      log.read(from, 64)
+  const fill = (
+    log: PartitionLog,
+    target: number,
+    sources: number[],
+    fetchRange: FetchRange,
+    signal = new AbortController().signal,
+  ): Promise<void> => fillLog({ log, target, sources, fetchRange, clock: systemClock, signal, groupId: 'p/test/0' })
 
   test('a snapshot round-trips, and data that is not one is a KAFKA_STORAGE_ERROR', () => {
-    const snap = { endOffset: 10, startOffset: 3, journal: [{ batch: { producerId: 7, producerEpoch: 0, baseSequence: 4, lastOffsetDelta: 0 }, baseOffset: 9, logAppendTime: -1 }] }
+    const snap = {
+      endOffset: 10,
+      startOffset: 3,
+      journal: [{ batch: { producerId: 7, producerEpoch: 0, baseSequence: 4, lastOffsetDelta: 0 }, baseOffset: 9, logAppendTime: -1 }],
+    }
     expect(decodePartitionSnapshot(encodePartitionSnapshot(snap), 'g')).toEqual(snap)
-    expect(() => decodePartitionSnapshot(Buffer.from('{"v":1,"endOffset":1,"startOffset":2,"journal":[]}'), 'g')).toThrow(expect.objectContaining({ code: 'KAFKA_STORAGE_ERROR' }))
+    expect(() => decodePartitionSnapshot(Buffer.from('{"v":1,"endOffset":1,"startOffset":2,"journal":[]}'), 'g')).toThrow(
+      expect.objectContaining({ code: 'KAFKA_STORAGE_ERROR' }),
+    )
     expect(() => decodePartitionSnapshot(Buffer.from('not json'), 'g')).toThrow(expect.objectContaining({ code: 'KAFKA_STORAGE_ERROR' }))
   })
 
   test('options default to 10,000 entries or 16 MiB and reject unknown or non-positive values with their path', () => {
-    expect(resolvePartitionSnapshotOptions({ snapshotEveryEntries: 50 })).toEqual({ ...defaultPartitionSnapshotOptions, snapshotEveryEntries: 50 })
+    expect(resolvePartitionSnapshotOptions({ snapshotEveryEntries: 50 })).toEqual({
+      ...defaultPartitionSnapshotOptions,
+      snapshotEveryEntries: 50,
+    })
     expect(defaultPartitionSnapshotOptions).toMatchObject({ snapshotEveryEntries: 10_000, snapshotEveryBytes: 16 * 1024 * 1024 })
-    expect(() => resolvePartitionSnapshotOptions({ snapshotEveryMs: 5 } as never)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', details: { path: 'options.partitionSnapshots.snapshotEveryMs' } }))
-    expect(() => resolvePartitionSnapshotOptions({ snapshotTrailingBytes: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', details: { path: 'options.partitionSnapshots.snapshotTrailingBytes' } }))
+    expect(() => resolvePartitionSnapshotOptions({ snapshotEveryMs: 5 } as never)).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG', details: { path: 'options.partitionSnapshots.snapshotEveryMs' } }),
+    )
+    expect(() => resolvePartitionSnapshotOptions({ snapshotTrailingBytes: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG', details: { path: 'options.partitionSnapshots.snapshotTrailingBytes' } }),
+    )
   })
 
   test('fillLog copies exactly [end, target) from the first source that can serve it, skipping unreachable ones', async () => {
@@ -390,7 +422,9 @@ describe('partition snapshot pieces', () => {
     await fill(log, 20, [2, 3], fetchRange)
     expect(log.endOffset()).toBe(20)
     expect(asked.slice(0, 2)).toEqual([2, 3])
-    const values = log.read(0, 1 << 20).flatMap((b) => [...iterateBatches([b])].flatMap((batch) => [...batch.records()].map((r) => [r.offset, r.value?.toString()])))
+    const values = log
+      .read(0, 1 << 20)
+      .flatMap((b) => [...iterateBatches([b])].flatMap((batch) => [...batch.records()].map((r) => [r.offset, r.value?.toString()])))
     expect(values).toEqual(Array.from({ length: 20 }, (_, i) => [i, `v${i}`]))
   })
 

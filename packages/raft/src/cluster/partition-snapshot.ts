@@ -1,4 +1,12 @@
-import { TributaryError, errorFromJSON, readBaseOffset, readBatchHeader, type Clock, type FetchPartitionResult, type PartitionLog } from '@tributary/core'
+import {
+  TributaryError,
+  errorFromJSON,
+  readBaseOffset,
+  readBatchHeader,
+  type Clock,
+  type FetchPartitionResult,
+  type PartitionLog,
+} from '@tributary/core'
 import type { PeerChannel } from './peer-channel'
 
 /*
@@ -41,14 +49,24 @@ export const defaultPartitionSnapshotOptions: PartitionSnapshotOptions = Object.
  * resolvePartitionSnapshotOptions merges defaults and validates.
  * @throws TributaryError INVALID_CONFIG with the option's path (under `path`).
  */
-export function resolvePartitionSnapshotOptions(options: Partial<PartitionSnapshotOptions> = {}, path = 'options.partitionSnapshots'): PartitionSnapshotOptions {
+export function resolvePartitionSnapshotOptions(
+  options: Partial<PartitionSnapshotOptions> = {},
+  path = 'options.partitionSnapshots',
+): PartitionSnapshotOptions {
   const known = Object.keys(defaultPartitionSnapshotOptions)
   for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TributaryError('INVALID_CONFIG', `${path}.${key}: unknown option`, { details: { path: `${path}.${key}` } })
+    if (!known.includes(key))
+      throw new TributaryError('INVALID_CONFIG', `${path}.${key}: unknown option`, { details: { path: `${path}.${key}` } })
   }
-  const resolved = { ...defaultPartitionSnapshotOptions, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as PartitionSnapshotOptions
+  const resolved = {
+    ...defaultPartitionSnapshotOptions,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as PartitionSnapshotOptions
   for (const [key, v] of Object.entries(resolved)) {
-    if (typeof v !== 'number' || !(v > 0)) throw new TributaryError('INVALID_CONFIG', `${path}.${key}: must be a positive number, got ${String(v)}`, { details: { path: `${path}.${key}` } })
+    if (typeof v !== 'number' || !(v > 0))
+      throw new TributaryError('INVALID_CONFIG', `${path}.${key}: must be a positive number, got ${String(v)}`, {
+        details: { path: `${path}.${key}` },
+      })
   }
   return Object.freeze(resolved)
 }
@@ -86,11 +104,18 @@ export function decodePartitionSnapshot(data: Uint8Array, groupId: string): Part
   try {
     s = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as typeof s
   } catch (cause) {
-    throw new TributaryError('KAFKA_STORAGE_ERROR', `${groupId}: the snapshot is not valid JSON`, { cause, retriable: false, details: { groupId } })
+    throw new TributaryError('KAFKA_STORAGE_ERROR', `${groupId}: the snapshot is not valid JSON`, {
+      cause,
+      retriable: false,
+      details: { groupId },
+    })
   }
   const offset = (n: unknown): n is number => Number.isSafeInteger(n) && (n as number) >= 0
   if (s.v !== 1 || !offset(s.endOffset) || !offset(s.startOffset) || s.startOffset > s.endOffset || !Array.isArray(s.journal)) {
-    throw new TributaryError('KAFKA_STORAGE_ERROR', `${groupId}: not a version-1 partition snapshot`, { retriable: false, details: { groupId } })
+    throw new TributaryError('KAFKA_STORAGE_ERROR', `${groupId}: not a version-1 partition snapshot`, {
+      retriable: false,
+      details: { groupId },
+    })
   }
   return { endOffset: s.endOffset, startOffset: s.startOffset, journal: s.journal }
 }
@@ -124,7 +149,8 @@ export function peerFetchRange(peers: PeerChannel, isClosed: () => boolean): Fet
       throw isClosed() ? error : fromPeer(nodeId, error)
     }
     const r = results[0]
-    if (r === undefined) throw new TributaryError('UNKNOWN_SERVER_ERROR', `node ${nodeId} answered a fetch of ${topic}-${partition} with nothing`)
+    if (r === undefined)
+      throw new TributaryError('UNKNOWN_SERVER_ERROR', `node ${nodeId} answered a fetch of ${topic}-${partition} with nothing`)
     if (r.error !== undefined && r.error !== null) throw fromPeer(nodeId, r.error)
     // A peer behind us (or not yet restored itself) may not reach the wanted range at all.
     return r.highWatermark > fromOffset && fromOffset < toOffset ? r.batches.map((b) => Buffer.from(b)) : []
@@ -256,7 +282,8 @@ function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
 
 function asTributaryError(e: unknown): TributaryError {
   if (e instanceof TributaryError) return e
-  if (typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string') return errorFromJSON(e as { code: string; message: string })
+  if (typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string')
+    return errorFromJSON(e as { code: string; message: string })
   return new TributaryError('UNKNOWN_SERVER_ERROR', String(e), { cause: e })
 }
 

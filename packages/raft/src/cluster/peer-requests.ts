@@ -1,4 +1,11 @@
-import { TributaryError, type CreateTopicSpec, type FetchRequest, type ListOffsetsPartitionRequest, type PartitionReassignment, type ProduceRequest } from '@tributary/core'
+import {
+  TributaryError,
+  type CreateTopicSpec,
+  type FetchRequest,
+  type ListOffsetsPartitionRequest,
+  type PartitionReassignment,
+  type ProduceRequest,
+} from '@tributary/core'
 import type { ClusterContext } from './cluster-context'
 import type { ClusterNode } from './cluster-node'
 import type { FetchPath } from './fetch-path'
@@ -16,8 +23,10 @@ type ValidateOnly = { validateOnly?: boolean }
 const META_CALLS: Readonly<Record<MetaMethod, (node: ClusterNode, args: unknown[]) => Promise<unknown>>> = {
   createTopics: (n, [specs, options]) => n.createTopics(specs as CreateTopicSpec[], options as ValidateOnly | undefined),
   deleteTopics: (n, [topics]) => n.deleteTopics(topics as string[]),
-  createPartitions: (n, [topic, totalCount, options]) => n.createPartitions(topic as string, totalCount as number, options as ValidateOnly | undefined),
-  alterConfigs: (n, [topic, entries, options]) => n.alterConfigs(topic as string, entries as Array<{ name: string; value: string | null }>, options as ValidateOnly | undefined),
+  createPartitions: (n, [topic, totalCount, options]) =>
+    n.createPartitions(topic as string, totalCount as number, options as ValidateOnly | undefined),
+  alterConfigs: (n, [topic, entries, options]) =>
+    n.alterConfigs(topic as string, entries as Array<{ name: string; value: string | null }>, options as ValidateOnly | undefined),
   initProducerId: (n) => n.initProducerId(),
   alterPartitionReassignments: (n, [reassignments]) => n.alterPartitionReassignments(reassignments as PartitionReassignment[]),
   unregisterBroker: (n, [nodeId]) => n.unregisterBroker(nodeId as number),

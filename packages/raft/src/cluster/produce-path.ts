@@ -22,8 +22,10 @@ export class ProducePath {
     const { ctx } = this
     ctx.assertOpen()
     const { acks, timeoutMs } = request
-    if (acks !== 0 && acks !== 1 && acks !== -1) throw new TributaryError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1, got ${String(acks)}`)
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0) throw new TributaryError('INVALID_REQUEST', 'timeoutMs must be a non-negative integer')
+    if (acks !== 0 && acks !== 1 && acks !== -1)
+      throw new TributaryError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1, got ${String(acks)}`)
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0)
+      throw new TributaryError('INVALID_REQUEST', 'timeoutMs must be a non-negative integer')
     const results: Array<Promise<ProducePartitionResult>> = []
     const remote = new Map<number, number[]>()
     request.partitions.forEach((data, i) => {
@@ -31,7 +33,8 @@ export class ProducePath {
       // A replica knows its leader (0 while none: answered here, e.g. NOT_ENOUGH_REPLICAS); others guess the preferred one.
       const leader = replica === undefined ? ctx.guessLeader(data.topic, data.partition) : replica.isReady() ? ctx.nodeId : replica.leader()
       if (leader === ctx.nodeId || leader === 0) results[i] = this.produceLocal(data, acks, timeoutMs)
-      else if (request.forward === false) results[i] = Promise.resolve(failedProduce(data, replica?.notLeader() ?? notLeaderHere(ctx.nodeId, data, leader)))
+      else if (request.forward === false)
+        results[i] = Promise.resolve(failedProduce(data, replica?.notLeader() ?? notLeaderHere(ctx.nodeId, data, leader)))
       else remote.set(leader, [...(remote.get(leader) ?? []), i])
     })
     for (const [leader, indexes] of remote) {
@@ -64,7 +67,8 @@ export class ProducePath {
       validateBatch(data.batch, config)
       const replica = this.ctx.replicas.get(key(topic, partition))
       if (replica === undefined || !replica.isReady()) {
-        if (acks === -1 && this.liveReplicas(t.replicas[partition] ?? []) < config.minInsyncReplicas) throw notEnoughReplicas(topic, partition, this.liveReplicas(t.replicas[partition] ?? []), config)
+        if (acks === -1 && this.liveReplicas(t.replicas[partition] ?? []) < config.minInsyncReplicas)
+          throw notEnoughReplicas(topic, partition, this.liveReplicas(t.replicas[partition] ?? []), config)
         throw replica?.notLeader() ?? new TributaryError('LEADER_NOT_AVAILABLE', `${topic}-${partition} has no known leader`)
       }
       if (acks === -1) {
@@ -82,15 +86,22 @@ export class ProducePath {
   private liveReplicas(replicas: readonly number[]): number {
     const { ctx } = this
     const now = ctx.options.clock.now()
-    return replicas.filter((id) => id === ctx.nodeId || now - (ctx.peerHeardAt.get(id) ?? -Infinity) <= ctx.options.replicaLagTimeMaxMs).length
+    return replicas.filter((id) => id === ctx.nodeId || now - (ctx.peerHeardAt.get(id) ?? -Infinity) <= ctx.options.replicaLagTimeMaxMs)
+      .length
   }
 }
 
 /** validateBatch checks that a produced batch is one well-formed record batch within max.message.bytes. */
 function validateBatch(batch: Buffer, config: TopicConfig): void {
   if (!Buffer.isBuffer(batch)) throw new TributaryError('CORRUPT_MESSAGE', 'A produced batch must be a Buffer')
-  if (batch.length > config.maxMessageBytes) throw new TributaryError('MESSAGE_TOO_LARGE', `Batch of ${batch.length} bytes exceeds max.message.bytes ${config.maxMessageBytes}`)
-  if (checkBatchAt(batch) !== batch.length) throw new TributaryError('CORRUPT_MESSAGE', 'A produced request must hold exactly one record batch')
+  if (batch.length > config.maxMessageBytes)
+    throw new TributaryError('MESSAGE_TOO_LARGE', `Batch of ${batch.length} bytes exceeds max.message.bytes ${config.maxMessageBytes}`)
+  if (checkBatchAt(batch) !== batch.length)
+    throw new TributaryError('CORRUPT_MESSAGE', 'A produced request must hold exactly one record batch')
   const h = readBatchHeader(batch)
-  if (h.recordsCount < 1 || h.lastOffsetDelta !== h.recordsCount - 1) throw new TributaryError('CORRUPT_MESSAGE', `Batch record count ${h.recordsCount} does not match its last offset delta ${h.lastOffsetDelta}`)
+  if (h.recordsCount < 1 || h.lastOffsetDelta !== h.recordsCount - 1)
+    throw new TributaryError(
+      'CORRUPT_MESSAGE',
+      `Batch record count ${h.recordsCount} does not match its last offset delta ${h.lastOffsetDelta}`,
+    )
 }

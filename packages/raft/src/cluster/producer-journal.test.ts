@@ -5,7 +5,14 @@ const DAY_MS = 86_400_000
 
 /** header of an idempotent batch of one record from `producerId` at `timestampMs`. */
 function header(producerId: number, baseSequence: number, timestampMs: number): RecordBatchHeader {
-  return { producerId, producerEpoch: 0, baseSequence, lastOffsetDelta: 0, maxTimestamp: timestampMs, baseTimestamp: timestampMs } as RecordBatchHeader
+  return {
+    producerId,
+    producerEpoch: 0,
+    baseSequence,
+    lastOffsetDelta: 0,
+    maxTimestamp: timestampMs,
+    baseTimestamp: timestampMs,
+  } as RecordBatchHeader
 }
 
 describe('ProducerJournal', () => {
@@ -18,7 +25,7 @@ describe('ProducerJournal', () => {
     expect(j.producerCount()).toBe(1)
   })
 
-  it('forgets producers idle for longer than the expiration, measured in the log\'s own timestamps', () => {
+  it("forgets producers idle for longer than the expiration, measured in the log's own timestamps", () => {
     const j = new ProducerJournal(DAY_MS)
     j.record(header(1, 0, 0), 0)
     j.record(header(2, 0, DAY_MS / 2), 1)

@@ -25,7 +25,12 @@ export class ProducerJournal {
     if (h.producerId < 0 || h.baseSequence < 0) return
     const records = this.byProducer.get(h.producerId) ?? []
     if ((records[records.length - 1]?.baseOffset ?? -1) >= baseOffset) return
-    const batch = { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta }
+    const batch = {
+      producerId: h.producerId,
+      producerEpoch: h.producerEpoch,
+      baseSequence: h.baseSequence,
+      lastOffsetDelta: h.lastOffsetDelta,
+    }
     records.push({ batch, baseOffset, logAppendTime: -1, timestampMs: h.maxTimestamp })
     if (records.length > BATCHES_PER_PRODUCER) records.shift()
     this.byProducer.set(h.producerId, records)

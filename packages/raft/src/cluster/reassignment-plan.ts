@@ -21,7 +21,12 @@ export type ReassignmentStep =
  * the leader `self`. `inSync(id)` tells whether a replica has caught up with the leader's log.
  * Pure: the caller executes the step and calls again once it committed.
  */
-export function nextReassignmentStep(m: Membership, target: readonly NodeId[], self: NodeId, inSync: (id: NodeId) => boolean): ReassignmentStep {
+export function nextReassignmentStep(
+  m: Membership,
+  target: readonly NodeId[],
+  self: NodeId,
+  inSync: (id: NodeId) => boolean,
+): ReassignmentStep {
   // A learner added by a move that was since changed or cancelled leaves first.
   const strayLearner = m.learners.find((id) => !target.includes(id))
   if (strayLearner !== undefined) return { kind: 'remove', nodeId: strayLearner }

@@ -34,9 +34,18 @@ describe('adding a node, moving replicas to it and removing a node', () => {
   test('a joined node gets the metadata; a partition moves to it under an acks=all producer with nothing lost or duplicated; the old replica drops its data', async () => {
     cluster = await MemoryCluster.start(3)
     await waitUntil(() => cluster.node(1).status().metaLeader !== 0)
-    await cluster.node(1).createTopics([{ topic: 'orders', numPartitions: 2, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }])
+    await cluster
+      .node(1)
+      .createTopics([
+        { topic: 'orders', numPartitions: 2, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] },
+      ])
     const tb = await Tributary.open({ broker: cluster.node(2) })
-    const producer = tb.producer({ acks: 'all', idempotent: true, lingerMs: 1, retry: { retries: 30, initialRetryTimeMs: 20, maxRetryTimeMs: 200 } })
+    const producer = tb.producer({
+      acks: 'all',
+      idempotent: true,
+      lingerMs: 1,
+      retry: { retries: 30, initialRetryTimeMs: 20, maxRetryTimeMs: 200 },
+    })
     const acked: string[] = []
     const send = async (from: number, to: number): Promise<void> => {
       for (let i = from; i < to; i += 10) {
@@ -52,7 +61,8 @@ describe('adding a node, moving replicas to it and removing a node', () => {
     // Node 4 holds the metadata and every node lists it.
     const meta4 = await n4.metadata({ topics: ['orders'] })
     expect(meta4.topics[0]?.partitions).toHaveLength(2)
-    for (const id of [1, 2, 3]) await eventually(async () => ((await cluster.node(id).metadata()).brokers.some((b) => b.nodeId === 4) ? true : undefined))
+    for (const id of [1, 2, 3])
+      await eventually(async () => ((await cluster.node(id).metadata()).brokers.some((b) => b.nodeId === 4) ? true : undefined))
 
     // Move partition 0 off node 1 onto node 4 while the producer keeps going.
     const during = send(300, 900)
@@ -105,7 +115,13 @@ describe('adding a node, moving replicas to it and removing a node', () => {
       { topic: 'nope', partition: 0, replicas: [1] },
       { topic: 't', partition: 0, replicas: null },
     ])
-    expect(results.map((r) => r.error?.code)).toEqual(['INVALID_REPLICA_ASSIGNMENT', 'INVALID_REPLICA_ASSIGNMENT', 'UNKNOWN_TOPIC_OR_PARTITION', 'UNKNOWN_TOPIC_OR_PARTITION', 'NO_REASSIGNMENT_IN_PROGRESS'])
+    expect(results.map((r) => r.error?.code)).toEqual([
+      'INVALID_REPLICA_ASSIGNMENT',
+      'INVALID_REPLICA_ASSIGNMENT',
+      'UNKNOWN_TOPIC_OR_PARTITION',
+      'UNKNOWN_TOPIC_OR_PARTITION',
+      'NO_REASSIGNMENT_IN_PROGRESS',
+    ])
     expect(await cluster.node(1).listPartitionReassignments()).toEqual([])
 
     // Start a move to the third node and cancel it at once: the partition ends where it began.
@@ -123,16 +139,34 @@ describe('adding a node, moving replicas to it and removing a node', () => {
     await cluster.node(1).createTopics([{ topic: 't', numPartitions: 2, replicationFactor: 3 }])
     const n4 = await joinNode(cluster, 4)
     extra.push(n4)
-    const refused = await cluster.node(2).unregisterBroker(1).catch((e: unknown) => e)
+    const refused = await cluster
+      .node(2)
+      .unregisterBroker(1)
+      .catch((e: unknown) => e)
     expect(isTributaryError(refused, 'INVALID_REQUEST')).toBe(true)
-    const unknown = await cluster.node(2).unregisterBroker(42).catch((e: unknown) => e)
+    const unknown = await cluster
+      .node(2)
+      .unregisterBroker(42)
+      .catch((e: unknown) => e)
     expect(isTributaryError(unknown, 'BROKER_NOT_AVAILABLE')).toBe(true)
 
     // Through the client's admin, as an application would.
     const admin = (await Tributary.open({ broker: cluster.node(2) })).admin()
     expect((await admin.describeCluster()).brokers.map((b) => b.nodeId).sort()).toEqual([1, 2, 3, 4])
-    await admin.alterPartitionReassignments({ topics: [{ topic: 't', partitionAssignment: [{ partition: 0, replicas: [2, 3, 4] }, { partition: 1, replicas: [3, 4, 2] }] }] })
-    const bad = await admin.alterPartitionReassignments({ topics: [{ topic: 't', partitionAssignment: [{ partition: 0, replicas: [] }] }] }).catch((e: unknown) => e)
+    await admin.alterPartitionReassignments({
+      topics: [
+        {
+          topic: 't',
+          partitionAssignment: [
+            { partition: 0, replicas: [2, 3, 4] },
+            { partition: 1, replicas: [3, 4, 2] },
+          ],
+        },
+      ],
+    })
+    const bad = await admin
+      .alterPartitionReassignments({ topics: [{ topic: 't', partitionAssignment: [{ partition: 0, replicas: [] }] }] })
+      .catch((e: unknown) => e)
     expect(isTributaryError(bad, 'INVALID_REPLICA_ASSIGNMENT')).toBe(true)
     await moveDone(cluster.node(2))
     expect(await admin.listPartitionReassignments()).toEqual({ topics: [] })

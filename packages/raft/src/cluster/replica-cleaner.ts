@@ -16,7 +16,12 @@ export interface ReplicaCleanResult {
  * - Retention is decided by the leader only, on its own segments, and replicated as a log-start
  *   move through the partition's Raft group, so every replica keeps the same log start offset.
  */
-export async function cleanReplica(replica: PartitionReplica, config: TopicConfig, nowMs: number, timeoutMs: number): Promise<ReplicaCleanResult> {
+export async function cleanReplica(
+  replica: PartitionReplica,
+  config: TopicConfig,
+  nowMs: number,
+  timeoutMs: number,
+): Promise<ReplicaCleanResult> {
   const compacted = compactLog(replica.log, config, nowMs)
   const result = { recordsCompacted: compacted?.recordsRemoved ?? 0, deletedBefore: -1 }
   if (!replica.isReady()) return result

@@ -8,7 +8,9 @@ jest.setTimeout(30_000)
 test('three nodes on localhost TCP: a produce forwarded over the peer channel is read back from a third node', async () => {
   const { nodes } = await startTcpCluster(3)
   try {
-    await eventually(async () => ((await nodes[1]!.createTopics([{ topic: 'tcp', numPartitions: 1, replicationFactor: 3 }]))[0]?.error ? undefined : true))
+    await eventually(async () =>
+      (await nodes[1]!.createTopics([{ topic: 'tcp', numPartitions: 1, replicationFactor: 3 }]))[0]?.error ? undefined : true,
+    )
     const leader = await waitUntil(() => nodes.find((n) => n.status().leaderOf.includes('tcp/0'))?.nodeId)
     const via = nodes.find((n) => n.nodeId !== leader) as ClusterNode
     const batch = encodeRecordBatch([{ key: null, value: Buffer.from('over tcp'), timestamp: 1, headers: [] }] as never)
@@ -29,10 +31,18 @@ test('three nodes on localhost TCP: a produce forwarded over the peer channel is
 test('Tributary.connect over TCP: admin creates a topic, acks=all producer, a consumer group reads every message back', async () => {
   const { nodes, addresses } = await startTcpCluster(3, { groupCoordinator: { minSessionTimeoutMs: 50, initialRebalanceDelayMs: 0 } })
   // The remote client is told about the nodes in a different order, to show any node will do.
-  const tb = await Tributary.connect({ brokers: [addresses[2] as string, addresses[0] as string, addresses[1] as string], clientId: 'remote-test' })
+  const tb = await Tributary.connect({
+    brokers: [addresses[2] as string, addresses[0] as string, addresses[1] as string],
+    clientId: 'remote-test',
+  })
   try {
     const admin = tb.admin()
-    await eventually(async () => ((await admin.createTopics({ topics: [{ topic: 'remote', numPartitions: 3, replicationFactor: 3 }] }).catch(() => undefined)) === undefined ? undefined : true))
+    await eventually(async () =>
+      (await admin.createTopics({ topics: [{ topic: 'remote', numPartitions: 3, replicationFactor: 3 }] }).catch(() => undefined)) ===
+      undefined
+        ? undefined
+        : true,
+    )
     const producer = tb.producer({ acks: 'all', idempotent: true, lingerMs: 1 })
     const sent = Array.from({ length: 60 }, (_, i) => `m${i}`)
     await producer.send({ topic: 'remote', messages: sent.map((value, i) => ({ key: `k${i % 7}`, value })) })
@@ -56,14 +66,17 @@ test('a fourth node joins over TCP (port 0), a partition moves to it, and it ser
   const peers = Object.fromEntries(addresses.map((a, i) => [i + 1, a]))
   let n4: ClusterNode | undefined
   try {
-    await eventually(async () => ((await nodes[0]!.createTopics([{ topic: 'moving', numPartitions: 1, replicationFactor: 2 }]))[0]?.error ? undefined : true))
+    await eventually(async () =>
+      (await nodes[0]!.createTopics([{ topic: 'moving', numPartitions: 1, replicationFactor: 2 }]))[0]?.error ? undefined : true,
+    )
     const batch = encodeRecordBatch([{ key: null, value: Buffer.from('before the move'), timestamp: 1, headers: [] }] as never)
     // Raw produce calls get retriable errors (NOT_LEADER_OR_FOLLOWER while leaders settle) that a producer would retry.
-    const produce = (via: ClusterNode) => eventually(async () => {
-      const [r] = await via.produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic: 'moving', partition: 0, batch }] })
-      if (r?.error && !r.error.retriable) throw r.error
-      return r?.error ? undefined : r
-    })
+    const produce = (via: ClusterNode) =>
+      eventually(async () => {
+        const [r] = await via.produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic: 'moving', partition: 0, batch }] })
+        if (r?.error && !r.error.retriable) throw r.error
+        return r?.error ? undefined : r
+      })
     expect((await produce(nodes[0]!)).baseOffset).toBe(0)
     // Port 0: the node registers the port it really got, and the others dial that one.
     n4 = await ClusterNode.start({ nodeId: 4, listen: '127.0.0.1:0', peers, join: true, tickMs: 20 })
@@ -77,7 +90,9 @@ test('a fourth node joins over TCP (port 0), a partition moves to it, and it ser
     const tb = await Tributary.connect({ brokers: [addresses[2] as string] })
     try {
       const admin = tb.admin()
-      const bad = await admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: [4, 4] }] }] }).catch((e: unknown) => e)
+      const bad = await admin
+        .alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: [4, 4] }] }] })
+        .catch((e: unknown) => e)
       expect((bad as { code?: string }).code).toBe('INVALID_REPLICA_ASSIGNMENT')
       await admin.alterPartitionReassignments({ topics: [{ topic: 'moving', partitionAssignment: [{ partition: 0, replicas: [4] }] }] })
       await eventually(async () => ((await admin.listPartitionReassignments()).topics.length === 0 ? true : undefined), 15_000)

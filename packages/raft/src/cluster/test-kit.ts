@@ -28,7 +28,12 @@ export class MemoryCluster {
   readonly nodes = new Map<number, ClusterNode>()
   private readonly raftStores = new Map<number, Map<string, MemoryRaftStorage>>()
 
-  private constructor(readonly ids: number[], private readonly extra: Partial<ClusterNodeOptions>, private readonly dirOf: ((id: number) => string) | undefined, private readonly options: MemoryClusterOptions) {
+  private constructor(
+    readonly ids: number[],
+    private readonly extra: Partial<ClusterNodeOptions>,
+    private readonly dirOf: ((id: number) => string) | undefined,
+    private readonly options: MemoryClusterOptions,
+  ) {
     this.network = new MemoryNetwork(options.faults)
     this.peerNetwork = new MemoryPeerNetwork(peerFaults(options.faults))
   }
@@ -37,8 +42,18 @@ export class MemoryCluster {
    * start runs `size` nodes. With `dirOf`, node `id` keeps its data in `dirOf(id)` (the `dir`
    * option: file storage, surviving restarts); otherwise Raft state stays in memory.
    */
-  static async start(size: number, extra: Partial<ClusterNodeOptions> = {}, dirOf?: (id: number) => string, options: MemoryClusterOptions = {}): Promise<MemoryCluster> {
-    const c = new MemoryCluster(Array.from({ length: size }, (_, i) => i + 1), extra, dirOf, options)
+  static async start(
+    size: number,
+    extra: Partial<ClusterNodeOptions> = {},
+    dirOf?: (id: number) => string,
+    options: MemoryClusterOptions = {},
+  ): Promise<MemoryCluster> {
+    const c = new MemoryCluster(
+      Array.from({ length: size }, (_, i) => i + 1),
+      extra,
+      dirOf,
+      options,
+    )
     await Promise.all(c.ids.map((id) => c.startNode(id)))
     return c
   }
@@ -203,7 +218,14 @@ export async function readLog(broker: Broker, topic: string): Promise<LogRecord[
       if (!r || r.batches.length === 0) break
       for (const batch of iterateBatches(r.batches)) {
         for (const rec of batch.records()) {
-          if (rec.offset >= offset) out.push({ partition, offset: rec.offset, key: rec.key?.toString() ?? null, value: rec.value?.toString() ?? null, producerId: batch.producerId })
+          if (rec.offset >= offset)
+            out.push({
+              partition,
+              offset: rec.offset,
+              key: rec.key?.toString() ?? null,
+              value: rec.value?.toString() ?? null,
+              producerId: batch.producerId,
+            })
         }
         offset = batch.lastOffset + 1
       }
@@ -232,13 +254,24 @@ export async function freePort(): Promise<number> {
  * startTcpCluster starts `size` ClusterNodes in this process on localhost TCP (Raft transport,
  * peer channel and client protocol all over sockets) and waits for a metadata leader.
  */
-export async function startTcpCluster(size: number, extra: Partial<ClusterNodeOptions> = {}): Promise<{ nodes: ClusterNode[]; addresses: string[] }> {
+export async function startTcpCluster(
+  size: number,
+  extra: Partial<ClusterNodeOptions> = {},
+): Promise<{ nodes: ClusterNode[]; addresses: string[] }> {
   const ids = Array.from({ length: size }, (_, i) => i + 1)
   const ports: number[] = []
   for (const _ of ids) ports.push(await freePort())
   const address = (id: number): string => `127.0.0.1:${ports[id - 1]}`
   const nodes = await Promise.all(
-    ids.map((id) => ClusterNode.start({ nodeId: id, listen: address(id), peers: Object.fromEntries(ids.filter((p) => p !== id).map((p) => [p, address(p)])), tickMs: 20, ...extra })),
+    ids.map((id) =>
+      ClusterNode.start({
+        nodeId: id,
+        listen: address(id),
+        peers: Object.fromEntries(ids.filter((p) => p !== id).map((p) => [p, address(p)])),
+        tickMs: 20,
+        ...extra,
+      }),
+    ),
   )
   await waitUntil(() => nodes[0]?.status().metaLeader !== 0)
   return { nodes, addresses: ids.map(address) }

@@ -34,7 +34,8 @@ export function checkContiguousOffsets(log: readonly ReadRecord[]): string[] {
   const out: string[] = []
   for (const [partition, records] of byPartition(log)) {
     const bad = records.findIndex((r, i) => r.offset !== i)
-    if (bad !== -1) out.push(`partition ${partition}: offset ${records[bad]?.offset} at position ${bad} (offsets are not contiguous from 0)`)
+    if (bad !== -1)
+      out.push(`partition ${partition}: offset ${records[bad]?.offset} at position ${bad} (offsets are not contiguous from 0)`)
   }
   return out
 }
@@ -83,7 +84,9 @@ export function checkKeyOrder(log: readonly LogRecord[], scope: OrderScope, acke
       const at = scope === 'key' ? v.key : `${v.key}/${r.producerId}`
       const prev = last.get(at)
       if (prev !== undefined && v.seq <= prev.seq) {
-        out.push(`partition ${partition}: ${r.value}${tag(r.value ?? '')} (producer ${r.producerId}) at offset ${r.offset} after ${prev.value}${tag(prev.value ?? '')} (producer ${prev.producerId}) at offset ${prev.offset}`)
+        out.push(
+          `partition ${partition}: ${r.value}${tag(r.value ?? '')} (producer ${r.producerId}) at offset ${r.offset} after ${prev.value}${tag(prev.value ?? '')} (producer ${prev.producerId}) at offset ${prev.offset}`,
+        )
       }
       last.set(at, { ...r, seq: v.seq })
     }
@@ -103,7 +106,8 @@ export function checkFetchedWasCommitted(fetched: readonly FetchedRecord[], log:
     const at = `${f.partition}@${f.offset}`
     if (f.offset >= f.highWatermark) out.push(`fetched ${at} (${f.value}) at or beyond the high watermark ${f.highWatermark}`)
     const r = final.get(at)
-    if (r === undefined || r.key !== f.key || r.value !== f.value) out.push(`fetched ${at} = ${f.key}/${f.value}, but the final log has ${r === undefined ? 'nothing' : `${r.key}/${r.value}`} there`)
+    if (r === undefined || r.key !== f.key || r.value !== f.value)
+      out.push(`fetched ${at} = ${f.key}/${f.value}, but the final log has ${r === undefined ? 'nothing' : `${r.key}/${r.value}`} there`)
   }
   return unique(out)
 }
@@ -111,12 +115,21 @@ export function checkFetchedWasCommitted(fetched: readonly FetchedRecord[], log:
 /** checkAllConsumed: the consumer group handled every value of the log. */
 export function checkAllConsumed(log: readonly ReadRecord[], consumed: ReadonlySet<string>): string[] {
   const missing = log.filter((r) => r.value !== null && !consumed.has(r.value))
-  return missing.length === 0 ? [] : [`the group never consumed ${missing.length} records, e.g. ${missing.slice(0, 5).map((r) => `${r.partition}@${r.offset}`).join(', ')}`]
+  return missing.length === 0
+    ? []
+    : [
+        `the group never consumed ${missing.length} records, e.g. ${missing
+          .slice(0, 5)
+          .map((r) => `${r.partition}@${r.offset}`)
+          .join(', ')}`,
+      ]
 }
 
 /** checkGroupCommitted: the group's committed offset of every partition is its log end (no lag left). */
 export function checkGroupCommitted(ends: ReadonlyMap<number, number>, committed: ReadonlyMap<number, number>): string[] {
-  return [...ends].filter(([p, end]) => committed.get(p) !== end).map(([p, end]) => `partition ${p}: the group committed ${committed.get(p) ?? 'nothing'}, the log ends at ${end}`)
+  return [...ends]
+    .filter(([p, end]) => committed.get(p) !== end)
+    .map(([p, end]) => `partition ${p}: the group committed ${committed.get(p) ?? 'nothing'}, the log ends at ${end}`)
 }
 
 /**
@@ -124,10 +137,18 @@ export function checkGroupCommitted(ends: ReadonlyMap<number, number>, committed
  * partition is at least the highest one the coordinator acknowledged (a later commit may move it
  * back only after a rebalance, which this workload does not ask for).
  */
-export function checkAckedCommitsKept(commits: ReadonlyArray<{ partition: number; offset: number; outcome: string }>, committed: ReadonlyMap<number, number>): string[] {
+export function checkAckedCommitsKept(
+  commits: ReadonlyArray<{ partition: number; offset: number; outcome: string }>,
+  committed: ReadonlyMap<number, number>,
+): string[] {
   const acked = new Map<number, number>()
   for (const c of commits) if (c.outcome === 'ok') acked.set(c.partition, Math.max(acked.get(c.partition) ?? -1, c.offset))
-  return [...acked].filter(([p, offset]) => (committed.get(p) ?? -1) < offset).map(([p, offset]) => `partition ${p}: the coordinator acknowledged a commit of ${offset}, but the group's committed offset is ${committed.get(p) ?? 'nothing'}`)
+  return [...acked]
+    .filter(([p, offset]) => (committed.get(p) ?? -1) < offset)
+    .map(
+      ([p, offset]) =>
+        `partition ${p}: the coordinator acknowledged a commit of ${offset}, but the group's committed offset is ${committed.get(p) ?? 'nothing'}`,
+    )
 }
 
 /**
@@ -136,10 +157,18 @@ export function checkAckedCommitsKept(commits: ReadonlyArray<{ partition: number
  * answer of OFFSET_OUT_OF_RANGE for an offset up to the final log end was wrong (and makes the
  * consumer reset its position: re-consume, or skip data with autoOffsetReset 'latest').
  */
-export function checkOutOfRangeWasReal(outOfRange: ReadonlyArray<{ partition: number; offset: number; nodeId: number }>, log: readonly ReadRecord[]): string[] {
+export function checkOutOfRangeWasReal(
+  outOfRange: ReadonlyArray<{ partition: number; offset: number; nodeId: number }>,
+  log: readonly ReadRecord[],
+): string[] {
   const ends = logEnds(log)
   const wrong = outOfRange.filter((o) => o.offset >= 0 && o.offset <= (ends.get(o.partition) ?? 0))
-  return unique(wrong.map((o) => `node ${o.nodeId} answered OFFSET_OUT_OF_RANGE for offset ${o.offset} of partition ${o.partition}, which the log holds (it ends at ${ends.get(o.partition) ?? 0})`))
+  return unique(
+    wrong.map(
+      (o) =>
+        `node ${o.nodeId} answered OFFSET_OUT_OF_RANGE for offset ${o.offset} of partition ${o.partition}, which the log holds (it ends at ${ends.get(o.partition) ?? 0})`,
+    ),
+  )
 }
 
 /** checkReplicasAgree: every node serves the same log as the first. */
@@ -147,7 +176,9 @@ export function checkReplicasAgree(logs: ReadonlyMap<number, readonly ReadRecord
   const [first, ...rest] = [...logs]
   if (first === undefined) return []
   const expected = JSON.stringify(first[1])
-  return rest.filter(([, log]) => JSON.stringify(log) !== expected).map(([id, log]) => `node ${id} serves ${log.length} records, node ${first[0]} serves ${first[1].length}, and they differ`)
+  return rest
+    .filter(([, log]) => JSON.stringify(log) !== expected)
+    .map(([id, log]) => `node ${id} serves ${log.length} records, node ${first[0]} serves ${first[1].length}, and they differ`)
 }
 
 function unique(lines: string[]): string[] {

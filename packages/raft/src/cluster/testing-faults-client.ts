@@ -105,13 +105,21 @@ export class ClusterClientBroker implements Broker {
       return n.fetch(request)
     })
     this.hooks.onFetch?.(results.flatMap(fetchedRecords))
-    for (const r of results) if (r.error !== undefined) this.hooks.onFetchError?.(r, request.partitions.find((p) => p.topic === r.topic && p.partition === r.partition)?.offset ?? -1, servedBy)
+    for (const r of results)
+      if (r.error !== undefined)
+        this.hooks.onFetchError?.(
+          r,
+          request.partitions.find((p) => p.topic === r.topic && p.partition === r.partition)?.offset ?? -1,
+          servedBy,
+        )
     return results
   }
   listOffsets(partitions: ListOffsetsPartitionRequest[]): Promise<ListOffsetsPartitionResult[]> {
     return this.call('listOffsets', (n) => n.listOffsets(partitions))
   }
-  deleteRecords(partitions: Array<{ topic: string; partition: number; offset: number }>): Promise<Array<{ topic: string; partition: number; lowWatermark: number; error?: TributaryError }>> {
+  deleteRecords(
+    partitions: Array<{ topic: string; partition: number; offset: number }>,
+  ): Promise<Array<{ topic: string; partition: number; lowWatermark: number; error?: TributaryError }>> {
     return this.call('deleteRecords', (n) => n.deleteRecords(partitions))
   }
   joinGroup(request: JoinGroupRequest): Promise<JoinGroupResult> {
@@ -186,7 +194,9 @@ export class ClusterClientBroker implements Broker {
 }
 
 function connectionLost(nodeId: number): TributaryError {
-  return new TributaryError('LEADER_NOT_AVAILABLE', nodeId === -1 ? 'no node is up' : `the connection to node ${nodeId} was lost`, { details: { nodeId } })
+  return new TributaryError('LEADER_NOT_AVAILABLE', nodeId === -1 ? 'no node is up' : `the connection to node ${nodeId} was lost`, {
+    details: { nodeId },
+  })
 }
 
 /** fetchedRecords lists the records one partition's fetch result carried. */
@@ -195,7 +205,14 @@ function fetchedRecords(r: FetchPartitionResult): FetchedRecord[] {
   const out: FetchedRecord[] = []
   for (const batch of iterateBatches(r.batches)) {
     for (const rec of batch.records()) {
-      out.push({ topic: r.topic, partition: r.partition, offset: rec.offset, key: rec.key?.toString() ?? null, value: rec.value?.toString() ?? null, highWatermark: r.highWatermark })
+      out.push({
+        topic: r.topic,
+        partition: r.partition,
+        offset: rec.offset,
+        key: rec.key?.toString() ?? null,
+        value: rec.value?.toString() ?? null,
+        highWatermark: r.highWatermark,
+      })
     }
   }
   return out

@@ -33,7 +33,12 @@ export async function waitForGroup(w: WorkloadRecord, watch: GroupWatch, log: re
 }
 
 /** groupOutcome classifies the group's state now (undefined: keep waiting). */
-async function groupOutcome(w: WorkloadRecord, watch: GroupWatch, log: readonly LogRecord[], quietMs: number): Promise<GroupOutcome | undefined> {
+async function groupOutcome(
+  w: WorkloadRecord,
+  watch: GroupWatch,
+  log: readonly LogRecord[],
+  quietMs: number,
+): Promise<GroupOutcome | undefined> {
   const committed = await committedOffsets(watch.broker, watch.groupId)
   const consumedAll = checkAllConsumed(log, w.consumed).length === 0
   const lagging = [...logEnds(log)].filter(([p, end]) => committed.get(p) !== end).map(([p]) => p)
@@ -51,14 +56,22 @@ async function groupOutcome(w: WorkloadRecord, watch: GroupWatch, log: readonly 
  */
 function commitLagExplained(w: WorkloadRecord, p: number, log: readonly LogRecord[]): boolean {
   const last = w.commits.filter((c) => c.partition === p).at(-1)
-  const resetWrongly = checkOutOfRangeWasReal(w.outOfRange.filter((o) => o.partition === p), log).length > 0
+  const resetWrongly =
+    checkOutOfRangeWasReal(
+      w.outOfRange.filter((o) => o.partition === p),
+      log,
+    ).length > 0
   return last?.outcome !== 'ok' || resetWrongly
 }
 
 /** assignsNothing tells whether the group is stable with no partition assigned to any member. */
 async function assignsNothing(watch: GroupWatch): Promise<boolean> {
   const [group] = await watch.broker.describeGroups([watch.groupId]).catch(() => [])
-  return group?.state === 'Stable' && group.members.length > 0 && group.members.every((m) => Object.keys(m.assignment?.assignment ?? {}).length === 0)
+  return (
+    group?.state === 'Stable' &&
+    group.members.length > 0 &&
+    group.members.every((m) => Object.keys(m.assignment?.assignment ?? {}).length === 0)
+  )
 }
 
 /** progressClock returns how long (ms) `progress()` has kept its value, measured at each call. */

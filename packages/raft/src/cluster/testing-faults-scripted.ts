@@ -1,4 +1,12 @@
-import { TributaryError, encodeRecordBatch, iterateBatches, type Broker, type ProducePartitionData, type ProducePartitionResult, type ProduceRequest } from '@tributary/core'
+import {
+  TributaryError,
+  encodeRecordBatch,
+  iterateBatches,
+  type Broker,
+  type ProducePartitionData,
+  type ProducePartitionResult,
+  type ProduceRequest,
+} from '@tributary/core'
 import type { MemoryCluster } from './test-kit'
 
 /**
@@ -32,12 +40,23 @@ export type ScriptedCode = 'LEADER_NOT_AVAILABLE' | 'OUT_OF_ORDER_SEQUENCE_NUMBE
  * perBatch answers each partition of a produce request on its own: with the error `script`
  * returns for the first value of its batch, or else by appending it to `local`.
  */
-export async function perBatch(local: Broker, request: ProduceRequest, script: (firstValue: string) => Promise<ScriptedCode | undefined>): Promise<ProducePartitionResult[]> {
+export async function perBatch(
+  local: Broker,
+  request: ProduceRequest,
+  script: (firstValue: string) => Promise<ScriptedCode | undefined>,
+): Promise<ProducePartitionResult[]> {
   return Promise.all(
     request.partitions.map(async (data) => {
       const code = await script(valuesOf(data)[0] ?? '')
       if (code === undefined) return (await local.produce({ ...request, partitions: [data] }))[0] as ProducePartitionResult
-      return { topic: data.topic, partition: data.partition, baseOffset: -1, logAppendTime: -1, logStartOffset: -1, error: new TributaryError(code, `scripted ${code}`) }
+      return {
+        topic: data.topic,
+        partition: data.partition,
+        baseOffset: -1,
+        logAppendTime: -1,
+        logStartOffset: -1,
+        error: new TributaryError(code, `scripted ${code}`),
+      }
     }),
   )
 }

@@ -39,7 +39,8 @@ export function consumerHooks(w: WorkloadRecord): ClientHooks {
       if (r.error?.code === 'OFFSET_OUT_OF_RANGE') w.outOfRange.push({ partition: r.partition, offset, nodeId })
     },
     onCommit: (request, error) => {
-      for (const o of request.offsets) w.commits.push({ partition: o.partition, offset: o.offset, outcome: error === undefined ? 'ok' : codeOf(error) })
+      for (const o of request.offsets)
+        w.commits.push({ partition: o.partition, offset: o.offset, outcome: error === undefined ? 'ok' : codeOf(error) })
     },
   }
 }
@@ -55,7 +56,13 @@ const MAX_PENDING_SENDS = 200
 
 /** produceLoad sends keyed messages (`keys` keys, round robin) without waiting for each other, a few every 5 ms, until stopped. */
 export function produceLoad(w: WorkloadRecord, tb: Tributary, topic: string, keys: number): Load {
-  const producer = tb.producer({ acks: 'all', idempotent: true, lingerMs: 2, timeoutMs: 2000, retry: { retries: 30, initialRetryTimeMs: 20, maxRetryTimeMs: 250 } })
+  const producer = tb.producer({
+    acks: 'all',
+    idempotent: true,
+    lingerMs: 2,
+    timeoutMs: 2000,
+    retry: { retries: 30, initialRetryTimeMs: 20, maxRetryTimeMs: 250 },
+  })
   const seqs = new Array<number>(keys).fill(0)
   const pending = new Set<Promise<void>>()
   let stopped = false
@@ -97,11 +104,25 @@ export interface Member {
 export async function startConsumers(w: WorkloadRecord, tbs: readonly Tributary[], topic: string, group: string): Promise<Member[]> {
   return Promise.all(
     tbs.map(async (tb) => {
-      const consumer = tb.consumer({ groupId: group, sessionTimeoutMs: 1500, heartbeatIntervalMs: 50, maxWaitMs: 100, retry: { retries: 50, initialRetryTimeMs: 20, maxRetryTimeMs: 200 } })
+      const consumer = tb.consumer({
+        groupId: group,
+        sessionTimeoutMs: 1500,
+        heartbeatIntervalMs: 50,
+        maxWaitMs: 100,
+        retry: { retries: 50, initialRetryTimeMs: 20, maxRetryTimeMs: 200 },
+      })
       await consumer.subscribe({ topics: [topic], fromBeginning: true })
-      const eachMessage = async ({ message }: { message: { value: Buffer | null } }): Promise<void> => void w.consumed.add(String(message.value))
+      const eachMessage = async ({ message }: { message: { value: Buffer | null } }): Promise<void> =>
+        void w.consumed.add(String(message.value))
       // Works around a known client bug (cluster-faults.test.ts, 'known bugs'): run() rejects on one retriable error at start-up.
-      await eventually(() => consumer.run({ eachMessage }).then(() => true, (error: unknown) => (isRetriable(error) ? undefined : Promise.reject(error))), 15_000)
+      await eventually(
+        () =>
+          consumer.run({ eachMessage }).then(
+            () => true,
+            (error: unknown) => (isRetriable(error) ? undefined : Promise.reject(error)),
+          ),
+        15_000,
+      )
       return consumer
     }),
   )

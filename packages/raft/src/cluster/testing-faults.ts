@@ -63,7 +63,13 @@ export function drawSchedule(seed: number): FaultSchedule {
   const onDisk = rng.chance(0.25)
   const extra = Array.from({ length: rng.nextInt(3) }, () => EXTRA[rng.nextInt(EXTRA.length)] as FaultKind)
   const kinds = shuffle(rng, [...REQUIRED, ...extra])
-  const steps = kinds.map((kind, i) => ({ kind, afterMs: 100 + rng.nextInt(400), holdMs: 200 + rng.nextInt(700), overlap: i > 0 && rng.chance(0.3), pick: rng.nextUint32() }))
+  const steps = kinds.map((kind, i) => ({
+    kind,
+    afterMs: 100 + rng.nextInt(400),
+    holdMs: 200 + rng.nextInt(700),
+    overlap: i > 0 && rng.chance(0.3),
+    pick: rng.nextUint32(),
+  }))
   return { seed, onDisk, messages, steps }
 }
 
@@ -71,8 +77,14 @@ export function drawSchedule(seed: number): FaultSchedule {
 export function describeSchedule(s: FaultSchedule): string {
   const m = s.messages
   const rate = (x: number | undefined): string => `${((x ?? 0) * 100).toFixed(1)}%`
-  const lines = [`storage: ${s.onDisk ? 'files' : 'memory'}`, `messages: drop ${rate(m.dropRate)}, delay ${rate(m.delayRate)} up to ${m.maxDelayMs} ms, duplicate ${rate(m.duplicateRate)}`]
-  for (const step of s.steps) lines.push(`${step.kind} ${step.afterMs} ms after the previous step ${step.overlap ? 'started' : 'ended'}, for ${step.holdMs} ms (pick ${step.pick})`)
+  const lines = [
+    `storage: ${s.onDisk ? 'files' : 'memory'}`,
+    `messages: drop ${rate(m.dropRate)}, delay ${rate(m.delayRate)} up to ${m.maxDelayMs} ms, duplicate ${rate(m.duplicateRate)}`,
+  ]
+  for (const step of s.steps)
+    lines.push(
+      `${step.kind} ${step.afterMs} ms after the previous step ${step.overlap ? 'started' : 'ended'}, for ${step.holdMs} ms (pick ${step.pick})`,
+    )
   return lines.join('\n')
 }
 
@@ -122,10 +134,18 @@ async function startFault(cluster: MemoryCluster, step: FaultStep, target: Sched
     case 'crash-meta-leader':
       return crashMetaLeader(cluster, step, target)
     case 'partition-node':
-      return partition(cluster, [[choose(cluster.ids, step.pick)], cluster.ids.filter((id) => id !== choose(cluster.ids, step.pick))], 'node cut off', target)
+      return partition(
+        cluster,
+        [[choose(cluster.ids, step.pick)], cluster.ids.filter((id) => id !== choose(cluster.ids, step.pick))],
+        'node cut off',
+        target,
+      )
     case 'cut-link': {
       const a = choose(cluster.ids, step.pick)
-      const b = choose(cluster.ids.filter((id) => id !== a), step.pick >>> 8)
+      const b = choose(
+        cluster.ids.filter((id) => id !== a),
+        step.pick >>> 8,
+      )
       return partition(cluster, [[a], [b]], 'link cut', target)
     }
   }

@@ -21,7 +21,10 @@ export class WireConnection {
   private nextId = 1
   private closed = false
 
-  constructor(readonly host: string, readonly port: number) {}
+  constructor(
+    readonly host: string,
+    readonly port: number,
+  ) {}
 
   async call(method: string, args: unknown[]): Promise<unknown> {
     if (this.closed) throw new TributaryError('CLIENT_CLOSED', 'the connection is closed')

@@ -46,7 +46,8 @@ function invalid(path: string, message: string): TributaryError {
 
 function positiveInt(options: Record<string, unknown>, key: string, prefix: string): void {
   const v = options[key]
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw invalid(`${prefix}${key}`, `must be a positive integer, got ${String(v)}`)
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
+    throw invalid(`${prefix}${key}`, `must be a positive integer, got ${String(v)}`)
 }
 
 /**

@@ -103,7 +103,10 @@ export class RaftLog {
 
   /** slice returns entries [lo, hi) up to about `maxBytes`, always at least one when lo < hi. */
   slice(lo: number, hi: number, maxBytes = Infinity): Entry[] {
-    assert(lo > this.offsetIndex && hi <= this.lastIndex() + 1, `slice [${lo}, ${hi}) out of [${this.firstIndex()}, ${this.lastIndex() + 1})`)
+    assert(
+      lo > this.offsetIndex && hi <= this.lastIndex() + 1,
+      `slice [${lo}, ${hi}) out of [${this.firstIndex()}, ${this.lastIndex() + 1})`,
+    )
     const out: Entry[] = []
     let bytes = 0
     for (let i = lo; i < hi; i++) {

@@ -56,7 +56,14 @@ function sorted(ids: NodeId[]): NodeId[] {
  * Layout, little-endian u32s: changeCode, nodeId, votersCount, voters..., learnersCount, learners...
  */
 export function encodeConfEntry(change: ConfChange, result: Membership): Uint8Array {
-  const words = [CHANGE_CODES.indexOf(change.type), change.nodeId, result.voters.length, ...result.voters, result.learners.length, ...result.learners]
+  const words = [
+    CHANGE_CODES.indexOf(change.type),
+    change.nodeId,
+    result.voters.length,
+    ...result.voters,
+    result.learners.length,
+    ...result.learners,
+  ]
   const out = new Uint8Array(words.length * 4)
   const view = new DataView(out.buffer)
   words.forEach((w, i) => view.setUint32(i * 4, w, true))

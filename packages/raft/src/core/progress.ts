@@ -57,7 +57,12 @@ export class Progress {
   recentActive = false
   readonly inflights: Inflights
 
-  constructor(readonly id: NodeId, next: number, maxInflight: number, public isLearner: boolean) {
+  constructor(
+    readonly id: NodeId,
+    next: number,
+    maxInflight: number,
+    public isLearner: boolean,
+  ) {
     this.next = next
     this.inflights = new Inflights(maxInflight)
   }

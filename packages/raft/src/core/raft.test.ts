@@ -64,7 +64,10 @@ describe('§5.1/§5.2 terms and elections', () => {
   it('randomizes the election timeout in [electionTicks, 2*electionTicks)', () => {
     const seen = new Set<number>()
     for (let seed = 0; seed < 200; seed++) {
-      const r = new Raft(resolveRaftConfig({ id: 1, preVote: false }), new Sfc32(seed), { snapshot: bootstrapSnapshot([1, 2, 3]), entries: [] })
+      const r = new Raft(resolveRaftConfig({ id: 1, preVote: false }), new Sfc32(seed), {
+        snapshot: bootstrapSnapshot([1, 2, 3]),
+        entries: [],
+      })
       let ticks = 0
       while (r.role === 'follower') {
         r.tick()
@@ -94,7 +97,11 @@ describe('§5.1/§5.2 terms and elections', () => {
     r.tick()
     expect(drain(r).filter((m) => m.type === MessageType.Heartbeat)).toHaveLength(0)
     r.tick()
-    expect(drain(r).filter((m) => m.type === MessageType.Heartbeat).map((m) => m.to)).toEqual([2, 3])
+    expect(
+      drain(r)
+        .filter((m) => m.type === MessageType.Heartbeat)
+        .map((m) => m.to),
+    ).toEqual([2, 3])
   })
 })
 
@@ -116,11 +123,18 @@ describe('S3 the election restriction (§5.4.1)', () => {
     r.step(msg(MessageType.Vote, 2, 1, 4, { index: 5, logTerm: 2 }))
     r.step(msg(MessageType.Vote, 3, 1, 4, { index: 9, logTerm: 3 }))
     const resps = drain(r).filter((m) => m.type === MessageType.VoteResp)
-    expect(resps.map((m) => [m.to, m.reject])).toEqual([[2, false], [3, true]])
+    expect(resps.map((m) => [m.to, m.reject])).toEqual([
+      [2, false],
+      [3, true],
+    ])
     const restarted = replica(1, own, r.term, r.vote)
     restarted.step(msg(MessageType.Vote, 3, 1, 4, { index: 9, logTerm: 3 }))
     restarted.step(msg(MessageType.Vote, 2, 1, 4, { index: 5, logTerm: 2 }))
-    expect(drain(restarted).filter((m) => m.type === MessageType.VoteResp).map((m) => m.reject)).toEqual([true, false])
+    expect(
+      drain(restarted)
+        .filter((m) => m.type === MessageType.VoteResp)
+        .map((m) => m.reject),
+    ).toEqual([true, false])
   })
 })
 
@@ -144,7 +158,9 @@ describe('S2 appends on a follower', () => {
     r.step(ae1)
     expect(r.log.lastIndex()).toBe(10)
     expect(r.log.committed).toBe(5)
-    const acks = drain(r).filter((m) => m.type === MessageType.AppResp).map((m) => m.index)
+    const acks = drain(r)
+      .filter((m) => m.type === MessageType.AppResp)
+      .map((m) => m.index)
     expect(acks).toEqual([10, 7]) // the stale one verifies only up to 7
   })
   it('(c) an overwrite between ready and advance keeps the new entries unstable (ABA race)', () => {
@@ -166,8 +182,17 @@ describe('S2 appends on a follower', () => {
     expect(r.prs.get(3)?.match).toBe(0)
   })
   it('(d) truncating a membership entry restores the previous membership', () => {
-    const conf: Entry = { index: 3, term: 1, type: EntryType.ConfChange, data: encodeConfEntry({ type: 'add-learner', nodeId: 4 }, { voters: [1, 2, 3], learners: [4] }) }
-    const r = new Raft(resolveRaftConfig({ id: 1 }), new Sfc32(1), { snapshot: bootstrapSnapshot([1, 2, 3]), entries: [entry(1, 1), entry(2, 1), conf], hardState: { term: 1, vote: 0, commit: 0 } })
+    const conf: Entry = {
+      index: 3,
+      term: 1,
+      type: EntryType.ConfChange,
+      data: encodeConfEntry({ type: 'add-learner', nodeId: 4 }, { voters: [1, 2, 3], learners: [4] }),
+    }
+    const r = new Raft(resolveRaftConfig({ id: 1 }), new Sfc32(1), {
+      snapshot: bootstrapSnapshot([1, 2, 3]),
+      entries: [entry(1, 1), entry(2, 1), conf],
+      hardState: { term: 1, vote: 0, commit: 0 },
+    })
     expect(r.membership().learners).toEqual([4])
     r.step(msg(MessageType.App, 2, 1, 2, { index: 2, logTerm: 1, entries: [entry(3, 2)] }))
     expect(r.membership()).toEqual({ voters: [1, 2, 3], learners: [] })
@@ -224,7 +249,11 @@ describe('§5.3 replication and flow control', () => {
   it('hands leadership to a caught-up follower with TimeoutNow (§3.10)', () => {
     const r = leaderOf3()
     expect(r.transferLeadership(2)).toBe(true)
-    expect(drain(r).filter((m) => m.type === MessageType.TimeoutNow).map((m) => m.to)).toEqual([2])
+    expect(
+      drain(r)
+        .filter((m) => m.type === MessageType.TimeoutNow)
+        .map((m) => m.to),
+    ).toEqual([2])
     expect(r.propose(enc('x'))).toMatchObject({ ok: false, reason: 'transferring' })
   })
 })

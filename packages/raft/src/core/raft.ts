@@ -70,7 +70,11 @@ export class Raft {
   private prevHard: HardState
   private prevSoft: SoftState
 
-  constructor(readonly config: RaftConfig, private readonly random: RandomSource, init: RaftInit) {
+  constructor(
+    readonly config: RaftConfig,
+    private readonly random: RandomSource,
+    init: RaftInit,
+  ) {
     this.id = config.id
     this.log = new RaftLog(init.snapshot, init.entries, init.hardState?.commit ?? 0)
     this.term = init.hardState?.term ?? 0
@@ -182,7 +186,8 @@ export class Raft {
 
   private refuseProposal(): ProposeResult | undefined {
     if (this.role !== 'leader') return { ok: false, reason: 'not-leader', message: `node ${this.id} is not the leader` }
-    if (this.leadTransferee !== NONE) return { ok: false, reason: 'transferring', message: `leadership is moving to ${this.leadTransferee}` }
+    if (this.leadTransferee !== NONE)
+      return { ok: false, reason: 'transferring', message: `leadership is moving to ${this.leadTransferee}` }
     return undefined
   }
 
@@ -376,7 +381,15 @@ export class Raft {
     // Fast back-off: point the leader at our last index whose term is <= the probed term.
     const hintIndex = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm)
     const hintTerm = this.log.term(hintIndex) ?? 0
-    this.send({ ...emptyMessage, type: MessageType.AppResp, to: m.from, index: m.index, reject: true, rejectHint: hintIndex, logTerm: hintTerm })
+    this.send({
+      ...emptyMessage,
+      type: MessageType.AppResp,
+      to: m.from,
+      index: m.index,
+      reject: true,
+      rejectHint: hintIndex,
+      logTerm: hintTerm,
+    })
   }
 
   private handleHeartbeat(m: Message): void {
@@ -488,7 +501,8 @@ export class Raft {
     for (const id of [...m.voters, ...m.learners]) {
       if (id === this.id) continue
       const pr = this.prs.get(id)
-      if (pr === undefined) this.prs.set(id, new Progress(id, this.log.lastIndex() + 1, this.config.maxInflightMsgs, m.learners.includes(id)))
+      if (pr === undefined)
+        this.prs.set(id, new Progress(id, this.log.lastIndex() + 1, this.config.maxInflightMsgs, m.learners.includes(id)))
       else pr.isLearner = m.learners.includes(id)
     }
   }
@@ -614,7 +628,8 @@ export class Raft {
 
   private send(m: Omit<Message, 'from' | 'term'> & { term?: number }): void {
     const msg: Message = { ...m, from: this.id, term: m.term ?? this.term }
-    const early = this.role === 'leader' && (msg.type === MessageType.App || msg.type === MessageType.Heartbeat || msg.type === MessageType.Snap)
+    const early =
+      this.role === 'leader' && (msg.type === MessageType.App || msg.type === MessageType.Heartbeat || msg.type === MessageType.Snap)
     if (early) this.msgsEarly.push(msg)
     else this.msgs.push(msg)
   }

@@ -73,7 +73,12 @@ export class FileRaftStorage implements RaftStorage {
       if (pos + FRAME_HEADER + len > buf.byteLength || len < ENTRY_HEADER) break
       const body = buf.subarray(pos + FRAME_HEADER, pos + FRAME_HEADER + len)
       if (crc32(body) !== buf.readUInt32LE(pos + 4)) break
-      const e: Entry = { index: body.readDoubleLE(0), term: body.readDoubleLE(8), type: body.readUInt8(16) as EntryType, data: new Uint8Array(body.subarray(ENTRY_HEADER)) }
+      const e: Entry = {
+        index: body.readDoubleLE(0),
+        term: body.readDoubleLE(8),
+        type: body.readUInt8(16) as EntryType,
+        data: new Uint8Array(body.subarray(ENTRY_HEADER)),
+      }
       // A later frame at an index we already hold means the log was truncated and rewritten there.
       const keep = entries.length === 0 ? 0 : Math.max(0, Math.min(entries.length, e.index - entries[0]!.index))
       entries.length = keep
@@ -104,7 +109,8 @@ export class FileRaftStorage implements RaftStorage {
     const first = entries[0]!
     if (this.offsets.length === 0) this.firstIndex = first.index
     const keep = first.index - this.firstIndex
-    if (keep < 0 || keep > this.offsets.length) throw new Error(`log gap: writing ${first.index}, holding ${this.firstIndex}..${this.firstIndex + this.offsets.length - 1}`)
+    if (keep < 0 || keep > this.offsets.length)
+      throw new Error(`log gap: writing ${first.index}, holding ${this.firstIndex}..${this.firstIndex + this.offsets.length - 1}`)
     if (keep < this.offsets.length) {
       // Overwriting: cut the file at the first replaced entry so the log stays one clean sequence.
       this.size = this.offsets[keep]!

@@ -55,7 +55,8 @@ export interface RaftGroupOptions {
 }
 
 /** ResolvedGroupOptions are RaftGroupOptions with every default filled in. */
-export type ResolvedGroupOptions = Required<Omit<RaftGroupOptions, 'stateMachine' | 'storage' | 'raft'>> & Pick<RaftGroupOptions, 'stateMachine' | 'storage' | 'raft'>
+export type ResolvedGroupOptions = Required<Omit<RaftGroupOptions, 'stateMachine' | 'storage' | 'raft'>> &
+  Pick<RaftGroupOptions, 'stateMachine' | 'storage' | 'raft'>
 
 /** defaultGroupOptions holds the defaults of RaftGroupOptions. */
 export const defaultGroupOptions = Object.freeze({
@@ -78,9 +79,20 @@ export function resolveGroupOptions(options: RaftGroupOptions): ResolvedGroupOpt
   if (typeof options.groupId !== 'string' || options.groupId.length === 0 || Buffer.byteLength(options.groupId) > 65535) {
     throw invalid('groupId', 'must be a non-empty string of at most 65535 bytes')
   }
-  if (!Array.isArray(options.voters) || !options.voters.every((v) => Number.isSafeInteger(v) && v > 0)) throw invalid('voters', 'must be an array of positive integer node ids')
-  const resolved = { ...defaultGroupOptions, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as ResolvedGroupOptions
-  for (const key of ['proposalTimeoutMs', 'snapshotEveryEntries', 'snapshotEveryBytes', 'snapshotTrailingEntries', 'snapshotTrailingBytes', 'maxPendingProposals'] as const) {
+  if (!Array.isArray(options.voters) || !options.voters.every((v) => Number.isSafeInteger(v) && v > 0))
+    throw invalid('voters', 'must be an array of positive integer node ids')
+  const resolved = {
+    ...defaultGroupOptions,
+    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+  } as ResolvedGroupOptions
+  for (const key of [
+    'proposalTimeoutMs',
+    'snapshotEveryEntries',
+    'snapshotEveryBytes',
+    'snapshotTrailingEntries',
+    'snapshotTrailingBytes',
+    'maxPendingProposals',
+  ] as const) {
     const v = resolved[key]
     if (typeof v !== 'number' || !(v > 0)) throw invalid(key, `must be a positive number, got ${String(v)}`)
   }

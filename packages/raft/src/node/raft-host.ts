@@ -33,10 +33,12 @@ export class RaftHost {
   private closed = false
 
   constructor(readonly options: RaftHostOptions) {
-    if (!Number.isSafeInteger(options.id) || options.id <= 0) throw new TributaryError('INVALID_CONFIG', 'options.id: must be a positive integer', { details: { path: 'options.id' } })
+    if (!Number.isSafeInteger(options.id) || options.id <= 0)
+      throw new TributaryError('INVALID_CONFIG', 'options.id: must be a positive integer', { details: { path: 'options.id' } })
     this.clock = options.clock ?? systemClock
     this.tickMs = options.tickMs ?? 100
-    if (!(this.tickMs > 0)) throw new TributaryError('INVALID_CONFIG', 'options.tickMs: must be positive', { details: { path: 'options.tickMs' } })
+    if (!(this.tickMs > 0))
+      throw new TributaryError('INVALID_CONFIG', 'options.tickMs: must be positive', { details: { path: 'options.tickMs' } })
     this.random = new Sfc32(options.seed ?? randomInt(0, 2 ** 47))
     options.transport.onMessage((groupId, m) => this.groups.get(groupId)?.receive(m))
     this.schedule()
@@ -48,8 +50,16 @@ export class RaftHost {
    */
   async startGroup(options: RaftGroupOptions): Promise<RaftNode> {
     if (this.closed) throw new TributaryError('CLIENT_CLOSED', 'the raft host is closed')
-    if (this.groups.has(options.groupId)) throw new TributaryError('INVALID_CONFIG', `group ${options.groupId} already runs on this node`, { details: { path: 'options.groupId' } })
-    const deps = { id: this.options.id, clock: this.clock, random: this.random.fork(), send: (g: string, m: Parameters<Transport['send']>[1]) => this.options.transport.send(g, m) }
+    if (this.groups.has(options.groupId))
+      throw new TributaryError('INVALID_CONFIG', `group ${options.groupId} already runs on this node`, {
+        details: { path: 'options.groupId' },
+      })
+    const deps = {
+      id: this.options.id,
+      clock: this.clock,
+      random: this.random.fork(),
+      send: (g: string, m: Parameters<Transport['send']>[1]) => this.options.transport.send(g, m),
+    }
     const node = await RaftNode.start(deps, options)
     this.groups.set(options.groupId, node)
     return node

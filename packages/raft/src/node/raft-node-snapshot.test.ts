@@ -51,12 +51,16 @@ class ListMachine {
   }
 }
 
-async function group(options: Partial<RaftGroupOptions>): Promise<{ net: MemoryNetwork; hosts: RaftHost[]; nodes: RaftNode[]; machines: ListMachine[]; stores: MemoryRaftStorage[] }> {
+async function group(
+  options: Partial<RaftGroupOptions>,
+): Promise<{ net: MemoryNetwork; hosts: RaftHost[]; nodes: RaftNode[]; machines: ListMachine[]; stores: MemoryRaftStorage[] }> {
   const net = new MemoryNetwork()
   const hosts = [1, 2, 3].map((id) => new RaftHost({ id, transport: net.transport(id), tickMs: 10, seed: id }))
   const machines = hosts.map(() => new ListMachine())
   const stores = hosts.map(() => new MemoryRaftStorage())
-  const nodes = await Promise.all(hosts.map((h, i) => h.startGroup({ groupId: 'g', voters: [1, 2, 3], storage: stores[i], stateMachine: machines[i], ...options })))
+  const nodes = await Promise.all(
+    hosts.map((h, i) => h.startGroup({ groupId: 'g', voters: [1, 2, 3], storage: stores[i], stateMachine: machines[i], ...options })),
+  )
   return { net, hosts, nodes, machines, stores }
 }
 
@@ -64,7 +68,12 @@ const leaderOf = (nodes: RaftNode[]): RaftNode | undefined => nodes.find((n) => 
 
 describe('RaftNode snapshots', () => {
   it('snapshots by applied bytes, compacts its log behind the snapshot and reports firstIndex', async () => {
-    const { hosts, nodes } = await group({ snapshotEveryEntries: 1_000_000, snapshotEveryBytes: 500, snapshotTrailingEntries: 1000, snapshotTrailingBytes: 200 })
+    const { hosts, nodes } = await group({
+      snapshotEveryEntries: 1_000_000,
+      snapshotEveryBytes: 500,
+      snapshotTrailingEntries: 1000,
+      snapshotTrailingBytes: 200,
+    })
     await waitFor(() => leaderOf(nodes) !== undefined)
     const leader = leaderOf(nodes)!
     for (let i = 0; i < 40; i++) await leader.propose(enc(`value-${String(i).padStart(40, '0')}`)) // 46 bytes each
@@ -108,7 +117,14 @@ describe('RaftNode snapshots', () => {
     await hosts[i]!.close()
     const machine = new ListMachine()
     const host = new RaftHost({ id: i + 1, transport: net.transport(i + 1), tickMs: 10, seed: 99 })
-    const node = await host.startGroup({ groupId: 'g', voters: [1, 2, 3], storage: stores[i], stateMachine: machine, snapshotEveryEntries: 5, snapshotTrailingEntries: 1 })
+    const node = await host.startGroup({
+      groupId: 'g',
+      voters: [1, 2, 3],
+      storage: stores[i],
+      stateMachine: machine,
+      snapshotEveryEntries: 5,
+      snapshotTrailingEntries: 1,
+    })
     expect(machine.restores).toEqual([{ index: node.status().snapshotIndex, leader: 0 }])
     expect(node.status().firstIndex).toBe(node.status().snapshotIndex + 1)
     await waitFor(() => machine.values.length === 12)

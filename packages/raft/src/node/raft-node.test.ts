@@ -17,7 +17,9 @@ async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
   }
 }
 
-async function cluster(groups: string[] = ['g']): Promise<{ net: MemoryNetwork; hosts: RaftHost[]; nodes: Map<string, RaftNode[]>; applied: Map<string, string[][]> }> {
+async function cluster(
+  groups: string[] = ['g'],
+): Promise<{ net: MemoryNetwork; hosts: RaftHost[]; nodes: Map<string, RaftNode[]>; applied: Map<string, string[][]> }> {
   const net = new MemoryNetwork()
   const hosts = [1, 2, 3].map((id) => new RaftHost({ id, transport: net.transport(id), tickMs: 10, seed: id }))
   const nodes = new Map<string, RaftNode[]>()
@@ -25,7 +27,22 @@ async function cluster(groups: string[] = ['g']): Promise<{ net: MemoryNetwork; 
   for (const g of groups) {
     const logs: string[][] = [[], [], []]
     applied.set(g, logs)
-    nodes.set(g, await Promise.all(hosts.map((h, i) => h.startGroup({ groupId: g, voters: [1, 2, 3], stateMachine: { apply: (e: Entry) => { if (e.data.byteLength > 0) logs[i]!.push(new TextDecoder().decode(e.data)) } } }))))
+    nodes.set(
+      g,
+      await Promise.all(
+        hosts.map((h, i) =>
+          h.startGroup({
+            groupId: g,
+            voters: [1, 2, 3],
+            stateMachine: {
+              apply: (e: Entry) => {
+                if (e.data.byteLength > 0) logs[i]!.push(new TextDecoder().decode(e.data))
+              },
+            },
+          }),
+        ),
+      ),
+    )
   }
   return { net, hosts, nodes, applied }
 }
@@ -41,7 +58,11 @@ describe('RaftNode on the in-memory transport', () => {
     const indexes = await Promise.all(['a', 'b', 'c'].map((s) => leader.propose(enc(s))))
     expect(indexes).toEqual([...indexes].sort((x, y) => x - y))
     await waitFor(() => applied.get('g')!.every((l) => l.length === 3))
-    expect(applied.get('g')).toEqual([['a', 'b', 'c'], ['a', 'b', 'c'], ['a', 'b', 'c']])
+    expect(applied.get('g')).toEqual([
+      ['a', 'b', 'c'],
+      ['a', 'b', 'c'],
+      ['a', 'b', 'c'],
+    ])
     expect(await leader.readIndex()).toBeGreaterThanOrEqual(indexes[2]!)
     await Promise.all(hosts.map((h) => h.close()))
   })
@@ -81,19 +102,44 @@ describe('RaftNode on the in-memory transport', () => {
       now: () => systemClock.now(),
       setTimeout: (fn, delayMs) => {
         liveTimers++
-        const handle = systemClock.setTimeout(() => { liveTimers--; ticks++; fn() }, delayMs)
-        return { cancel: () => { liveTimers--; handle.cancel() } }
+        const handle = systemClock.setTimeout(() => {
+          liveTimers--
+          ticks++
+          fn()
+        }, delayMs)
+        return {
+          cancel: () => {
+            liveTimers--
+            handle.cancel()
+          },
+        }
       },
     }
     let sent = 0
     const counted = (id: number): Transport => {
       const inner = net.transport(id)
-      return { send: (g, m) => { sent++; inner.send(g, m) }, onMessage: (h) => inner.onMessage(h), close: () => inner.close() }
+      return {
+        send: (g, m) => {
+          sent++
+          inner.send(g, m)
+        },
+        onMessage: (h) => inner.onMessage(h),
+        close: () => inner.close(),
+      }
     }
     const heartbeatTicks = 3
     const hosts = [1, 2, 3].map((id) => new RaftHost({ id, transport: counted(id), clock, tickMs: 20, seed: id }))
-    for (const g of groups) for (const h of hosts) await h.startGroup({ groupId: g, voters: [1, 2, 3], raft: { electionTicks: 10, heartbeatTicks } })
-    await waitFor(() => groups.every((g) => hosts.filter((h) => h.group(g)!.status().role === 'leader').length === 1 && hosts.every((h) => h.group(g)!.status().leader !== 0)), 30_000)
+    for (const g of groups)
+      for (const h of hosts) await h.startGroup({ groupId: g, voters: [1, 2, 3], raft: { electionTicks: 10, heartbeatTicks } })
+    await waitFor(
+      () =>
+        groups.every(
+          (g) =>
+            hosts.filter((h) => h.group(g)!.status().role === 'leader').length === 1 &&
+            hosts.every((h) => h.group(g)!.status().leader !== 0),
+        ),
+      30_000,
+    )
     // One timer per host however many groups it runs.
     expect(liveTimers).toBe(hosts.length)
     const before = groups.map((g) => hosts.map((h) => `${h.group(g)!.status().term}/${h.group(g)!.status().leader}`).join())

@@ -79,7 +79,12 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private scheduled = false
   private closed = false
 
-  private constructor(private readonly deps: RaftNodeDeps, options: ResolvedGroupOptions, storage: RaftStorage, core: Raft) {
+  private constructor(
+    private readonly deps: RaftNodeDeps,
+    options: ResolvedGroupOptions,
+    storage: RaftStorage,
+    core: Raft,
+  ) {
     super()
     this.options = options
     this.storage = storage
@@ -115,7 +120,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     // No caller holds the node yet, so nothing aborts this signal: a state machine whose restore
     // waits on others must also give up by its own means (e.g. when its node shuts down).
     const signal = new AbortController().signal
-    if (init.snapshot.meta.index > 0) await options.stateMachine?.restore?.(init.snapshot.data, init.snapshot.meta.index, { leader: 0, signal })
+    if (init.snapshot.meta.index > 0)
+      await options.stateMachine?.restore?.(init.snapshot.data, init.snapshot.meta.index, { leader: 0, signal })
     return new RaftNode(deps, options, storage, new Raft(config, deps.random, init))
   }
 
@@ -289,7 +295,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     this.bytesSinceSnapshot = 0
     // Proposals covered by a leader's snapshot may or may not be in it: their outcome is unknown.
     for (const i of [...this.proposals.keys()]) {
-      if (i <= index) this.settle(this.proposals, i, undefined, this.error('REQUEST_TIMED_OUT', `outcome of entry ${i} unknown after a snapshot`))
+      if (i <= index)
+        this.settle(this.proposals, i, undefined, this.error('REQUEST_TIMED_OUT', `outcome of entry ${i} unknown after a snapshot`))
     }
   }
 
@@ -316,7 +323,10 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
 
   private snapshotDue(): boolean {
     if (this.applied <= this.core.log.latestSnapshot.meta.index) return false
-    return this.applied - this.core.log.latestSnapshot.meta.index >= this.options.snapshotEveryEntries || this.bytesSinceSnapshot >= this.options.snapshotEveryBytes
+    return (
+      this.applied - this.core.log.latestSnapshot.meta.index >= this.options.snapshotEveryEntries ||
+      this.bytesSinceSnapshot >= this.options.snapshotEveryBytes
+    )
   }
 
   /**
@@ -344,9 +354,18 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
 
   private expire(now: number): void {
     for (const map of [this.proposals, this.reads]) {
-      for (const [k, w] of map) if (w.deadline <= now) this.settle(map, k, undefined, this.error('REQUEST_TIMED_OUT', `no commit within ${this.options.proposalTimeoutMs} ms; the outcome is unknown`))
+      for (const [k, w] of map)
+        if (w.deadline <= now)
+          this.settle(
+            map,
+            k,
+            undefined,
+            this.error('REQUEST_TIMED_OUT', `no commit within ${this.options.proposalTimeoutMs} ms; the outcome is unknown`),
+          )
     }
-    this.readyReads = this.readyReads.filter((r) => r.waiter.deadline > now || (r.waiter.reject(this.error('REQUEST_TIMED_OUT', 'read not applied in time')), false))
+    this.readyReads = this.readyReads.filter(
+      (r) => r.waiter.deadline > now || (r.waiter.reject(this.error('REQUEST_TIMED_OUT', 'read not applied in time')), false),
+    )
   }
 
   private settle(map: Map<number, Waiter>, key: number, value: number | undefined, err: TributaryError): void {
@@ -381,10 +400,17 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       return this.error('NOT_LEADER_OR_FOLLOWER', message, { leaderId: this.core.leader === this.core.id ? 0 : this.core.leader })
     }
     if (reason === 'overloaded') return this.error('REQUEST_TIMED_OUT', message)
-    return new TributaryError('INVALID_REQUEST', message, { retriable: reason !== 'invalid-conf-change', details: { groupId: this.groupId, reason } })
+    return new TributaryError('INVALID_REQUEST', message, {
+      retriable: reason !== 'invalid-conf-change',
+      details: { groupId: this.groupId, reason },
+    })
   }
 
-  private error(code: 'NOT_LEADER_OR_FOLLOWER' | 'REQUEST_TIMED_OUT' | 'CLIENT_CLOSED' | 'KAFKA_STORAGE_ERROR', message: string, details: Record<string, unknown> = {}): TributaryError {
+  private error(
+    code: 'NOT_LEADER_OR_FOLLOWER' | 'REQUEST_TIMED_OUT' | 'CLIENT_CLOSED' | 'KAFKA_STORAGE_ERROR',
+    message: string,
+    details: Record<string, unknown> = {},
+  ): TributaryError {
     return new TributaryError(code, message, { details: { groupId: this.groupId, ...details } })
   }
 }

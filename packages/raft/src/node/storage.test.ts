@@ -5,11 +5,19 @@ import { EntryType, type Entry } from '../core/types'
 import { FileRaftStorage } from './file-storage'
 import { MemoryRaftStorage, type RaftStorage } from './storage'
 
-const e = (index: number, term: number): Entry => ({ index, term, type: EntryType.Normal, data: new TextEncoder().encode(`v${index}.${term}`) })
+const e = (index: number, term: number): Entry => ({
+  index,
+  term,
+  type: EntryType.Normal,
+  data: new TextEncoder().encode(`v${index}.${term}`),
+})
 const ids = (entries: readonly Entry[]): string[] => entries.map((x) => `${x.index}/${x.term}`)
 
 /** The conformance suite every RaftStorage must pass; `reopen` simulates a process restart. */
-function conformance(name: string, make: () => Promise<{ storage: RaftStorage; reopen: () => Promise<RaftStorage>; done: () => Promise<void> }>): void {
+function conformance(
+  name: string,
+  make: () => Promise<{ storage: RaftStorage; reopen: () => Promise<RaftStorage>; done: () => Promise<void> }>,
+): void {
   describe(`${name} conforms to RaftStorage`, () => {
     it('starts from a bootstrap snapshot carrying the initial voters', async () => {
       const { storage, done } = await make()

@@ -4,7 +4,10 @@ import { MessageType } from '../core/types'
 
 /** SafetyViolation is thrown by the checker the moment an invariant breaks. */
 export class SafetyViolation extends Error {
-  constructor(readonly property: string, detail: string) {
+  constructor(
+    readonly property: string,
+    detail: string,
+  ) {
     super(`${property}: ${detail}`)
     this.name = 'SafetyViolation'
   }
@@ -78,7 +81,11 @@ export class SafetyChecker {
     for (const [index, c] of this.committed) {
       if (index <= r.log.firstIndex() - 1) continue
       const t = r.log.term(index)
-      if (t !== c.term) throw new SafetyViolation('leader completeness', `leader ${r.id} of term ${r.term} has term ${t} at committed ${index} (want ${c.term})`)
+      if (t !== c.term)
+        throw new SafetyViolation(
+          'leader completeness',
+          `leader ${r.id} of term ${r.term} has term ${t} at committed ${index} (want ${c.term})`,
+        )
     }
   }
 
@@ -92,7 +99,10 @@ export class SafetyChecker {
       if (known === undefined) this.identity.set(id, { key, prevTerm })
       else if (known.key !== key) throw new SafetyViolation('log matching', `two different entries at (${e.index}, t${e.term})`)
       else if (prevTerm !== undefined && known.prevTerm !== undefined && known.prevTerm !== prevTerm) {
-        throw new SafetyViolation('log matching', `entry (${e.index}, t${e.term}) on node ${r.id} follows term ${prevTerm}, elsewhere ${known.prevTerm}`)
+        throw new SafetyViolation(
+          'log matching',
+          `entry (${e.index}, t${e.term}) on node ${r.id} follows term ${prevTerm}, elsewhere ${known.prevTerm}`,
+        )
       }
     }
   }
@@ -104,7 +114,8 @@ export class SafetyChecker {
       throw new SafetyViolation('state machine safety', `node ${id} applied (${e.index}, t${e.term}), committed t${c.term}`)
     }
     const acked = this.acked.get(e.index)
-    if (acked !== undefined && acked !== entryKey(e)) throw new SafetyViolation('acknowledged write', `node ${id} applied something else at acked ${e.index}`)
+    if (acked !== undefined && acked !== entryKey(e))
+      throw new SafetyViolation('acknowledged write', `node ${id} applied something else at acked ${e.index}`)
     this.checkHash(id, e.index, hashAfter)
   }
 

@@ -40,7 +40,10 @@ export class Cluster {
   /** Data of every acknowledged proposal. */
   readonly acked = new Set<string>()
 
-  constructor(ids: readonly NodeId[], private readonly options: ClusterOptions = {}) {
+  constructor(
+    ids: readonly NodeId[],
+    private readonly options: ClusterOptions = {},
+  ) {
     this.rng = new Sfc32(options.seed ?? 1)
     for (const id of ids) this.add(id, options.voters ?? ids)
   }
@@ -53,7 +56,13 @@ export class Cluster {
       applied: (n: SimNode, e: Entry) => this.onApplied(n, e),
       readState: (n: SimNode, requestId: number, index: number) => this.readStates.push({ node: n.id, requestId, index }),
     }
-    const opts = { config, voters, random: this.options.random?.(id), snapshotEvery: this.options.snapshotEvery ?? Infinity, snapshotTrailing: this.options.snapshotTrailing ?? 0 }
+    const opts = {
+      config,
+      voters,
+      random: this.options.random?.(id),
+      snapshotEvery: this.options.snapshotEvery ?? Infinity,
+      snapshotTrailing: this.options.snapshotTrailing ?? 0,
+    }
     const node = new SimNode(id, opts, this.options.seed ?? 1, this.checker, hooks)
     this.nodes.set(id, node)
     this.appliedData.set(id, new Map())
@@ -166,7 +175,12 @@ export class Cluster {
   seedLog(id: NodeId, terms: readonly number[], term: number): void {
     const node = this.node(id)
     node.crash(this.rng)
-    const entries = terms.map((t, i) => ({ index: i + 1, term: t, type: EntryType.Normal, data: new TextEncoder().encode(`e${i + 1}t${t}`) }))
+    const entries = terms.map((t, i) => ({
+      index: i + 1,
+      term: t,
+      type: EntryType.Normal,
+      data: new TextEncoder().encode(`e${i + 1}t${t}`),
+    }))
     node.disk.write({ kind: 'append', entries })
     node.disk.write({ kind: 'hard', hardState: { term, vote: 0, commit: 0 } })
     node.disk.sync()

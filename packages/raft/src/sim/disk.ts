@@ -62,7 +62,10 @@ export class SimDisk {
     // Writing index i discards every durable index >= i (etcd's storage contract).
     const base = this.entries[0]?.index ?? this.snapshot.meta.index + 1
     assert(first.index > this.snapshot.meta.index, `disk: writing ${first.index} at or below snapshot ${this.snapshot.meta.index}`)
-    assert(first.index >= base && first.index <= base + this.entries.length, `disk gap: writing ${first.index} into [${base}, ${base + this.entries.length})`)
+    assert(
+      first.index >= base && first.index <= base + this.entries.length,
+      `disk gap: writing ${first.index} into [${base}, ${base + this.entries.length})`,
+    )
     this.entries.length = first.index - base
     this.entries.push(...entries)
   }

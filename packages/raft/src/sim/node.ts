@@ -41,7 +41,13 @@ export class SimNode {
   /** Restarts so far; a crashed node's scheduled events carry the old epoch and are ignored. */
   epoch = 0
 
-  constructor(readonly id: NodeId, readonly options: SimNodeOptions, private readonly seed: number, private readonly checker: SafetyChecker, private readonly hooks: SimHooks) {
+  constructor(
+    readonly id: NodeId,
+    readonly options: SimNodeOptions,
+    private readonly seed: number,
+    private readonly checker: SafetyChecker,
+    private readonly hooks: SimHooks,
+  ) {
     this.disk = new SimDisk(bootstrapSnapshot(options.voters))
     this.start()
   }

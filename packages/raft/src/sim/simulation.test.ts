@@ -11,7 +11,9 @@ describe('deterministic simulation', () => {
         acked += runSeed(seed).acked
       } catch (err) {
         if (err instanceof SimFailure) {
-          throw new Error(`seed ${err.seed} failed: ${err.cause.message}\nreplay: SIM_SEED=${err.seed} SIM_TRACE=1 pnpm --filter @tributary/raft sim\n${err.trace}`)
+          throw new Error(
+            `seed ${err.seed} failed: ${err.cause.message}\nreplay: SIM_SEED=${err.seed} SIM_TRACE=1 pnpm --filter @tributary/raft sim\n${err.trace}`,
+          )
         }
         throw err
       }

@@ -81,7 +81,11 @@ export interface SimResult {
 
 /** SimFailure is thrown with the seed and the trace when a seed breaks an invariant. */
 export class SimFailure extends Error {
-  constructor(readonly seed: number, override readonly cause: Error, readonly trace: string) {
+  constructor(
+    readonly seed: number,
+    override readonly cause: Error,
+    readonly trace: string,
+  ) {
     super(`seed ${seed}: ${cause.message}`)
     this.name = 'SimFailure'
   }
@@ -109,7 +113,10 @@ export class Simulation {
   private elections = 0
   private readonly nextIds: NodeId[] = []
 
-  constructor(readonly seed: number, options: { traceCapacity?: number; echo?: boolean; params?: Partial<SimParams> } = {}) {
+  constructor(
+    readonly seed: number,
+    options: { traceCapacity?: number; echo?: boolean; params?: Partial<SimParams> } = {},
+  ) {
     this.rng = new Sfc32(seed)
     this.params = { ...drawParams(this.rng.fork()), ...options.params }
     this.trace = new Trace(options.traceCapacity ?? 400, options.echo ?? false)
@@ -129,11 +136,17 @@ export class Simulation {
       maxInflightMsgs: p.maxInflightMsgs,
       maxMsgBytes: p.maxMsgBytes,
     })
-    const node = new SimNode(id, { config, voters, snapshotEvery: p.snapshotEvery, snapshotTrailing: this.rng.nextInt(5) }, this.seed, this.checker, {
-      send: (m) => this.send(m),
-      applied: (n, e) => this.onApplied(n, e),
-      readState: (n, requestId, index) => this.onReadState(n, requestId, index),
-    })
+    const node = new SimNode(
+      id,
+      { config, voters, snapshotEvery: p.snapshotEvery, snapshotTrailing: this.rng.nextInt(5) },
+      this.seed,
+      this.checker,
+      {
+        send: (m) => this.send(m),
+        applied: (n, e) => this.onApplied(n, e),
+        readState: (n, requestId, index) => this.onReadState(n, requestId, index),
+      },
+    )
     this.nodes.set(id, node)
     this.queue.push(this.now + 1 + this.rng.nextInt(p.tickMs), { kind: 'tick', id, epoch: node.epoch })
     return node
@@ -151,7 +164,13 @@ export class Simulation {
       const cause = err instanceof Error ? err : new Error(String(err))
       throw new SimFailure(this.seed, cause, this.trace.dump())
     }
-    return { seed: this.seed, events: this.events, acked: this.checker.acked.size, committed: this.checker.maxCommitted, elections: this.elections }
+    return {
+      seed: this.seed,
+      events: this.events,
+      acked: this.checker.acked.size,
+      committed: this.checker.maxCommitted,
+      elections: this.elections,
+    }
   }
 
   private runUntil(time: number, until?: () => boolean): boolean {
@@ -285,7 +304,8 @@ export class Simulation {
     const mustSee = this.pendingReads.get(requestId)
     if (mustSee === undefined) return
     this.pendingReads.delete(requestId)
-    if (index < mustSee) throw new SafetyViolation('linearizable read', `read ${requestId} at node ${node.id} got index ${index} < acked ${mustSee}`)
+    if (index < mustSee)
+      throw new SafetyViolation('linearizable read', `read ${requestId} at node ${node.id} got index ${index} < acked ${mustSee}`)
   }
 
   // ---- faults -------------------------------------------------------------------------------
@@ -310,7 +330,13 @@ export class Simulation {
     const side = new Map(this.ids().map((id) => [id, this.rng.chance(0.5)]))
     this.blocked.clear()
     for (const a of this.ids()) for (const b of this.ids()) if (side.get(a) !== side.get(b)) this.blocked.add(`${a}>${b}`)
-    this.trace.add(this.now, `partition ${[...side].filter(([, s]) => s).map(([id]) => id).join(',')} | rest`)
+    this.trace.add(
+      this.now,
+      `partition ${[...side]
+        .filter(([, s]) => s)
+        .map(([id]) => id)
+        .join(',')} | rest`,
+    )
   }
 
   private healPartitions(): void {
@@ -404,8 +430,13 @@ export class Simulation {
       return this.markerApplied(marker.index, r.membership())
     }
     if (!this.runUntil(deadline, done)) {
-      const states = [...this.nodes.values()].map((n) => `${n.id}:${n.raft?.role}/t${n.raft?.term}/c${n.raft?.log.committed}/a${n.sm.applied}`)
-      throw new SafetyViolation('liveness', `no commit on all members within ${this.params.livenessMs}ms after healing (${states.join(' ')})`)
+      const states = [...this.nodes.values()].map(
+        (n) => `${n.id}:${n.raft?.role}/t${n.raft?.term}/c${n.raft?.log.committed}/a${n.sm.applied}`,
+      )
+      throw new SafetyViolation(
+        'liveness',
+        `no commit on all members within ${this.params.livenessMs}ms after healing (${states.join(' ')})`,
+      )
     }
   }
 

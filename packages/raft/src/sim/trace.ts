@@ -24,7 +24,10 @@ export class Trace {
   private next = 0
   private total = 0
 
-  constructor(private readonly capacity: number, private readonly echo = false) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly echo = false,
+  ) {}
 
   add(time: number, event: string | (() => string)): void {
     if (this.echo) console.log(`${time}\t${typeof event === 'string' ? event : event()}`)

@@ -27,7 +27,10 @@ export function encodedMessageBytes(m: Message): number {
 class Writer {
   private readonly view: DataView
   pos: number
-  constructor(readonly buf: Uint8Array, start = 0) {
+  constructor(
+    readonly buf: Uint8Array,
+    start = 0,
+  ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
     this.pos = start
   }
@@ -53,7 +56,10 @@ class Writer {
 /** Reader consumes what Writer wrote; out-of-range reads throw (a corrupt frame). */
 class Reader {
   private readonly view: DataView
-  constructor(readonly buf: Uint8Array, public pos: number) {
+  constructor(
+    readonly buf: Uint8Array,
+    public pos: number,
+  ) {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
   }
   u8(): number {
@@ -138,7 +144,20 @@ export function readMessage(buf: Uint8Array, offset: number): { message: Message
     const membership: Membership = { voters: ids(), learners: ids() }
     snapshot = { meta: { index: sIndex, term: sTerm, membership }, data: r.bytes() }
   }
-  const message: Message = { type, from, to, term, logTerm, index, commit, reject: (flags & 1) !== 0, rejectHint, context, entries, snapshot }
+  const message: Message = {
+    type,
+    from,
+    to,
+    term,
+    logTerm,
+    index,
+    commit,
+    reject: (flags & 1) !== 0,
+    rejectHint,
+    context,
+    entries,
+    snapshot,
+  }
   return { message, end: r.pos }
 }
 

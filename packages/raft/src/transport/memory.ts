@@ -68,7 +68,11 @@ export class FaultDice {
 /** assertModel rejects a model a test got wrong: rates are probabilities, the delay a positive number of ms. */
 function assertModel(m: FaultModel): void {
   if (!Number.isSafeInteger(m.seed) || m.seed < 0) throw new Error(`FaultModel.seed must be a non-negative integer, got ${m.seed}`)
-  for (const [name, rate] of [['dropRate', m.dropRate], ['delayRate', m.delayRate], ['duplicateRate', m.duplicateRate]] as const) {
+  for (const [name, rate] of [
+    ['dropRate', m.dropRate],
+    ['delayRate', m.delayRate],
+    ['duplicateRate', m.duplicateRate],
+  ] as const) {
     if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new Error(`FaultModel.${name} must be in [0, 1], got ${rate}`)
   }
   if (m.maxDelayMs !== undefined && !(m.maxDelayMs >= 1)) throw new Error(`FaultModel.maxDelayMs must be at least 1, got ${m.maxDelayMs}`)
@@ -223,7 +227,10 @@ export class MemoryNetwork {
 
 /** MemoryTransport is one node's endpoint on a MemoryNetwork. */
 export class MemoryTransport implements Transport {
-  constructor(readonly id: NodeId, private readonly network: MemoryNetwork) {}
+  constructor(
+    readonly id: NodeId,
+    private readonly network: MemoryNetwork,
+  ) {}
 
   send(groupId: string, message: Message): void {
     this.network.enqueue(groupId, message)

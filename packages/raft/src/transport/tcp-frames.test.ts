@@ -5,7 +5,18 @@ import { TcpTransport } from './tcp'
 /** An append carrying one entry of `bytes` bytes, the rest of the fields fixed. */
 function append(from: number, to: number, index: number, bytes: number): Message {
   const data = new Uint8Array(bytes).fill(index % 251)
-  return { type: MessageType.App, from, to, term: 1, logTerm: 1, index: index - 1, commit: 0, reject: false, rejectHint: 0, entries: [{ index, term: 1, type: EntryType.Normal, data }] } as unknown as Message
+  return {
+    type: MessageType.App,
+    from,
+    to,
+    term: 1,
+    logTerm: 1,
+    index: index - 1,
+    commit: 0,
+    reject: false,
+    rejectHint: 0,
+    entries: [{ index, term: 1, type: EntryType.Normal, data }],
+  } as unknown as Message
 }
 
 test('TCP transport: large frames split over many socket reads and small ones packed together arrive whole and in order', async () => {
@@ -15,7 +26,12 @@ test('TCP transport: large frames split over many socket reads and small ones pa
   const got: Array<{ group: string; index: number; bytes: number; ok: boolean }> = []
   b.onMessage((group, m) => {
     const e = m.entries?.[0]
-    got.push({ group, index: e?.index ?? -1, bytes: e?.data.byteLength ?? -1, ok: e !== undefined && e.data.every((x) => x === e.index % 251) })
+    got.push({
+      group,
+      index: e?.index ?? -1,
+      bytes: e?.data.byteLength ?? -1,
+      ok: e?.data.every((x) => x === e.index % 251) === true,
+    })
   })
   const sizes = [10, 8 * 1024 * 1024, 3, 200_000, 1, 5 * 1024 * 1024, 64]
   try {

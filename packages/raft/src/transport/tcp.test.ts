@@ -1,7 +1,6 @@
 import { eventually } from '../cluster/test-kit'
 import { ProcessCluster } from './fixtures/process-cluster'
 
-
 describe('three Raft processes over TCP on localhost with file storage', () => {
   const cluster = new ProcessCluster({ fixturesDir: `${__dirname}/fixtures` })
   afterAll(() => cluster.stop())
@@ -10,7 +9,10 @@ describe('three Raft processes over TCP on localhost with file storage', () => {
     await cluster.start([1, 2, 3])
     const first = await cluster.leader()
     for (let i = 0; i < 20; i++) expect(await cluster.request(first, { type: 'propose', data: `a${i}` })).toHaveProperty('index')
-    await eventually(async () => ((await Promise.all([1, 2, 3].map((id) => cluster.status(id)))).every((s) => s.appliedCount === 20) ? true : undefined), 15_000)
+    await eventually(
+      async () => ((await Promise.all([1, 2, 3].map((id) => cluster.status(id)))).every((s) => s.appliedCount === 20) ? true : undefined),
+      15_000,
+    )
 
     await cluster.kill(first)
     const second = await cluster.leader()

@@ -34,7 +34,14 @@ export interface TcpTransportOptions {
   readonly reconnectMaxMs?: number
 }
 
-const defaults = { host: '127.0.0.1', port: 0, maxQueueBytes: 16 * 1024 * 1024, maxFrameBytes: 256 * 1024 * 1024, reconnectMinMs: 50, reconnectMaxMs: 2000 }
+const defaults = {
+  host: '127.0.0.1',
+  port: 0,
+  maxQueueBytes: 16 * 1024 * 1024,
+  maxFrameBytes: 256 * 1024 * 1024,
+  reconnectMinMs: 50,
+  reconnectMaxMs: 2000,
+}
 
 /** TcpTransport sends Raft messages over TCP with length-prefixed binary frames. */
 export class TcpTransport implements Transport {
@@ -45,7 +52,10 @@ export class TcpTransport implements Transport {
   /** Messages dropped because a queue was full (for observability). */
   dropped = 0
 
-  private constructor(readonly options: Required<Omit<TcpTransportOptions, 'peers'>>, private readonly server: Server) {}
+  private constructor(
+    readonly options: Required<Omit<TcpTransportOptions, 'peers'>>,
+    private readonly server: Server,
+  ) {}
 
   /** listen opens the server socket; the transport is ready to send and receive when it resolves. */
   static async listen(options: TcpTransportOptions): Promise<TcpTransport> {
@@ -130,7 +140,10 @@ class FrameReader {
   private buffered = 0
   /** Bytes (header included) of the frame being collected; -1 until its header is in. */
   private frameBytes = -1
-  constructor(private readonly maxFrameBytes: number, private readonly onFrame: (frame: Buffer) => void) {}
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly onFrame: (frame: Buffer) => void,
+  ) {}
 
   push(chunk: Buffer): boolean {
     this.chunks.push(chunk)
@@ -175,7 +188,10 @@ class Peer {
   private retryTimer: NodeJS.Timeout | undefined
   private closed = false
 
-  constructor(private readonly addr: PeerAddress, private readonly owner: TcpTransport) {
+  constructor(
+    private readonly addr: PeerAddress,
+    private readonly owner: TcpTransport,
+  ) {
     this.backoffMs = owner.options.reconnectMinMs
   }
 

@@ -1,4 +1,4 @@
-import type { Message, NodeId } from '../core/types'
+import type { Message } from '../core/types'
 
 /** InboundHandler receives one message for one Raft group. */
 export type InboundHandler = (groupId: string, message: Message) => void

@@ -4,7 +4,11 @@ import { encodeRecordBatch, type PartitionLog, type PartitionLogConfig, type Rec
 
 export const COMPACTION_TP = Object.freeze({ topic: 'compacted', partition: 0 })
 /** Segments of 1 MiB: each compaction pass rewrites several, so a kill often lands inside one. */
-export const COMPACTION_CONFIG: PartitionLogConfig = Object.freeze({ segmentBytes: 1024 * 1024, segmentMs: 7 * 24 * 3600 * 1000, indexIntervalBytes: 4096 })
+export const COMPACTION_CONFIG: PartitionLogConfig = Object.freeze({
+  segmentBytes: 1024 * 1024,
+  segmentMs: 7 * 24 * 3600 * 1000,
+  indexIntervalBytes: 4096,
+})
 export const KEYS = 500
 const BATCHES = 120
 const PER_BATCH = 100
