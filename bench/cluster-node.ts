@@ -7,7 +7,7 @@
  * Env: NODE_ID, LISTEN ('127.0.0.1:port'; Raft on port + 1), PEERS (JSON `{ id: 'host:port' }`),
  * DATA_DIR, TICK_MS.
  */
-import { ClusterNode } from '@tributary/raft'
+import { ClusterNode } from '@tributary/cluster'
 
 async function main(): Promise<void> {
   const node = await ClusterNode.start({

@@ -1,14 +1,10 @@
 /**
  * Commits per second for one 3-replica Raft group: in memory (3 hosts in this process) and over
  * TCP (3 processes on 127.0.0.1 with file storage and fsync). Proposals of 100-byte entries are
- * submitted in batches; each figure is the median of 3 runs. Run: `pnpm tsx packages/raft/bench/commits.ts`.
+ * submitted in batches; each figure is the median of 3 runs. Run: `pnpm tsx bench/raft-commits.ts`.
  */
-import { fileURLToPath } from 'node:url'
-import { dirname, join } from 'node:path'
-import { RaftHost } from '../src/node/raft-host'
-import type { RaftNode } from '../src/node/raft-node'
-import { MemoryNetwork } from '../src/transport/memory'
-import { ProcessCluster } from '../src/transport/fixtures/process-cluster'
+import { MemoryNetwork, RaftHost, type RaftNode } from '@tributary/raft'
+import { ProcessCluster } from '@tributary/tests/supervisor'
 
 const ENTRY = new Uint8Array(100).fill(7)
 const BATCH = 500
@@ -40,7 +36,7 @@ async function memoryRun(): Promise<number> {
 }
 
 async function tcpRun(): Promise<number> {
-  const cluster = new ProcessCluster({ fixturesDir: join(dirname(fileURLToPath(import.meta.url)), '../src/transport/fixtures') })
+  const cluster = new ProcessCluster()
   await cluster.start([1, 2, 3])
   try {
     const leader = await cluster.leader()

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(__dirname, '..')
-const packages = ['core', 'storage-file', 'storage-sqlite', 'raft', 'client']
+const packages = ['core', 'storage-file', 'storage-sqlite', 'raft', 'cluster', 'client']
 const names = packages.map((p) => `@tributary/${p}`)
 
 function run(cmd: string, args: string[], cwd: string): string {
@@ -69,9 +69,10 @@ describe('published packages', () => {
       "import { FileStorage } from '@tributary/storage-file'",
       "import { SqliteStorage } from '@tributary/storage-sqlite'",
       "import * as raft from '@tributary/raft'",
+      "import { ClusterNode } from '@tributary/cluster'",
       'const p: number = partitionForKey("k", 3)',
       'const e: TributaryError = new TributaryError("INVALID_CONFIG", "x")',
-      'export const used = [p, e, LocalBroker, MemoryStorage, Tributary, FileStorage, SqliteStorage, raft]',
+      'export const used = [p, e, LocalBroker, MemoryStorage, Tributary, FileStorage, SqliteStorage, raft, ClusterNode]',
     ].join('\n')
     writeFileSync(join(scratch, 'types.mts'), body)
     writeFileSync(join(scratch, 'types.cts'), body)

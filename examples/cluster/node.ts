@@ -6,7 +6,7 @@
  * Env: NODE_ID (1, 2, 3), LISTEN ('127.0.0.1:port'; Raft uses port + 1), PEERS (JSON
  * `{ "2": "127.0.0.1:port", … }`), DATA_DIR (this node's `dir`).
  */
-import { ClusterNode } from '@tributary/raft'
+import { ClusterNode } from '@tributary/cluster'
 
 async function main(): Promise<void> {
   await ClusterNode.start({

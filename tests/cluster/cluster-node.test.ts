@@ -1,6 +1,7 @@
 import { TributaryError, encodeRecordBatch } from '@tributary/core'
 import { Tributary } from '@tributary/client'
-import { MemoryCluster, eventually, readAll, waitUntil } from './test-kit'
+import { MemoryCluster } from '@tributary/cluster/testing'
+import { eventually, readAll, waitUntil } from '@tributary/core/testing'
 
 jest.setTimeout(30_000)
 

@@ -3,12 +3,13 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { Tributary } from '@tributary/client'
-import { eventually, freePort, readAll, waitUntil } from './test-kit'
+import { freePortPair } from '@tributary/cluster/testing'
+import { eventually, readAll, waitUntil } from '@tributary/core/testing'
 
 jest.setTimeout(60_000)
 
-const ROOT = resolve(__dirname, '../../../..')
-const FIXTURE = resolve(__dirname, 'fixtures/cluster-node-process.ts')
+const ROOT = resolve(__dirname, '../..')
+const FIXTURE = resolve(__dirname, '../supervisor/cluster-node-child.ts')
 
 /** NodeProcesses runs ClusterNodes as OS processes on localhost TCP, each with its own `dir`. */
 class NodeProcesses {
@@ -20,7 +21,7 @@ class NodeProcesses {
 
   static async start(ids: number[]): Promise<NodeProcesses> {
     const addresses = new Map<number, string>()
-    for (const id of ids) addresses.set(id, `127.0.0.1:${await freePort()}`)
+    for (const id of ids) addresses.set(id, `127.0.0.1:${await freePortPair()}`)
     const p = new NodeProcesses(await mkdtemp(join(tmpdir(), 'tributary-cluster-proc-')), addresses)
     await Promise.all(ids.map((id) => p.spawn(id)))
     return p

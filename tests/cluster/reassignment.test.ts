@@ -1,7 +1,8 @@
 import { isTributaryError } from '@tributary/core'
 import { Tributary } from '@tributary/client'
-import { ClusterNode } from './cluster-node'
-import { MemoryCluster, eventually, readAll, waitUntil } from './test-kit'
+import { ClusterNode } from '@tributary/cluster'
+import { MemoryCluster } from '@tributary/cluster/testing'
+import { eventually, readAll, waitUntil } from '@tributary/core/testing'
 
 jest.setTimeout(60_000)
 

@@ -1,7 +1,8 @@
 import { TributaryError } from '@tributary/core'
 import { Tributary } from '@tributary/client'
-import { MemoryRaftStorage } from '../node/storage'
-import { MemoryCluster, eventually, readAll, waitUntil } from './test-kit'
+import { MemoryRaftStorage } from '@tributary/raft'
+import { MemoryCluster } from '@tributary/cluster/testing'
+import { eventually, readAll, waitUntil } from '@tributary/core/testing'
 
 jest.setTimeout(30_000)
 

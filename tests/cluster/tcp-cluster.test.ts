@@ -1,7 +1,8 @@
 import { encodeRecordBatch } from '@tributary/core'
 import { Tributary } from '@tributary/client'
-import { ClusterNode } from './cluster-node'
-import { eventually, readAll, startTcpCluster, waitUntil } from './test-kit'
+import { ClusterNode } from '@tributary/cluster'
+import { startTcpCluster } from '@tributary/cluster/testing'
+import { eventually, readAll, waitUntil } from '@tributary/core/testing'
 
 jest.setTimeout(30_000)
 

@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalBroker, MemoryStorage, TributaryError } from '@tributary/core'
 import { Tributary } from '@tributary/client'
-import { Sfc32 } from '../core/random'
-import { MessageType, emptyMessage, type Message } from '../core/types'
-import { LinkTable, MemoryNetwork } from '../transport/memory'
-import { MemoryPeerNetwork } from './peer-channel'
-import { MemoryCluster, eventually, waitUntil } from './test-kit'
-import { ClusterClientBroker, readLog, type LogRecord } from './testing-faults-client'
+import { Sfc32, MessageType, emptyMessage, type Message, LinkTable, MemoryNetwork } from '@tributary/raft'
+import { MemoryPeerNetwork } from '@tributary/cluster'
+import { MemoryCluster } from '@tributary/cluster/testing'
+import { eventually, waitUntil } from '@tributary/core/testing'
+import { ClusterClientBroker, readLog, type LogRecord } from './fault-client'
 import {
   checkAckedCommitsKept,
   checkAllConsumed,
@@ -21,11 +20,11 @@ import {
   checkOutOfRangeWasReal,
   checkReplicasAgree,
   logEnds,
-} from './testing-faults-checks'
-import { describeSchedule, drawSchedule, runSchedule, type FaultSchedule } from './testing-faults'
-import { committedOffsets, describeGroupState, waitForGroup, type GroupOutcome } from './testing-faults-group'
-import { perBatch, produceOne, scripted, sleep } from './testing-faults-scripted'
-import { codeOf, consumerHooks, newWorkloadRecord, produceLoad, startConsumers, type WorkloadRecord } from './testing-faults-workload'
+} from './fault-checks'
+import { describeSchedule, drawSchedule, runSchedule, type FaultSchedule } from './fault-schedule'
+import { committedOffsets, describeGroupState, waitForGroup, type GroupOutcome } from './fault-group'
+import { perBatch, produceOne, scripted, sleep } from './fault-scripted'
+import { codeOf, consumerHooks, newWorkloadRecord, produceLoad, startConsumers, type WorkloadRecord } from './fault-workload'
 
 /**
  * A three-node cluster under the simulation's faults, end to end through the client: an
@@ -119,7 +118,7 @@ function report(run: Run, violations: string[]): string {
   return [
     violations.length === 0 ? `seed ${run.schedule.seed} passed` : `seed ${run.schedule.seed} broke ${violations.length} invariant(s):`,
     ...violations.slice(0, 30).map((v) => `  - ${v}`),
-    `replay: CLUSTER_SEED=${run.schedule.seed} npx jest packages/raft/src/cluster/cluster-faults.test.ts`,
+    `replay: CLUSTER_SEED=${run.schedule.seed} npx jest tests/faults/cluster-faults.test.ts`,
     `schedule:\n${describeSchedule(run.schedule)}`,
     `acked ${run.acked.size}, failed sends: ${failed}, fetched ${run.fetched.length}, consumed ${run.consumed.size}`,
     `trace:\n${run.trace.join('\n')}`,

@@ -1,5 +1,5 @@
-import type { FetchedRecord, LogRecord } from './testing-faults-client'
-import type { ReadRecord } from './test-kit'
+import type { FetchedRecord, LogRecord } from './fault-client'
+import type { ReadRecord } from '@tributary/core/testing'
 
 /**
  * The invariants a replicated topic must keep under faults, checked after the faults healed. Each

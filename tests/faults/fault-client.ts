@@ -25,8 +25,8 @@ import {
   type SyncGroupRequest,
   type TopicPartition,
 } from '@tributary/core'
-import type { ClusterNode } from './cluster-node'
-import type { MemoryCluster } from './test-kit'
+import type { ClusterNode } from '@tributary/cluster'
+import type { MemoryCluster } from '@tributary/cluster/testing'
 
 /**
  * FetchedRecord is one record a fetch response carried to a client, with the high watermark that
@@ -218,4 +218,4 @@ function fetchedRecords(r: FetchPartitionResult): FetchedRecord[] {
   return out
 }
 
-export { readLog, type LogRecord } from './test-kit'
+export { readLog, type LogRecord } from '@tributary/core/testing'

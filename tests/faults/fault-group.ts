@@ -1,8 +1,8 @@
 import type { Broker } from '@tributary/core'
-import { checkAllConsumed, checkOutOfRangeWasReal, logEnds } from './testing-faults-checks'
-import type { LogRecord } from './testing-faults-client'
-import type { WorkloadRecord } from './testing-faults-workload'
-import { eventually } from './test-kit'
+import { checkAllConsumed, checkOutOfRangeWasReal, logEnds } from './fault-checks'
+import type { LogRecord } from './fault-client'
+import type { WorkloadRecord } from './fault-workload'
+import { eventually } from '@tributary/core/testing'
 
 /**
  * Waiting for the consumer group of the cluster fault tests to finish: consume every record of

@@ -1,6 +1,5 @@
-import { Sfc32 } from '../core/random'
-import type { FaultModel } from '../transport/memory'
-import type { MemoryCluster } from './test-kit'
+import { Sfc32, type FaultModel } from '@tributary/raft'
+import type { MemoryCluster } from '@tributary/cluster/testing'
 
 /**
  * Seeded fault schedules for a MemoryCluster (tests). A seed draws the message fault rates and a

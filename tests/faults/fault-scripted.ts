@@ -7,7 +7,7 @@ import {
   type ProducePartitionResult,
   type ProduceRequest,
 } from '@tributary/core'
-import type { MemoryCluster } from './test-kit'
+import type { MemoryCluster } from '@tributary/cluster/testing'
 
 /**
  * Helpers of the known-bug repros in cluster-faults.test.ts: a broker whose answers a test

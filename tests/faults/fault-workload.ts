@@ -1,7 +1,7 @@
 import { TributaryError } from '@tributary/core'
 import type { Tributary } from '@tributary/client'
-import type { ClientHooks, FetchedRecord } from './testing-faults-client'
-import { eventually } from './test-kit'
+import type { ClientHooks, FetchedRecord } from './fault-client'
+import { eventually } from '@tributary/core/testing'
 
 /**
  * The client workload of the cluster fault tests: an idempotent acks=all producer sending keyed

@@ -1,8 +1,8 @@
-import { eventually } from '../cluster/test-kit'
-import { ProcessCluster } from './fixtures/process-cluster'
+import { eventually } from '@tributary/core/testing'
+import { ProcessCluster } from '../supervisor/raft-processes'
 
 describe('three Raft processes over TCP on localhost with file storage', () => {
-  const cluster = new ProcessCluster({ fixturesDir: `${__dirname}/fixtures` })
+  const cluster = new ProcessCluster()
   afterAll(() => cluster.stop())
 
   it('elects, replicates, survives SIGKILL of the leader, and the killed node catches up on restart', async () => {

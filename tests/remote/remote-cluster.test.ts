@@ -1,7 +1,8 @@
 import { encodeRecordBatch, type FetchRequest, type ProduceRequest } from '@tributary/core'
-import type { ClusterNode } from '@tributary/raft'
-import { eventually, readAll, startTcpCluster, waitUntil } from '../../../raft/src/cluster/test-kit'
-import { Tributary } from '../tributary'
+import type { ClusterNode } from '@tributary/cluster'
+import { Tributary } from '@tributary/client'
+import { startTcpCluster } from '@tributary/cluster/testing'
+import { eventually, readAll, waitUntil } from '@tributary/core/testing'
 
 /*
  * Tributary.connect against real ClusterNodes on localhost TCP: requests go to partition leaders,

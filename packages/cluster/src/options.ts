@@ -1,11 +1,9 @@
 import { join } from 'node:path'
 import { TributaryError, MemoryStorage, systemClock, type Clock, type GroupCoordinatorOptions, type Storage } from '@tributary/core'
 import { FileStorage } from '@tributary/storage-file'
-import { FileRaftStorage } from '../node/file-storage'
-import type { Transport } from '../transport/transport'
-import type { PeerChannel } from './peer-channel'
-import { resolvePartitionSnapshotOptions, type PartitionSnapshotOptions } from './partition-snapshot'
-import type { RaftStorage } from '../node/storage'
+import { FileRaftStorage, type Transport, type RaftStorage } from '@tributary/raft'
+import type { PeerChannel } from './server/peer-channel'
+import { resolvePartitionSnapshotOptions, type PartitionSnapshotOptions } from './replica/partition-snapshot'
 
 /** ClusterNodeOptions configures one node of a Tributary cluster. */
 export interface ClusterNodeOptions {

@@ -15,8 +15,8 @@ import {
   type NodeInfo,
   type ProducerIdentity,
 } from '@tributary/core'
-import { key, type ClusterContext } from './cluster-context'
-import type { GroupRouter } from './group-router'
+import { key, type ClusterContext } from '../node/cluster-context'
+import type { GroupRouter } from '../paths/group-router'
 import type { MetadataGroup } from './metadata-group'
 import { placeReplicas, type BrokerAddress, type ClusterTopic } from './metadata-state'
 

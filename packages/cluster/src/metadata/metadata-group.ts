@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { TributaryError } from '@tributary/core'
-import { EntryType } from '../core/types'
-import type { ConfChange } from '../core/membership'
-import type { RaftNode, RaftNodeStatus } from '../node/raft-node'
-import type { ClusterContext } from './cluster-context'
+import { EntryType, type ConfChange, type RaftNode, type RaftNodeStatus } from '@tributary/raft'
+import type { ClusterContext } from '../node/cluster-context'
 import type { MetadataCommand, MetadataResult } from './metadata-state'
 
 /** META_GROUP is the Raft group id of the metadata group, which every node replicates. */

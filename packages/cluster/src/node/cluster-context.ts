@@ -1,11 +1,10 @@
 import { TributaryError } from '@tributary/core'
-import type { RaftHost } from '../node/raft-host'
-import type { TcpTransport } from '../transport/tcp'
-import type { BrokerServer } from './broker-server'
-import { MetadataState, type BrokerAddress, type ClusterTopic } from './metadata-state'
-import type { ResolvedClusterNodeOptions } from './options'
-import type { PartitionReplica } from './partition-replica'
-import type { PeerChannel } from './peer-channel'
+import type { RaftHost, TcpTransport } from '@tributary/raft'
+import type { BrokerServer } from '../server/broker-server'
+import { MetadataState, type BrokerAddress, type ClusterTopic } from '../metadata/metadata-state'
+import type { ResolvedClusterNodeOptions } from '../options'
+import type { PartitionReplica } from '../replica/partition-replica'
+import type { PeerChannel } from '../server/peer-channel'
 
 /**
  * ClusterContext is the state that the parts of a ClusterNode share (its options, the local

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TributaryError, encodeRecordBatch } from '@tributary/core'
 import { ClusterNode } from './cluster-node'
-import { MemoryCluster, eventually, readAll, waitUntil } from './test-kit'
+import { eventually, readAll, waitUntil } from '@tributary/core/testing'
+import { MemoryCluster } from '../testing/memory-cluster'
 
 jest.setTimeout(30_000)
 

@@ -1,5 +1,4 @@
-import type { Message } from '../core/types'
-import type { InboundHandler, Transport } from '../transport/transport'
+import type { Message, InboundHandler, Transport } from '@tributary/raft'
 
 /**
  * ObservedTransport wraps a Transport so the cluster node sees every inbound Raft message before

@@ -9,8 +9,8 @@ import {
   type ListOffsetsPartitionRequest,
   type ListOffsetsPartitionResult,
 } from '@tributary/core'
-import { key, type ClusterContext } from './cluster-context'
-import { asError, unknownPartition } from './cluster-errors'
+import { key, type ClusterContext } from '../node/cluster-context'
+import { asError, unknownPartition } from '../node/cluster-errors'
 
 const DEFAULT_FETCH_MAX_BYTES = 52_428_800
 /** How often a fetch that includes partitions served by other nodes polls them again. */

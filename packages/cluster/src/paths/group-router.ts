@@ -1,6 +1,6 @@
 import { GroupCoordinator, TributaryError } from '@tributary/core'
-import type { ClusterContext } from './cluster-context'
-import type { MetadataGroup } from './metadata-group'
+import type { ClusterContext } from '../node/cluster-context'
+import type { MetadataGroup } from '../metadata/metadata-group'
 
 /** GroupMethod names the GroupCoordinator calls that clients make and other nodes forward as `group:<method>`. */
 export type GroupMethod =

@@ -8,8 +8,8 @@ import {
   type ProduceRequest,
   type TopicConfig,
 } from '@tributary/core'
-import { key, type ClusterContext } from './cluster-context'
-import { failedProduce, notEnoughReplicas, notLeaderHere, unknownPartition } from './cluster-errors'
+import { key, type ClusterContext } from '../node/cluster-context'
+import { failedProduce, notEnoughReplicas, notLeaderHere, unknownPartition } from '../node/cluster-errors'
 
 /**
  * ProducePath appends produced batches: each partition's batch on its leader, here or forwarded

@@ -8,11 +8,16 @@ import {
   type Clock,
   type PartitionLog,
 } from '@tributary/core'
-import { EntryType, MessageType, type Entry, type Message } from '../core/types'
-import type { RestoreContext } from '../node/options'
-import type { RaftHost } from '../node/raft-host'
-import type { RaftNode } from '../node/raft-node'
-import type { RaftStorage } from '../node/storage'
+import {
+  EntryType,
+  MessageType,
+  type Entry,
+  type Message,
+  type RestoreContext,
+  type RaftHost,
+  type RaftNode,
+  type RaftStorage,
+} from '@tributary/raft'
 import { ProducerJournal } from './producer-journal'
 import {
   decodePartitionSnapshot,

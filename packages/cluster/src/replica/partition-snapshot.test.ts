@@ -12,7 +12,7 @@ import {
   writeBaseOffset,
   type PartitionLog,
 } from '@tributary/core'
-import type { ClusterNode } from './cluster-node'
+import type { ClusterNode } from '../node/cluster-node'
 import type { PartitionReplica } from './partition-replica'
 import {
   appendUpTo,
@@ -24,8 +24,9 @@ import {
   resolvePartitionSnapshotOptions,
   type FetchRange,
 } from './partition-snapshot'
-import { MemoryPeerNetwork } from './peer-channel'
-import { MemoryCluster, eventually, readAll, waitUntil, type ReadRecord } from './test-kit'
+import { MemoryPeerNetwork } from '../server/peer-channel'
+import { eventually, readAll, waitUntil, type ReadRecord } from '@tributary/core/testing'
+import { MemoryCluster } from '../testing/memory-cluster'
 
 jest.setTimeout(60_000)
 

@@ -7,7 +7,7 @@ import {
   type FetchPartitionResult,
   type PartitionLog,
 } from '@tributary/core'
-import type { PeerChannel } from './peer-channel'
+import type { PeerChannel } from '../server/peer-channel'
 
 /*
  * A partition group's snapshot is small metadata, not the data: the partition's log up to

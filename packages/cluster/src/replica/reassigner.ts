@@ -1,5 +1,5 @@
 import type { Clock } from '@tributary/core'
-import type { MetadataState, Reassignment } from './metadata-state'
+import type { MetadataState, Reassignment } from '../metadata/metadata-state'
 import type { PartitionReplica } from './partition-replica'
 import { nextReassignmentStep, type ReassignmentStep } from './reassignment-plan'
 

@@ -1,6 +1,5 @@
 import fc from 'fast-check'
-import { applyConfChange } from '../core/membership'
-import type { Membership } from '../core/types'
+import { applyConfChange, type Membership } from '@tributary/raft'
 import { nextReassignmentStep } from './reassignment-plan'
 
 const all = () => true

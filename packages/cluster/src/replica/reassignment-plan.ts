@@ -1,4 +1,4 @@
-import type { Membership, NodeId } from '../core/types'
+import type { Membership, NodeId } from '@tributary/raft'
 
 /**
  * ReassignmentStep is the next thing the leader of a moving partition does to its Raft group.

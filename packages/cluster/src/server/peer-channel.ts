@@ -1,5 +1,5 @@
 import { TributaryError, errorFromJSON } from '@tributary/core'
-import { FaultDice, LinkTable, type FaultModel } from '../transport/memory'
+import { FaultDice, LinkTable, type FaultModel } from '@tributary/raft'
 
 /** PeerHandler serves one forwarded request: a Broker method name and its arguments. */
 export type PeerHandler = (method: string, args: unknown[]) => Promise<unknown>

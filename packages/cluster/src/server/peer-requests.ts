@@ -6,13 +6,13 @@ import {
   type PartitionReassignment,
   type ProduceRequest,
 } from '@tributary/core'
-import type { ClusterContext } from './cluster-context'
-import type { ClusterNode } from './cluster-node'
-import type { FetchPath } from './fetch-path'
-import type { GroupRouter } from './group-router'
-import type { MetadataGroup, MetaMethod } from './metadata-group'
-import type { BrokerAddress } from './metadata-state'
-import type { ProducePath } from './produce-path'
+import type { ClusterContext } from '../node/cluster-context'
+import type { ClusterNode } from '../node/cluster-node'
+import type { FetchPath } from '../paths/fetch-path'
+import type { GroupRouter } from '../paths/group-router'
+import type { MetadataGroup, MetaMethod } from '../metadata/metadata-group'
+import type { BrokerAddress } from '../metadata/metadata-state'
+import type { ProducePath } from '../paths/produce-path'
 
 type ValidateOnly = { validateOnly?: boolean }
 

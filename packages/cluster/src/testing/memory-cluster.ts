@@ -1,10 +1,8 @@
-import { createServer } from 'node:net'
-import { iterateBatches, type Broker } from '@tributary/core'
-import { MemoryRaftStorage } from '../node/storage'
-import { MemoryNetwork, type FaultModel } from '../transport/memory'
-import { ClusterNode } from './cluster-node'
-import type { ClusterNodeOptions } from './options'
-import { MemoryPeerNetwork } from './peer-channel'
+import { waitUntil } from '@tributary/core/testing'
+import { MemoryRaftStorage, MemoryNetwork, type FaultModel } from '@tributary/raft'
+import { ClusterNode } from '../node/cluster-node'
+import type { ClusterNodeOptions } from '../options'
+import { MemoryPeerNetwork } from '../server/peer-channel'
 
 /** MemoryClusterOptions are a MemoryCluster's test knobs beyond the nodes' own options. */
 export interface MemoryClusterOptions {
@@ -165,114 +163,4 @@ export class MemoryCluster {
 /** peerFaults derives the peer network's model: its own PRNG stream, never a duplicate call. */
 function peerFaults(faults: FaultModel | undefined): FaultModel | undefined {
   return faults === undefined ? undefined : { ...faults, seed: faults.seed * 2 + 1, duplicateRate: 0 }
-}
-
-/** waitUntil polls `f` until it returns a value other than undefined/false. */
-export async function waitUntil<T>(f: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = f()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() > deadline) throw new Error('waitUntil: timed out')
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
-
-/** eventually retries async `f` until it returns a value other than undefined. */
-export async function eventually<T>(f: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const v = await f()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error('eventually: timed out')
-    await new Promise((r) => setTimeout(r, 10))
-  }
-}
-
-/** ReadRecord is one record as read back. */
-export interface ReadRecord {
-  partition: number
-  offset: number
-  key: string | null
-  value: string | null
-}
-
-/** readAll reads every committed record of a topic through `broker`. */
-export async function readAll(broker: Broker, topic: string): Promise<ReadRecord[]> {
-  return (await readLog(broker, topic)).map(({ producerId: _, ...record }) => record)
-}
-
-/** LogRecord is one record of a partition log with the producer id of its batch (-1: none). */
-export interface LogRecord extends ReadRecord {
-  readonly producerId: number
-}
-
-/** readLog reads every committed record of `topic` through `broker`, with the producer id of each record's batch. */
-export async function readLog(broker: Broker, topic: string): Promise<LogRecord[]> {
-  const [meta] = (await broker.metadata({ topics: [topic] })).topics
-  const out: LogRecord[] = []
-  for (const { partition } of meta?.partitions ?? []) {
-    for (let offset = 0; ; ) {
-      const [r] = await broker.fetch({ partitions: [{ topic, partition, offset, maxBytes: 1 << 20 }], maxWaitMs: 0 })
-      if (r?.error) throw r.error
-      if (!r || r.batches.length === 0) break
-      for (const batch of iterateBatches(r.batches)) {
-        for (const rec of batch.records()) {
-          if (rec.offset >= offset)
-            out.push({
-              partition,
-              offset: rec.offset,
-              key: rec.key?.toString() ?? null,
-              value: rec.value?.toString() ?? null,
-              producerId: batch.producerId,
-            })
-        }
-        offset = batch.lastOffset + 1
-      }
-    }
-  }
-  return out
-}
-
-/** freePort finds a localhost port p with p and p + 1 free (a node listens on p, its Raft transport on p + 1). */
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const s = createServer()
-    const port = await new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as { port: number }).port)))
-    await new Promise((r) => s.close(r))
-    const probe = createServer()
-    const ok = await new Promise<boolean>((resolve) => {
-      probe.once('error', () => resolve(false))
-      probe.listen(port + 1, '127.0.0.1', () => resolve(true))
-    })
-    if (ok) await new Promise((r) => probe.close(r))
-    if (ok) return port
-  }
-}
-
-/**
- * startTcpCluster starts `size` ClusterNodes in this process on localhost TCP (Raft transport,
- * peer channel and client protocol all over sockets) and waits for a metadata leader.
- */
-export async function startTcpCluster(
-  size: number,
-  extra: Partial<ClusterNodeOptions> = {},
-): Promise<{ nodes: ClusterNode[]; addresses: string[] }> {
-  const ids = Array.from({ length: size }, (_, i) => i + 1)
-  const ports: number[] = []
-  for (const _ of ids) ports.push(await freePort())
-  const address = (id: number): string => `127.0.0.1:${ports[id - 1]}`
-  const nodes = await Promise.all(
-    ids.map((id) =>
-      ClusterNode.start({
-        nodeId: id,
-        listen: address(id),
-        peers: Object.fromEntries(ids.filter((p) => p !== id).map((p) => [p, address(p)])),
-        tickMs: 20,
-        ...extra,
-      }),
-    ),
-  )
-  await waitUntil(() => nodes[0]?.status().metaLeader !== 0)
-  return { nodes, addresses: ids.map(address) }
 }
