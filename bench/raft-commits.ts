@@ -4,7 +4,7 @@
  * submitted in batches; each figure is the median of 3 runs. Run: `pnpm tsx bench/raft-commits.ts`.
  */
 import { MemoryNetwork, RaftHost, type RaftNode } from '@tributary/raft'
-import { ProcessCluster } from '@tributary/tests/supervisor'
+import { RaftProcesses } from '@tributary/tests/supervisor'
 
 const ENTRY = new Uint8Array(100).fill(7)
 const BATCH = 500
@@ -36,7 +36,7 @@ async function memoryRun(): Promise<number> {
 }
 
 async function tcpRun(): Promise<number> {
-  const cluster = new ProcessCluster()
+  const cluster = new RaftProcesses()
   await cluster.start([1, 2, 3])
   try {
     const leader = await cluster.leader()

@@ -1,72 +1,13 @@
-import { fork, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
 import { Tributary } from '@tributary/client'
-import { freePortPair } from '@tributary/cluster/testing'
 import { eventually, readAll, waitUntil } from '@tributary/core/testing'
+import { ClusterProcesses } from '../supervisor'
 
 jest.setTimeout(60_000)
 
-const ROOT = resolve(__dirname, '../..')
-const FIXTURE = resolve(__dirname, '../supervisor/cluster-node-child.ts')
-
-/** NodeProcesses runs ClusterNodes as OS processes on localhost TCP, each with its own `dir`. */
-class NodeProcesses {
-  readonly children = new Map<number, ChildProcess>()
-  private constructor(
-    readonly dir: string,
-    readonly addresses: Map<number, string>,
-  ) {}
-
-  static async start(ids: number[]): Promise<NodeProcesses> {
-    const addresses = new Map<number, string>()
-    for (const id of ids) addresses.set(id, `127.0.0.1:${await freePortPair()}`)
-    const p = new NodeProcesses(await mkdtemp(join(tmpdir(), 'tributary-cluster-proc-')), addresses)
-    await Promise.all(ids.map((id) => p.spawn(id)))
-    return p
-  }
-
-  spawn(id: number): Promise<void> {
-    const peers = Object.fromEntries([...this.addresses].filter(([p]) => p !== id))
-    const child = fork(FIXTURE, [], {
-      cwd: ROOT,
-      execArgv: ['--import', 'tsx'],
-      env: {
-        ...process.env,
-        NODE_ID: String(id),
-        LISTEN: this.addresses.get(id),
-        PEERS: JSON.stringify(peers),
-        DATA_DIR: join(this.dir, `n${id}`),
-        TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'),
-      },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
-    this.children.set(id, child)
-    return new Promise((res, rej) => {
-      child.once('exit', (code) => rej(new Error(`node ${id} exited with ${code}`)))
-      child.on('message', (m: { type?: string }) => m.type === 'ready' && res())
-    })
-  }
-
-  /** kill sends SIGKILL: the node gets no chance to flush or say goodbye. */
-  async kill(id: number): Promise<void> {
-    const child = this.children.get(id)
-    this.children.delete(id)
-    if (child === undefined || child.exitCode !== null) return
-    const exited = new Promise((r) => child.once('exit', r))
-    child.kill('SIGKILL')
-    await exited
-  }
-
-  async stop(): Promise<void> {
-    for (const id of [...this.children.keys()]) await this.kill(id)
-    await rm(this.dir, { recursive: true, force: true })
-  }
-}
-
 test('three node processes: SIGKILL the leader under acks=all load; every acknowledged message is consumed exactly once, writes resume, the node catches up', async () => {
-  const procs = await NodeProcesses.start([1, 2, 3])
+  const procs = await ClusterProcesses.start([1, 2, 3], {
+    node: { tickMs: 20, groupCoordinator: { minSessionTimeoutMs: 50, initialRebalanceDelayMs: 0 } },
+  })
   const all = [...procs.addresses.values()]
   let tb: Tributary | undefined
   let check: Tributary | undefined

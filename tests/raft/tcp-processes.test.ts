@@ -1,8 +1,8 @@
 import { eventually } from '@tributary/core/testing'
-import { ProcessCluster } from '../supervisor/raft-processes'
+import { RaftProcesses } from '../supervisor'
 
 describe('three Raft processes over TCP on localhost with file storage', () => {
-  const cluster = new ProcessCluster()
+  const cluster = new RaftProcesses()
   afterAll(() => cluster.stop())
 
   it('elects, replicates, survives SIGKILL of the leader, and the killed node catches up on restart', async () => {
