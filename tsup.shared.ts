@@ -2,8 +2,18 @@ import type { Options } from 'tsup'
 
 /**
  * packageBuild is every package's tsup configuration: ESM + CJS + .d.ts for Node 20, built from
- * `tsconfig.build.json` (which leaves tests out). `entry` maps output names to sources.
+ * `tsconfig.build.json` (which leaves tests out). `entry` maps output names to sources. `shims`
+ * gives the ESM build CommonJS's `__dirname` (for modules that find files beside themselves).
  */
-export function packageBuild(entry: Record<string, string> = { index: 'src/index.ts' }): Options {
-  return { entry, format: ['esm', 'cjs'], dts: true, clean: true, sourcemap: true, target: 'node20', tsconfig: 'tsconfig.build.json' }
+export function packageBuild(entry: Record<string, string> = { index: 'src/index.ts' }, extra: Partial<Options> = {}): Options {
+  return {
+    entry,
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: true,
+    sourcemap: true,
+    target: 'node20',
+    tsconfig: 'tsconfig.build.json',
+    ...extra,
+  }
 }

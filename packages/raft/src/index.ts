@@ -24,11 +24,6 @@ export { MemoryNetwork, MemoryTransport, FaultDice, LinkTable } from './transpor
 export { TcpTransport } from './transport/tcp'
 export { encodeMessage, decodeMessage } from './transport/codec'
 
-// The simulation harness (for tests of code built on Raft).
-export { Simulation, runSeed, SimFailure } from './sim/simulation'
-export { Cluster as SimCluster } from './sim/cluster'
-export { SafetyChecker, SafetyViolation } from './sim/checker'
-
 export type { RaftConfig } from './core/config'
 export type { RaftInit, ProposeResult, ProposeFailure } from './core/raft'
 export type { RandomSource } from './core/random'
@@ -42,5 +37,3 @@ export type { RaftStorage, PersistUpdate } from './node/storage'
 export type { Transport, InboundHandler } from './transport/transport'
 export type { TcpTransportOptions, PeerAddress } from './transport/tcp'
 export type { FaultModel } from './transport/memory'
-export type { SimParams, SimResult } from './sim/simulation'
-export type { ClusterOptions as SimClusterOptions } from './sim/cluster'
