@@ -4,8 +4,8 @@ import { isTributaryError, readLastOffset, TributaryError } from '@tributary/cor
 import { makeBatch, makeRecords } from '@tributary/core/testing'
 import { FileStorage } from './file-storage'
 import { segmentFileName } from './segment'
-import { appendN, keysOf, openStorage, readAll, SMALL, T0, TP } from './test-support/storage-kit'
-import { makeTempDir, removeTempDir } from './test-support/temp-dir'
+import { appendN, keysOf, openStorage, readAll, SMALL, T0, TP } from './testing/storage-kit'
+import { makeTempDir, removeTempDir } from './testing/temp-dir'
 
 let dir: string
 beforeEach(() => {

@@ -1,5 +1,5 @@
 import { LocalBroker, MemoryStorage, MemoryVolume, TributaryError, type Broker } from '@tributary/core'
-import { FAST_GROUP, openMemory, waitFor, wrapBroker } from '../test-support'
+import { FAST_GROUP, openMemory, waitFor, wrapBroker } from '../testing/client-kit'
 import { Tributary } from '../tributary'
 import type { ClientEvent } from '../events'
 

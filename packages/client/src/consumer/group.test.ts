@@ -1,5 +1,5 @@
 import { LocalBroker, MemoryStorage, TributaryError, type TopicPartition } from '@tributary/core'
-import { FAST_GROUP, openMemory, waitFor, wrapBroker } from '../test-support'
+import { FAST_GROUP, openMemory, waitFor, wrapBroker } from '../testing/client-kit'
 import { Tributary } from '../tributary'
 import type { Consumer } from './consumer'
 

@@ -8,7 +8,7 @@ import {
 } from '@tributary/core'
 import { ManualClock } from '@tributary/core/testing'
 import { RemoteBroker } from './remote-broker'
-import { argOf, deadAddress, fakeMetadata, listen, methodsOf, stop, type FakeNode } from './test-kit'
+import { argOf, deadAddress, fakeMetadata, listen, methodsOf, stop, type FakeNode } from '../testing/remote-kit'
 
 /*
  * Routing against fake nodes: each test's nodes answer metadata with a leader table the test

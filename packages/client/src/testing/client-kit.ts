@@ -1,8 +1,8 @@
 import { iterateBatches, type Broker, type PartitionLog, type Storage } from '@tributary/core'
-import { deferred } from './deferred'
-import type { ConsumerOptions } from './options'
-import { Tributary } from './tributary'
-import type { TributaryOptions } from './options'
+import { deferred } from '../deferred'
+import type { ConsumerOptions } from '../options'
+import { Tributary } from '../tributary'
+import type { TributaryOptions } from '../options'
 
 /**
  * Helpers shared by this package's tests (not exported from the package). Timeouts are short

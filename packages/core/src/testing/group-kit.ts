@@ -3,11 +3,11 @@
  * a ManualClock and MemoryStorage, and `TestMember`, a scripted consumer that records its id,
  * generation and assignment the way a client would.
  */
-import type { GroupAssignment, GroupProtocol, JoinGroupResult, OffsetCommitEntry } from './broker'
-import { GroupCoordinator } from './group-coordinator'
-import type { GroupCoordinatorOptions } from './group-options'
-import { MemoryStorage, MemoryVolume } from './memory-storage'
-import { ManualClock } from './testing/manual-clock'
+import type { GroupAssignment, GroupProtocol, JoinGroupResult, OffsetCommitEntry } from '../broker'
+import { GroupCoordinator } from '../group-coordinator'
+import type { GroupCoordinatorOptions } from '../group-options'
+import { MemoryStorage, MemoryVolume } from '../memory-storage'
+import { ManualClock } from './manual-clock'
 
 /** Harness is one coordinator under test with its clock, storage and topics. */
 export interface Harness {

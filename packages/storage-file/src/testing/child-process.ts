@@ -1,18 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
 
-/** repoRoot walks up to the workspace root, where tsx finds tsconfig.json and its paths. */
-export function repoRoot(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir
-    if (dirname(dir) === dir) throw new Error('workspace root (pnpm-workspace.yaml) not found')
-  }
-}
-
-/** spawnTs runs a TypeScript file of this package in a child Node process (through tsx). */
+/**
+ * spawnTs runs a TypeScript file of this package in a child Node process through tsx, in this
+ * process's working directory (inside the repository: tsx finds tsconfig.json and its paths there).
+ */
 export function spawnTs(file: string, args: string[]): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--import', 'tsx', file, ...args], { cwd: repoRoot(), stdio: ['pipe', 'pipe', 'pipe'] })
+  return spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
 }
 
 /** waitForLine resolves when the child prints a line starting with `prefix`, and rejects if it exits first. */
