@@ -12,8 +12,8 @@ import { join, resolve } from 'node:path'
 
 const root = resolve(__dirname, '..')
 const packages = ['core', 'storage-file', 'storage-sqlite', 'raft', 'cluster', 'client']
-const testingSubpaths = ['@tributary/core/testing', '@tributary/raft/testing', '@tributary/cluster/testing']
-const names = [...packages.map((p) => `@tributary/${p}`), ...testingSubpaths]
+const subpaths = ['@tributary/core/internal', '@tributary/core/testing', '@tributary/raft/testing', '@tributary/cluster/testing']
+const names = [...packages.map((p) => `@tributary/${p}`), ...subpaths]
 
 function run(cmd: string, args: string[], cwd: string): string {
   try {

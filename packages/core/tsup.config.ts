@@ -5,7 +5,12 @@ import { packageBuild } from '../../tsup.shared'
 // which `shims` provides in the ESM build), so an installed package needs no tsx.
 export default defineConfig(
   packageBuild(
-    { index: 'src/index.ts', 'testing/index': 'src/testing/index.ts', 'testing/crash-child': 'src/testing/crash-child.ts' },
+    {
+      index: 'src/index.ts',
+      internal: 'src/internal.ts',
+      'testing/index': 'src/testing/index.ts',
+      'testing/crash-child': 'src/testing/crash-child.ts',
+    },
     { shims: true },
   ),
 )

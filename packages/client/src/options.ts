@@ -1,4 +1,4 @@
-import { checkBool, checkInt, checkNumber, checkObject, checkOneOf, invalidConfig } from '@tributary/core'
+import { checkBool, checkInt, checkNumber, checkObject, checkOneOf, invalidConfig } from '@tributary/core/internal'
 import { TributaryError, type Acks, type Broker, type Clock, type CompressionType, type Storage } from '@tributary/core'
 import type { LocalBrokerOptions } from '@tributary/core'
 import type { PartitionAssigner } from './assignors'

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { isTributaryError, readLastOffset, TributaryError } from '@tributary/core'
+import { isTributaryError, TributaryError } from '@tributary/core'
+import { readLastOffset } from '@tributary/core/internal'
 import { makeBatch, makeRecords } from '@tributary/core/testing'
 import { FileStorage } from './file-storage'
 import { segmentFileName } from './segment'

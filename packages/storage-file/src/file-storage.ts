@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import {
   TributaryError,
   validateTopicName,
-  wrapStorageError,
   type CommittedOffset,
   type PartitionLog,
   type PartitionLogConfig,
@@ -12,6 +11,7 @@ import {
   type StoredMetadata,
   type TopicPartition,
 } from '@tributary/core'
+import { wrapStorageError } from '@tributary/core/internal'
 import { FdCache } from './fd-cache'
 import { GroupCommit } from './group-commit'
 import { attempt, fsyncDirAsync, fsyncDirSync } from './io'

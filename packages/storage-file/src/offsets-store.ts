@@ -1,6 +1,7 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
-import { crc32c, TributaryError, type CommittedOffset, type TopicPartition } from '@tributary/core'
+import { TributaryError, type CommittedOffset, type TopicPartition } from '@tributary/core'
+import { crc32c } from '@tributary/core/internal'
 import type { FdCache, FileHandle } from './fd-cache'
 import { GroupCommit } from './group-commit'
 import { attempt, fdatasyncAsync, readFully, writeFileDurableSync, writeFully } from './io'

@@ -1,12 +1,6 @@
 import * as fs from 'node:fs'
 import {
-  BatchLayout,
-  checkBatchAt,
-  readBaseOffset,
-  readLastOffset,
-  readMaxTimestamp,
   TributaryError,
-  writeBaseOffset,
   type AppendInfo,
   type Clock,
   type CompactionResult,
@@ -15,6 +9,7 @@ import {
   type RecordFilter,
   type SegmentInfo,
 } from '@tributary/core'
+import { BatchLayout, checkBatchAt, readBaseOffset, readLastOffset, readMaxTimestamp, writeBaseOffset } from '@tributary/core/internal'
 import { compactSegment } from './compaction'
 import type { FdCache } from './fd-cache'
 import { GroupCommit } from './group-commit'

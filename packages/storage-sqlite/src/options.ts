@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
-import { checkInt, invalidConfig, systemClock } from '@tributary/core'
+import { systemClock } from '@tributary/core'
+import { checkInt, invalidConfig } from '@tributary/core/internal'
 import type { Clock } from '@tributary/core'
 
 /** SqliteStorageOptions configures a `SqliteStorage`. Sizes are in bytes, durations in ms. */

@@ -1,15 +1,14 @@
 import type Database from 'better-sqlite3'
+import { RecordBatch, TributaryError } from '@tributary/core'
 import {
   BatchLayout,
-  RecordBatch,
-  TributaryError,
   checkBatchAt,
   filterBatchRecords,
   readBaseOffset,
   readLastOffset,
   readMaxTimestamp,
   writeBaseOffset,
-} from '@tributary/core'
+} from '@tributary/core/internal'
 import type { AppendInfo, Clock, CompactionResult, PartitionLog, PartitionLogConfig, RecordFilter, SegmentInfo } from '@tributary/core'
 import type { GroupSync } from './group-sync'
 import type { PartitionRow, SegmentStatsRow, Statements } from './statements'

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net'
-import { FrameReader, TributaryError, encodeFrame, type Clock, type TimerHandle, type WireHeader } from '@tributary/core'
+import { TributaryError, type Clock, type TimerHandle } from '@tributary/core'
+import { FrameReader, encodeFrame, type WireHeader } from '@tributary/core/internal'
 import type { ResolvedConnectOptions } from './options'
 
 interface Pending {

@@ -1,6 +1,5 @@
 import {
   TributaryError,
-  fetchHasEnough,
   systemClock,
   type Broker,
   type ClusterMetadata,
@@ -29,6 +28,7 @@ import {
   type SyncGroupRequest,
   type TopicPartition,
 } from '@tributary/core'
+import { fetchHasEnough } from '@tributary/core/internal'
 import type { NodeConnection } from './connection'
 import { ConnectionPool } from './connection-pool'
 import { LeaderCache } from './leader-cache'

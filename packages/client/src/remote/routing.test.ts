@@ -1,11 +1,5 @@
-import {
-  TributaryError,
-  encodeFrame,
-  type FetchRequest,
-  type ProducePartitionData,
-  type ProduceRequest,
-  type WireHeader,
-} from '@tributary/core'
+import { TributaryError, type FetchRequest, type ProducePartitionData, type ProduceRequest } from '@tributary/core'
+import { encodeFrame, type WireHeader } from '@tributary/core/internal'
 import { ManualClock } from '@tributary/core/testing'
 import { RemoteBroker } from './remote-broker'
 import { argOf, deadAddress, fakeMetadata, listen, methodsOf, stop, type FakeNode } from '../testing/remote-kit'

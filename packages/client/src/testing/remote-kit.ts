@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net'
-import { FrameReader, encodeFrame, type ClusterMetadata, type WireHeader } from '@tributary/core'
+import { type ClusterMetadata } from '@tributary/core'
+import { FrameReader, encodeFrame, type WireHeader } from '@tributary/core/internal'
 
 /*
  * Test helpers for the remote client: fake nodes that speak the wire protocol on localhost, so

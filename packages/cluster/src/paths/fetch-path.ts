@@ -2,13 +2,13 @@ import {
   EARLIEST_TIMESTAMP,
   LATEST_TIMESTAMP,
   TributaryError,
-  fetchHasEnough,
   type FetchPartitionRequest,
   type FetchPartitionResult,
   type FetchRequest,
   type ListOffsetsPartitionRequest,
   type ListOffsetsPartitionResult,
 } from '@tributary/core'
+import { fetchHasEnough } from '@tributary/core/internal'
 import { key, type ClusterContext } from '../node/cluster-context'
 import { asError, unknownPartition } from '../node/cluster-errors'
 

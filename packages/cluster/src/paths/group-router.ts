@@ -1,4 +1,5 @@
-import { GroupCoordinator, TributaryError } from '@tributary/core'
+import { TributaryError } from '@tributary/core'
+import { GroupCoordinator } from '@tributary/core/internal'
 import type { ClusterContext } from '../node/cluster-context'
 import type { MetadataGroup } from '../metadata/metadata-group'
 

@@ -1,6 +1,5 @@
 import {
   TributaryError,
-  checkBatchAt,
   readBatchHeader,
   resolveTopicConfig,
   type ProducePartitionData,
@@ -8,6 +7,7 @@ import {
   type ProduceRequest,
   type TopicConfig,
 } from '@tributary/core'
+import { checkBatchAt } from '@tributary/core/internal'
 import { key, type ClusterContext } from '../node/cluster-context'
 import { failedProduce, notEnoughReplicas, notLeaderHere, unknownPartition } from '../node/cluster-errors'
 

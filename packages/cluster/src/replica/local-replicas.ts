@@ -1,4 +1,5 @@
-import { partitionLogConfig, resolveTopicConfig, type TributaryError } from '@tributary/core'
+import { resolveTopicConfig, type TributaryError } from '@tributary/core'
+import { partitionLogConfig } from '@tributary/core/internal'
 import type { Message } from '@tributary/raft'
 import { key, type ClusterContext } from '../node/cluster-context'
 import { META_GROUP } from '../metadata/metadata-group'

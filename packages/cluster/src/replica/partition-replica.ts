@@ -1,13 +1,5 @@
-import {
-  ProducerStateTable,
-  TributaryError,
-  readBaseOffset,
-  readBatchHeader,
-  setLogAppendTime,
-  writeBaseOffset,
-  type Clock,
-  type PartitionLog,
-} from '@tributary/core'
+import { TributaryError, readBatchHeader, type Clock, type PartitionLog } from '@tributary/core'
+import { ProducerStateTable, readBaseOffset, setLogAppendTime, writeBaseOffset } from '@tributary/core/internal'
 import {
   EntryType,
   MessageType,

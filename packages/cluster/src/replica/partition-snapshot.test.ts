@@ -6,12 +6,11 @@ import {
   TributaryError,
   encodeRecordBatch,
   iterateBatches,
-  partitionLogConfig,
   resolveTopicConfig,
   systemClock,
-  writeBaseOffset,
   type PartitionLog,
 } from '@tributary/core'
+import { partitionLogConfig, writeBaseOffset } from '@tributary/core/internal'
 import type { ClusterNode } from '../node/cluster-node'
 import type { PartitionReplica } from './partition-replica'
 import {

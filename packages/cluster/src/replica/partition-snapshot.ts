@@ -1,12 +1,5 @@
-import {
-  TributaryError,
-  errorFromJSON,
-  readBaseOffset,
-  readBatchHeader,
-  type Clock,
-  type FetchPartitionResult,
-  type PartitionLog,
-} from '@tributary/core'
+import { TributaryError, errorFromJSON, readBatchHeader, type Clock, type FetchPartitionResult, type PartitionLog } from '@tributary/core'
+import { readBaseOffset } from '@tributary/core/internal'
 import type { PeerChannel } from '../server/peer-channel'
 
 /*

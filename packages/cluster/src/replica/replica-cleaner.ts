@@ -1,4 +1,5 @@
-import { compactLog, retentionCutoff, type TopicConfig } from '@tributary/core'
+import { type TopicConfig } from '@tributary/core'
+import { compactLog, retentionCutoff } from '@tributary/core/internal'
 import type { PartitionReplica } from './partition-replica'
 
 /** ReplicaCleanResult tells what one pass did to one replica. */

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net'
-import { FrameReader, TributaryError, encodeFrame, type Broker, type WireHeader } from '@tributary/core'
+import { TributaryError, type Broker } from '@tributary/core'
+import { FrameReader, encodeFrame, type WireHeader } from '@tributary/core/internal'
 import type { PeerHandler } from './peer-channel'
 
 /** Broker methods a remote client may call (everything in the contract but close). */

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net'
-import { FrameReader, MAX_FRAME_BYTES, TributaryError, encodeFrame, type WireHeader } from '@tributary/core'
+import { TributaryError } from '@tributary/core'
+import { FrameReader, MAX_FRAME_BYTES, encodeFrame, type WireHeader } from '@tributary/core/internal'
 
 /**
  * The client/peer wire protocol over TCP. The frame codec lives in @tributary/core

@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
-import { wrapStorageError } from '@tributary/core'
+import { wrapStorageError } from '@tributary/core/internal'
 import type { RaftInit } from '../core/raft'
 import { bootstrapSnapshot } from '../core/raft'
 import type { Entry, EntryType, HardState, NodeId, Snapshot } from '../core/types'

@@ -1,0 +1,32 @@
+/**
+ * @tributary/core/internal — building blocks shared by Tributary's own packages (storage
+ * adapters, raft, cluster, client) and not meant for applications: no stability promise beyond
+ * the version of @tributary/core they ship with.
+ */
+export { wrapStorageError } from './errors'
+export { deferred } from './deferred'
+export { FetchWaiters, fetchHasEnough, partitionKey } from './fetch-waiters'
+export { invalidConfig, checkObject, checkInt, checkNumber, checkBool, checkOneOf } from './option-checks'
+export { crc32c } from './crc32c'
+export {
+  BatchLayout,
+  batchSizeAt,
+  readBaseOffset,
+  readLastOffset,
+  readMaxTimestamp,
+  writeBaseOffset,
+  writePartitionLeaderEpoch,
+  checkBatchAt,
+  checkFramingAt,
+  splitBatches,
+} from './batch-header'
+export { filterBatchRecords, setLogAppendTime } from './record-batch'
+export { GroupCoordinator } from './group-coordinator'
+export { applyRetention, compactLog, retentionCutoff } from './log-cleaner'
+export { ProducerStateTable } from './producer-state'
+export { partitionLogConfig } from './topic-config'
+export { MAX_FRAME_BYTES, encodeFrame, FrameReader } from './wire-frames'
+
+export type { Deferred } from './deferred'
+export type { GroupCoordinatorDeps } from './group-coordinator'
+export type { WireHeader } from './wire-frames'
