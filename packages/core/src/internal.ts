@@ -26,6 +26,23 @@ export { applyRetention, compactLog, retentionCutoff } from './log-cleaner'
 export { ProducerStateTable } from './producer-state'
 export { partitionLogConfig } from './topic-config'
 export { MAX_FRAME_BYTES, encodeFrame, FrameReader } from './wire-frames'
+export {
+  INT32_MAX,
+  MIN_SEGMENT_BYTES,
+  checkLogConfig,
+  checkTopicPartition,
+  checkGroupId,
+  checkCommittedOffsets,
+  checkPartitionList,
+  checkStoredMetadata,
+  checkOffsetArgument,
+  checkReadArguments,
+  offsetOutOfRange,
+  checkTimestampArgument,
+  checkBatchArgument,
+  checkWholeBatch,
+  checkRecordFilter,
+} from './storage-checks'
 
 export type { Deferred } from './deferred'
 export type { GroupCoordinatorDeps } from './group-coordinator'
