@@ -6,7 +6,7 @@
 export { wrapStorageError } from './errors'
 export { deferred } from './deferred'
 export { FetchWaiters, fetchHasEnough, partitionKey } from './fetch-waiters'
-export { invalidConfig, checkObject, checkInt, checkNumber, checkBool, checkOneOf } from './option-checks'
+export { MAX_TIMER_MS, invalidConfig, checkObject, checkInt, checkMs, checkNumber, checkBool, checkOneOf } from './option-checks'
 export { crc32c } from './crc32c'
 export {
   BatchLayout,
@@ -24,6 +24,24 @@ export { filterBatchRecords, setLogAppendTime } from './record-batch'
 export { GroupCoordinator } from './group-coordinator'
 export { applyRetention, compactLog, retentionCutoff } from './log-cleaner'
 export { ProducerStateTable } from './producer-state'
+export {
+  DEFAULT_FETCH_MAX_BYTES,
+  DEFAULT_FETCH_MIN_BYTES,
+  FetchBudget,
+  checkProduceRequest,
+  checkProducedBatch,
+  checkFetchRequest,
+  checkFetchOffset,
+  checkPartitionRequests,
+  listOffsetFor,
+  deleteRecordsTarget,
+  unknownPartition,
+  asBrokerError,
+  failedProduce,
+  failedFetch,
+  failedListOffset,
+  failedDeleteRecords,
+} from './broker-rules'
 export { partitionLogConfig } from './topic-config'
 export { MAX_FRAME_BYTES, encodeFrame, FrameReader } from './wire-frames'
 export {
@@ -45,5 +63,6 @@ export {
 } from './storage-checks'
 
 export type { Deferred } from './deferred'
+export type { CheckedFetch, CheckedProduce } from './broker-rules'
 export type { GroupCoordinatorDeps } from './group-coordinator'
 export type { WireHeader } from './wire-frames'

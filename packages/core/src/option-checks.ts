@@ -5,6 +5,12 @@ import { TributaryError } from './errors'
  * `details.path` name the option (e.g. `consumer.sessionTimeoutMs`), and returns the checked value.
  */
 
+/**
+ * MAX_TIMER_MS is the longest delay a Node timer keeps: above 2^31-1 ms, `setTimeout` fires at
+ * once (with a warning). Every duration that ends up in a timer is checked against it.
+ */
+export const MAX_TIMER_MS = 2_147_483_647
+
 /** invalidConfig builds the INVALID_CONFIG error for one option path. */
 export function invalidConfig(path: string, why: string): TributaryError {
   return new TributaryError('INVALID_CONFIG', `${path} ${why}`, { details: { path } })
@@ -27,6 +33,11 @@ export function checkInt(value: unknown, path: string, min: number, max = Number
     throw invalidConfig(path, `must be an integer in [${min}, ${max}], got ${String(value)}`)
   }
   return value
+}
+
+/** checkMs asserts a duration in ms that a Node timer can hold: an integer in [min, MAX_TIMER_MS]. */
+export function checkMs(value: unknown, path: string, min = 0): number {
+  return checkInt(value, path, min, MAX_TIMER_MS)
 }
 
 /** checkNumber asserts a finite number in [min, max]. */

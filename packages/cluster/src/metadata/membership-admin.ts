@@ -1,6 +1,6 @@
 import { TributaryError, type OngoingReassignment, type PartitionReassignment } from '@tributary/core'
 import { key, sameAddress, type ClusterContext } from '../node/cluster-context'
-import { unknownPartition } from '../node/cluster-errors'
+import { unknownPartition } from '@tributary/core/internal'
 import type { MetadataGroup } from './metadata-group'
 import type { BrokerAddress } from './metadata-state'
 

@@ -1,10 +1,9 @@
-import {
-  TributaryError,
-  type ProducePartitionData,
-  type ProducePartitionResult,
-  type TopicConfig,
-  type TopicPartition,
-} from '@tributary/core'
+import { TributaryError, type TopicConfig, type TopicPartition } from '@tributary/core'
+
+/*
+ * The cluster's own errors; the rules a single node shares (unknown partitions, failed results)
+ * are core's broker-rules.ts.
+ */
 
 /** notEnoughReplicas is the error of an acks=all produce to a partition with too few in-sync replicas. */
 export function notEnoughReplicas(topic: string, partition: number, inSync: number, config: TopicConfig): TributaryError {
@@ -20,20 +19,4 @@ export function notLeaderHere(nodeId: number, { topic, partition }: TopicPartiti
   return new TributaryError('NOT_LEADER_OR_FOLLOWER', `node ${nodeId} holds no replica of ${topic}-${partition}`, {
     details: { topic, partition, leaderId },
   })
-}
-
-/** unknownPartition is the error of a partition that the metadata does not have. */
-export function unknownPartition(topic: string, partition: number): TributaryError {
-  return new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Unknown partition ${topic}-${partition}`, { details: { topic, partition } })
-}
-
-/** asError is `error` as a TributaryError: itself, or UNKNOWN_SERVER_ERROR with it as the cause. */
-export function asError(error: unknown): TributaryError {
-  if (error instanceof TributaryError) return error
-  return new TributaryError('UNKNOWN_SERVER_ERROR', String(error), { cause: error })
-}
-
-/** failedProduce is the result of a produced batch that failed with `error`. */
-export function failedProduce(data: ProducePartitionData, error: unknown): ProducePartitionResult {
-  return { topic: data.topic, partition: data.partition, baseOffset: -1, logAppendTime: -1, logStartOffset: -1, error: asError(error) }
 }

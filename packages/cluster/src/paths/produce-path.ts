@@ -1,15 +1,13 @@
 import {
   TributaryError,
-  readBatchHeader,
   resolveTopicConfig,
   type ProducePartitionData,
   type ProducePartitionResult,
   type ProduceRequest,
-  type TopicConfig,
 } from '@tributary/core'
-import { checkBatchAt } from '@tributary/core/internal'
+import { checkProduceRequest, checkProducedBatch, failedProduce, unknownPartition } from '@tributary/core/internal'
 import { key, type ClusterContext } from '../node/cluster-context'
-import { failedProduce, notEnoughReplicas, notLeaderHere, unknownPartition } from '../node/cluster-errors'
+import { notEnoughReplicas, notLeaderHere } from '../node/cluster-errors'
 
 /**
  * ProducePath appends produced batches: each partition's batch on its leader, here or forwarded
@@ -21,14 +19,10 @@ export class ProducePath {
   async produce(request: ProduceRequest): Promise<ProducePartitionResult[]> {
     const { ctx } = this
     ctx.assertOpen()
-    const { acks, timeoutMs } = request
-    if (acks !== 0 && acks !== 1 && acks !== -1)
-      throw new TributaryError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1, got ${String(acks)}`)
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0)
-      throw new TributaryError('INVALID_REQUEST', 'timeoutMs must be a non-negative integer')
+    const { acks, timeoutMs, partitions } = checkProduceRequest(request)
     const results: Array<Promise<ProducePartitionResult>> = []
     const remote = new Map<number, number[]>()
-    request.partitions.forEach((data, i) => {
+    partitions.forEach((data, i) => {
       const replica = ctx.replicas.get(key(data.topic, data.partition))
       // A replica knows its leader (0 while none: answered here, e.g. NOT_ENOUGH_REPLICAS); others guess the preferred one.
       const leader = replica === undefined ? ctx.guessLeader(data.topic, data.partition) : replica.isReady() ? ctx.nodeId : replica.leader()
@@ -38,10 +32,10 @@ export class ProducePath {
       else remote.set(leader, [...(remote.get(leader) ?? []), i])
     })
     for (const [leader, indexes] of remote) {
-      const sub = { acks, timeoutMs, partitions: indexes.map((i) => request.partitions[i] as ProducePartitionData) }
+      const sub = { acks, timeoutMs, partitions: indexes.map((i) => partitions[i] as ProducePartitionData) }
       const call = ctx.peers.call(leader, 'produce', [sub]) as Promise<ProducePartitionResult[]>
       indexes.forEach((i, j) => {
-        const data = request.partitions[i] as ProducePartitionData
+        const data = partitions[i] as ProducePartitionData
         results[i] = call.then(
           (r) => r[j] as ProducePartitionResult,
           (error: unknown) => failedProduce(data, error),
@@ -64,7 +58,7 @@ export class ProducePath {
       const t = this.ctx.requireTopic(topic)
       if (!Number.isSafeInteger(partition) || partition < 0 || partition >= t.replicas.length) throw unknownPartition(topic, partition)
       const config = resolveTopicConfig(t.configs)
-      validateBatch(data.batch, config)
+      checkProducedBatch(topic, data.batch, config)
       const replica = this.ctx.replicas.get(key(topic, partition))
       if (replica === undefined || !replica.isReady()) {
         if (acks === -1 && this.liveReplicas(t.replicas[partition] ?? []) < config.minInsyncReplicas)
@@ -89,19 +83,4 @@ export class ProducePath {
     return replicas.filter((id) => id === ctx.nodeId || now - (ctx.peerHeardAt.get(id) ?? -Infinity) <= ctx.options.replicaLagTimeMaxMs)
       .length
   }
-}
-
-/** validateBatch checks that a produced batch is one well-formed record batch within max.message.bytes. */
-function validateBatch(batch: Buffer, config: TopicConfig): void {
-  if (!Buffer.isBuffer(batch)) throw new TributaryError('CORRUPT_MESSAGE', 'A produced batch must be a Buffer')
-  if (batch.length > config.maxMessageBytes)
-    throw new TributaryError('MESSAGE_TOO_LARGE', `Batch of ${batch.length} bytes exceeds max.message.bytes ${config.maxMessageBytes}`)
-  if (checkBatchAt(batch) !== batch.length)
-    throw new TributaryError('CORRUPT_MESSAGE', 'A produced request must hold exactly one record batch')
-  const h = readBatchHeader(batch)
-  if (h.recordsCount < 1 || h.lastOffsetDelta !== h.recordsCount - 1)
-    throw new TributaryError(
-      'CORRUPT_MESSAGE',
-      `Batch record count ${h.recordsCount} does not match its last offset delta ${h.lastOffsetDelta}`,
-    )
 }
