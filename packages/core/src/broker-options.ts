@@ -1,6 +1,6 @@
 import type { Clock } from './clock'
 import { systemClock } from './clock'
-import { checkInt, invalidConfig } from './option-checks'
+import { checkInt, checkMs, invalidConfig, stripUndefined } from './option-checks'
 import type { Storage } from './storage'
 import { validateConfigEntries } from './topic-config'
 
@@ -65,10 +65,10 @@ export function resolveBrokerOptions(options: LocalBrokerOptions): ResolvedBroke
   checkInt(resolved.port, 'broker.port', 0)
   checkInt(resolved.numPartitions, 'broker.numPartitions', 1)
   checkInt(resolved.maxPartitionsPerTopic, 'broker.maxPartitionsPerTopic', 1)
-  checkInt(resolved.retentionCheckIntervalMs, 'broker.retentionCheckIntervalMs', 1)
-  checkInt(resolved.minSessionTimeoutMs, 'broker.minSessionTimeoutMs', 1)
-  checkInt(resolved.maxSessionTimeoutMs, 'broker.maxSessionTimeoutMs', resolved.minSessionTimeoutMs)
-  checkInt(resolved.initialRebalanceDelayMs, 'broker.initialRebalanceDelayMs', 0)
+  checkMs(resolved.retentionCheckIntervalMs, 'broker.retentionCheckIntervalMs', 1)
+  checkMs(resolved.minSessionTimeoutMs, 'broker.minSessionTimeoutMs', 1)
+  checkMs(resolved.maxSessionTimeoutMs, 'broker.maxSessionTimeoutMs', resolved.minSessionTimeoutMs)
+  checkMs(resolved.initialRebalanceDelayMs, 'broker.initialRebalanceDelayMs', 0)
   checkInt(resolved.producerIdBlockSize, 'broker.producerIdBlockSize', 1)
   if (typeof resolved.autoCreateTopics !== 'boolean') throw invalidConfig('broker.autoCreateTopics', 'must be a boolean')
   if (resolved.numPartitions > resolved.maxPartitionsPerTopic) throw invalidConfig('broker.numPartitions', 'exceeds maxPartitionsPerTopic')
@@ -78,8 +78,4 @@ export function resolveBrokerOptions(options: LocalBrokerOptions): ResolvedBroke
 
 function defaultNewId(): string {
   return globalThis.crypto.randomUUID()
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }

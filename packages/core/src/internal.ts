@@ -6,7 +6,18 @@
 export { wrapStorageError } from './errors'
 export { deferred } from './deferred'
 export { FetchWaiters, fetchHasEnough, partitionKey } from './fetch-waiters'
-export { MAX_TIMER_MS, invalidConfig, checkObject, checkInt, checkMs, checkNumber, checkBool, checkOneOf } from './option-checks'
+export {
+  MAX_TIMER_MS,
+  invalidConfig,
+  checkObject,
+  checkInt,
+  checkMs,
+  checkNumber,
+  checkBool,
+  checkOneOf,
+  stripUndefined,
+  parseHostPort,
+} from './option-checks'
 export { crc32c } from './crc32c'
 export {
   BatchLayout,
@@ -24,6 +35,7 @@ export { filterBatchRecords, setLogAppendTime } from './record-batch'
 export { GroupCoordinator } from './group-coordinator'
 export { applyRetention, compactLog, retentionCutoff } from './log-cleaner'
 export { ProducerStateTable } from './producer-state'
+export { applyConfigChanges, checkCreateTopicsRequest, checkPartitionIncrease, checkTopicSpec } from './admin-rules'
 export {
   DEFAULT_FETCH_MAX_BYTES,
   DEFAULT_FETCH_MIN_BYTES,
@@ -64,5 +76,6 @@ export {
 
 export type { Deferred } from './deferred'
 export type { CheckedFetch, CheckedProduce } from './broker-rules'
+export type { CheckedTopicSpec, TopicLimits } from './admin-rules'
 export type { GroupCoordinatorDeps } from './group-coordinator'
 export type { WireHeader } from './wire-frames'

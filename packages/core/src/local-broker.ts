@@ -25,6 +25,7 @@ import type {
   SyncGroupRequest,
   TopicMetadata,
 } from './broker'
+import { applyConfigChanges, checkCreateTopicsRequest, checkPartitionIncrease, checkTopicSpec } from './admin-rules'
 import type { Clock } from './clock'
 import { resolveBrokerOptions, type LocalBrokerOptions, type ResolvedBrokerOptions } from './broker-options'
 import {
@@ -50,9 +51,9 @@ import type { TopicPartition } from './model'
 import { ProducerStateTable } from './producer-state'
 import { setLogAppendTime } from './record-batch'
 import type { CompactionResult, PartitionLog } from './storage'
-import { TOPIC_CONFIG_NAMES, describeTopicConfig, partitionLogConfig, validateConfigEntries } from './topic-config'
+import { describeTopicConfig, partitionLogConfig } from './topic-config'
 import { TopicRegistry, type TopicEntry } from './topic-registry'
-import { isInternalTopic, topicNamesCollide, validatePartitionCount, validateTopicName } from './validation'
+import { isInternalTopic } from './validation'
 
 interface PartitionState {
   topic: string
@@ -135,9 +136,8 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
 
   async createTopics(specs: CreateTopicSpec[], options: { validateOnly?: boolean } = {}): Promise<CreateTopicResult[]> {
     this.assertOpen()
-    if (!Array.isArray(specs)) throw new TributaryError('INVALID_REQUEST', 'createTopics takes an array of topics')
     const results: CreateTopicResult[] = []
-    for (const spec of specs) {
+    for (const spec of checkCreateTopicsRequest(specs)) {
       try {
         const created = await this.createTopic(spec, options.validateOnly === true)
         results.push({ topic: spec.topic, created })
@@ -168,13 +168,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   async createPartitions(topic: string, totalCount: number, options: { validateOnly?: boolean } = {}): Promise<void> {
     this.assertOpen()
     const entry = this.registry.require(topic)
-    validatePartitionCount(totalCount, this.options.maxPartitionsPerTopic)
-    if (totalCount <= entry.stored.numPartitions) {
-      throw new TributaryError(
-        'INVALID_PARTITIONS',
-        `Topic '${topic}' already has ${entry.stored.numPartitions} partitions; the new count must be larger`,
-      )
-    }
+    checkPartitionIncrease(topic, entry.stored.numPartitions, totalCount, this.options.maxPartitionsPerTopic)
     if (options.validateOnly) return
     await this.registry.put({ ...entry.stored, numPartitions: totalCount })
     this.coordinator.onPartitionsChanged(topic)
@@ -193,15 +187,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   ): Promise<void> {
     this.assertOpen()
     const entry = this.registry.require(topic)
-    const configs = { ...entry.stored.configs }
-    for (const { name, value } of entries) {
-      if (value === null) {
-        if (!TOPIC_CONFIG_NAMES.includes(name)) throw new TributaryError('INVALID_CONFIG', `Unknown topic config '${name}'`)
-        delete configs[name]
-      } else {
-        Object.assign(configs, validateConfigEntries([{ name, value }]))
-      }
-    }
+    const configs = applyConfigChanges(entry.stored.configs, entries)
     this.registry.resolveConfig(configs)
     if (options.validateOnly) return
     const updated = await this.registry.put({ ...entry.stored, configs })
@@ -445,26 +431,20 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   }
 
   private async createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<boolean> {
-    if (spec === null || typeof spec !== 'object') throw new TributaryError('INVALID_REQUEST', 'A topic spec must be an object')
-    validateTopicName(spec.topic)
-    if (isInternalTopic(spec.topic)) throw new TributaryError('INVALID_TOPIC_EXCEPTION', `'${spec.topic}' is an internal topic name`)
-    const numPartitions = spec.numPartitions === undefined || spec.numPartitions === -1 ? this.options.numPartitions : spec.numPartitions
-    validatePartitionCount(numPartitions, this.options.maxPartitionsPerTopic)
-    const rf = spec.replicationFactor ?? -1
-    if (rf !== -1 && rf !== 1) {
-      throw new TributaryError('INVALID_REPLICATION_FACTOR', `Replication factor ${rf} is larger than the 1 available node`)
-    }
-    const configs = validateConfigEntries(spec.configEntries ?? [])
-    this.registry.resolveConfig(configs)
-    if (this.registry.get(spec.topic)) return false
-    const clash = this.registry.names().find((name) => topicNamesCollide(name, spec.topic))
-    if (clash) throw new TributaryError('INVALID_TOPIC_EXCEPTION', `Topic '${spec.topic}' collides with existing topic '${clash}'`)
+    const { numPartitions, maxPartitionsPerTopic } = this.options
+    const checked = checkTopicSpec(
+      spec,
+      { numPartitions, maxPartitionsPerTopic, defaultReplicationFactor: 1, nodes: 1 },
+      this.registry.names(),
+    )
+    this.registry.resolveConfig(checked.configs)
+    if (this.registry.get(checked.topic)) return false
     if (validateOnly) return true
     await this.registry.put({
-      name: spec.topic,
+      name: checked.topic,
       topicId: this.options.newId(),
-      numPartitions,
-      configs,
+      numPartitions: checked.numPartitions,
+      configs: checked.configs,
       createdAtMs: this.options.clock.now(),
     })
     return true

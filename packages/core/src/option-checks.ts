@@ -60,3 +60,23 @@ export function checkOneOf<T extends string>(value: unknown, path: string, allow
     throw invalidConfig(path, `must be one of ${allowed.join(', ')}, got ${String(value)}`)
   return value as T
 }
+
+/**
+ * stripUndefined drops the keys whose value is undefined, so that spreading options over their
+ * defaults keeps a default where the caller passed `undefined` ("use the default").
+ */
+export function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/**
+ * parseHostPort splits a 'host:port' address (an IPv6 host may be bracketed: '[::1]:9092').
+ * Port 0 (an ephemeral port) is accepted only with `allowPortZero`, for listen addresses.
+ */
+export function parseHostPort(address: unknown, path: string, { allowPortZero = false } = {}): { host: string; port: number } {
+  const m = typeof address === 'string' ? /^(.+):(\d+)$/.exec(address) : null
+  const port = Number(m?.[2])
+  if (!m || !Number.isInteger(port) || port < (allowPortZero ? 0 : 1) || port > 65535)
+    throw invalidConfig(path, `must be 'host:port', got ${String(address)}`)
+  return { host: (m[1] as string).replace(/^\[(.*)\]$/, '$1'), port }
+}

@@ -28,7 +28,7 @@ import {
   type SyncGroupRequest,
   type TopicPartition,
 } from '@tributary/core'
-import { fetchHasEnough } from '@tributary/core/internal'
+import { checkFetchRequest, checkPartitionRequests, checkProduceRequest, fetchHasEnough } from '@tributary/core/internal'
 import type { NodeConnection } from './connection'
 import { ConnectionPool } from './connection-pool'
 import { LeaderCache } from './leader-cache'
@@ -108,6 +108,9 @@ export class RemoteBroker implements Broker {
   }
 
   async produce(request: ProduceRequest): Promise<ProducePartitionResult[]> {
+    // The request is checked here first (as a node would), so that a malformed one fails as it
+    // would in process, before any routing or timer depends on it.
+    checkProduceRequest(request)
     // Nothing to route: the node still checks the request (acks, timeout) and answers.
     if (request.partitions.length === 0) return this.anyCall('produce', [request], request.timeoutMs)
     return this.routed(
@@ -127,6 +130,7 @@ export class RemoteBroker implements Broker {
    * by partition count. The signal is not sent (it cannot cross); aborting sends a `$cancel`.
    */
   async fetch(request: FetchRequest): Promise<FetchPartitionResult[]> {
+    checkFetchRequest(request)
     const { signal, ...rest } = request
     if (rest.partitions.length === 0) return this.anyCall('fetch', [rest], rest.maxWaitMs, signal)
     // Once cancelled, a part that starts late (it was still connecting) does not wait either.
@@ -168,7 +172,7 @@ export class RemoteBroker implements Broker {
   }
 
   async listOffsets(partitions: ListOffsetsPartitionRequest[]): Promise<ListOffsetsPartitionResult[]> {
-    if (partitions.length === 0) return []
+    if (checkPartitionRequests(partitions, 'listOffsets partitions').length === 0) return []
     return this.routed(
       partitions,
       (c, part) => c.call('listOffsets', [part]) as Promise<ListOffsetsPartitionResult[]>,
@@ -176,7 +180,7 @@ export class RemoteBroker implements Broker {
     )
   }
   async deleteRecords(partitions: Array<{ topic: string; partition: number; offset: number }>): Promise<DeleteRecordsResult[]> {
-    if (partitions.length === 0) return []
+    if (checkPartitionRequests(partitions, 'deleteRecords partitions').length === 0) return []
     return this.routed(
       partitions,
       (c, part) => c.call('deleteRecords', [part]) as Promise<DeleteRecordsResult[]>,

@@ -2,12 +2,7 @@ import { randomUUID } from 'node:crypto'
 import {
   TributaryError,
   describeTopicConfig,
-  isInternalTopic,
   resolveTopicConfig,
-  topicNamesCollide,
-  validateConfigEntries,
-  validatePartitionCount,
-  validateTopicName,
   type ClusterMetadata,
   type CreateTopicResult,
   type CreateTopicSpec,
@@ -15,6 +10,7 @@ import {
   type NodeInfo,
   type ProducerIdentity,
 } from '@tributary/core'
+import { applyConfigChanges, checkCreateTopicsRequest, checkPartitionIncrease, checkTopicSpec } from '@tributary/core/internal'
 import { key, type ClusterContext } from '../node/cluster-context'
 import type { GroupRouter } from '../paths/group-router'
 import type { MetadataGroup } from './metadata-group'
@@ -65,9 +61,10 @@ export class ClusterAdmin {
 
   async createTopics(specs: CreateTopicSpec[], options: { validateOnly?: boolean } = {}): Promise<CreateTopicResult[]> {
     this.ctx.assertOpen()
+    checkCreateTopicsRequest(specs)
     const results = await this.meta.onLeader('createTopics', [specs, options], async () => {
       const out: CreateTopicResult[] = []
-      for (const spec of specs) {
+      for (const spec of checkCreateTopicsRequest(specs)) {
         try {
           out.push({ topic: spec.topic, created: await this.createTopic(spec, options.validateOnly === true) })
         } catch (error) {
@@ -98,12 +95,7 @@ export class ClusterAdmin {
     this.ctx.assertOpen()
     await this.meta.onLeader('createPartitions', [topic, totalCount, options], async () => {
       const t = this.ctx.requireTopic(topic)
-      validatePartitionCount(totalCount, 10_000)
-      if (totalCount <= t.replicas.length)
-        throw new TributaryError(
-          'INVALID_PARTITIONS',
-          `Topic '${topic}' already has ${t.replicas.length} partitions; the new count must be larger`,
-        )
+      checkPartitionIncrease(topic, t.replicas.length, totalCount, this.ctx.options.maxPartitionsPerTopic)
       if (options.validateOnly) return
       const rf = t.replicas[0]?.length ?? 1
       await this.meta.propose({
@@ -127,11 +119,7 @@ export class ClusterAdmin {
   ): Promise<void> {
     this.ctx.assertOpen()
     await this.meta.onLeader('alterConfigs', [topic, entries, options], async () => {
-      const configs = { ...this.ctx.requireTopic(topic).configs }
-      for (const { name, value } of entries) {
-        if (value === null) delete configs[name]
-        else Object.assign(configs, validateConfigEntries([{ name, value }]))
-      }
+      const configs = applyConfigChanges(this.ctx.requireTopic(topic).configs, entries)
       resolveTopicConfig(configs)
       if (!options.validateOnly) await this.meta.propose({ op: 'setConfigs', name: topic, configs })
     })
@@ -147,29 +135,22 @@ export class ClusterAdmin {
 
   private async createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<boolean> {
     const { ctx } = this
-    validateTopicName(spec.topic)
-    if (isInternalTopic(spec.topic)) throw new TributaryError('INVALID_TOPIC_EXCEPTION', `'${spec.topic}' is an internal topic name`)
-    const numPartitions = spec.numPartitions === undefined || spec.numPartitions === -1 ? ctx.options.numPartitions : spec.numPartitions
-    validatePartitionCount(numPartitions, 10_000)
     const nodes = ctx.nodeIds()
-    const rf =
-      spec.replicationFactor === undefined || spec.replicationFactor === -1 ? ctx.options.defaultReplicationFactor : spec.replicationFactor
-    if (!Number.isSafeInteger(rf) || rf < 1 || rf > nodes.length)
-      throw new TributaryError('INVALID_REPLICATION_FACTOR', `Replication factor ${rf} must be between 1 and the ${nodes.length} nodes`)
-    const configs = validateConfigEntries(spec.configEntries ?? [])
-    const config = resolveTopicConfig(configs)
-    if (config.minInsyncReplicas > rf)
-      throw new TributaryError('INVALID_CONFIG', `min.insync.replicas ${config.minInsyncReplicas} exceeds the replication factor ${rf}`)
-    if (ctx.state.topics.has(spec.topic)) return false
-    const clash = [...ctx.state.topics.keys()].find((n) => topicNamesCollide(n, spec.topic))
-    if (clash) throw new TributaryError('INVALID_TOPIC_EXCEPTION', `Topic '${spec.topic}' collides with existing topic '${clash}'`)
+    const { numPartitions, maxPartitionsPerTopic, defaultReplicationFactor } = ctx.options
+    const checked = checkTopicSpec(
+      spec,
+      { numPartitions, maxPartitionsPerTopic, defaultReplicationFactor, nodes: nodes.length },
+      ctx.state.topics.keys(),
+    )
+    resolveTopicConfig(checked.configs)
+    if (ctx.state.topics.has(checked.topic)) return false
     if (validateOnly) return true
     const topicId = randomUUID()
     const topic: ClusterTopic = {
-      name: spec.topic,
+      name: checked.topic,
       topicId,
-      replicas: placeReplicas(nodes, 0, numPartitions, rf, hash(topicId)),
-      configs,
+      replicas: placeReplicas(nodes, 0, checked.numPartitions, checked.replicationFactor, hash(topicId)),
+      configs: checked.configs,
       createdAtMs: ctx.options.clock.now(),
     }
     const { result } = await this.meta.propose({ op: 'createTopic', topic })

@@ -51,11 +51,11 @@ export class MetadataGroup {
 
   /** start starts the group's replica on this node (no voters: a joining node waits to be added as a learner). */
   async start(voters: number[]): Promise<void> {
-    const { host, options, state } = this.ctx
+    const { host, state } = this.ctx
     this.node = await host.startGroup({
       groupId: META_GROUP,
       voters,
-      storage: options.raftStorage?.(META_GROUP),
+      storage: this.ctx.disk.raftStorage?.(META_GROUP),
       // Membership entries carry no metadata command (the Raft core applies them itself).
       stateMachine: {
         apply: (e) => this.apply(e.index, e.term, e.type === EntryType.Normal ? e.data : EMPTY),

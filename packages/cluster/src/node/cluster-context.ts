@@ -3,6 +3,7 @@ import type { RaftHost, TcpTransport } from '@tributary/raft'
 import type { BrokerServer } from '../server/broker-server'
 import { MetadataState, type BrokerAddress, type ClusterTopic } from '../metadata/metadata-state'
 import type { ResolvedClusterNodeOptions } from '../options'
+import type { NodeStorage } from './node-storage'
 import type { PartitionReplica } from '../replica/partition-replica'
 import type { PeerChannel } from '../server/peer-channel'
 
@@ -29,6 +30,8 @@ export class ClusterContext {
 
   constructor(
     readonly options: ResolvedClusterNodeOptions,
+    /** Where this node keeps partition logs and Raft state (built from `options` at start). */
+    readonly disk: NodeStorage,
     readonly host: RaftHost,
     readonly peers: PeerChannel,
     /** Where other nodes listen: the configured peers, then every node the metadata registers. */

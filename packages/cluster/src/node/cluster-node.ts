@@ -29,6 +29,7 @@ import { type Message, RaftHost, TcpTransport } from '@tributary/raft'
 import { BrokerServer } from '../server/broker-server'
 import { ClusterAdmin } from '../metadata/cluster-admin'
 import { ClusterContext, key } from './cluster-context'
+import { nodeStorage } from './node-storage'
 import { FetchPath, type DeleteRecordsResult } from '../paths/fetch-path'
 import { GroupRouter } from '../paths/group-router'
 import { LocalReplicas, type ReplicaError } from '../replica/local-replicas'
@@ -93,7 +94,8 @@ export class ClusterNode implements Broker {
    */
   static async start(options: ClusterNodeOptions): Promise<ClusterNode> {
     const o = resolveClusterNodeOptions(options)
-    await o.storage.open()
+    const disk = nodeStorage(o)
+    await disk.storage.open()
     let node: ClusterNode | undefined
     const observe = (groupId: string, m: Message): void => node?.local.observe(groupId, m)
     const tcpPeers = Object.fromEntries([...o.peers].map(([id, a]) => [id, { host: a.host, port: a.port + 1 }]))
@@ -111,7 +113,7 @@ export class ClusterNode implements Broker {
     })
     const addresses = new Map(o.peers)
     const peers = o.peerChannel ?? new TcpPeerChannel(addresses)
-    const ctx = new ClusterContext(o, host, peers, addresses, tcp)
+    const ctx = new ClusterContext(o, disk, host, peers, addresses, tcp)
     node = new ClusterNode(ctx)
     peers.serve((method, args) => node.handlePeer(method, args))
     // A joining node starts with no metadata membership: the leader adds it as a learner.
@@ -341,6 +343,6 @@ export class ClusterNode implements Broker {
     await ctx.host.close()
     for (const r of this.replicas.values()) await r.close()
     await ctx.peers.close()
-    await ctx.options.storage.close()
+    await ctx.disk.storage.close()
   }
 }

@@ -34,8 +34,10 @@ export interface DeleteRecordsResult {
 }
 
 /**
- * FetchPath serves reads and offsets from the local replicas, which hold committed batches only;
- * a partition hosted elsewhere, or read past a lagging follower's end, is asked of its leader.
+ * FetchPath serves reads and offsets of the partitions this node leads from their local replicas
+ * (which hold committed batches only); those led elsewhere are asked of their leader, so that a
+ * read after an acknowledged write sees it wherever it is made (a follower serves only while no
+ * leader is known).
  * Request checks, the fetch budget and offset rules are core's broker rules, as on one node.
  */
 export class FetchPath {
@@ -68,8 +70,9 @@ export class FetchPath {
     const results = fetch.partitions.map((p, i) => {
       const replica = ctx.replicas.get(key(p.topic, p.partition))
       const leader = replica?.leader() || ctx.guessLeader(p.topic, p.partition)
-      // A lagging follower forwards reads past its end to the leader, which may have them.
-      if ((replica === undefined || p.offset > replica.log.endOffset()) && leader !== 0 && leader !== ctx.nodeId) {
+      // Reads go to the leader, as Kafka's do: a follower's log may lag its high watermark and its
+      // log start, so a fetch through it after an acknowledged write would not see that write.
+      if (!replica?.isReady() && leader !== 0 && leader !== ctx.nodeId) {
         forwards.set(leader, [...(forwards.get(leader) ?? []), i])
         return undefined
       }
@@ -102,10 +105,7 @@ export class FetchPath {
   private readLocal({ topic, partition, offset, maxBytes }: FetchPartitionRequest, budget: FetchBudget): FetchPartitionResult {
     try {
       const replica = this.ctx.replicas.get(key(topic, partition))
-      if (replica === undefined)
-        throw this.ctx.state.topics.has(topic)
-          ? new TributaryError('LEADER_NOT_AVAILABLE', `${topic}-${partition} is not available on node ${this.ctx.nodeId}`)
-          : unknownPartition(topic, partition)
+      if (replica === undefined) throw this.missingHere(topic, partition)
       const { log } = replica
       // The local log holds committed batches only: its end is the high watermark.
       const highWatermark = log.endOffset()
@@ -118,6 +118,17 @@ export class FetchPath {
     } catch (error) {
       return failedFetch({ topic, partition }, error)
     }
+  }
+
+  /**
+   * missingHere is the error of a partition with no replica here and no leader to ask:
+   * UNKNOWN_TOPIC_OR_PARTITION when the metadata has no such partition, else LEADER_NOT_AVAILABLE.
+   */
+  private missingHere(topic: string, partition: number): TributaryError {
+    const t = this.ctx.state.topics.get(topic)
+    if (t === undefined || !Number.isSafeInteger(partition) || partition < 0 || partition >= t.replicas.length)
+      return unknownPartition(topic, partition)
+    return new TributaryError('LEADER_NOT_AVAILABLE', `${topic}-${partition} is not available on node ${this.ctx.nodeId}`)
   }
 
   private waitForData(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -143,11 +154,11 @@ export class FetchPath {
         const { topic, partition } = p
         try {
           const replica = ctx.replicas.get(key(topic, partition))
-          if (replica === undefined) {
-            const leader = ctx.guessLeader(topic, partition)
-            if (leader === 0 || leader === ctx.nodeId) throw unknownPartition(topic, partition)
+          // As fetches: the leader's log knows the high watermark and the log start.
+          const leader = replica?.leader() || ctx.guessLeader(topic, partition)
+          if (!replica?.isReady() && leader !== 0 && leader !== ctx.nodeId)
             return ((await ctx.peers.call(leader, 'listOffsets', [[p]])) as ListOffsetsPartitionResult[])[0] as ListOffsetsPartitionResult
-          }
+          if (replica === undefined) throw this.missingHere(topic, partition)
           return listOffsetFor(replica.log, p)
         } catch (error) {
           return failedListOffset(p, error)

@@ -71,7 +71,7 @@ export class LocalReplicas {
       if (w !== undefined && replica.groupId === groupIdOf(w.topic, w.partition)) continue
       ctx.replicas.delete(k)
       await ctx.host.stopGroup(replica.groupId)
-      await ctx.options.storage.deletePartition({ topic: replica.topic, partition: replica.partition })
+      await ctx.disk.storage.deletePartition({ topic: replica.topic, partition: replica.partition })
     }
     for (const [k, { topic, partition }] of wanted) {
       if (ctx.replicas.has(k) || ctx.closed) continue
@@ -82,7 +82,7 @@ export class LocalReplicas {
   private async startReplica(k: string, topic: ClusterTopic, partition: number): Promise<void> {
     const { ctx } = this
     const config = resolveTopicConfig(topic.configs)
-    const log = ctx.options.storage.partitionLog({ topic: topic.name, partition }, partitionLogConfig(config))
+    const log = ctx.disk.storage.partitionLog({ topic: topic.name, partition }, partitionLogConfig(config))
     const groupId = groupIdOf(topic, partition)
     const replica = await PartitionReplica.start(
       ctx.host,
@@ -93,7 +93,7 @@ export class LocalReplicas {
         groupId,
         replicas: topic.replicas[partition] ?? [],
         log,
-        storage: ctx.options.raftStorage?.(groupId),
+        storage: ctx.disk.raftStorage?.(groupId),
         electionTicks: 10,
         join: !(topic.replicas[partition] ?? []).includes(ctx.nodeId),
         snapshots: ctx.options.partitionSnapshots,

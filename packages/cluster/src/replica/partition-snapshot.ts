@@ -1,5 +1,5 @@
 import { TributaryError, errorFromJSON, readBatchHeader, type Clock, type FetchPartitionResult, type PartitionLog } from '@tributary/core'
-import { readBaseOffset } from '@tributary/core/internal'
+import { checkInt, checkObject, readBaseOffset } from '@tributary/core/internal'
 import type { PeerChannel } from '../server/peer-channel'
 
 /*
@@ -46,21 +46,9 @@ export function resolvePartitionSnapshotOptions(
   options: Partial<PartitionSnapshotOptions> = {},
   path = 'options.partitionSnapshots',
 ): PartitionSnapshotOptions {
-  const known = Object.keys(defaultPartitionSnapshotOptions)
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key))
-      throw new TributaryError('INVALID_CONFIG', `${path}.${key}: unknown option`, { details: { path: `${path}.${key}` } })
-  }
-  const resolved = {
-    ...defaultPartitionSnapshotOptions,
-    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-  } as PartitionSnapshotOptions
-  for (const [key, v] of Object.entries(resolved)) {
-    if (typeof v !== 'number' || !(v > 0))
-      throw new TributaryError('INVALID_CONFIG', `${path}.${key}: must be a positive number, got ${String(v)}`, {
-        details: { path: `${path}.${key}` },
-      })
-  }
+  const given = checkObject(options, path, Object.keys(defaultPartitionSnapshotOptions))
+  const resolved = { ...defaultPartitionSnapshotOptions, ...given } as PartitionSnapshotOptions
+  for (const [key, v] of Object.entries(resolved)) checkInt(v, `${path}.${key}`, 1)
   return Object.freeze(resolved)
 }
 
