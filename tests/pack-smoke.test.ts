@@ -84,9 +84,9 @@ describe('published packages', () => {
         importLine,
         'const tests = []',
         'globalThis.test = (name, fn) => tests.push([name, fn])',
-        'globalThis.expect = (a) => ({ toBe(b) { if (a !== b) throw new Error(`expected ${b}, got ${a}`) } })',
+        "globalThis.expect = (a) => ({ toBe(b) { if (a !== b) throw new Error('expected ' + b + ', got ' + a) } })",
         "runCrashTest({ label: 'installed', storageModule: require_resolve('./crash-storage.mjs'), kills: 2, seed: 7 })",
-        'for (const [name, fn] of tests) fn().then(() => console.log(`passed: ${name}`), (e) => { console.error(e); process.exit(1) })',
+        "for (const [name, fn] of tests) fn().then(() => console.log('passed: ' + name), (e) => { console.error(e); process.exit(1) })",
       ].join('\n')
     writeFileSync(
       join(scratch, 'crash-esm.mjs'),

@@ -313,9 +313,9 @@ describe('the fault layer of the in-memory networks', () => {
       return n === 99 ? new Promise(() => undefined) : n // 99 never answers
     })
     const client = network.channel(1)
-    await Promise.all(Array.from({ length: 20 }, (_, i) => client.call(2, 'm', [i])))
+    await Promise.all(Array.from({ length: 20 }, (_, i) => client.call(2, 'join', [i, { host: 'h', port: 1 }])))
     expect(arrived).toEqual(Array.from({ length: 20 }, (_, i) => i))
-    const hanging = client.call(2, 'm', [99])
+    const hanging = client.call(2, 'join', [99, { host: 'h', port: 1 }])
     await waitUntil(() => arrived.includes(99))
     await server.close()
     await expect(hanging).rejects.toMatchObject({ code: 'LEADER_NOT_AVAILABLE', retriable: true })

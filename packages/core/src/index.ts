@@ -74,3 +74,4 @@ export type { LocalBrokerOptions, ResolvedBrokerOptions } from './broker-options
 export type { LocalBrokerEvents } from './local-broker'
 export type { GroupCoordinatorOptions } from './group-options'
 export type { RetentionResult } from './log-cleaner'
+export type { BrokerMethod, BrokerRpc, RpcMethod, RpcArgs, RpcResult } from './wire-rpc'

@@ -56,6 +56,8 @@ export {
 } from './broker-rules'
 export { partitionLogConfig } from './topic-config'
 export { MAX_FRAME_BYTES, encodeFrame, FrameReader } from './wire-frames'
+export { BROKER_METHODS, isBrokerMethod, dispatchBrokerCall } from './wire-rpc'
+export { WireConnection } from './wire-connection'
 export {
   INT32_MAX,
   MIN_SEGMENT_BYTES,
@@ -79,3 +81,4 @@ export type { CheckedFetch, CheckedProduce } from './broker-rules'
 export type { CheckedTopicSpec, TopicLimits } from './admin-rules'
 export type { GroupCoordinatorDeps } from './group-coordinator'
 export type { WireHeader } from './wire-frames'
+export type { WireSocket, WireDialer, WireConnectionOptions, CallOptions } from './wire-connection'

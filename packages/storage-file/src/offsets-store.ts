@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
-import { TributaryError, type CommittedOffset, type TopicPartition } from '@tributary/core'
+import type { CommittedOffset, TopicPartition } from '@tributary/core'
 import { crc32c } from '@tributary/core/internal'
 import type { FdCache, FileHandle } from './fd-cache'
 import { GroupCommit } from './group-commit'

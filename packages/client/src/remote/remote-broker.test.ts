@@ -1,5 +1,5 @@
 import { TributaryError } from '@tributary/core'
-import { type WireHeader } from '@tributary/core/internal'
+import type { WireHeader } from '@tributary/core/internal'
 import { Tributary } from '../tributary'
 import { RemoteBroker } from './remote-broker'
 import { deadAddress, listen, stop as close } from '../testing/remote-kit'

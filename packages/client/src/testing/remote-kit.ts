@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net'
-import { type ClusterMetadata } from '@tributary/core'
+import type { ClusterMetadata } from '@tributary/core'
 import { FrameReader, encodeFrame, type WireHeader } from '@tributary/core/internal'
 
 /*

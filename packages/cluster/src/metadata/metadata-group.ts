@@ -3,27 +3,14 @@ import { TributaryError } from '@tributary/core'
 import { EntryType, type ConfChange, type RaftNode, type RaftNodeStatus } from '@tributary/raft'
 import type { ClusterContext } from '../node/cluster-context'
 import type { MetadataCommand, MetadataResult } from './metadata-state'
+import type { RpcArgs, RpcResult } from '@tributary/core'
+import type { MetaApi, MetaMethod, PeerMethod } from '../server/peer-rpc'
+
+export type { MetaMethod } from '../server/peer-rpc'
 
 /** META_GROUP is the Raft group id of the metadata group, which every node replicates. */
 export const META_GROUP = 'meta'
 const EMPTY = new Uint8Array(0)
-
-/**
- * MetaMethod names the ClusterNode methods that run on the metadata leader: another node
- * forwards them there as the peer call `meta:<method>` with the method's arguments.
- */
-export type MetaMethod =
-  | 'createTopics'
-  | 'deleteTopics'
-  | 'createPartitions'
-  | 'alterConfigs'
-  | 'initProducerId'
-  | 'alterPartitionReassignments'
-  | 'unregisterBroker'
-  | 'completeReassignment'
-  | 'registerBroker'
-  /** A read barrier: answers the leader's applied index (see `catchUp`). */
-  | 'syncMetadata'
 
 /** MetadataGroupHooks are what the metadata group tells the rest of its node. */
 export interface MetadataGroupHooks {
@@ -91,12 +78,23 @@ export class MetadataGroup {
   }
 
   /** onLeader runs `local` on the metadata leader: here, or forwarded, then waits until this node applied the change. */
-  async onLeader<T>(method: MetaMethod, args: unknown[], local: () => Promise<T>): Promise<T> {
+  async onLeader<M extends MetaMethod>(
+    method: M,
+    args: RpcArgs<MetaApi, M>,
+    local: () => Promise<RpcResult<MetaApi, M>>,
+  ): Promise<RpcResult<MetaApi, M>> {
     await this.waitForLeader()
     if (this.isLeader()) return local()
     const leader = this.raft.status().leader
     if (leader === 0 || leader === this.ctx.nodeId) throw new TributaryError('LEADER_NOT_AVAILABLE', 'the metadata group has no leader yet')
-    const { value, index } = (await this.ctx.peers.call(leader, `meta:${method}`, args)) as { value: T; index: number }
+    // `meta:${M}` is a PeerMethod whose arguments are M's and whose answer is { value: M's result, index }
+    // (peer-rpc.ts); the compiler cannot follow a generic M through the template key, hence the one cast.
+    const forward = this.ctx.peers.call as unknown as (
+      to: number,
+      method: PeerMethod,
+      args: RpcArgs<MetaApi, M>,
+    ) => Promise<{ value: RpcResult<MetaApi, M>; index: number }>
+    const { value, index } = await forward.call(this.ctx.peers, leader, `meta:${method}` as PeerMethod, args)
     await this.ctx.waitFor(() => this.appliedIndex >= index, this.ctx.options.requestTimeoutMs)
     return value
   }
@@ -112,7 +110,7 @@ export class MetadataGroup {
     const leader = this.raft.status().leader
     if (this.isLeader()) return
     if (leader === 0 || leader === this.ctx.nodeId) throw new TributaryError('LEADER_NOT_AVAILABLE', 'the metadata group has no leader yet')
-    const { index } = (await this.ctx.peers.call(leader, 'meta:syncMetadata', [])) as { index: number }
+    const { index } = await this.ctx.peers.call(leader, 'meta:syncMetadata', [])
     await this.ctx.waitFor(() => this.appliedIndex >= index, this.ctx.options.requestTimeoutMs)
     if (this.appliedIndex < index)
       throw new TributaryError(

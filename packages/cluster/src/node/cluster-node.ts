@@ -37,12 +37,12 @@ import { MembershipAdmin, type ReassignmentResult } from '../metadata/membership
 import { MetadataGroup } from '../metadata/metadata-group'
 import type { BrokerAddress } from '../metadata/metadata-state'
 import { ObservedTransport } from './observed-transport'
-import { resolveClusterNodeOptions, type ClusterNodeOptions } from '../options'
+import { resolveClusterNodeOptions, type ClusterNodeOptions, type ResolvedClusterNodeOptions } from '../options'
 import type { PartitionReplica } from '../replica/partition-replica'
 import { servePeerRequest } from '../server/peer-requests'
 import { ProducePath } from '../paths/produce-path'
 import { Reassigner } from '../replica/reassigner'
-import { TcpPeerChannel } from '../server/tcp-peer-channel'
+import { type PeerConnectionLimits, TcpPeerChannel } from '../server/tcp-peer-channel'
 
 /**
  * ClusterNode is one node of a replicated Tributary cluster and implements the same `Broker`
@@ -112,7 +112,7 @@ export class ClusterNode implements Broker {
       seed: o.seed,
     })
     const addresses = new Map(o.peers)
-    const peers = o.peerChannel ?? new TcpPeerChannel(addresses)
+    const peers = o.peerChannel ?? new TcpPeerChannel(addresses, peerLimits(o))
     const ctx = new ClusterContext(o, disk, host, peers, addresses, tcp)
     node = new ClusterNode(ctx)
     peers.serve((method, args) => node.handlePeer(method, args))
@@ -241,39 +241,39 @@ export class ClusterNode implements Broker {
   // ---- consumer groups: on the metadata leader (group-router.ts) -----------------------------
 
   joinGroup(request: JoinGroupRequest): Promise<JoinGroupResult> {
-    return this.groups.onCoordinator('joinGroup', [request], (c) => c.joinGroup(request))
+    return this.groups.call('joinGroup', [request])
   }
 
   syncGroup(request: SyncGroupRequest): Promise<GroupAssignment> {
-    return this.groups.onCoordinator('syncGroup', [request], (c) => c.syncGroup(request))
+    return this.groups.call('syncGroup', [request])
   }
 
   heartbeat(request: GroupMemberRef): Promise<void> {
-    return this.groups.onCoordinator('heartbeat', [request], (c) => c.heartbeat(request))
+    return this.groups.call('heartbeat', [request])
   }
 
   leaveGroup(request: LeaveGroupRequest): Promise<void> {
-    return this.groups.onCoordinator('leaveGroup', [request], (c) => c.leaveGroup(request))
+    return this.groups.call('leaveGroup', [request])
   }
 
   commitOffsets(request: OffsetCommitRequest): Promise<void> {
-    return this.groups.onCoordinator('commitOffsets', [request], (c) => c.commitOffsets(request))
+    return this.groups.call('commitOffsets', [request])
   }
 
   fetchOffsets(groupId: string, partitions?: TopicPartition[]): Promise<OffsetFetchResult[]> {
-    return this.groups.onCoordinator('fetchOffsets', [groupId, partitions], (c) => c.fetchOffsets(groupId, partitions))
+    return this.groups.call('fetchOffsets', [groupId, partitions])
   }
 
   listGroups(): Promise<GroupListing[]> {
-    return this.groups.onCoordinator('listGroups', [], (c) => c.listGroups())
+    return this.groups.call('listGroups', [])
   }
 
   describeGroups(groupIds: string[]): Promise<GroupDescription[]> {
-    return this.groups.onCoordinator('describeGroups', [groupIds], (c) => c.describeGroups(groupIds))
+    return this.groups.call('describeGroups', [groupIds])
   }
 
   deleteGroups(groupIds: string[]): Promise<void> {
-    return this.groups.onCoordinator('deleteGroups', [groupIds], (c) => c.deleteGroups(groupIds))
+    return this.groups.call('deleteGroups', [groupIds])
   }
 
   // ---- peers --------------------------------------------------------------------------------
@@ -344,5 +344,19 @@ export class ClusterNode implements Broker {
     for (const r of this.replicas.values()) await r.close()
     await ctx.peers.close()
     await ctx.disk.storage.close()
+  }
+}
+
+/**
+ * peerLimits bound each peer connection as the remote client's are bounded by default: a
+ * forwarded request may take `requestTimeoutMs` plus the wait it asks for.
+ */
+function peerLimits(o: ResolvedClusterNodeOptions): PeerConnectionLimits {
+  return {
+    clock: o.clock,
+    requestTimeoutMs: o.requestTimeoutMs,
+    connectTimeoutMs: o.requestTimeoutMs,
+    maxInFlightRequests: 1024,
+    maxQueuedRequests: 10_000,
   }
 }

@@ -82,9 +82,7 @@ export class FetchPath {
       const parts = indexes.map((i) => fetch.partitions[i] as FetchPartitionRequest)
       let remote: FetchPartitionResult[]
       try {
-        remote = (await ctx.peers.call(leader, 'fetch', [
-          { partitions: parts, maxWaitMs: 0, maxBytes: budget.remaining },
-        ])) as FetchPartitionResult[]
+        remote = await ctx.peers.call(leader, 'fetch', [{ partitions: parts, maxWaitMs: 0, maxBytes: budget.remaining }])
       } catch (error) {
         remote = parts.map((p) => failedFetch(p, error))
       }
@@ -118,6 +116,13 @@ export class FetchPath {
     } catch (error) {
       return failedFetch({ topic, partition }, error)
     }
+  }
+
+  /** first is the one answer a peer gave to a one-partition request. */
+  private first<R>(answers: readonly R[], leader: number): R {
+    const r = answers[0]
+    if (r === undefined) throw new TributaryError('UNKNOWN_SERVER_ERROR', `node ${leader} answered a one-partition request with nothing`)
+    return r
   }
 
   /**
@@ -157,7 +162,7 @@ export class FetchPath {
           // As fetches: the leader's log knows the high watermark and the log start.
           const leader = replica?.leader() || ctx.guessLeader(topic, partition)
           if (!replica?.isReady() && leader !== 0 && leader !== ctx.nodeId)
-            return ((await ctx.peers.call(leader, 'listOffsets', [[p]])) as ListOffsetsPartitionResult[])[0] as ListOffsetsPartitionResult
+            return this.first(await ctx.peers.call(leader, 'listOffsets', [[p]]), leader)
           if (replica === undefined) throw this.missingHere(topic, partition)
           return listOffsetFor(replica.log, p)
         } catch (error) {
@@ -178,8 +183,7 @@ export class FetchPath {
             if (!replica?.isReady()) {
               const leader = replica?.leader() || ctx.guessLeader(topic, partition)
               if (leader === 0 || leader === ctx.nodeId) throw replica?.notLeader() ?? unknownPartition(topic, partition)
-              const r = (await ctx.peers.call(leader, 'deleteRecords', [[{ topic, partition, offset }]])) as DeleteRecordsResult[]
-              return r[0] as DeleteRecordsResult
+              return this.first(await ctx.peers.call(leader, 'deleteRecords', [[{ topic, partition, offset }]]), leader)
             }
             const target = deleteRecordsTarget(offset, replica.log.endOffset())
             return { topic, partition, lowWatermark: await replica.deleteBefore(target, this.ctx.options.requestTimeoutMs) }

@@ -33,7 +33,7 @@ export class ProducePath {
     })
     for (const [leader, indexes] of remote) {
       const sub = { acks, timeoutMs, partitions: indexes.map((i) => partitions[i] as ProducePartitionData) }
-      const call = ctx.peers.call(leader, 'produce', [sub]) as Promise<ProducePartitionResult[]>
+      const call = ctx.peers.call(leader, 'produce', [sub], { extraWaitMs: timeoutMs })
       indexes.forEach((i, j) => {
         const data = partitions[i] as ProducePartitionData
         results[i] = call.then(

@@ -125,7 +125,7 @@ export function peerFetchRange(peers: PeerChannel, isClosed: () => boolean): Fet
     const request = { partitions: [{ topic, partition, offset: fromOffset, maxBytes }], maxWaitMs: 0, maxBytes }
     let results: FetchPartitionResult[]
     try {
-      results = (await peers.call(nodeId, 'fetch', [request])) as FetchPartitionResult[]
+      results = await peers.call(nodeId, 'fetch', [request])
     } catch (error) {
       throw isClosed() ? error : fromPeer(nodeId, error)
     }

@@ -1,4 +1,4 @@
-import { type TopicConfig } from '@tributary/core'
+import type { TopicConfig } from '@tributary/core'
 import { compactLog, retentionCutoff } from '@tributary/core/internal'
 import type { PartitionReplica } from './partition-replica'
 

@@ -1,34 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net'
 import { TributaryError, type Broker } from '@tributary/core'
-import { FrameReader, encodeFrame, type WireHeader } from '@tributary/core/internal'
+import { FrameReader, dispatchBrokerCall, encodeFrame, type WireHeader } from '@tributary/core/internal'
 import type { PeerHandler } from './peer-channel'
-
-/** Broker methods a remote client may call (everything in the contract but close). */
-const BROKER_METHODS = new Set([
-  'metadata',
-  'createTopics',
-  'deleteTopics',
-  'createPartitions',
-  'describeConfigs',
-  'alterConfigs',
-  'initProducerId',
-  'produce',
-  'fetch',
-  'listOffsets',
-  'deleteRecords',
-  'joinGroup',
-  'syncGroup',
-  'heartbeat',
-  'leaveGroup',
-  'commitOffsets',
-  'fetchOffsets',
-  'listGroups',
-  'describeGroups',
-  'deleteGroups',
-  'alterPartitionReassignments',
-  'listPartitionReassignments',
-  'unregisterBroker',
-])
 
 /**
  * BrokerServer serves the wire protocol (see wire.ts) on a node's listen address: Broker calls
@@ -106,8 +79,7 @@ export class BrokerServer {
 
   private dispatch(method: string, args: unknown[]): Promise<unknown> {
     if (method.startsWith('peer:')) return this.peer(method.slice(5), args)
-    if (!BROKER_METHODS.has(method)) throw new TributaryError('INVALID_REQUEST', `unknown method ${method}`)
-    return (this.broker[method as keyof Broker] as (...a: unknown[]) => Promise<unknown>).apply(this.broker, args)
+    return dispatchBrokerCall(this.broker, method, args)
   }
 
   async close(): Promise<void> {

@@ -1,17 +1,22 @@
-import { TributaryError, errorFromJSON } from '@tributary/core'
+import { TributaryError, errorFromJSON, type RpcArgs, type RpcResult } from '@tributary/core'
+import type { CallOptions } from '@tributary/core/internal'
 import { FaultDice, LinkTable, type FaultModel } from '@tributary/raft'
+import type { PeerMethod, PeerRpc } from './peer-rpc'
 
-/** PeerHandler serves one forwarded request: a Broker method name and its arguments. */
+/**
+ * PeerHandler serves one request from a peer: a PeerRpc method name and its arguments, as read
+ * off the wire (so untyped: the handler checks the name, and the called code its arguments).
+ */
 export type PeerHandler = (method: string, args: unknown[]) => Promise<unknown>
 
 /**
  * PeerChannel carries requests a node forwards to another node (to a partition's leader, or to
  * the metadata leader that hosts the group coordinator). Unlike the Raft transport it is
- * request/response. A peer that cannot be reached fails the call with a retriable
- * LEADER_NOT_AVAILABLE.
+ * request/response, typed by PeerRpc. A peer that cannot be reached fails the call with a
+ * retriable LEADER_NOT_AVAILABLE.
  */
 export interface PeerChannel {
-  call(to: number, method: string, args: unknown[]): Promise<unknown>
+  call<K extends PeerMethod>(to: number, method: K, args: RpcArgs<PeerRpc, K>, options?: CallOptions): Promise<RpcResult<PeerRpc, K>>
   /** serve installs the handler for requests from peers. */
   serve(handler: PeerHandler): void
   close(): Promise<void>
@@ -51,7 +56,8 @@ export class MemoryPeerNetwork {
 
   channel(id: number): PeerChannel {
     return {
-      call: (to, method, args) => this.call(id, to, method, args),
+      call: <K extends PeerMethod>(to: number, method: K, args: RpcArgs<PeerRpc, K>) =>
+        this.call(id, to, method, args as unknown[]) as Promise<RpcResult<PeerRpc, K>>,
       serve: (handler) => void this.handlers.set(id, handler),
       close: async () => {
         this.handlers.delete(id)

@@ -1,38 +1,42 @@
-import {
-  TributaryError,
-  type CreateTopicSpec,
-  type FetchRequest,
-  type ListOffsetsPartitionRequest,
-  type PartitionReassignment,
-  type ProduceRequest,
-} from '@tributary/core'
+import { TributaryError, type RpcArgs, type RpcResult } from '@tributary/core'
 import type { ClusterContext } from '../node/cluster-context'
 import type { ClusterNode } from '../node/cluster-node'
 import type { FetchPath } from '../paths/fetch-path'
 import type { GroupRouter } from '../paths/group-router'
-import type { MetadataGroup, MetaMethod } from '../metadata/metadata-group'
-import type { BrokerAddress } from '../metadata/metadata-state'
+import type { MetadataGroup } from '../metadata/metadata-group'
+import type { MetaApi, MetaMethod, PeerDataCalls } from './peer-rpc'
 import type { ProducePath } from '../paths/produce-path'
-
-type ValidateOnly = { validateOnly?: boolean }
 
 /**
  * META_CALLS runs, on the metadata leader, each node method that another node forwarded as
- * `meta:<method>`, with the arguments it was called with there (see `MetadataGroup.onLeader`).
+ * `meta:<method>`, with the arguments it was called with there (see `MetadataGroup.onLeader`);
+ * one entry per MetaMethod, typed by MetaApi.
  */
-const META_CALLS: Readonly<Record<MetaMethod, (node: ClusterNode, args: unknown[]) => Promise<unknown>>> = {
-  createTopics: (n, [specs, options]) => n.createTopics(specs as CreateTopicSpec[], options as ValidateOnly | undefined),
-  deleteTopics: (n, [topics]) => n.deleteTopics(topics as string[]),
-  createPartitions: (n, [topic, totalCount, options]) =>
-    n.createPartitions(topic as string, totalCount as number, options as ValidateOnly | undefined),
-  alterConfigs: (n, [topic, entries, options]) =>
-    n.alterConfigs(topic as string, entries as Array<{ name: string; value: string | null }>, options as ValidateOnly | undefined),
+const META_CALLS: { readonly [M in MetaMethod]: (node: ClusterNode, args: RpcArgs<MetaApi, M>) => Promise<RpcResult<MetaApi, M>> } = {
+  createTopics: (n, [specs, options]) => n.createTopics(specs, options),
+  deleteTopics: (n, [topics]) => n.deleteTopics(topics),
+  createPartitions: (n, [topic, totalCount, options]) => n.createPartitions(topic, totalCount, options),
+  alterConfigs: (n, [topic, entries, options]) => n.alterConfigs(topic, entries, options),
   initProducerId: (n) => n.initProducerId(),
-  alterPartitionReassignments: (n, [reassignments]) => n.alterPartitionReassignments(reassignments as PartitionReassignment[]),
-  unregisterBroker: (n, [nodeId]) => n.unregisterBroker(nodeId as number),
-  completeReassignment: (n, [topic, partition, target]) => n.completeReassignment(topic as string, partition as number, target as number[]),
-  registerBroker: (n, [nodeId, address]) => n.registerBroker(nodeId as number, address as BrokerAddress),
+  alterPartitionReassignments: (n, [reassignments]) => n.alterPartitionReassignments(reassignments),
+  unregisterBroker: (n, [nodeId]) => n.unregisterBroker(nodeId),
+  completeReassignment: (n, [topic, partition, target]) => n.completeReassignment(topic, partition, target),
+  registerBroker: (n, [nodeId, address]) => n.registerBroker(nodeId, address),
   syncMetadata: async () => undefined,
+}
+
+/**
+ * DATA_CALLS serves the partition calls another node forwarded here (never forwarding them
+ * again), and a new node's admission; one entry per PeerDataCalls method.
+ */
+const DATA_CALLS: {
+  readonly [K in keyof PeerDataCalls]: (s: PeerServices, args: Parameters<PeerDataCalls[K]>) => ReturnType<PeerDataCalls[K]>
+} = {
+  join: (s, [nodeId, address]) => s.node.registerBroker(nodeId, address),
+  produce: (s, [request]) => s.produce.servePeer(request),
+  fetch: async (s, [request]) => s.fetch.servePeer(request),
+  listOffsets: (s, [partitions]) => s.node.listOffsets(partitions),
+  deleteRecords: (s, [partitions]) => s.node.deleteRecords(partitions),
 }
 
 /** PeerServices are the parts of a node that serve requests forwarded by other nodes. */
@@ -54,28 +58,18 @@ export interface PeerServices {
  */
 export async function servePeerRequest(s: PeerServices, method: string, args: unknown[]): Promise<unknown> {
   s.ctx.assertOpen()
+  // Names and arguments come off the wire: a name is served only if it is in a table; the called
+  // code checks its arguments as it checks a client's (hence the casts to the table's types).
   if (method.startsWith('meta:')) {
     if (!s.meta.isLeader()) throw new TributaryError('LEADER_NOT_AVAILABLE', `node ${s.ctx.nodeId} no longer leads the metadata group`)
     const name = method.slice(5)
     if (!Object.hasOwn(META_CALLS, name)) throw unknownMethod(method)
-    const value = await META_CALLS[name as MetaMethod](s.node, args)
+    const value = await META_CALLS[name as MetaMethod](s.node, args as never)
     return { value, index: s.meta.applied }
   }
   if (method.startsWith('group:')) return s.groups.servePeer(method.slice(6), args)
-  switch (method) {
-    case 'join':
-      return s.node.registerBroker(args[0] as number, args[1] as BrokerAddress)
-    case 'produce':
-      return s.produce.servePeer(args[0] as ProduceRequest)
-    case 'fetch':
-      return s.fetch.servePeer(args[0] as FetchRequest)
-    case 'listOffsets':
-      return s.node.listOffsets(args[0] as ListOffsetsPartitionRequest[])
-    case 'deleteRecords':
-      return s.node.deleteRecords(args[0] as Array<{ topic: string; partition: number; offset: number }>)
-    default:
-      throw unknownMethod(method)
-  }
+  if (!Object.hasOwn(DATA_CALLS, method)) throw unknownMethod(method)
+  return DATA_CALLS[method as keyof PeerDataCalls](s, args as never)
 }
 
 function unknownMethod(method: string): TributaryError {
