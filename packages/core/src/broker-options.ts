@@ -1,6 +1,7 @@
 import type { Clock } from './clock'
 import { systemClock } from './clock'
 import { checkInt, checkMs, invalidConfig, stripUndefined } from './option-checks'
+import { DEFAULT_PRODUCER_ID_EXPIRATION_MS } from './producer-state'
 import type { Storage } from './storage'
 import { validateConfigEntries } from './topic-config'
 
@@ -31,6 +32,11 @@ export interface LocalBrokerOptions {
   initialRebalanceDelayMs?: number
   /** Producer ids are reserved durably in blocks of this size, so restarts never reuse one; default 1,000. */
   producerIdBlockSize?: number
+  /**
+   * A producer id idle this long, in ms, is forgotten by a partition (Kafka's
+   * `producer.id.expiration.ms`), measured by batch timestamps; default 86,400,000 (a day).
+   */
+  producerIdExpirationMs?: number
   /** Makes topic ids; default `crypto.randomUUID`. Injected so tests can be deterministic. */
   newId?: () => string
 }
@@ -51,6 +57,7 @@ export const BROKER_DEFAULTS = Object.freeze({
   maxSessionTimeoutMs: 1_800_000,
   initialRebalanceDelayMs: 0,
   producerIdBlockSize: 1_000,
+  producerIdExpirationMs: DEFAULT_PRODUCER_ID_EXPIRATION_MS,
 })
 
 const KNOWN_KEYS = new Set<string>([...Object.keys(BROKER_DEFAULTS), 'storage', 'clock', 'topicDefaults', 'newId'])
@@ -70,6 +77,7 @@ export function resolveBrokerOptions(options: LocalBrokerOptions): ResolvedBroke
   checkMs(resolved.maxSessionTimeoutMs, 'broker.maxSessionTimeoutMs', resolved.minSessionTimeoutMs)
   checkMs(resolved.initialRebalanceDelayMs, 'broker.initialRebalanceDelayMs', 0)
   checkInt(resolved.producerIdBlockSize, 'broker.producerIdBlockSize', 1)
+  checkInt(resolved.producerIdExpirationMs, 'broker.producerIdExpirationMs', 1)
   if (typeof resolved.autoCreateTopics !== 'boolean') throw invalidConfig('broker.autoCreateTopics', 'must be a boolean')
   if (resolved.numPartitions > resolved.maxPartitionsPerTopic) throw invalidConfig('broker.numPartitions', 'exceeds maxPartitionsPerTopic')
   resolved.topicDefaults = validateConfigEntries(resolved.topicDefaults)

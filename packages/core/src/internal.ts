@@ -34,7 +34,7 @@ export {
 export { filterBatchRecords, setLogAppendTime } from './record-batch'
 export { GroupCoordinator } from './group-coordinator'
 export { applyRetention, compactLog, retentionCutoff } from './log-cleaner'
-export { ProducerStateTable } from './producer-state'
+export { ProducerStateTable, ProducerExpiry, RETAINED_BATCHES_PER_PRODUCER, DEFAULT_PRODUCER_ID_EXPIRATION_MS } from './producer-state'
 export { applyConfigChanges, checkCreateTopicsRequest, checkPartitionIncrease, checkTopicSpec } from './admin-rules'
 export {
   DEFAULT_FETCH_MAX_BYTES,

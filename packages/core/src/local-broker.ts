@@ -233,7 +233,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
         setLogAppendTime(data.batch, logAppendTime)
       }
       const info = state.log.append(data.batch)
-      state.producers.record(idempotent, info.baseOffset, logAppendTime)
+      state.producers.record(idempotent, info.baseOffset, logAppendTime, header.maxTimestamp)
       this.waiters.notify(partitionKey(topic, partition))
       return { topic, partition, baseOffset: info.baseOffset, logAppendTime, logStartOffset: state.log.startOffset() }
     } catch (error) {
@@ -479,7 +479,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
       })
     }
     const log = this.options.storage.partitionLog({ topic, partition }, partitionLogConfig(entry.config))
-    const state: PartitionState = { topic, partition, log, producers: new ProducerStateTable() }
+    const state: PartitionState = { topic, partition, log, producers: new ProducerStateTable(this.options.producerIdExpirationMs) }
     this.partitions.set(key, state)
     return state
   }

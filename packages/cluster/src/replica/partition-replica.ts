@@ -87,7 +87,7 @@ export class PartitionReplica {
   /** Per producer, the last five applied idempotent batches: what a new leader's table is rebuilt from. */
   private readonly journal: ProducerJournal
   /** The leader's duplicate table, which includes its own uncommitted proposals. */
-  private leaderTable = new ProducerStateTable()
+  private leaderTable: ProducerStateTable
   /** The term whose first entry this node has applied as leader; proposals are accepted only in it. */
   private readyTerm = -1
   private nextOffset = 0
@@ -104,6 +104,7 @@ export class PartitionReplica {
     private readonly deps: ReplicaDeps,
   ) {
     this.journal = new ProducerJournal(deps.producerIdExpirationMs)
+    this.leaderTable = new ProducerStateTable(deps.producerIdExpirationMs)
   }
 
   /**
@@ -185,7 +186,7 @@ export class PartitionReplica {
       throw this.notLeader()
     }
     this.nextOffset = baseOffset + h.lastOffsetDelta + 1
-    this.leaderTable.record(idem, baseOffset, appendTime)
+    this.leaderTable.record(idem, baseOffset, appendTime, h.maxTimestamp)
     if (acks === 0) {
       committed.catch(() => undefined)
       return { baseOffset, logAppendTime: appendTime }
@@ -337,8 +338,9 @@ export class PartitionReplica {
     if (s.role !== 'leader' || s.term !== e.term) return
     this.readyTerm = e.term
     this.nextOffset = this.log.endOffset()
-    this.leaderTable = new ProducerStateTable()
-    for (const r of this.journal.records()) this.leaderTable.record(r.batch, r.baseOffset, r.logAppendTime)
+    this.leaderTable = new ProducerStateTable(this.deps.producerIdExpirationMs)
+    for (const r of this.journal.records())
+      this.leaderTable.record(r.batch, r.baseOffset, r.logAppendTime, r.timestampMs ?? Number.POSITIVE_INFINITY)
   }
 
   // ---- helpers ------------------------------------------------------------------------------
