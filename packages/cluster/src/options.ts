@@ -62,6 +62,8 @@ export interface ClusterNodeOptions {
   readonly retentionCheckIntervalMs?: number
   /** requestTimeoutMs: how long a forwarded or metadata request may take, in ms. Default 10,000. */
   readonly requestTimeoutMs?: number
+  /** maxFetchWaiters: long-polling fetches held at once; beyond it a fetch answers at once with what it has. Default 10,000. */
+  readonly maxFetchWaiters?: number
   /** seed: seed for Raft election timeouts (an integer). Default random. */
   readonly seed?: number
   /** groupCoordinator: options of the group coordinator (session timeout bounds, initial rebalance delay). Default core's. */
@@ -85,6 +87,7 @@ export const CLUSTER_NODE_DEFAULTS = Object.freeze({
   producerIdExpirationMs: 86_400_000,
   retentionCheckIntervalMs: 300_000,
   requestTimeoutMs: 10_000,
+  maxFetchWaiters: 10_000,
 })
 
 /** The options without a scalar default: required ones, injected parts and nested groups. */
@@ -134,6 +137,7 @@ export interface ResolvedClusterNodeOptions {
   readonly maxPartitionsPerTopic: number
   readonly autoCreateTopics: boolean
   readonly requestTimeoutMs: number
+  readonly maxFetchWaiters: number
   readonly retentionCheckIntervalMs: number
   readonly producerIdExpirationMs: number
   readonly seed: number | undefined
@@ -175,6 +179,7 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     maxPartitionsPerTopic,
     autoCreateTopics: checkBool(r.autoCreateTopics, 'options.autoCreateTopics'),
     requestTimeoutMs: checkMs(r.requestTimeoutMs, 'options.requestTimeoutMs', 1),
+    maxFetchWaiters: checkInt(r.maxFetchWaiters, 'options.maxFetchWaiters', 1),
     retentionCheckIntervalMs: checkMs(r.retentionCheckIntervalMs, 'options.retentionCheckIntervalMs', 1),
     producerIdExpirationMs: checkInt(r.producerIdExpirationMs, 'options.producerIdExpirationMs', 1),
     seed: o.seed === undefined ? undefined : checkInt(o.seed, 'options.seed', Number.MIN_SAFE_INTEGER),

@@ -1,6 +1,7 @@
 import type { Clock } from './clock'
 import { systemClock } from './clock'
 import { checkInt, checkMs, invalidConfig, stripUndefined } from './option-checks'
+import { DEFAULT_MAX_FETCH_WAITERS } from './fetch-waiters'
 import { DEFAULT_PRODUCER_ID_EXPIRATION_MS } from './producer-state'
 import type { Storage } from './storage'
 import { validateConfigEntries } from './topic-config'
@@ -37,6 +38,8 @@ export interface LocalBrokerOptions {
    * `producer.id.expiration.ms`), measured by batch timestamps; default 86,400,000 (a day).
    */
   producerIdExpirationMs?: number
+  /** Long-polling fetches held at once; beyond it a fetch answers at once with what it has. Default 10,000. */
+  maxFetchWaiters?: number
   /** Makes topic ids; default `crypto.randomUUID`. Injected so tests can be deterministic. */
   newId?: () => string
 }
@@ -58,6 +61,7 @@ export const BROKER_DEFAULTS = Object.freeze({
   initialRebalanceDelayMs: 0,
   producerIdBlockSize: 1_000,
   producerIdExpirationMs: DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+  maxFetchWaiters: DEFAULT_MAX_FETCH_WAITERS,
 })
 
 const KNOWN_KEYS = new Set<string>([...Object.keys(BROKER_DEFAULTS), 'storage', 'clock', 'topicDefaults', 'newId'])
@@ -78,6 +82,7 @@ export function resolveBrokerOptions(options: LocalBrokerOptions): ResolvedBroke
   checkMs(resolved.initialRebalanceDelayMs, 'broker.initialRebalanceDelayMs', 0)
   checkInt(resolved.producerIdBlockSize, 'broker.producerIdBlockSize', 1)
   checkInt(resolved.producerIdExpirationMs, 'broker.producerIdExpirationMs', 1)
+  checkInt(resolved.maxFetchWaiters, 'broker.maxFetchWaiters', 1)
   if (typeof resolved.autoCreateTopics !== 'boolean') throw invalidConfig('broker.autoCreateTopics', 'must be a boolean')
   if (resolved.numPartitions > resolved.maxPartitionsPerTopic) throw invalidConfig('broker.numPartitions', 'exceeds maxPartitionsPerTopic')
   resolved.topicDefaults = validateConfigEntries(resolved.topicDefaults)

@@ -4,6 +4,7 @@
  * the version of @tributary/core they ship with.
  */
 export { wrapStorageError } from './errors'
+export { assert, InvariantError } from './assert'
 export { deferred } from './deferred'
 export { FetchWaiters, fetchHasEnough, partitionKey } from './fetch-waiters'
 export {

@@ -82,7 +82,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   private readonly registry: TopicRegistry
   private readonly coordinator: GroupCoordinator
   private readonly partitions = new Map<string, PartitionState>()
-  private readonly waiters = new FetchWaiters()
+  private readonly waiters: FetchWaiters
   private readonly ackDeadlines: AckDeadlines
   private cleanerTimer: { cancel(): void } | null = null
   private closed = false
@@ -93,6 +93,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     this.nodeId = options.nodeId
     this.registry = registry
     this.ackDeadlines = new AckDeadlines(options.clock)
+    this.waiters = new FetchWaiters(options.maxFetchWaiters)
     this.coordinator = new GroupCoordinator(
       { clock: options.clock, offsets: options.storage, partitionCount: (topic) => registry.get(topic)?.stored.numPartitions },
       {
@@ -297,7 +298,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
       const finish = (): void => {
         if (done) return
         done = true
-        unregister()
+        unregister?.()
         timer.cancel()
         signal?.removeEventListener('abort', finish)
         resolve()
@@ -306,6 +307,8 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
         if (this.closed || minBytes <= 1 || fetchHasEnough(this.readPartitions(fetch), minBytes)) finish()
       }
       const unregister = this.waiters.wait(keys, onData)
+      // Too many fetches wait already: this one answers at once with what it has.
+      if (unregister === undefined) return resolve()
       const timer = this.options.clock.setTimeout(finish, maxWaitMs)
       signal?.addEventListener('abort', finish)
     })

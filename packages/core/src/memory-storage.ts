@@ -1,3 +1,4 @@
+import { assert } from './assert'
 import { BatchLayout, readBaseOffset, readMaxTimestamp, writeBaseOffset } from './batch-header'
 import { type Clock, systemClock } from './clock'
 import { TributaryError } from './errors'
@@ -424,6 +425,11 @@ class MemoryPartitionLog implements PartitionLog {
   /** store adds a checked copy of a batch at `baseOffset` (≥ the end), rolling first if the active segment is full. */
   private store(data: LogData, copy: Buffer, baseOffset: number): AppendInfo {
     const lastOffset = baseOffset + copy.readInt32BE(BatchLayout.LAST_OFFSET_DELTA)
+    // Offsets only grow: append sets the base to the end, appendCopy checked it lies at or past it.
+    assert(
+      baseOffset >= data.endOffset && lastOffset >= baseOffset,
+      `memory log writes [${baseOffset}, ${lastOffset}] at end ${data.endOffset}`,
+    )
     writeBaseOffset(copy, baseOffset)
     const stored: StoredBatch = { buf: copy, baseOffset, lastOffset, maxTimestamp: readMaxTimestamp(copy) }
     pushBatch(this.activeForAppend(data, copy.length), stored, this.owner.clock.now())

@@ -11,6 +11,7 @@ import {
 } from '@tributary/core'
 import {
   BatchLayout,
+  assert,
   checkLogConfig,
   checkOffsetArgument,
   checkReadArguments,
@@ -331,6 +332,11 @@ export class FilePartitionLog implements PartitionLog {
     const baseOffset = readBaseOffset(batch)
     const lastOffset = readLastOffset(batch)
     const maxTimestamp = readMaxTimestamp(batch)
+    // Offsets only grow: append sets the base to the end, appendCopy checked it lies at or past it.
+    assert(
+      baseOffset >= this.end && lastOffset >= baseOffset,
+      `${this.topic}-${this.partition} writes [${baseOffset}, ${lastOffset}] at end ${this.end}`,
+    )
     let active = this.active()
     if (this.shouldRoll(active, size, lastOffset)) active = this.rollTo(this.rollBase(active, baseOffset, lastOffset))
     if (active.size === 0) active.createdAtMs = this.ctx.clock.now()

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3'
 import { RecordBatch, TributaryError } from '@tributary/core'
 import {
   BatchLayout,
+  assert,
   checkBatchAt,
   checkLogConfig,
   checkOffsetArgument,
@@ -140,6 +141,8 @@ export class SqlitePartitionLog implements PartitionLog {
     const rollBase = this.end
     const lastOffset = readLastOffset(batch)
     const maxTimestamp = readMaxTimestamp(batch)
+    // Offsets only grow: append sets the base to the end, appendCopy checked it lies at or past it.
+    assert(baseOffset >= this.end && lastOffset >= baseOffset, `${this.name()} inserts [${baseOffset}, ${lastOffset}] at end ${this.end}`)
     const count = batch.readInt32BE(BatchLayout.RECORDS_COUNT)
     const timeKey = Math.max(this.timeKey, maxTimestamp)
     const nowMs = this.ctx.clock.now()

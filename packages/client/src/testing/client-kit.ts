@@ -1,4 +1,5 @@
 import { iterateBatches, type Broker, type PartitionLog, type Storage } from '@tributary/core'
+import type { Consumer } from '../consumer/consumer'
 import { deferred } from '../deferred'
 import type { ConsumerOptions } from '../options'
 import { Tributary } from '../tributary'
@@ -119,4 +120,13 @@ export async function isSettled(promise: Promise<unknown>): Promise<boolean> {
   )
   await new Promise((resolve) => setImmediate(resolve))
   return settled
+}
+
+/**
+ * rejoining tells whether a consumer has a rebalance pending (it must join the group again before
+ * consuming further). Tests read it to know a group has settled; the consumer keeps its group
+ * membership private, so this peeks past the type on purpose.
+ */
+export function rejoining(consumer: Consumer): boolean {
+  return (consumer as unknown as { membership: { needsRejoin: boolean } }).membership.needsRejoin
 }

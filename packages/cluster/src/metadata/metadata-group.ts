@@ -1,3 +1,4 @@
+import { assert } from '@tributary/core/internal'
 import { randomUUID } from 'node:crypto'
 import { TributaryError } from '@tributary/core'
 import { EntryType, type ConfChange, type RaftNode, type RaftNodeStatus } from '@tributary/raft'
@@ -54,7 +55,7 @@ export class MetadataGroup {
 
   /** raft is the group's running replica (after start). */
   get raft(): RaftNode {
-    if (this.node === undefined) throw new Error('MetadataGroup used before start')
+    assert(this.node !== undefined, 'MetadataGroup used before start')
     return this.node
   }
 

@@ -138,6 +138,8 @@ export class FetchPath {
 
   private waitForData(ms: number, signal: AbortSignal | undefined): Promise<void> {
     const { ctx } = this
+    // Bounded, as a single node's FetchWaiters: beyond the cap a fetch answers at once with what it has.
+    if (ctx.dataWaiters.size >= ctx.options.maxFetchWaiters) return Promise.resolve()
     return new Promise<void>((resolve) => {
       const finish = (): void => {
         ctx.dataWaiters.delete(finish)

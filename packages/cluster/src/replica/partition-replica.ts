@@ -1,5 +1,5 @@
 import { TributaryError, readBatchHeader, type Clock, type PartitionLog } from '@tributary/core'
-import { ProducerStateTable, readBaseOffset, setLogAppendTime, writeBaseOffset } from '@tributary/core/internal'
+import { ProducerStateTable, assert, readBaseOffset, setLogAppendTime, writeBaseOffset } from '@tributary/core/internal'
 import {
   EntryType,
   MessageType,
@@ -279,7 +279,7 @@ export class PartitionReplica {
   private applyBatch(data: Buffer): void {
     const base = readBaseOffset(data)
     const end = this.log.endOffset()
-    if (base > end) throw new Error(`invariant violated: ${this.groupId} applies offset ${base} but its log ends at ${end}`)
+    assert(base <= end, `${this.groupId} applies offset ${base} but its log ends at ${end}`)
     // Below the end: re-applied after a restart, already in the local log (but maybe not in the journal).
     if (base === end) this.log.append(data)
     this.recordIdempotent(data, base)
