@@ -11,6 +11,7 @@ import {
   readPartition,
   records,
   retrying,
+  settled,
   sleep,
   uniqueName,
   valuesOf,
@@ -44,7 +45,7 @@ export function describeFetch(ctx: BrokerCtx): void {
     it('an offset outside [logStart, highWatermark] is OFFSET_OUT_OF_RANGE for that partition only', async () => {
       const topic = await createTopic(ctx, 'fetch-range', { numPartitions: 2 })
       await produce(ctx, topic, 0, records('r', 2))
-      const results = await retrying(() =>
+      const results = await settled(() =>
         ctx.broker.fetch({
           partitions: [
             { topic, partition: 0, offset: 3, maxBytes: 1 << 20 },
@@ -115,11 +116,13 @@ export function describeFetch(ctx: BrokerCtx): void {
 
     it('a bad timestamp is INVALID_TIMESTAMP, an unknown partition UNKNOWN_TOPIC_OR_PARTITION, a non-list INVALID_REQUEST', async () => {
       const topic = await createTopic(ctx, 'offsets-bad')
-      const [badTs, fraction, unknown] = await ctx.broker.listOffsets([
-        { topic, partition: 0, timestamp: -3 },
-        { topic, partition: 0, timestamp: 1.5 },
-        { topic: uniqueName('offsets-none'), partition: 0, timestamp: LATEST_TIMESTAMP },
-      ])
+      const [badTs, fraction, unknown] = await settled(() =>
+        ctx.broker.listOffsets([
+          { topic, partition: 0, timestamp: -3 },
+          { topic, partition: 0, timestamp: 1.5 },
+          { topic: uniqueName('offsets-none'), partition: 0, timestamp: LATEST_TIMESTAMP },
+        ]),
+      )
       expectError(badTs, 'INVALID_TIMESTAMP')
       expectError(fraction, 'INVALID_TIMESTAMP')
       expectError(unknown, 'UNKNOWN_TOPIC_OR_PARTITION')
@@ -145,10 +148,12 @@ export function describeFetch(ctx: BrokerCtx): void {
     it('deleteRecords past the end is OFFSET_OUT_OF_RANGE; -1 means the high watermark; a non-list is INVALID_REQUEST', async () => {
       const topic = await createTopic(ctx, 'offsets-delete-bad')
       await produce(ctx, topic, 0, records('x', 2))
-      const [past, unknown] = await ctx.broker.deleteRecords([
-        { topic, partition: 0, offset: 3 },
-        { topic: uniqueName('offsets-delete-none'), partition: 0, offset: 0 },
-      ])
+      const [past, unknown] = await settled(() =>
+        ctx.broker.deleteRecords([
+          { topic, partition: 0, offset: 3 },
+          { topic: uniqueName('offsets-delete-none'), partition: 0, offset: 0 },
+        ]),
+      )
       expectError(past, 'OFFSET_OUT_OF_RANGE')
       expectError(unknown, 'UNKNOWN_TOPIC_OR_PARTITION')
       const [all] = await ctx.broker.deleteRecords([{ topic, partition: 0, offset: -1 }])

@@ -11,6 +11,7 @@ import {
   readPartition,
   records,
   retrying,
+  settled,
   uniqueName,
 } from './broker-kit'
 
@@ -112,7 +113,7 @@ export function describeProduce(ctx: BrokerCtx): void {
         [{ topic, partition: 0, batch: makeBatch([{ key: 'k', value: 'x'.repeat(3000) }]) }, 'MESSAGE_TOO_LARGE'],
       ]
       for (const [data, code] of cases) {
-        const results = await ctx.broker.produce({ acks: -1, timeoutMs: 5000, partitions: [data] })
+        const results = await settled(() => ctx.broker.produce({ acks: -1, timeoutMs: 5000, partitions: [data] }))
         expect(results).toHaveLength(1)
         expect(results[0]).toMatchObject({ topic: data.topic, partition: data.partition, baseOffset: -1 })
         expectError(results[0], code as 'CORRUPT_MESSAGE')

@@ -71,7 +71,24 @@ export async function retrying<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-/** okOrRetriable throws the first error of `results`, so that `retrying` retries a retriable one. */
+/** ROUTING_CODES say "ask again, maybe elsewhere": a leader moving, or a client's stale leader. */
+const ROUTING_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE'])
+
+/**
+ * settled runs a call whose results carry per-partition errors again while one of them is a
+ * routing error, as a client would, and returns the first answer without one: checks of bad
+ * inputs then see the input's own code, never a routing one.
+ */
+export async function settled<R extends { error?: TributaryError }>(f: () => Promise<R[]>): Promise<R[]> {
+  const deadline = Date.now() + RETRY_LIMIT_MS
+  for (;;) {
+    const results = await f()
+    if (!results.some((r) => r.error !== undefined && ROUTING_CODES.has(r.error.code)) || Date.now() > deadline) return results
+    await sleep(20)
+  }
+}
+
+/** throwFirstError throws the first error of `results`, so that `retrying` retries a retriable one. */
 function throwFirstError(results: ReadonlyArray<{ error?: TributaryError }>): void {
   const failed = results.find((r) => r.error !== undefined && r.error !== null)
   if (failed?.error) throw failed.error
@@ -114,13 +131,13 @@ export async function produce(
   })
 }
 
-/** produceOnce sends one batch once (no retries) and returns the partition's result, for checks of errors. */
+/** produceOnce sends one batch (again only while the answer is a retriable routing error) and returns the partition's result, for checks of errors. */
 export async function produceOnce(ctx: BrokerCtx, topic: string, partition: number, batch: Buffer, acks: -1 | 0 | 1 = -1) {
-  const [r] = await ctx.broker.produce({ acks, timeoutMs: 10_000, partitions: [{ topic, partition, batch }] })
+  const [r] = await settled(() => ctx.broker.produce({ acks, timeoutMs: 10_000, partitions: [{ topic, partition, batch }] }))
   return r as ProducePartitionResult
 }
 
-/** fetchOnce fetches one partition from `offset` without waiting. */
+/** fetchOnce fetches one partition from `offset` without waiting (again only while the answer is a retriable routing error). */
 export async function fetchOnce(
   ctx: BrokerCtx,
   topic: string,
@@ -128,7 +145,7 @@ export async function fetchOnce(
   offset: number,
   maxBytes = 1 << 20,
 ): Promise<FetchPartitionResult> {
-  const [r] = await ctx.broker.fetch({ partitions: [{ topic, partition, offset, maxBytes }], maxWaitMs: 0 })
+  const [r] = await settled(() => ctx.broker.fetch({ partitions: [{ topic, partition, offset, maxBytes }], maxWaitMs: 0 }))
   return r as FetchPartitionResult
 }
 

@@ -133,7 +133,7 @@ function parseAcks(stdout: string, round: number): CrashAck[] {
 
 /** verifyRecovery opens the storage in this process and checks the acknowledged batches. */
 async function verifyRecovery(storageModule: string, dir: string, round: number, acks: readonly CrashAck[]): Promise<void> {
-  const mod = (await import(pathToFileURL(storageModule).href)) as CrashStorageModule
+  const mod = await loadStorageModule(storageModule)
   const storage = mod.createStorage(dir)
   await storage.open()
   try {
@@ -193,6 +193,22 @@ function envInteger(name: string): number | undefined {
   const value = process.env[name]
   if (value === undefined || !/^\d+$/.test(value.trim())) return undefined
   return Number(value)
+}
+
+/**
+ * nativeImport is Node's own dynamic import, hidden from bundlers: a CommonJS build would turn an
+ * `import()` into a `require()`, which cannot load an ES module given as a file URL.
+ */
+const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>
+
+/**
+ * loadStorageModule loads the module the children build their storage from: through Node's
+ * import in a built package, through the test runner's loader from Tributary's sources (where the
+ * module is TypeScript).
+ */
+async function loadStorageModule(path: string): Promise<CrashStorageModule> {
+  const url = pathToFileURL(path).href
+  return (__filename.endsWith('.ts') ? await import(url) : await nativeImport(url)) as CrashStorageModule
 }
 
 /**
