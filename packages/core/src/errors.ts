@@ -50,6 +50,7 @@ export const ErrorCodes = {
   TOPIC_DELETION_DISABLED: { code: 73, retriable: false },
   FENCED_LEADER_EPOCH: { code: 74, retriable: true },
   UNKNOWN_LEADER_EPOCH: { code: 75, retriable: true },
+  UNSUPPORTED_COMPRESSION_TYPE: { code: 76, retriable: false },
   MEMBER_ID_REQUIRED: { code: 79, retriable: false },
   NO_REASSIGNMENT_IN_PROGRESS: { code: 85, retriable: false },
   GROUP_MAX_SIZE_REACHED: { code: 81, retriable: false },

@@ -31,7 +31,13 @@ export {
   filterBatchRecords,
   setLogAppendTime,
 } from './record-batch'
-export { registerCompressionCodec, getCompressionCodec } from './compression'
+export {
+  registerCompressionCodec,
+  getCompressionCodec,
+  isCompressionCodecRegistered,
+  toCompressionType,
+  MAX_DECOMPRESSED_BATCH_BYTES,
+} from './compression'
 export { murmur2, toPositive, partitionForKey, StickyPartitioner } from './partitioner'
 export {
   MAX_TOPIC_NAME_LENGTH,
@@ -75,6 +81,7 @@ export type {
   Acks,
   TimestampType,
   CompressionType,
+  CompressionId,
 } from './model'
 export type { Clock, TimerHandle } from './clock'
 export type { Deferred } from './deferred'
