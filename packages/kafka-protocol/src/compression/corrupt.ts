@@ -16,5 +16,11 @@ export function tooLarge(codec: string, bytes: number | bigint, maxBytes: number
  */
 export function nativeFailure(codec: string, err: unknown): TributaryError {
   if (err instanceof TributaryError) return err
-  return corrupt(codec, err instanceof Error ? err.message : String(err), err)
+  return corrupt(codec, messageOf(err), err)
+}
+
+/** messageOf is an error's message; errors from native code or another realm fail `instanceof Error`. */
+export function messageOf(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message
+  return typeof message === 'string' ? message : String(err)
 }

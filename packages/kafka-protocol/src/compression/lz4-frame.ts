@@ -25,16 +25,25 @@ const FLG_DICT_ID = 0x01
 const BLOCK_MAX_BYTES: Readonly<Record<number, number>> = { 4: 64 << 10, 5: 256 << 10, 6: 1 << 20, 7: 4 << 20 }
 const UNCOMPRESSED_BIT = 0x8000_0000
 
+/** Lz4Scan is what scanLz4Frames learns: where each LZ4 frame lies, and the most they inflate to. */
+export interface Lz4Scan {
+  /** frames are the [start, end) ranges of the LZ4 frames in order (skippable frames left out). */
+  frames: Array<[start: number, end: number]>
+  /** bound is the most bytes the frames can inflate to, at most the limit it was scanned with. */
+  bound: number
+}
+
 /**
- * lz4InflatedBound returns the most bytes the frames in `buf` can inflate to, from what their
- * headers declare, or throws CORRUPT_MESSAGE for a malformed structure or a total over
- * `maxBytes`. A compressed block inflates to at most its frame's block maximum; only when that
- * bound is over the limit are the blocks' sequences scanned for their exact size (a frame of many
- * small blocks), so that the common case costs a walk over the block headers alone.
+ * scanLz4Frames walks the frames in `buf` and bounds what they inflate to from their headers, or
+ * throws CORRUPT_MESSAGE for a malformed structure or a total over `maxBytes`. A compressed
+ * block inflates to at most its frame's block maximum; only when that bound is over the limit are
+ * the blocks' sequences scanned for their exact size (a frame of many small blocks), so that the
+ * common case costs a walk over the block headers alone.
  */
-export function lz4InflatedBound(buf: Buffer, maxBytes: number): number {
+export function scanLz4Frames(buf: Buffer, maxBytes: number): Lz4Scan {
   let bound = 0
   let stored = 0
+  const frames: Array<[number, number]> = []
   const compressedBlocks: Array<[start: number, end: number, blockMax: number]> = []
   let at = 0
   if (buf.length === 0) throw corrupt('lz4', 'no frame')
@@ -50,12 +59,13 @@ export function lz4InflatedBound(buf: Buffer, maxBytes: number): number {
     }
     if (magic !== FRAME_MAGIC) throw corrupt('lz4', `not an LZ4 frame (magic 0x${magic.toString(16)})`)
     const frame = readFrame(buf, at + 4, maxBytes)
+    frames.push([at, frame.end])
     at = frame.end
     bound += frame.bound
     stored += frame.stored
     for (const block of frame.compressedBlocks) compressedBlocks.push(block)
   }
-  if (bound <= maxBytes) return bound
+  if (bound <= maxBytes) return { frames, bound }
   // The quick bound is too loose to accept: count exactly what the blocks inflate to. (A declared
   // content size only rejects early; it is not trusted to bound the allocation.)
   let exact = stored
@@ -64,7 +74,7 @@ export function lz4InflatedBound(buf: Buffer, maxBytes: number): number {
     exact += blockInflatedBytes(buf, start, end, blockMax)
     if (exact > maxBytes) throw tooLarge('lz4', exact, maxBytes)
   }
-  return exact
+  return { frames, bound: exact }
 }
 
 interface FrameScan {

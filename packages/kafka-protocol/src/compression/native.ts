@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module'
 import { TributaryError } from '@tributary/core'
+import { messageOf } from './corrupt'
 
 /**
  * Native compressors are loaded on first use, not on import: importing @tributary/kafka-protocol
@@ -28,7 +29,7 @@ export function loadNative<T>(name: NativePackage, codec: string): T {
   try {
     mod = requireHere(name) as T
   } catch (cause) {
-    const why = cause instanceof Error ? cause.message.split('\n')[0] : String(cause)
+    const why = messageOf(cause).split('\n')[0]
     throw new TributaryError(
       'UNSUPPORTED_COMPRESSION_TYPE',
       `${codec} compression needs the npm package '${packageOf(name)}', which cannot be loaded here: ${why}`,
