@@ -1,7 +1,7 @@
 import { MAX_DECOMPRESSED_BATCH_BYTES } from '@tributary/core'
 import { lz4Compress, lz4Decompress } from './lz4'
 import { blockInflatedBytes, scanLz4Frames } from './lz4-frame'
-import { jsonRecords, thrown } from './test-kit'
+import { incompressible, jsonRecords, thrown } from './test-kit'
 
 /**
  * Frames are built by hand here, so that hostile shapes (huge declared sizes, "bombs" of blocks
@@ -72,13 +72,28 @@ function literalBlock(data: Buffer): Buffer {
 }
 
 describe('lz4 writer', () => {
-  test('writes the flags Kafka writes: FLG 0x60 (version 1, independent blocks, no checksums); BD 0x40 (64 KiB) for a batch-sized input', () => {
-    const small = lz4Compress(jsonRecords(16 * 1024))
-    expect(small.subarray(0, 6)).toEqual(Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40]))
-    // Larger inputs get larger blocks (BD 0x50–0x70), which every frame reader, Java's included, accepts.
-    const large = lz4Compress(jsonRecords(1 << 20))
-    expect(large[4]).toBe(0x60)
-    expect([0x40, 0x50, 0x60, 0x70]).toContain(large[5])
+  test("writes the frame Kafka's Java client writes: FLG 0x60, BD 0x40, one block per 64 KiB of input, end mark", () => {
+    const data = jsonRecords(200_000)
+    const f = lz4Compress(data)
+    expect(f.subarray(0, 6)).toEqual(Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40]))
+    expect(f[6]).toBe((xxh32Small(Buffer.from([0x60, 0x40])) >>> 8) & 0xff)
+    const sizes: number[] = []
+    let at = 7
+    for (let word = f.readUInt32LE(at); word !== 0; word = f.readUInt32LE(at)) {
+      const size = word & 0x7fff_ffff
+      sizes.push(word & 0x8000_0000 ? size : blockInflatedBytes(f, at + 4, at + 4 + size, 65536))
+      at += 4 + size
+    }
+    expect(at + 4).toBe(f.length)
+    expect(sizes).toEqual([65536, 65536, 65536, data.length - 3 * 65536])
+  })
+
+  test('a block that does not shrink is stored uncompressed (high bit of its size)', () => {
+    const noise = incompressible(70_000)
+    const f = lz4Compress(noise)
+    expect(f.readUInt32LE(7)).toBe((0x8000_0000 | 65536) >>> 0)
+    expect(f.subarray(11, 11 + 65536).equals(noise.subarray(0, 65536))).toBe(true)
+    expect(lz4Decompress(f, noise.length).equals(noise)).toBe(true)
   })
 })
 

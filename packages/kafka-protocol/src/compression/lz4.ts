@@ -5,21 +5,46 @@ import { loadNative } from './native'
 
 /**
  * LZ4 as Kafka uses it (codec id 3): the standard LZ4 *frame* format, through lz4-napi (the Rust
- * lz4_flex behind Node-API, prebuilt per platform). Kafka's Java client writes FLG 0x60 (version
- * 1, independent blocks — Java's reader supports no other —, no checksums) and BD 0x40 (64 KiB
- * blocks); lz4-napi writes the same FLG, with 64 KiB blocks for inputs up to 64 KiB and larger
- * ones (up to 4 MiB) for larger inputs, which every frame reader (Java's KafkaLZ4BlockInputStream
- * takes BD 4–7, librdkafka, python-lz4, KafkaJS's codecs) accepts. Any standard frame is read:
- * linked or independent blocks, checksums, content size, several frames, skippable frames.
+ * lz4_flex behind Node-API, prebuilt per platform).
+ *
+ * Writing: the frame Kafka's Java client (KafkaLZ4BlockOutputStream) writes — FLG 0x60 (version 1,
+ * independent blocks, which is all Java's reader supports; no checksums), BD 0x40 (64 KiB blocks),
+ * each 64 KiB of input one block, stored uncompressed when compressing does not shrink it. The
+ * blocks come from lz4-napi's block compressor; its own frame writer is not used because it picks
+ * blocks of up to 4 MiB for larger inputs, which readers then buffer whole (and lz4_flex's frame
+ * reader is markedly slower on).
+ *
+ * Reading: any standard frame — linked or independent blocks, 64 KiB to 4 MiB blocks, checksums,
+ * content size, several frames, skippable frames — through lz4-napi's frame decoder, one frame
+ * at a time, after lz4-frame.ts has bounded what they inflate to.
  */
 
 function lz4(): typeof Lz4 {
   return loadNative<typeof Lz4>('lz4-napi', 'lz4')
 }
 
-/** lz4Compress writes `buf` as one LZ4 frame with independent blocks and no checksums. */
+/** KAFKA_FRAME_HEADER is magic, FLG 0x60, BD 0x40 and their header checksum (xxh32 of FLG BD, byte 1). */
+const KAFKA_FRAME_HEADER = Buffer.from([0x04, 0x22, 0x4d, 0x18, 0x60, 0x40, 0x82])
+/** BLOCK_BYTES is the block maximum that BD 0x40 declares. */
+const BLOCK_BYTES = 64 * 1024
+const UNCOMPRESSED_BIT = 0x8000_0000
+/** lz4-napi's block compressor prepends the input size (u32 LE) to the block. */
+const SIZE_PREFIX_BYTES = 4
+
+/** lz4Compress writes `buf` as one LZ4 frame laid out as Kafka's Java client writes it (FLG 0x60, BD 0x40). */
 export function lz4Compress(buf: Buffer): Buffer {
-  return lz4().compressFrameSync(buf)
+  const lib = lz4()
+  const parts: Buffer[] = [KAFKA_FRAME_HEADER]
+  for (let at = 0; at < buf.length; at += BLOCK_BYTES) {
+    const chunk = buf.subarray(at, at + BLOCK_BYTES)
+    const packed = lib.compressSync(chunk).subarray(SIZE_PREFIX_BYTES)
+    const stored = packed.length >= chunk.length
+    const size = Buffer.allocUnsafe(4)
+    size.writeUInt32LE(stored ? (chunk.length | UNCOMPRESSED_BIT) >>> 0 : packed.length, 0)
+    parts.push(size, stored ? chunk : packed)
+  }
+  parts.push(Buffer.alloc(4)) // end mark
+  return Buffer.concat(parts)
 }
 
 /**

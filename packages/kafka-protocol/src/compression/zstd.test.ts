@@ -35,6 +35,11 @@ describe('zstd', () => {
     expect(zstdDecompress(unsizedFrame(data), data.length).equals(data)).toBe(true)
     const two = Buffer.concat([unsizedFrame(Buffer.from('one,'), true), zstdCompress(Buffer.from('two'))])
     expect(zstdDecompress(two, 100).toString()).toBe('one,two')
+    const skippable = Buffer.from([0x53, 0x2a, 0x4d, 0x18, 0x03, 0x00, 0x00, 0x00, 0x01, 0x02, 0x03])
+    expect(zstdDecompress(Buffer.concat([zstdCompress(Buffer.from('a')), skippable, zstdCompress(Buffer.from('b'))]), 10).toString()).toBe(
+      'ab',
+    )
+    expect(zstdDecompress(Buffer.concat([unsizedFrame(Buffer.from('a')), skippable]), 10).toString()).toBe('a')
   })
 
   test('a declared content size over the limit is CORRUPT_MESSAGE from the header alone', () => {
