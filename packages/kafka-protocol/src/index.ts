@@ -17,19 +17,22 @@ export {
   decodeRequest,
   decodeResponse,
   encodeRequest,
+  encodeRequestChunks,
   encodeResponse,
   encodeResponseChunks,
   readResponseCorrelationId,
+  headerVersions,
 } from './protocol'
 export { FrameDecoder, readFrameSize, writeFrameSize, FRAME_SIZE_BYTES, DEFAULT_MAX_FRAME_BYTES } from './codec/frame'
 export { KafkaProtocolError, isKafkaProtocolError } from './codec/errors'
+export { NO_ERROR, kafkaErrorName, errorCodeOf, errorFromKafkaCode } from './error-codes'
 export { requestHeaderVersionFor, responseHeaderVersionFor } from './codec/headers'
 export { ZERO_UUID, isUuid } from './codec/uuid'
 export { isFlexible } from './codec/api'
 export { parseVersions, inVersions } from './codec/versions'
 export { f, message } from './codec/schema'
 export { defineApi } from './codec/api'
-export { defaultStruct } from './codec/compiler'
+export { defaultStruct, generateSource } from './codec/compiler'
 
 // The registry and one definition per API (src/messages/).
 export {

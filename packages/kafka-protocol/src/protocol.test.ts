@@ -5,8 +5,10 @@ import {
   decodeRequestHeader,
   decodeResponse,
   encodeRequest,
+  encodeRequestChunks,
   encodeResponse,
   encodeResponseChunks,
+  headerVersions,
   readResponseCorrelationId,
 } from './protocol'
 
@@ -52,6 +54,14 @@ describe('headers', () => {
     expect(readResponseCorrelationId(payload(hb))).toBe(5)
   })
 
+  test('headerVersions follows flexible versions, with ApiVersions answering in header v0', () => {
+    expect(headerVersions(API_KEYS.Produce, 8)).toEqual({ request: 1, response: 0 })
+    expect(headerVersions(API_KEYS.Produce, 9)).toEqual({ request: 2, response: 1 })
+    expect(headerVersions(API_KEYS.ApiVersions, 3)).toEqual({ request: 2, response: 0 })
+    expect(headerVersions(API_KEYS.SaslHandshake, 1)).toEqual({ request: 1, response: 0 })
+    expect(headerVersions(API_KEYS.DescribeCluster, 0)).toEqual({ request: 2, response: 1 })
+  })
+
   test('decodeRequestHeader reads the header of any API, even one the codec does not know', () => {
     const unknown = hex('0400 0001 0000002a 0003 616263 99')
     expect(decodeRequestHeader(unknown)).toMatchObject({
@@ -72,6 +82,43 @@ describe('versions and the registry', () => {
     expect(getApi(API_KEYS.ListOffsets)).toMatchObject({ minVersion: 0, maxVersion: 10, maxStableVersion: 10 })
     expect(getApi(API_KEYS.Fetch)).toMatchObject({ minVersion: 0, maxVersion: 17, firstFlexibleVersion: 12 })
     expect(getApi(1000)).toBeUndefined()
+  })
+
+  test('the codec covers every version KafkaJS 2.2.4, librdkafka 2.0.2 and kafka-python 2.0.2 send', () => {
+    // Highest version each client sends (kafka-protocol-facts §2: KafkaJS, librdkafka, kafka-python incl. admin).
+    const sent: Record<string, number[]> = {
+      ApiVersions: [2, 3, 0],
+      Metadata: [6, 4, 5],
+      Produce: [7, 7, 7],
+      Fetch: [11, 11, 4],
+      ListOffsets: [3, 2, 1],
+      FindCoordinator: [2, 2, 0],
+      JoinGroup: [5, 5, 2],
+      SyncGroup: [3, 3, 1],
+      Heartbeat: [3, 3, 1],
+      LeaveGroup: [3, 1, 1],
+      OffsetCommit: [5, 7, 2],
+      OffsetFetch: [4, 7, 3],
+      DescribeGroups: [2, 4, 3],
+      ListGroups: [2, 4, 2],
+      DeleteGroups: [1, 1, 1],
+      CreateTopics: [3, 4, 3],
+      DeleteTopics: [1, 1, 3],
+      CreatePartitions: [1, 0, 1],
+      DeleteRecords: [1, 1, 0],
+      InitProducerId: [1, 4, 0],
+      DescribeConfigs: [2, 1, 2],
+      AlterConfigs: [1, 0, 1],
+      IncrementalAlterConfigs: [0, 1, 0],
+      OffsetForLeaderEpoch: [0, 0, 0],
+      DescribeCluster: [0, 0, 0],
+      SaslHandshake: [1, 1, 0],
+      SaslAuthenticate: [1, 0, 0],
+    }
+    for (const [name, versions] of Object.entries(sent)) {
+      const api = getApi(API_KEYS[name as keyof typeof API_KEYS])!
+      expect({ name, min: api.minVersion, max: api.maxVersion >= Math.max(...versions) }).toEqual({ name, min: 0, max: true })
+    }
   })
 
   test('an unknown API key or version is UNSUPPORTED_VERSION with the ids a server needs to answer', () => {
@@ -222,5 +269,25 @@ describe('records stay raw', () => {
     expect(chunks).toContain(big)
     expect(Buffer.concat(chunks)).toEqual(encodeResponse(API_KEYS.Fetch, 11, 9, body))
     expect(chunks.reduce((n, c) => n + (c === big ? 0 : c.length), 0)).toBeLessThan(300)
+  })
+
+  test('encodeRequestChunks does the same for a large Produce request', () => {
+    const big = Buffer.alloc(50_000, 1)
+    const body = {
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [
+        {
+          name: 't',
+          partitionData: [
+            { index: 0, records: big },
+            { index: 1, records: big },
+          ],
+        },
+      ],
+    }
+    const chunks = encodeRequestChunks(API_KEYS.Produce, 9, { correlationId: 3, clientId: 'c' }, body)
+    expect(chunks.filter((c) => c === big)).toHaveLength(2)
+    expect(Buffer.concat(chunks)).toEqual(encodeRequest(API_KEYS.Produce, 9, { correlationId: 3, clientId: 'c' }, body))
   })
 })

@@ -3,6 +3,8 @@ import { KafkaProtocolError } from './codec/errors'
 import { FRAME_SIZE_BYTES, writeFrameSize } from './codec/frame'
 import {
   type RequestHeader,
+  type RequestHeaderVersion,
+  type ResponseHeaderVersion,
   readRequestHeader,
   readResponseHeader,
   requestHeaderVersionFor,
@@ -53,13 +55,25 @@ export interface EncodeRequestHeader {
   clientId?: string | null
 }
 
-/** ChunkOptions tune encodeResponseChunks. */
+/** ChunkOptions tune encodeRequestChunks and encodeResponseChunks. */
 export interface ChunkOptions {
   /** RECORDS values of at least this many bytes become chunks of their own instead of being copied. Default 16 KiB. */
   chunkThresholdBytes?: number
 }
 
 const DEFAULT_CHUNK_THRESHOLD_BYTES = 16 * 1024
+
+/**
+ * headerVersions picks the request and response header versions of an API version: request v2 /
+ * response v1 for flexible versions, else v1 / v0, and response v0 for ApiVersions always.
+ * @throws KafkaProtocolError UNSUPPORTED_VERSION for an API key the codec does not know.
+ */
+export function headerVersions(apiKey: number, apiVersion: number): { request: RequestHeaderVersion; response: ResponseHeaderVersion } {
+  const api = getApi(apiKey)
+  if (api === undefined) throw unsupported(apiKey, apiVersion)
+  const flexible = isFlexible(api, apiVersion)
+  return { request: requestHeaderVersionFor(flexible), response: responseHeaderVersionFor(apiKey, flexible) }
+}
 
 function supported(apiKey: number, apiVersion: number): ApiDefinition | undefined {
   const api = getApi(apiKey)
@@ -157,18 +171,39 @@ function readBody(
  * INVALID_ARGUMENT for a value that does not fit its field (the message names the field).
  */
 export function encodeRequest<K extends ApiKey>(apiKey: K, apiVersion: number, header: EncodeRequestHeader, body: RequestInput<K>): Buffer {
+  const [w, total] = startRequest(apiKey, apiVersion, header, body, Number.POSITIVE_INFINITY)
+  return finished(w, total)
+}
+
+/**
+ * encodeRequestChunks is encodeRequest for a vectored write: RECORDS values of at least
+ * `chunkThresholdBytes` (default 16 KiB) are passed through as their own chunks, not copied (a
+ * Produce request of many MiB costs one small allocation). The first chunk holds the size prefix.
+ */
+export function encodeRequestChunks<K extends ApiKey>(
+  apiKey: K,
+  apiVersion: number,
+  header: EncodeRequestHeader,
+  body: RequestInput<K>,
+  options: ChunkOptions = {},
+): Buffer[] {
+  const [w, total] = startRequest(apiKey, apiVersion, header, body, options.chunkThresholdBytes ?? DEFAULT_CHUNK_THRESHOLD_BYTES)
+  return finishedChunks(w, total)
+}
+
+function startRequest(apiKey: ApiKey, apiVersion: number, header: EncodeRequestHeader, body: unknown, threshold: number): [Writer, number] {
   const api = supported(apiKey, apiVersion)
   if (api === undefined) throw unsupported(apiKey, apiVersion)
   const codec = codecFor(api.request, apiVersion)
   const headerVersion = requestHeaderVersionFor(isFlexible(api, apiVersion))
   const clientId = header.clientId ?? null
-  const ctx: SizeContext = { chunkThresholdBytes: Number.POSITIVE_INFINITY, chunkedBytes: 0 }
+  const ctx: SizeContext = { chunkThresholdBytes: threshold, chunkedBytes: 0 }
   const size = sizeOfRequestHeader(clientId, headerVersion) + codec.size(body, ctx)
-  const w = new Writer(Buffer.allocUnsafe(FRAME_SIZE_BYTES + size), FRAME_SIZE_BYTES)
+  const w = new Writer(Buffer.allocUnsafe(FRAME_SIZE_BYTES + size - ctx.chunkedBytes), FRAME_SIZE_BYTES, threshold)
   writeFrameSize(w.buf, 0, size)
   writeRequestHeader(w, { apiKey, apiVersion, correlationId: header.correlationId, clientId }, headerVersion)
   codec.write(w, body)
-  return finished(w, FRAME_SIZE_BYTES + size)
+  return [w, FRAME_SIZE_BYTES + size]
 }
 
 /**
@@ -195,11 +230,7 @@ export function encodeResponseChunks<K extends ApiKey>(
   options: ChunkOptions = {},
 ): Buffer[] {
   const [w, total] = startResponse(apiKey, apiVersion, correlationId, body, options.chunkThresholdBytes ?? DEFAULT_CHUNK_THRESHOLD_BYTES)
-  const chunks = w.finish()
-  let written = 0
-  for (const c of chunks) written += c.length
-  if (written !== total) throw new Error(`encoder wrote ${written} bytes of a ${total}-byte frame`)
-  return chunks
+  return finishedChunks(w, total)
 }
 
 function startResponse(apiKey: ApiKey, apiVersion: number, correlationId: number, body: unknown, threshold: number): [Writer, number] {
@@ -214,6 +245,14 @@ function startResponse(apiKey: ApiKey, apiVersion: number, correlationId: number
   writeResponseHeader(w, correlationId, headerVersion)
   codec.write(w, body)
   return [w, FRAME_SIZE_BYTES + size]
+}
+
+function finishedChunks(w: Writer, total: number): Buffer[] {
+  const chunks = w.finish()
+  let written = 0
+  for (const c of chunks) written += c.length
+  if (written !== total) throw new Error(`encoder wrote ${written} bytes of a ${total}-byte frame`)
+  return chunks
 }
 
 function finished(w: Writer, total: number): Buffer {

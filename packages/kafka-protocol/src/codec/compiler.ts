@@ -66,11 +66,18 @@ const helpers = {
 
 /** compileMessage generates the codec of `spec` at `version` (the caller caches it). */
 export function compileMessage(spec: MessageSpec, version: number): CompiledMessage {
+  // The plan is generated from our own descriptions only: names are checked to be identifiers.
+  return new Function('H', generateSource(spec, version))(helpers) as CompiledMessage
+}
+
+/**
+ * generateSource returns the JavaScript that compileMessage runs for `spec` at `version`: useful
+ * to read what the codec does for one message (`console.log(generateSource(FetchResponseSchema, 12))`).
+ */
+export function generateSource(spec: MessageSpec, version: number): string {
   const gen = new Generator(version, inVersions(spec.flexibleVersions, version))
   const root = gen.structFor(spec.fields, '')
-  const source = `'use strict';\n${gen.out.join('\n')}\nreturn { read: r${root}, size: s${root}, write: w${root} };`
-  // The plan is generated from our own descriptions only: names are checked to be identifiers.
-  return new Function('H', source)(helpers) as CompiledMessage
+  return `'use strict';\n${gen.out.join('\n')}\nreturn { read: r${root}, size: s${root}, write: w${root} };`
 }
 
 /** defaultValueOf returns a fresh default value of `field` (what a decoder fills in when it is absent). */
@@ -158,7 +165,10 @@ class Generator {
     const r: string[] = [`function r${n}(r) {`]
     inline.forEach((fd, i) => r.push(`const x${i} = ${this.readExpr(fd, path(fd))};`))
     tagged.forEach((fd, i) => r.push(`let t${i} = ${this.decodedDefault(fd)};`))
-    if (this.flexible) {
+    if (this.flexible && tagged.length === 0) {
+      // Nothing known to read: an empty section (the usual 0x00) is one byte, anything else is skipped.
+      r.push(`if (r.pos < r.end && r.buf[r.pos] === 0) r.pos++; else r.skipTaggedFields(${tagsPath});`)
+    } else if (this.flexible) {
       r.push(`for (let k = r.uvarint(${tagsPath}); k > 0; k--) {`)
       r.push(`const tag = r.uvarint(${tagsPath}); const sz = r.uvarint(${tagsPath});`)
       r.push(`if (sz > r.end - r.pos) throw r.fail(${tagsPath}, 'tagged field ' + tag + ' runs past the end');`)
@@ -176,7 +186,9 @@ class Generator {
     this.out.push(r.join('\n'))
 
     // size
-    const fixed = inline.reduce((sum, fd) => sum + (FIXED_SIZES[fd.kind as ScalarKind] ?? 0), 0)
+    // An empty tagged-fields section is one byte (0x00): counted as fixed when nothing is tagged.
+    const emptyTags = this.flexible && tagged.length === 0 ? 1 : 0
+    const fixed = inline.reduce((sum, fd) => sum + (FIXED_SIZES[fd.kind as ScalarKind] ?? 0), emptyTags)
     const s: string[] = [`function s${n}(o, c) {`]
     s.push(`if (o === null || typeof o !== 'object') throw H.bad(${JSON.stringify(prefix || '<body>')}, 'a struct', o);`)
     s.push(`let n = ${fixed}; let v;`)
@@ -185,7 +197,7 @@ class Generator {
       s.push(`v = o.${fd.name}; if (v === undefined) v = ${this.inputDefault(fd)};`)
       s.push(`n += ${this.sizeExpr(fd, path(fd), 'v', 'c')};`)
     }
-    if (this.flexible) {
+    if (this.flexible && tagged.length > 0) {
       s.push('let tc = 0;')
       for (const fd of tagged) {
         s.push(`v = o.${fd.name}; if (v === undefined) v = ${this.inputDefault(fd)};`)
@@ -204,7 +216,8 @@ class Generator {
       w.push(`v = o.${fd.name}; if (v === undefined) v = ${this.inputDefault(fd)};`)
       w.push(`${this.writeStmt(fd, path(fd), 'v')};`)
     }
-    if (this.flexible) {
+    if (this.flexible && tagged.length === 0) w.push('w.buf[w.pos++] = 0;')
+    else if (this.flexible) {
       w.push('let tc = 0;')
       for (const fd of tagged) {
         w.push(`v = o.${fd.name}; if (v !== undefined && !(${this.isDefaultExpr(fd, path(fd), 'v')})) tc++;`)
