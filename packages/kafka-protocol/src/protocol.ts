@@ -63,6 +63,8 @@ export interface ChunkOptions {
 }
 
 const DEFAULT_CHUNK_THRESHOLD_BYTES = 16 * 1024
+/** Kafka's UNSUPPORTED_VERSION (35). */
+const UNSUPPORTED_VERSION_CODE = 35
 
 /**
  * headerVersions picks the request and response header versions of an API version: request v2 /
@@ -139,12 +141,14 @@ export function decodeResponse<K extends ApiKey>(apiKey: K, apiVersion: number, 
     // A broker that does not know the ApiVersions version asked for answers UNSUPPORTED_VERSION
     // with a v0 body (header v0 either way): read it as v0, as Kafka's own client does.
     if (apiKey !== API_VERSIONS_KEY || apiVersion === 0) throw err
-    let body: unknown
+    let body: { errorCode?: unknown }
     try {
-      body = readBody(api.response, 0, frame, r.pos, 'CORRUPT_MESSAGE', { apiKey, apiVersion: 0, correlationId })
+      body = readBody(api.response, 0, frame, r.pos, 'CORRUPT_MESSAGE', { apiKey, apiVersion: 0, correlationId }) as { errorCode?: unknown }
     } catch {
       throw err
     }
+    // Only that refusal is read this way: a truncated newer response must not pass for a v0 one.
+    if (body.errorCode !== UNSUPPORTED_VERSION_CODE) throw err
     return { correlationId, body: body as ResponseBodies[K] }
   }
 }
