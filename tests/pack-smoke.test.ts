@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(__dirname, '..')
-const packages = ['core', 'storage-file', 'storage-sqlite', 'raft', 'cluster', 'client']
+const packages = ['core', 'storage-file', 'storage-sqlite', 'raft', 'cluster', 'kafka-protocol', 'client']
 const subpaths = ['@tributary/core/internal', '@tributary/core/testing', '@tributary/raft/testing', '@tributary/cluster/testing']
 const names = [...packages.map((p) => `@tributary/${p}`), ...subpaths]
 
@@ -42,8 +42,8 @@ describe('published packages', () => {
       .map((f) => join(scratch, f))
     expect(tarballs).toHaveLength(packages.length)
     writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true, version: '0.0.0' }))
-    // --ignore-scripts: better-sqlite3 loads its native addon lazily, so importing works without
-    // compiling it again here (the workspace build already proved it compiles).
+    // --ignore-scripts: better-sqlite3 and zstd-napi load their native addons lazily, so importing
+    // works without compiling them again here (the workspace build already proved they compile).
     run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs], scratch)
   }, 240_000)
 
@@ -106,6 +106,21 @@ describe('published packages', () => {
       )
     }
   }, 120_000)
+
+
+  it('the compression codecs load their native packages on first use: a missing addon is a typed error', () => {
+    // snappy and lz4-napi come prebuilt (per-platform npm packages); zstd-napi compiles in its
+    // install script, which --ignore-scripts skipped, so here zstd must fail cleanly and alone.
+    const code = [
+      "const { snappyCompress, snappyDecompress, lz4Compress, lz4Decompress, zstdCompress } = require('@tributary/kafka-protocol')",
+      "const data = Buffer.from('tributary '.repeat(1000))",
+      "if (!snappyDecompress(snappyCompress(data), 1e6).equals(data)) throw new Error('snappy')",
+      "if (!lz4Decompress(lz4Compress(data), 1e6).equals(data)) throw new Error('lz4')",
+      'try { zstdCompress(data); console.log("zstd built") } catch (e) { console.log(e.code, e.details.package) }',
+    ].join('\n')
+    writeFileSync(join(scratch, 'codecs.cjs'), code)
+    expect(run(process.execPath, ['codecs.cjs'], scratch).trim()).toBe('UNSUPPORTED_COMPRESSION_TYPE zstd-napi')
+  })
 
   it('type-checks imports from the published declarations under ESM and CommonJS', () => {
     const body = [

@@ -1,4 +1,4 @@
-import { MemoryStorage, TributaryError } from '@tributary/core'
+import { CompressionTypes, MemoryStorage, TributaryError } from '@tributary/core'
 import { resolveRunOptions } from './consumer/types'
 import { CONSUMER_DEFAULTS, PRODUCER_DEFAULTS, resolveConsumerOptions, resolveProducerOptions, resolveTributaryOptions } from './options'
 
@@ -29,12 +29,20 @@ describe('producer options', () => {
     expect(resolveProducerOptions({ acks: 'all' }).acks).toBe(-1)
   })
 
+  test("compression takes Kafka's names and ids and resolves to the name", () => {
+    expect(resolveProducerOptions({ compression: CompressionTypes.gzip }).compression).toBe('gzip')
+    expect(resolveProducerOptions({ compression: 4 }).compression).toBe('zstd')
+    expect(resolveProducerOptions({ compression: 'snappy' }).compression).toBe('snappy')
+  })
+
   test.each([
     [{ lingerMs: -1 }, 'producer.lingerMs'],
     [{ lingerMs: 1.5 }, 'producer.lingerMs'],
     [{ batchSizeBytes: 0 }, 'producer.batchSizeBytes'],
     [{ maxBufferedBytes: 10 }, 'producer.maxBufferedBytes'],
     [{ compression: 'brotli' }, 'producer.compression'],
+    [{ compression: 'GZIP' }, 'producer.compression'],
+    [{ compression: 5 }, 'producer.compression'],
     [{ idempotent: 'yes' }, 'producer.idempotent'],
     [{ timeoutMs: -3 }, 'producer.timeoutMs'],
     [{ retry: { retries: -1 } }, 'producer.retry.retries'],

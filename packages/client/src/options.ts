@@ -1,5 +1,5 @@
 import { MAX_TIMER_MS, checkBool, checkInt, checkNumber, checkObject, checkOneOf, invalidConfig } from '@tributary/core/internal'
-import { TributaryError, type Acks, type Broker, type Clock, type CompressionType, type Storage } from '@tributary/core'
+import { TributaryError, toCompressionType, type Acks, type Broker, type Clock, type CompressionId, type CompressionType, type Storage } from '@tributary/core'
 import type { LocalBrokerOptions } from '@tributary/core'
 import type { PartitionAssigner } from './assignors'
 
@@ -64,8 +64,11 @@ export interface ProducerOptions {
   batchSizeBytes?: number
   /** Most bytes of messages waiting to be sent; `send` waits for room beyond it. Default 33554432 (32 MiB). */
   maxBufferedBytes?: number
-  /** Default compression: 'none' or 'gzip' (others once registered in core). Default 'none'. */
-  compression?: CompressionType
+  /**
+   * Default compression of batches: 'none', 'gzip', 'snappy', 'lz4' or 'zstd', or Kafka's id
+   * (`CompressionTypes.gzip` is 1). All five are built in. Default 'none'.
+   */
+  compression?: CompressionType | CompressionId
   /** Create unknown topics on first send. Default true. */
   allowAutoTopicCreation?: boolean
   /** How long the broker may take to reach `acks`, in ms. Default 30000. */
@@ -76,7 +79,11 @@ export interface ProducerOptions {
   retry?: RetryOptions
 }
 
-export type ResolvedProducerOptions = Required<Omit<ProducerOptions, 'retry' | 'acks'>> & { acks: Acks; retry: ResolvedRetry }
+export type ResolvedProducerOptions = Required<Omit<ProducerOptions, 'retry' | 'acks' | 'compression'>> & {
+  acks: Acks
+  compression: CompressionType
+  retry: ResolvedRetry
+}
 
 /** AssignerRef names a built-in assignor ('range', 'roundRobin', 'sticky') or is one. */
 export type AssignerRef = string | PartitionAssigner
@@ -184,13 +191,13 @@ export function resolveRetry(value: unknown, path: string, defaults: ResolvedRet
 /** resolveProducerOptions applies defaults to `tb.producer()` options. Throws INVALID_CONFIG / INVALID_REQUIRED_ACKS. */
 export function resolveProducerOptions(options: ProducerOptions | undefined): ResolvedProducerOptions {
   const o = checkObject(options, 'producer', Object.keys(PRODUCER_DEFAULTS))
-  const r = { ...PRODUCER_DEFAULTS, ...o } as ResolvedProducerOptions & { acks: unknown }
+  const r = { ...PRODUCER_DEFAULTS, ...o } as ResolvedProducerOptions & { acks: unknown; compression: unknown }
   r.acks = normalizeAcks(r.acks, 'producer.acks')
+  r.compression = toCompressionType(r.compression, 'producer.compression')
   checkBool(r.idempotent, 'producer.idempotent')
   checkInt(r.lingerMs, 'producer.lingerMs', 0, MAX_TIMER_MS)
   checkInt(r.batchSizeBytes, 'producer.batchSizeBytes', 1)
   checkInt(r.maxBufferedBytes, 'producer.maxBufferedBytes', r.batchSizeBytes)
-  checkOneOf(r.compression, 'producer.compression', ['none', 'gzip', 'snappy', 'lz4', 'zstd'])
   checkBool(r.allowAutoTopicCreation, 'producer.allowAutoTopicCreation')
   checkInt(r.timeoutMs, 'producer.timeoutMs', 0, MAX_TIMER_MS)
   checkInt(r.metadataMaxAgeMs, 'producer.metadataMaxAgeMs', 0, MAX_TIMER_MS)

@@ -1,4 +1,5 @@
 import { LocalBroker, MemoryStorage, systemClock, type Broker, type Storage } from '@tributary/core'
+import { registerKafkaCodecs } from '@tributary/kafka-protocol'
 import { FileStorage } from '@tributary/storage-file'
 import { Admin } from './admin'
 import { assertOpen, keepAliveCounter, type ClientContext } from './context'
@@ -53,6 +54,9 @@ export class Tributary {
    */
   static async open(options?: TributaryOptions): Promise<Tributary> {
     const resolved = resolveTributaryOptions(options)
+    // Every Kafka codec is built in (snappy, lz4, zstd load their native package on first use):
+    // before the broker opens, since recovery and compaction may read compressed batches.
+    registerKafkaCodecs()
     if (resolved.broker) return new Tributary(resolved.broker, false, resolved)
     const clock = resolved.clock ?? systemClock
     const storage: Storage =
@@ -73,6 +77,7 @@ export class Tributary {
   static async connect(options: ConnectOptions): Promise<Tributary> {
     const { clientId, clock, ...network } = options ?? ({} as ConnectOptions)
     const resolved = resolveTributaryOptions({ clientId, clock })
+    registerKafkaCodecs()
     const broker = new RemoteBroker(network, resolved.clock ?? systemClock)
     return new Tributary(broker, true, resolved)
   }

@@ -9,7 +9,13 @@ export { CompressionTypes, LATEST_TIMESTAMP, EARLIEST_TIMESTAMP } from './model'
 export { systemClock } from './clock'
 export { BatchAttributes, readBatchHeader } from './batch-header'
 export { encodeRecordBatch, RecordBatch, decodeRecordBatch, iterateBatches } from './record-batch'
-export { registerCompressionCodec, getCompressionCodec } from './compression'
+export {
+  registerCompressionCodec,
+  getCompressionCodec,
+  isCompressionCodecRegistered,
+  toCompressionType,
+  MAX_DECOMPRESSED_BATCH_BYTES,
+} from './compression'
 export { murmur2, toPositive, partitionForKey, StickyPartitioner } from './partitioner'
 export {
   MAX_TOPIC_NAME_LENGTH,
@@ -49,6 +55,7 @@ export type {
   Acks,
   TimestampType,
   CompressionType,
+  CompressionId,
 } from './model'
 export type { Clock, TimerHandle } from './clock'
 export type { RecordBatchHeader } from './batch-header'

@@ -81,3 +81,5 @@ export type TimestampType = 'CreateTime' | 'LogAppendTime'
 /** CompressionType names a batch compression codec; the numbers are Kafka's attribute bits. */
 export const CompressionTypes = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 } as const
 export type CompressionType = keyof typeof CompressionTypes
+/** CompressionId is Kafka's number for a codec (attribute bits 0–2): `CompressionTypes.gzip` is 1. */
+export type CompressionId = (typeof CompressionTypes)[CompressionType]

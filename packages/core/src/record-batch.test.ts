@@ -398,12 +398,12 @@ describe('malformed records inside a batch whose CRC passes', () => {
 })
 
 describe('compression codecs', () => {
-  test('a batch naming a valid but unregistered codec is UNSUPPORTED_VERSION when its records are read', () => {
+  test('a batch naming a valid but unregistered codec is UNSUPPORTED_COMPRESSION_TYPE when its records are read', () => {
     const buf = encodeRecordBatch([record('k', 'v')])
     buf.writeInt16BE(2, BatchLayout.ATTRIBUTES) // snappy
     const batch = RecordBatch.from(resign(buf))
     expect(batch.compression).toBe('snappy')
-    expect(codeOf(() => batch.toArray())).toBe('UNSUPPORTED_VERSION')
+    expect(codeOf(() => batch.toArray())).toBe('UNSUPPORTED_COMPRESSION_TYPE')
   })
 
   test('compression ids 5–7 are not codecs: CORRUPT_MESSAGE', () => {

@@ -389,7 +389,7 @@ export class RecordBatch implements Iterable<ConsumedRecord> {
     return base > 0x7fffffff - delta ? delta - (0x7fffffff - base) - 1 : base + delta
   }
 
-  /** records decodes the records one at a time. Throws CORRUPT_MESSAGE (or UNSUPPORTED_VERSION for an unregistered codec) as it meets bad bytes. */
+  /** records decodes the records one at a time. Throws CORRUPT_MESSAGE (or UNSUPPORTED_COMPRESSION_TYPE for an unregistered codec) as it meets bad bytes. */
   records(): IterableIterator<ConsumedRecord> {
     return new RecordIterator(this.reader(), this.decodeContext(true), this.recordsCount)
   }

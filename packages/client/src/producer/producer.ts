@@ -1,11 +1,13 @@
 import {
   StickyPartitioner,
   TributaryError,
-  getCompressionCodec,
+  isCompressionCodecRegistered,
   normalizeMessage,
+  toCompressionType,
   validateBatchSize,
   validateTopicName,
   type Acks,
+  type CompressionId,
   type CompressionType,
   type Message,
   type ProducePartitionResult,
@@ -33,8 +35,8 @@ export interface ProducerRecord {
   acks?: Acks | 'all'
   /** Overrides the producer's `timeoutMs` (ms the broker may take to reach acks). */
   timeoutMs?: number
-  /** Overrides the producer's compression. */
-  compression?: CompressionType
+  /** Overrides the producer's compression: a name ('lz4') or Kafka's id (`CompressionTypes.lz4`, 3). */
+  compression?: CompressionType | CompressionId
 }
 
 /** ProducerBatch is one `sendBatch`: messages for several topics with shared settings. */
@@ -42,7 +44,8 @@ export interface ProducerBatch {
   topicMessages: Array<{ topic: string; messages: Message[] }>
   acks?: Acks | 'all'
   timeoutMs?: number
-  compression?: CompressionType
+  /** Overrides the producer's compression: a name ('lz4') or Kafka's id (`CompressionTypes.lz4`, 3). */
+  compression?: CompressionType | CompressionId
 }
 
 /**
@@ -214,11 +217,14 @@ export class Producer {
 
   private checkSendSettings(batch: ProducerBatch): SendSettings {
     const acks = batch.acks === undefined ? this.options.acks : normalizeAcks(batch.acks, 'send.acks')
-    const compression = batch.compression ?? this.options.compression
-    try {
-      getCompressionCodec(compression)
-    } catch (cause) {
-      throw new TributaryError('INVALID_ARGUMENT', `send.compression '${String(compression)}' is not available`, { cause })
+    const compression =
+      batch.compression === undefined ? this.options.compression : toCompressionType(batch.compression, 'send.compression')
+    // Tributary.open/connect register every Kafka codec process-wide; should one still be missing,
+    // the send fails here, before anything is queued, rather than in the sender.
+    if (!isCompressionCodecRegistered(compression)) {
+      throw new TributaryError('INVALID_CONFIG', `send.compression '${compression}' has no registered codec`, {
+        details: { path: 'send.compression' },
+      })
     }
     const timeoutMs = batch.timeoutMs ?? this.options.timeoutMs
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0)

@@ -1,0 +1,69 @@
+import { createRandom } from '@tributary/core/testing'
+import { isKafkaProtocolError } from './errors'
+import { FrameDecoder, readFrameSize, writeFrameSize } from './frame'
+
+function frameOf(payload: Buffer): Buffer {
+  const out = Buffer.alloc(4 + payload.length)
+  writeFrameSize(out, 0, payload.length)
+  payload.copy(out, 4)
+  return out
+}
+
+describe('FrameDecoder', () => {
+  const payloads = [Buffer.from('first'), Buffer.alloc(0), Buffer.alloc(300, 9), Buffer.from('last')]
+  const stream = Buffer.concat(payloads.map(frameOf))
+
+  test('splits a stream cut at every byte offset into the same frames', () => {
+    for (let cut = 0; cut <= stream.length; cut++) {
+      const d = new FrameDecoder()
+      const frames = [...d.push(stream.subarray(0, cut)), ...d.push(stream.subarray(cut))]
+      expect(frames).toEqual(payloads)
+      expect(d.bufferedBytes).toBe(0)
+    }
+  })
+
+  test('splits a stream delivered in random small chunks', () => {
+    const random = createRandom(42)
+    for (let round = 0; round < 50; round++) {
+      const d = new FrameDecoder()
+      const frames: Buffer[] = []
+      for (let pos = 0; pos < stream.length; ) {
+        const n = 1 + random.int(40)
+        frames.push(...d.push(stream.subarray(pos, pos + n)))
+        pos += n
+      }
+      expect(frames).toEqual(payloads)
+    }
+  })
+
+  test('a frame inside one chunk is a view of it; a split frame is joined once', () => {
+    const chunk = frameOf(Buffer.from('abc'))
+    const [frame] = new FrameDecoder().push(chunk)
+    expect(frame!.buffer).toBe(chunk.buffer)
+  })
+
+  test('holds only the bytes received, not the size announced', () => {
+    const d = new FrameDecoder({ maxFrameBytes: 1 << 30 })
+    expect(d.push(Buffer.from([0x3f, 0xff, 0xff, 0xff, 1, 2, 3]))).toEqual([])
+    expect(d.bufferedBytes).toBe(3)
+  })
+
+  test('a size over the maximum or negative is refused before buffering', () => {
+    for (const prefix of [
+      [0x00, 0x00, 0x04, 0x01],
+      [0xff, 0xff, 0xff, 0xff],
+      [0x7f, 0xff, 0xff, 0xff],
+    ]) {
+      const d = new FrameDecoder({ maxFrameBytes: 1024 })
+      let error: unknown
+      try {
+        d.push(Buffer.from(prefix))
+      } catch (err) {
+        error = err
+      }
+      expect(isKafkaProtocolError(error, 'INVALID_REQUEST')).toBe(true)
+      expect(d.bufferedBytes).toBe(0)
+    }
+    expect(readFrameSize(Buffer.from([0, 0, 4, 0]), 0, 1024)).toBe(1024)
+  })
+})

@@ -1,0 +1,114 @@
+import { KafkaProtocolError } from './errors'
+
+/*
+ * Kafka frames, both directions: an int32 big-endian size (not counting itself), then that many
+ * bytes of header and body. The size is checked against a maximum before a single byte of the frame
+ * is buffered (Kafka's `socket.request.max.bytes`), because a stream with an absurd size cannot be
+ * resynchronised: the connection must be closed.
+ */
+
+/** FRAME_SIZE_BYTES is the length of the size prefix. */
+export const FRAME_SIZE_BYTES = 4
+
+/** DEFAULT_MAX_FRAME_BYTES is Kafka's default `socket.request.max.bytes` (100 MiB). */
+export const DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024
+
+/**
+ * readFrameSize reads the size prefix at `offset` and checks it.
+ * @throws KafkaProtocolError INVALID_REQUEST for a negative size or one over `maxFrameBytes`.
+ */
+export function readFrameSize(buf: Uint8Array, offset: number, maxFrameBytes: number = DEFAULT_MAX_FRAME_BYTES): number {
+  const size = (buf[offset]! << 24) | (buf[offset + 1]! << 16) | (buf[offset + 2]! << 8) | buf[offset + 3]!
+  if (size < 0 || size > maxFrameBytes) {
+    throw new KafkaProtocolError('INVALID_REQUEST', `frame size ${size} is outside 0..${maxFrameBytes}`, {
+      offset,
+      frameBytes: size,
+      maxFrameBytes,
+    })
+  }
+  return size
+}
+
+/** writeFrameSize writes the size prefix of a frame whose payload is `size` bytes. */
+export function writeFrameSize(buf: Uint8Array, offset: number, size: number): void {
+  buf[offset] = size >>> 24
+  buf[offset + 1] = size >>> 16
+  buf[offset + 2] = size >>> 8
+  buf[offset + 3] = size
+}
+
+/** FrameDecoderOptions bound what a FrameDecoder buffers. */
+export interface FrameDecoderOptions {
+  /** Largest frame payload accepted, in bytes. Default DEFAULT_MAX_FRAME_BYTES (100 MiB). */
+  maxFrameBytes?: number
+}
+
+/**
+ * FrameDecoder splits a byte stream into frame payloads (without their size prefix). A frame that
+ * lies inside one chunk is returned as a view of it (no copy); one that spans chunks is joined
+ * once, when its last byte arrives, so memory follows the bytes received rather than the size a
+ * peer announced. It holds at most one partial frame.
+ */
+export class FrameDecoder {
+  private readonly maxFrameBytes: number
+  private readonly prefix = Buffer.alloc(FRAME_SIZE_BYTES)
+  private prefixFilled = 0
+  /** Size of the incomplete frame being collected, or -1 when none is. */
+  private partialSize = -1
+  private partialChunks: Buffer[] = []
+  private partialFilled = 0
+
+  constructor(options: FrameDecoderOptions = {}) {
+    this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
+  }
+
+  /** bufferedBytes is how many bytes of an incomplete frame are held. */
+  get bufferedBytes(): number {
+    return this.prefixFilled + this.partialFilled
+  }
+
+  /**
+   * push takes the next chunk of the stream and returns every frame it completes, in order.
+   * @throws KafkaProtocolError INVALID_REQUEST for a frame size out of range (close the connection).
+   */
+  push(chunk: Buffer): Buffer[] {
+    const frames: Buffer[] = []
+    let pos = 0
+    const end = chunk.length
+    while (pos < end) {
+      if (this.partialSize >= 0) {
+        const take = Math.min(this.partialSize - this.partialFilled, end - pos)
+        this.partialChunks.push(chunk.subarray(pos, pos + take))
+        this.partialFilled += take
+        pos += take
+        if (this.partialFilled === this.partialSize) {
+          frames.push(Buffer.concat(this.partialChunks, this.partialSize))
+          this.partialSize = -1
+          this.partialChunks = []
+          this.partialFilled = 0
+        }
+        continue
+      }
+      let size: number
+      if (this.prefixFilled === 0 && end - pos >= FRAME_SIZE_BYTES) {
+        size = readFrameSize(chunk, pos, this.maxFrameBytes)
+        pos += FRAME_SIZE_BYTES
+      } else {
+        const take = Math.min(FRAME_SIZE_BYTES - this.prefixFilled, end - pos)
+        chunk.copy(this.prefix, this.prefixFilled, pos, pos + take)
+        this.prefixFilled += take
+        pos += take
+        if (this.prefixFilled < FRAME_SIZE_BYTES) break
+        this.prefixFilled = 0
+        size = readFrameSize(this.prefix, 0, this.maxFrameBytes)
+      }
+      if (end - pos >= size) {
+        frames.push(chunk.subarray(pos, pos + size))
+        pos += size
+      } else {
+        this.partialSize = size
+      }
+    }
+    return frames
+  }
+}
