@@ -7,6 +7,7 @@ module.exports = {
   testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/examples/**/*.test.ts', '<rootDir>/tests/**/*.test.ts'],
   moduleNameMapper: {
     '^@tributary/core/testing$': '<rootDir>/packages/core/src/testing/index.ts',
+    '^@tributary/client/kafkajs$': '<rootDir>/packages/client/src/kafkajs/index.ts',
     '^@tributary/(core|storage-file|storage-sqlite|raft|client)$': '<rootDir>/packages/$1/src/index.ts',
   },
   testTimeout: 30000,
