@@ -90,6 +90,7 @@ export class KafkaConsumer {
     const userRestart = retry.restartOnFailure
     this.options = {
       groupId: c.groupId,
+      clientId: ctx.clientId,
       sessionTimeoutMs: sessionTimeout,
       heartbeatIntervalMs: heartbeatInterval,
       rebalanceTimeoutMs: c.rebalanceTimeout ?? 60_000,
