@@ -1,5 +1,5 @@
 import { TributaryError, systemClock } from '@tributary/core'
-import type { Admin } from '../admin'
+import type { Admin, ConfigDescription } from '../admin'
 import { backoffMs, sleep } from '../retry'
 import type { ClientLease } from './backend'
 import { mergeRetry, toTributaryRetry, type FacadeContext } from './config'
@@ -33,6 +33,11 @@ export interface ITopicConfig {
 }
 
 type SeekEntry = { partition: number; offset: string }
+/** DescribeConfigsResult is describeConfigs' answer, typed as KafkaJS declares it. */
+type DescribeConfigsResult = {
+  resources: Array<Omit<ConfigDescription, 'errorMessage'> & { errorMessage: string }>
+  throttleTime: number
+}
 type ConfigResource = { type: number; name: string; configNames?: string[] }
 type AlterResource = { type: number; name: string; configEntries: Array<{ name: string; value: string }> }
 
@@ -250,9 +255,16 @@ export class KafkaAdmin {
   }
 
   /** describeConfigs describes TOPIC resources in KafkaJS's shape (no synonyms); other resource types are refused. */
-  async describeConfigs({ resources, includeSynonyms }: { resources: ConfigResource[]; includeSynonyms?: boolean }) {
+  async describeConfigs({
+    resources,
+    includeSynonyms,
+  }: {
+    resources: ConfigResource[]
+    includeSynonyms?: boolean
+  }): Promise<DescribeConfigsResult> {
     checkResources(resources, (r) => r.configNames === undefined || r.configNames === null || Array.isArray(r.configNames), 'configNames')
-    return this.call((a) => a.describeConfigs({ resources, includeSynonyms }), false)
+    // errorMessage is null without an error, as KafkaJS gives it (its declarations say string).
+    return (await this.call((a) => a.describeConfigs({ resources, includeSynonyms }), false)) as DescribeConfigsResult
   }
 
   /**
@@ -347,21 +359,36 @@ export class KafkaAdmin {
     await this.call((a) => a.alterPartitionReassignments({ topics }), false)
   }
 
-  /** listPartitionReassignments lists moves in progress, of `topics` only when given. */
+  /**
+   * listPartitionReassignments lists moves in progress, of `topics` only when given. Each partition
+   * has `partition` (what KafkaJS gives at run time) and `partitionIndex` (what its types declare).
+   */
   async listPartitionReassignments({
     topics = null,
   }: {
     topics?: Array<{ topic: string; partitions: number[] }> | null
     timeout?: number
-  } = {}) {
+  } = {}): Promise<{
+    topics: Array<{
+      topic: string
+      partitions: Array<{
+        partition: number
+        partitionIndex: number
+        replicas: number[]
+        addingReplicas: number[]
+        removingReplicas: number[]
+      }>
+    }>
+  }> {
     const all = await this.call((a) => a.listPartitionReassignments(), false)
-    if (topics === null) return all
+    const wanted = (topic: string, partition: number) =>
+      topics === null || topics.some((w) => w.topic === topic && w.partitions.includes(partition))
     return {
       topics: all.topics
-        .map((t) => {
-          const wanted = topics.find((w) => w.topic === t.topic)
-          return { topic: t.topic, partitions: t.partitions.filter((p) => wanted?.partitions.includes(p.partition)) }
-        })
+        .map((t) => ({
+          topic: t.topic,
+          partitions: t.partitions.filter((p) => wanted(t.topic, p.partition)).map((p) => ({ ...p, partitionIndex: p.partition })),
+        }))
         .filter((t) => t.partitions.length > 0),
     }
   }

@@ -17,14 +17,15 @@ function messageOf(e: ErrorInput): string {
 export class KafkaJSError extends Error {
   readonly retriable: boolean
   readonly helpUrl?: string
-  override readonly cause?: unknown
+  override readonly cause?: Error
 
   constructor(e: ErrorInput, { retriable = true, cause }: { retriable?: boolean; cause?: unknown } = {}) {
-    super(messageOf(e), cause === undefined ? undefined : { cause })
+    const error = cause === undefined || cause instanceof Error ? cause : new Error(String(cause))
+    super(messageOf(e), error === undefined ? undefined : { cause: error })
     this.name = 'KafkaJSError'
     this.retriable = retriable
     this.helpUrl = typeof e === 'object' && 'helpUrl' in e ? e.helpUrl : undefined
-    this.cause = cause
+    this.cause = error
   }
 }
 
@@ -46,7 +47,7 @@ export class KafkaJSProtocolError extends KafkaJSError {
     { retriable, cause }: { retriable?: boolean; cause?: unknown } = {},
   ) {
     const fields = typeof e === 'object' ? (e as { type?: string; code?: number; retriable?: boolean }) : {}
-    super(e, { retriable: retriable ?? fields.retriable ?? false, cause })
+    super(e, { retriable: retriable ?? fields.retriable ?? true, cause })
     this.name = 'KafkaJSProtocolError'
     this.type = fields.type ?? 'UNKNOWN'
     this.code = fields.code ?? -1

@@ -327,7 +327,7 @@ describe('logging', () => {
     logger.setLogLevel(logLevel.DEBUG)
     logger.debug('shown', { n: 1 })
     logger.namespace('Quiet', logLevel.NOTHING).error('hidden too')
-    expect(entries.map((e) => [e.namespace, e.label, e.log.message])).toEqual([['', 'DEBUG', 'shown']])
+    expect(entries.map((e) => [e.namespace, e.label, e.log.message])).toEqual([[undefined, 'DEBUG', 'shown']])
     process.env.KAFKAJS_LOG_LEVEL = 'warn'
     try {
       const envEntries: LogEntry[] = []

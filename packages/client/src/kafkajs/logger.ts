@@ -60,7 +60,7 @@ const LABELS: ReadonlyArray<[keyof Logger & ('info' | 'error' | 'warn' | 'debug'
 export function createLogger(level: LogLevel, logCreator: LogCreator): Logger {
   const root = { level: envLevel(level) }
   const write = logCreator(root.level)
-  const make = (namespace: string, own: LogLevel | null): Logger => {
+  const make = (namespace: string | undefined, own: LogLevel | null): Logger => {
     const current = (): number => own ?? root.level
     const logger = {
       namespace: (ns: string, nsLevel?: LogLevel) => make(ns, nsLevel === undefined ? null : envLevel(nsLevel)),
@@ -71,10 +71,16 @@ export function createLogger(level: LogLevel, logCreator: LogCreator): Logger {
     for (const [method, label, value] of LABELS) {
       logger[method] = (message: string, extra: object = {}) => {
         if (value > current()) return
-        write({ namespace, level: value, label, log: { timestamp: new Date().toISOString(), logger: 'kafkajs', message, ...extra } })
+        // The root logger's namespace is undefined at run time, as in KafkaJS (whose types say string).
+        write({
+          namespace: namespace as string,
+          level: value,
+          label,
+          log: { timestamp: new Date().toISOString(), logger: 'kafkajs', message, ...extra },
+        })
       }
     }
     return logger
   }
-  return make('', null)
+  return make(undefined, null)
 }

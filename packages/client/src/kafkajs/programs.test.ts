@@ -244,7 +244,7 @@ describe.each(BACKENDS)('KafkaJS programs on %s', (_name, open) => {
     })
     expect(find('Starting')).toMatchObject({ namespace: 'Consumer', label: 'INFO' })
     expect(find('Stopped')).toMatchObject({ namespace: 'Consumer', label: 'INFO' })
-    expect(find('application line')).toMatchObject({ namespace: '', label: 'INFO', extra: { answer: 42 } })
+    expect(find('application line')).toMatchObject({ namespace: undefined, label: 'INFO', extra: { answer: 42 } })
     expect(find('namespaced line')).toMatchObject({ namespace: 'App', label: 'WARN', level: lib.logLevel.WARN })
     expect(find('dropped at INFO')).toBeUndefined()
     for (const l of r.lines) expect(l.extra).toMatchObject({ timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), logger: 'kafkajs' })

@@ -261,6 +261,10 @@ export interface InstrumentationEvent<T> {
   payload: T
 }
 
-/** InstrumentationListener receives events; payloads differ per event, as in KafkaJS's declarations. */
-// biome-ignore lint/suspicious/noExplicitAny: KafkaJS types listener payloads as any; a narrower type would reject typed KafkaJS listeners.
-export type InstrumentationListener = (event: InstrumentationEvent<any>) => void
+/**
+ * InstrumentationListener receives events. The event is typed loosely, as KafkaJS's own overloads
+ * are wide: a listener typed for KafkaJS's declarations (whose `id` is a string, though KafkaJS
+ * gives a number at run time, as the facade does) must be accepted unchanged.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: see above; a narrower type would reject listeners typed with KafkaJS's declarations.
+export type InstrumentationListener = (event: any) => void
