@@ -1,35 +1,29 @@
 import { toPositive } from '@tributary/core'
-import * as kafkajs from './index'
 import { javaMurmur2 } from './partitioners'
 import { BACKENDS, type ProgramBackend } from './testing/backends'
+import type { KafkaLib } from './testing/programs'
 import { adminProgram, instrumentationProgram, loggingProgram } from './testing/programs-admin'
-import {
-  eachBatchProgram,
-  eachMessageProgram,
-  pauseProgram,
-  producerProgram,
-  rebalanceProgram,
-  seekProgram,
-  type KafkaLib,
-} from './testing/programs'
+import { eachBatchProgram, eachMessageProgram, pauseProgram, producerProgram, rebalanceProgram, seekProgram } from './testing/programs'
 
 /*
  * KafkaJS programs, written as KafkaJS's documentation shows them, run unchanged on Tributary
  * through the facade, embedded and over TCP. The same programs take the real `kafkajs` module as
- * `lib` for a parity run against a Kafka-protocol server.
+ * `lib` for a parity run against a Kafka-protocol server: KAFKAJS_PARITY_BROKERS=host:port adds
+ * that run (see testing/backends.ts).
  */
 
 jest.setTimeout(60_000)
 
-const lib: KafkaLib = kafkajs
 let nsCounter = 0
 const ns = (name: string) => `${name}-${++nsCounter}`
 const partitionFor = (key: string, partitions: number) => toPositive(javaMurmur2(key)) % partitions
 
 describe.each(BACKENDS)('KafkaJS programs on %s', (_name, open) => {
   let backend: ProgramBackend
+  let lib: KafkaLib
   beforeAll(async () => {
     backend = await open()
+    lib = backend.lib
   })
   afterAll(() => backend.close())
 
