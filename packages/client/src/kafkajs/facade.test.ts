@@ -206,6 +206,30 @@ describe('consumer', () => {
   })
 })
 
+describe('reconnecting', () => {
+  test('a consumer and a producer can disconnect and connect again; the consumer keeps its subscription and offsets', async () => {
+    const producer = kafka.producer()
+    await producer.connect()
+    await producer.send({ topic: 'again', messages: [{ value: 'one' }] })
+    const consumer = kafka.consumer({ groupId: 'again', ...FAST })
+    await consumer.subscribe({ topic: 'again', fromBeginning: true })
+    const values: string[] = []
+    await consumer.run({ eachMessage: async ({ message }) => void values.push(String(message.value)) })
+    await until(() => values.length === 1, 'the first message')
+    await consumer.disconnect()
+    await producer.disconnect()
+
+    await producer.connect()
+    await producer.send({ topic: 'again', messages: [{ value: 'two' }] })
+    await consumer.connect()
+    await consumer.run({ eachMessage: async ({ message }) => void values.push(String(message.value)) })
+    await until(() => values.length === 2, 'the second message')
+    expect(values).toEqual(['one', 'two'])
+    await consumer.disconnect()
+    await producer.disconnect()
+  })
+})
+
 describe('admin', () => {
   test('ACLs are not implemented, BROKER configs are refused, a non-empty group is not deleted', async () => {
     const admin = kafka.admin()
