@@ -14,18 +14,23 @@ const LABELS = ['None', 'GZIP', 'Snappy', 'LZ4', 'ZSTD'] as const
  * is not used, and a send whose codec Tributary lacks fails with KafkaJSNotImplemented saying so.
  */
 export const CompressionCodecs: Record<number, () => unknown> = {
-  [CompressionTypes.GZIP]: () => getCompressionCodec('gzip'),
+  [CompressionTypes.GZIP]: () => tributaryCodec(CompressionTypes.GZIP),
   [CompressionTypes.Snappy]: () => tributaryCodec(CompressionTypes.Snappy),
   [CompressionTypes.LZ4]: () => tributaryCodec(CompressionTypes.LZ4),
   [CompressionTypes.ZSTD]: () => tributaryCodec(CompressionTypes.ZSTD),
 }
 
+/** tributaryCodec is Tributary's codec for a KafkaJS compression number; KafkaJSNotImplemented when none is registered. */
 function tributaryCodec(type: number): unknown {
   const name = NAMES[type] as CompressionType
   try {
     return getCompressionCodec(name)
   } catch (cause) {
-    throw new KafkaJSNotImplemented(`${LABELS[type]} compression not implemented`, { cause })
+    throw new KafkaJSNotImplemented(
+      `${LABELS[type]} compression not implemented: Tributary has no '${name}' codec registered (a KafkaJS codec put in ` +
+        `CompressionCodecs is not used; register one with registerCompressionCodec of @tributary/core)`,
+      { cause },
+    )
   }
 }
 
@@ -39,18 +44,6 @@ export function compressionFor(value: unknown): CompressionType {
   const name = typeof value === 'number' && Number.isInteger(value) ? NAMES[value] : undefined
   if (name === undefined)
     throw nonRetriable(`Invalid compression ${String(value)}: use one of CompressionTypes (None, GZIP, Snappy, LZ4, ZSTD)`)
-  if (name !== 'none') tributaryCodecChecked(value as number, name)
+  if (name !== 'none') tributaryCodec(value as number)
   return name
-}
-
-function tributaryCodecChecked(type: number, name: CompressionType): void {
-  try {
-    getCompressionCodec(name)
-  } catch (cause) {
-    throw new KafkaJSNotImplemented(
-      `${LABELS[type]} compression not implemented: Tributary has no '${name}' codec registered (a KafkaJS codec put in ` +
-        `CompressionCodecs is not used; register one with registerCompressionCodec of @tributary/core)`,
-      { cause },
-    )
-  }
 }
