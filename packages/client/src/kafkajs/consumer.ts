@@ -1,6 +1,5 @@
 import { TributaryError } from '@tributary/core'
 import type { Consumer } from '../consumer/consumer'
-import type { RunOptions } from '../consumer/types'
 import { ConsumerEvents as TributaryConsumerEvents } from '../events'
 import { resolveConsumerOptions, type ConsumerOptions } from '../options'
 import { toTributaryAssigners } from './assigners'
@@ -8,9 +7,10 @@ import type { ClientLease } from './backend'
 import { mergeRetry, optionError, toTributaryRetry, warnIgnored, type FacadeContext } from './config'
 import { KafkaJSError, KafkaJSNumberOfRetriesExceeded, nonRetriable, toKafkaJSError } from './errors'
 import { ConsumerEvents, InstrumentationEmitter } from './events'
+import { toRunOptions } from './run-options'
 import type { Logger } from './logger'
 import { parseOffset } from './offsets'
-import { stringOffsets, toKafkaBatch, toKafkaBatchEvent, toKafkaGroup, toKafkaMessage } from './payloads'
+import { stringOffsets, toKafkaBatchEvent, toKafkaGroup } from './payloads'
 import type {
   ConsumerRunConfig,
   ConsumerSubscribeTopic,
@@ -170,7 +170,7 @@ export class KafkaConsumer {
       this.log.warn('consumer#run was called, but the consumer is already running', { groupId: this.options.groupId })
       return
     }
-    const options = this.runOptions(config)
+    const options = toRunOptions(config, this.runnerLog, (offsets) => this.commitTopicOffsets(offsets))
     const consumer = await this.ensureConnected()
     this.log.info('Starting', { groupId: this.options.groupId })
     this.running = true
@@ -296,60 +296,6 @@ export class KafkaConsumer {
     this.forwardEvents(consumer, lease)
     for (const s of this.subscriptions) await consumer.subscribe(s)
     return consumer
-  }
-
-  private runOptions(config: ConsumerRunConfig): RunOptions {
-    const { eachBatch, eachMessage } = config ?? {}
-    if (typeof eachBatch !== 'function' && typeof eachMessage !== 'function') {
-      throw nonRetriable('consumer#run needs an eachMessage or an eachBatch handler')
-    }
-    const base = {
-      autoCommit: config.autoCommit ?? true,
-      autoCommitIntervalMs: config.autoCommitInterval ?? null,
-      autoCommitThreshold: config.autoCommitThreshold ?? null,
-      eachBatchAutoResolve: config.eachBatchAutoResolve ?? true,
-      partitionsConsumedConcurrently: config.partitionsConsumedConcurrently ?? 1,
-    }
-    if (typeof eachBatch === 'function') {
-      return {
-        ...base,
-        eachBatch: async (p) => {
-          const batch = toKafkaBatch(p.batch)
-          await this.reported('eachBatch', p.batch.topic, p.batch.partition, batch.firstOffset(), () =>
-            eachBatch({
-              batch,
-              resolveOffset: (offset) => p.resolveOffset(parseOffset(offset, 'offset')),
-              heartbeat: p.heartbeat,
-              pause: p.pause,
-              commitOffsetsIfNecessary: (offsets?: Offsets) => (offsets ? this.commitTopicOffsets(offsets) : p.commitOffsetsIfNecessary()),
-              uncommittedOffsets: () => stringOffsets(p.uncommittedOffsets()),
-              isRunning: p.isRunning,
-              isStale: p.isStale,
-            }),
-          )
-        },
-      }
-    }
-    const handler = eachMessage as NonNullable<ConsumerRunConfig['eachMessage']>
-    return {
-      ...base,
-      eachMessage: (p) =>
-        this.reported('eachMessage', p.topic, p.partition, String(p.message.offset), () =>
-          handler({ topic: p.topic, partition: p.partition, message: toKafkaMessage(p.message), heartbeat: p.heartbeat, pause: p.pause }),
-        ),
-    }
-  }
-
-  /** reported runs a handler and logs its failure as KafkaJS does before the failure is retried. */
-  private async reported(what: string, topic: string, partition: number, offset: string | null, fn: () => Promise<void>): Promise<void> {
-    try {
-      await fn()
-    } catch (error) {
-      if (!(error instanceof KafkaJSError)) {
-        this.runnerLog.error(`Error when calling ${what}`, { topic, partition, offset, stack: (error as Error)?.stack, error })
-      }
-      throw error
-    }
   }
 
   private commitTopicOffsets(offsets: Offsets): Promise<void> {
