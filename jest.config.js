@@ -7,7 +7,7 @@ module.exports = {
   testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/examples/**/*.test.ts', '<rootDir>/tests/**/*.test.ts'],
   moduleNameMapper: {
     '^@tributary/core/testing$': '<rootDir>/packages/core/src/testing/index.ts',
-    '^@tributary/(core|storage-file|storage-sqlite|raft|client|kafka-protocol)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@tributary/(core|storage-file|storage-sqlite|raft|client|kafka-protocol|cli)$': '<rootDir>/packages/$1/src/index.ts',
   },
   testTimeout: 30000,
 }

@@ -5,6 +5,7 @@
 export { ErrorCodes, TributaryError, isTributaryError, errorFromJSON, errorNameForCode, wrapStorageError } from './errors'
 export { CompressionTypes, LATEST_TIMESTAMP, EARLIEST_TIMESTAMP } from './model'
 export { systemClock } from './clock'
+export { LOG_LEVELS, consoleLogger, silentLogger, defaultLogger, toLogger, isLoggerInput, withFields } from './logger'
 export { deferred } from './deferred'
 export { FetchWaiters, fetchHasEnough, partitionKey } from './fetch-waiters'
 export { invalidConfig, checkObject, checkInt, checkNumber, checkBool, checkOneOf } from './option-checks'
@@ -84,6 +85,16 @@ export type {
   CompressionId,
 } from './model'
 export type { Clock, TimerHandle } from './clock'
+export type {
+  Logger,
+  LogLevel,
+  LogFields,
+  LoggerInput,
+  PinoLikeLogger,
+  KafkaJsLogCreator,
+  KafkaJsLogEntry,
+  ConsoleLoggerOptions,
+} from './logger'
 export type { Deferred } from './deferred'
 export type { RecordBatchHeader } from './batch-header'
 export type { EncodeBatchOptions } from './record-batch'

@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs'
+import { Command, Option } from 'commander'
+import {
+  type Broker,
+  LOG_LEVELS,
+  LocalBroker,
+  type LogLevel,
+  type Logger,
+  MemoryStorage,
+  type Storage,
+  TributaryError,
+  consoleLogger,
+} from '@tributary/core'
+import {
+  KafkaServer,
+  type KafkaServerOptions,
+  type SaslMechanism,
+  formatHostPort,
+  parseHostPort,
+  registerKafkaCodecs,
+} from '@tributary/kafka-protocol'
+import { FileStorage } from '@tributary/storage-file'
+import { SqliteStorage } from '@tributary/storage-sqlite'
+
+/*
+ * `tributary serve`: one Tributary node that Kafka clients can use. Storage: files under --dir
+ * (the default when --dir is given), one SQLite database (--storage sqlite --path FILE), or memory
+ * (no --dir). Once the listener accepts connections it prints exactly one line on stdout,
+ * `kafka listening on HOST:PORT`; everything else goes to stderr. SIGTERM and SIGINT close it
+ * cleanly: the listener stops, the broker syncs its storage and releases the directory lock.
+ */
+
+/** ServeOptions are the parsed flags of `tributary serve`. */
+export interface ServeOptions {
+  dir?: string
+  storage?: 'file' | 'sqlite' | 'memory'
+  path?: string
+  kafka: string
+  advertise?: string
+  partitions: string
+  autoCreateTopics: boolean
+  insecure?: boolean
+  tlsCert?: string
+  tlsKey?: string
+  saslUsers?: string
+  saslMechanisms?: string
+  logLevel: LogLevel
+}
+
+/** Serving is a running `serve`: its Kafka address and how to stop it. */
+export interface Serving {
+  readonly kafka: { host: string; port: number }
+  readonly broker: Broker
+  close(): Promise<void>
+}
+
+/** serveCommand is the `serve` command of the `tributary` program. */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description('serve a Tributary node to Kafka clients (kcat, librdkafka, KafkaJS, kafka-python, Java)')
+    .option('--dir <dir>', 'data directory (file storage); without --dir and --storage, data lives in memory')
+    .addOption(new Option('--storage <kind>', 'storage engine').choices(['file', 'sqlite', 'memory']))
+    .option('--path <file>', 'the SQLite database file (with --storage sqlite)')
+    .option('--kafka <host:port>', 'address of the Kafka listener', '127.0.0.1:9092')
+    .option('--advertise <host:port>', 'address clients are told to connect to (default: the listener)')
+    .option('--partitions <n>', 'partitions of topics created without a count (num.partitions)', '1')
+    .option('--no-auto-create-topics', 'do not create unknown topics on first use (auto.create.topics.enable=false)')
+    .option('--insecure', 'allow a routable listener without TLS and SASL')
+    .option('--tls-cert <file>', 'PEM certificate (chain) of the TLS listener')
+    .option('--tls-key <file>', 'PEM private key of the TLS listener')
+    .option('--sasl-users <file>', 'JSON users file ({ "users": [{ "username", "password" }] }); turns SASL on')
+    .option('--sasl-mechanisms <list>', 'SASL mechanisms offered (default SCRAM-SHA-512,SCRAM-SHA-256,PLAIN)')
+    .addOption(new Option('--log-level <level>', 'least severe level logged on stderr').choices([...LOG_LEVELS]).default('info'))
+    .action(async (options: ServeOptions) => {
+      const serving = await startServe(options)
+      process.stdout.write(`kafka listening on ${formatHostPort(serving.kafka)}\n`)
+      await untilSignalled(serving)
+    })
+}
+
+/**
+ * startServe opens the storage and broker and starts the Kafka listener, as `tributary serve`
+ * does (tests embed it without a process).
+ * @throws TributaryError INVALID_CONFIG for contradictory flags; STORAGE_LOCKED when another process holds --dir.
+ */
+export async function startServe(options: ServeOptions): Promise<Serving> {
+  const logger = consoleLogger({ level: options.logLevel, name: 'tributary' })
+  registerKafkaCodecs()
+  const kafka = parseHostPort(options.kafka)
+  if (kafka === undefined) throw flagError('--kafka', `must be HOST:PORT, got ${options.kafka}`)
+  const partitions = Number(options.partitions)
+  if (!Number.isSafeInteger(partitions) || partitions < 1)
+    throw flagError('--partitions', `must be a positive integer, got ${options.partitions}`)
+  const storage = openStorage(options, logger)
+  const broker = await LocalBroker.open({
+    storage,
+    host: kafka.host,
+    port: kafka.port,
+    numPartitions: partitions,
+    autoCreateTopics: options.autoCreateTopics,
+  })
+  try {
+    const server = await KafkaServer.start(serverOptions(options, broker, logger))
+    let closing: Promise<void> | null = null
+    return {
+      kafka: server.advertised,
+      broker,
+      close: () => {
+        closing ??= server.close().finally(() => broker.close())
+        return closing
+      },
+    }
+  } catch (error) {
+    await broker.close()
+    throw error
+  }
+}
+
+function openStorage(options: ServeOptions, logger: Logger): Storage {
+  const kind = options.storage ?? (options.dir !== undefined ? 'file' : 'memory')
+  if (kind === 'file') {
+    if (options.dir === undefined) throw flagError('--dir', 'is required with --storage file')
+    return new FileStorage({ dir: options.dir, logger })
+  }
+  if (kind === 'sqlite') {
+    const path = options.path ?? (options.dir === undefined ? undefined : `${options.dir}/tributary.db`)
+    if (path === undefined) throw flagError('--path', 'is required with --storage sqlite (or give --dir)')
+    return new SqliteStorage({ path })
+  }
+  if (options.dir !== undefined || options.path !== undefined) throw flagError('--storage', 'memory takes neither --dir nor --path')
+  return new MemoryStorage()
+}
+
+function serverOptions(options: ServeOptions, broker: Broker, logger: Logger): KafkaServerOptions {
+  const out: KafkaServerOptions = { broker, listen: options.kafka, logger, insecure: options.insecure === true }
+  if (options.advertise !== undefined) out.advertise = options.advertise
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw flagError('--tls-cert', 'and --tls-key go together')
+  if (options.tlsCert !== undefined && options.tlsKey !== undefined) {
+    out.tls = { cert: readFileSync(options.tlsCert), key: readFileSync(options.tlsKey) }
+  }
+  if (options.saslUsers !== undefined) {
+    const mechanisms = options.saslMechanisms?.split(',').map((m) => m.trim()) as SaslMechanism[] | undefined
+    out.sasl = { usersFile: options.saslUsers, ...(mechanisms ? { mechanisms } : {}) }
+  } else if (options.saslMechanisms !== undefined) {
+    throw flagError('--sasl-mechanisms', 'needs --sasl-users')
+  }
+  return out
+}
+
+/** untilSignalled resolves once SIGTERM or SIGINT has closed the node (a second signal exits at once). */
+function untilSignalled(serving: Serving): Promise<void> {
+  return new Promise((resolve) => {
+    let stopping = false
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) process.exit(130)
+      stopping = true
+      process.stderr.write(`tributary: ${signal}, closing\n`)
+      serving.close().then(
+        () => resolve(),
+        (error: unknown) => {
+          process.stderr.write(`tributary: close failed: ${(error as Error).message}\n`)
+          process.exitCode = 1
+          resolve()
+        },
+      )
+    }
+    process.on('SIGTERM', stop)
+    process.on('SIGINT', stop)
+  })
+}
+
+function flagError(flag: string, why: string): TributaryError {
+  return new TributaryError('INVALID_CONFIG', `${flag} ${why}`, { details: { path: flag } })
+}
