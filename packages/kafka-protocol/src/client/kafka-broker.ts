@@ -1,0 +1,465 @@
+import {
+  type Broker,
+  type Clock,
+  type ClusterMetadata,
+  type CreateTopicResult,
+  type CreateTopicSpec,
+  type FetchPartitionResult,
+  type FetchRequest,
+  type GroupAssignment,
+  type GroupDescription,
+  type GroupListing,
+  type GroupMemberRef,
+  type JoinGroupRequest,
+  type JoinGroupResult,
+  type LeaveGroupRequest,
+  type ListOffsetsPartitionRequest,
+  type ListOffsetsPartitionResult,
+  type MetadataRequest,
+  type OffsetCommitRequest,
+  type OffsetFetchResult,
+  type ProducePartitionResult,
+  type ProduceRequest,
+  type ProducerIdentity,
+  type SyncGroupRequest,
+  type TopicPartition,
+  TributaryError,
+  fetchHasEnough,
+  systemClock,
+} from '@tributary/core'
+import { errorFromKafkaCode } from '../error-codes'
+import * as admin from './admin-calls'
+import type { BrokerConnections } from './broker-connections'
+import { ClusterConnections } from './cluster-connections'
+import { KafkaContext } from './context'
+import { Coordinators } from './coordinators'
+import { FetchLanes } from './fetch-lanes'
+import * as groups from './group-calls'
+import { MetadataCache } from './metadata-cache'
+import { type KafkaClientOptions, type ResolvedKafkaClientOptions, resolveKafkaClientOptions } from './options'
+import { type MetadataSnapshot, type TopicSnapshot, metadataRequest, parseMetadata, toClusterMetadata } from './requests/metadata'
+import {
+  type DeleteRecordsResult,
+  deleteRecordsRequest,
+  emptyFetch,
+  failedDeleteRecords,
+  failedFetch,
+  failedListOffsets,
+  failedProduce,
+  listOffsetsRequest,
+  parseDeleteRecords,
+  parseListOffsets,
+  parseProduce,
+  produceRequest,
+} from './requests/partitions'
+
+/** Per-partition errors that say the cached leader (or topic id) is stale: metadata is asked again. */
+const STALE_METADATA = new Set([
+  'NOT_LEADER_OR_FOLLOWER',
+  'LEADER_NOT_AVAILABLE',
+  'UNKNOWN_TOPIC_OR_PARTITION',
+  'FENCED_LEADER_EPOCH',
+  'UNKNOWN_LEADER_EPOCH',
+  'UNKNOWN_TOPIC_ID',
+  'INCONSISTENT_TOPIC_ID',
+  'KAFKA_STORAGE_ERROR',
+  'NETWORK_EXCEPTION',
+  'REQUEST_TIMED_OUT',
+])
+
+/** Non-transactional idempotence: Java's producer sends this transaction timeout with a null transactional id. */
+const NO_TRANSACTION_TIMEOUT_MS = 2_147_483_647
+
+/**
+ * KafkaBroker implements core's `Broker` contract over the Kafka wire protocol, against any Kafka
+ * cluster (Apache Kafka, Redpanda, MSK, Confluent Cloud, or Tributary's own `tributary serve`), so
+ * that `Tributary.connect({ kafka })` gives the usual producer, consumer and admin.
+ *
+ * - Cluster: bootstrapped from any listed broker, learnt through Metadata (MetadataCache);
+ *   versions negotiated per connection (ApiVersions, ApiVersionTable).
+ * - Routing: produce, fetch, listOffsets and deleteRecords are split by partition leader and sent
+ *   to each leader in parallel, answers merged in request order; group calls go to the group's
+ *   coordinator (Coordinators); topic admin to the controller. Kafka brokers do not forward.
+ * - Errors: every Kafka error code becomes the TributaryError of the same name (as the embedded
+ *   broker throws); per-partition errors come back in results. NOT_LEADER_OR_FOLLOWER,
+ *   UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE, a lost connection and the metadata age
+ *   refresh the leaders; the producer and consumer retry with their own backoff.
+ * - Connections (ClusterConnections, BrokerConnections): per broker one for produce and admin, one
+ *   for the group, and leased ones for waits (fetch long polls, JoinGroup, SyncGroup), TLS and SASL.
+ *
+ * Batches cross a network: `verifiesFetchedBatches` is false, so the consumer checks their CRCs.
+ */
+export class KafkaBroker implements Broker {
+  /** nodeId is -1: this broker stands for the whole Kafka cluster. */
+  readonly nodeId = -1
+  readonly verifiesFetchedBatches = false
+  /** options are the resolved options (defaults filled in). */
+  readonly options: ResolvedKafkaClientOptions
+  private readonly ctx: KafkaContext
+  private readonly lanes: FetchLanes
+  private readonly load = (topics: string[]): Promise<MetadataSnapshot> => this.loadMetadata(topics, false)
+  private closed = false
+
+  /** @throws TributaryError INVALID_CONFIG for bad options (no connection is made until the first call). */
+  constructor(options: KafkaClientOptions, clock: Clock = systemClock) {
+    this.options = resolveKafkaClientOptions(options)
+    const connections = new ClusterConnections(this.options, clock, (address) => {
+      cache.markStale()
+      coordinators.forgetAddress(address)
+    })
+    const cache = new MetadataCache(this.load, clock, this.options.metadataMaxAgeMs)
+    const coordinators = new Coordinators(connections, (groupId) => this.findCoordinator(groupId), this.options, clock)
+    this.ctx = new KafkaContext(this.options, clock, connections, cache, coordinators)
+    this.lanes = new FetchLanes(cache)
+  }
+
+  /**
+   * connect bootstraps now (reads the cluster's metadata) instead of on the first call, so that
+   * a wrong address, a TLS or SASL failure shows at once.
+   * @throws TributaryError NETWORK_EXCEPTION when no broker can be reached; SASL_AUTHENTICATION_FAILED; …
+   */
+  async connect(): Promise<void> {
+    this.assertOpen()
+    const snapshot = await this.loadMetadata([], false)
+    this.ctx.cache.update(snapshot, [])
+  }
+
+  // ---- metadata ---------------------------------------------------------------------------------
+
+  /**
+   * metadata describes the cluster and topics (all when `topics` is omitted). An unknown topic is
+   * UNKNOWN_TOPIC_OR_PARTITION, unless `allowAutoTopicCreation` and the cluster creates it
+   * (auto.create.topics.enable): then it waits for the new topic's partitions.
+   */
+  async metadata(request: MetadataRequest = {}): Promise<ClusterMetadata> {
+    this.assertOpen()
+    const topics = request.topics
+    if (topics !== undefined && (!Array.isArray(topics) || !topics.every((t) => typeof t === 'string')))
+      throw new TributaryError('INVALID_REQUEST', 'metadata topics must be an array of topic names')
+    const deadline = this.ctx.deadline()
+    for (let attempt = 0; ; attempt++) {
+      const snapshot = await this.loadMetadata(topics, request.allowAutoTopicCreation === true)
+      this.ctx.cache.update(snapshot, topics)
+      const selected: TopicSnapshot[] = []
+      let waitFor: string | null = null
+      if (topics === undefined) selected.push(...snapshot.topics.filter((t) => t.error === null))
+      for (const name of topics ?? []) {
+        const t = snapshot.topics.find((x) => x.name === name)
+        const code = t === undefined ? 'UNKNOWN_TOPIC_OR_PARTITION' : t.error?.code
+        if (t !== undefined && code === undefined && t.partitions.length > 0) selected.push(t)
+        else if (code === 'LEADER_NOT_AVAILABLE' || (t !== undefined && code === undefined)) waitFor ??= name
+        else if (code === 'UNKNOWN_TOPIC_OR_PARTITION') throw unknownTopic(name)
+        else if (t?.error) throw t.error
+      }
+      if (waitFor === null) return toClusterMetadata(snapshot, selected)
+      // A topic being created (auto-creation answers LEADER_NOT_AVAILABLE until it has partitions).
+      if (this.ctx.clock.now() >= deadline)
+        throw new TributaryError('LEADER_NOT_AVAILABLE', `topic '${waitFor}' has no partitions yet`, { details: { topic: waitFor } })
+      await this.ctx.backoff(Math.min(attempt, 3))
+    }
+  }
+
+  // ---- producer ids and produce ------------------------------------------------------------------
+
+  /** initProducerId hands out an idempotent producer identity (InitProducerId with no transactional id). */
+  async initProducerId(): Promise<ProducerIdentity> {
+    this.assertOpen()
+    const { body } = await this.ctx.sendAny(22, {
+      transactionalId: null,
+      transactionTimeoutMs: NO_TRANSACTION_TIMEOUT_MS,
+      producerId: -1,
+      producerEpoch: -1,
+    })
+    const error = errorFromKafkaCode(body.errorCode, null)
+    if (error) throw error
+    return { producerId: body.producerId, producerEpoch: body.producerEpoch }
+  }
+
+  /**
+   * produce sends each batch to its partition's leader as the producer encoded it (idempotence
+   * fields, compression and all). With acks=0 Kafka sends no answer: results carry offset -1.
+   */
+  async produce(request: ProduceRequest): Promise<ProducePartitionResult[]> {
+    this.assertOpen()
+    const { acks, timeoutMs } = request ?? ({} as ProduceRequest)
+    if (!Array.isArray(request?.partitions)) throw new TributaryError('INVALID_REQUEST', 'produce request partitions must be an array')
+    if (acks !== 0 && acks !== 1 && acks !== -1)
+      throw new TributaryError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1, got ${String(acks)}`)
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 2_147_483_647)
+      throw new TributaryError('INVALID_REQUEST', 'timeoutMs must be a non-negative 32-bit integer')
+    for (const p of request.partitions) {
+      if (!Buffer.isBuffer(p?.batch)) throw new TributaryError('CORRUPT_MESSAGE', 'A produced batch must be a Buffer')
+    }
+    if (request.partitions.length === 0) return []
+    return this.routed(
+      request.partitions,
+      async (broker, part): Promise<ProducePartitionResult[]> => {
+        const response = await this.ctx.send(broker, 'data', 0, produceRequest(acks, timeoutMs, part), {
+          extraWaitMs: timeoutMs,
+          noResponse: acks === 0,
+        })
+        if (acks === 0)
+          return part.map((p) => ({ topic: p.topic, partition: p.partition, baseOffset: -1, logAppendTime: -1, logStartOffset: -1 }))
+        return parseProduce(response.body, part)
+      },
+      failedProduce,
+    )
+  }
+
+  // ---- fetch and offsets ------------------------------------------------------------------------
+
+  /**
+   * fetch long-polls every leader at once, each for its own partitions, each on a connection of
+   * its own. The first part that has `minBytes` (or an error) ends the others' waits: they answer
+   * with no data at once, and their requests stay at the broker for the next fetch to join (see
+   * FetchLanes). Aborting `signal` ends every wait the same way. `maxBytes` is shared out by
+   * partition count.
+   */
+  async fetch(request: FetchRequest): Promise<FetchPartitionResult[]> {
+    this.assertOpen()
+    if (!Array.isArray(request?.partitions)) throw new TributaryError('INVALID_REQUEST', 'fetch request partitions must be an array')
+    const { partitions, signal } = request
+    const maxWaitMs = Math.min(Math.max(0, request.maxWaitMs ?? 0), 2_147_483_647)
+    const minBytes = request.minBytes ?? 1
+    if (partitions.length === 0) return []
+    const cancel = new AbortController()
+    const onAbort = (): void => cancel.abort()
+    if (signal?.aborted) cancel.abort()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      return await this.routed(
+        partitions,
+        async (broker, part) => {
+          const maxBytes = Math.max(1, Math.floor(((request.maxBytes ?? 52_428_800) * part.length) / partitions.length))
+          try {
+            const results = await this.lanes.fetch(broker, part, { maxWaitMs, minBytes, maxBytes }, cancel.signal)
+            if (results === null) return part.map(emptyFetch)
+            if (fetchHasEnough(results, minBytes) || results.some((r) => r.error)) cancel.abort()
+            return results
+          } catch (error) {
+            cancel.abort()
+            throw error
+          }
+        },
+        failedFetch,
+        () => cancel.abort(),
+      )
+    } finally {
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** listOffsets asks each leader for offsets by timestamp; a moved leader is found again and asked once more. */
+  async listOffsets(partitions: ListOffsetsPartitionRequest[]): Promise<ListOffsetsPartitionResult[]> {
+    this.assertOpen()
+    if (!Array.isArray(partitions)) throw new TributaryError('INVALID_REQUEST', 'listOffsets partitions must be an array')
+    return this.routedWithRetry(
+      partitions,
+      async (broker, part) => {
+        const { body, version } = await this.ctx.send(broker, 'data', 2, listOffsetsRequest(part, this.options.requestTimeoutMs))
+        return parseListOffsets(body, version, part)
+      },
+      failedListOffsets,
+    )
+  }
+
+  /** deleteRecords moves partitions' log start offsets forward at their leaders (-1: to the high watermark). */
+  async deleteRecords(partitions: Array<{ topic: string; partition: number; offset: number }>): Promise<DeleteRecordsResult[]> {
+    this.assertOpen()
+    if (!Array.isArray(partitions)) throw new TributaryError('INVALID_REQUEST', 'deleteRecords partitions must be an array')
+    return this.routedWithRetry(
+      partitions,
+      async (broker, part) => {
+        const { body } = await this.ctx.send(broker, 'data', 21, deleteRecordsRequest(part, this.options.requestTimeoutMs), {
+          extraWaitMs: this.options.requestTimeoutMs,
+        })
+        return parseDeleteRecords(body, part)
+      },
+      failedDeleteRecords,
+    )
+  }
+
+  // ---- topic admin (at the controller) -----------------------------------------------------------
+
+  createTopics(topics: CreateTopicSpec[], options?: { validateOnly?: boolean }): Promise<CreateTopicResult[]> {
+    this.assertOpen()
+    return admin.createTopics(this.ctx, this.load, topics, options)
+  }
+  deleteTopics(topics: string[]): Promise<void> {
+    this.assertOpen()
+    return admin.deleteTopics(this.ctx, this.load, topics)
+  }
+  createPartitions(topic: string, totalCount: number, options?: { validateOnly?: boolean }): Promise<void> {
+    this.assertOpen()
+    return admin.createPartitions(this.ctx, this.load, topic, totalCount, options)
+  }
+  describeConfigs(topic: string): Promise<Array<{ name: string; value: string; isDefault: boolean }>> {
+    this.assertOpen()
+    return admin.describeConfigs(this.ctx, topic)
+  }
+  alterConfigs(topic: string, entries: Array<{ name: string; value: string | null }>, options?: { validateOnly?: boolean }): Promise<void> {
+    this.assertOpen()
+    return admin.alterConfigs(this.ctx, topic, entries, options)
+  }
+
+  // ---- consumer groups (at the coordinator) -------------------------------------------------------
+
+  joinGroup(request: JoinGroupRequest): Promise<JoinGroupResult> {
+    this.assertOpen()
+    return groups.joinGroup(this.ctx, request)
+  }
+  syncGroup(request: SyncGroupRequest): Promise<GroupAssignment> {
+    this.assertOpen()
+    return groups.syncGroup(this.ctx, request)
+  }
+  heartbeat(request: GroupMemberRef): Promise<void> {
+    this.assertOpen()
+    return groups.heartbeat(this.ctx, request)
+  }
+  leaveGroup(request: LeaveGroupRequest): Promise<void> {
+    this.assertOpen()
+    return groups.leaveGroup(this.ctx, request)
+  }
+  commitOffsets(request: OffsetCommitRequest): Promise<void> {
+    this.assertOpen()
+    return groups.commitOffsets(this.ctx, request)
+  }
+  fetchOffsets(groupId: string, partitions?: TopicPartition[]): Promise<OffsetFetchResult[]> {
+    this.assertOpen()
+    return groups.fetchOffsets(this.ctx, groupId, partitions)
+  }
+  listGroups(): Promise<GroupListing[]> {
+    this.assertOpen()
+    return groups.listGroups(this.ctx)
+  }
+  describeGroups(groupIds: string[]): Promise<GroupDescription[]> {
+    this.assertOpen()
+    return groups.describeGroups(this.ctx, groupIds)
+  }
+  deleteGroups(groupIds: string[]): Promise<void> {
+    this.assertOpen()
+    return groups.deleteGroups(this.ctx, groupIds)
+  }
+
+  /** close closes every connection; pending and later calls fail with CLIENT_CLOSED. */
+  async close(): Promise<void> {
+    this.closed = true
+    this.lanes.close()
+    this.ctx.connections.close()
+  }
+
+  // ---- routing ------------------------------------------------------------------------------------
+
+  /** loadMetadata asks any broker for `topics` (undefined: all) and learns the broker list from the answer. */
+  private async loadMetadata(topics: readonly string[] | undefined, allowAutoTopicCreation: boolean): Promise<MetadataSnapshot> {
+    const { body } = await this.ctx.sendAny(3, (version) => metadataRequest(topics, allowAutoTopicCreation, version))
+    const snapshot = parseMetadata(body)
+    this.ctx.connections.setBrokers(snapshot.brokers)
+    return snapshot
+  }
+
+  /** findCoordinator asks any broker where `groupId`'s coordinator is ('host:port'). */
+  private async findCoordinator(groupId: string): Promise<string> {
+    const { body, version } = await this.ctx.sendAny(10, { key: groupId, keyType: 0, coordinatorKeys: [groupId] })
+    const c = version >= 4 ? body.coordinators[0] : { ...body, key: groupId }
+    if (c === undefined) throw new TributaryError('COORDINATOR_NOT_AVAILABLE', `no coordinator for group '${groupId}'`)
+    const error = errorFromKafkaCode(c.errorCode, c.errorMessage, { groupId })
+    if (error) throw error
+    return `${c.host}:${c.port}`
+  }
+
+  /**
+   * routed splits `items` by leader, sends each leader its part with `send`, and merges the answers
+   * in request order. A partition with no known leader fails at once (UNKNOWN_TOPIC_OR_PARTITION
+   * for a topic metadata does not list, LEADER_NOT_AVAILABLE during an election); a part whose
+   * request fails retriably (connection lost, timed out) fails per partition, so the others keep
+   * their answers; anything else is thrown.
+   */
+  private async routed<P extends TopicPartition, R extends { error?: TributaryError }>(
+    items: readonly P[],
+    send: (broker: BrokerConnections, part: P[]) => Promise<R[]>,
+    failed: (item: P, error: TributaryError) => R,
+    onEarlyError?: () => void,
+  ): Promise<R[]> {
+    for (const p of items) {
+      if (p === null || typeof p !== 'object' || typeof p.topic !== 'string' || !Number.isSafeInteger(p.partition))
+        throw new TributaryError('INVALID_REQUEST', 'each partition needs a topic name and an integer partition')
+    }
+    await this.ctx.cache.ensure(items)
+    const out = new Array<R>(items.length)
+    const parts = new Map<number, number[]>()
+    items.forEach((p, i) => {
+      const leader = this.ctx.cache.leaderOf(p.topic, p.partition)
+      if (leader === undefined || leader < 0) {
+        out[i] = failed(p, leader === undefined ? unknownPartition(p) : noLeader(p))
+        return
+      }
+      const list = parts.get(leader)
+      if (list === undefined) parts.set(leader, [i])
+      else list.push(i)
+    })
+    // A partition that failed before anything was sent ends the other parts' waits (fetch), so the error shows at once.
+    if (onEarlyError !== undefined && out.some(Boolean)) onEarlyError()
+    await Promise.all(
+      [...parts].map(async ([leader, indexes]) => {
+        const part = indexes.map((i) => items[i] as P)
+        let results: R[]
+        try {
+          results = await send(this.ctx.connections.node(leader), part)
+        } catch (error) {
+          if (!(error instanceof TributaryError) || !error.retriable) throw error
+          this.ctx.cache.markStale()
+          results = part.map((p) => failed(p, error))
+        }
+        indexes.forEach((i, j) => {
+          out[i] = results[j] ?? failed(items[i] as P, new TributaryError('UNKNOWN_SERVER_ERROR', `broker ${leader} gave no answer`))
+        })
+      }),
+    )
+    if (out.some((r) => r.error !== undefined && STALE_METADATA.has(r.error.code))) this.ctx.cache.markStale()
+    return out
+  }
+
+  /** routedWithRetry is `routed` for calls safe to repeat: partitions that failed for a stale leader are sent again. */
+  private async routedWithRetry<P extends TopicPartition, R extends { error?: TributaryError }>(
+    items: readonly P[],
+    send: (broker: BrokerConnections, part: P[]) => Promise<R[]>,
+    failed: (item: P, error: TributaryError) => R,
+  ): Promise<R[]> {
+    const out = await this.routed(items, send, failed)
+    for (let attempt = 0; attempt < this.options.retry.retries; attempt++) {
+      const redo = out.flatMap((r, i) => (r.error?.retriable && STALE_METADATA.has(r.error.code) ? [i] : []))
+      if (redo.length === 0) break
+      await this.ctx.backoff(attempt)
+      const again = await this.routed(
+        redo.map((i) => items[i] as P),
+        send,
+        failed,
+      )
+      redo.forEach((i, j) => {
+        out[i] = again[j] as R
+      })
+    }
+    return out
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new TributaryError('CLIENT_CLOSED', 'the Kafka client is closed')
+  }
+}
+
+function unknownTopic(topic: string): TributaryError {
+  return new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Unknown topic '${topic}'`, { details: { topic } })
+}
+
+function unknownPartition(p: TopicPartition): TributaryError {
+  return new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `the cluster has no partition ${p.topic}-${p.partition}`, {
+    details: { topic: p.topic, partition: p.partition },
+  })
+}
+
+function noLeader(p: TopicPartition): TributaryError {
+  return new TributaryError('LEADER_NOT_AVAILABLE', `partition ${p.topic}-${p.partition} has no leader now`, {
+    details: { topic: p.topic, partition: p.partition },
+  })
+}
