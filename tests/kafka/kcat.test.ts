@@ -1,4 +1,4 @@
-import { readAll, requireTool, run, type Served, serve } from './kit'
+import { readAll, requireTool, run, type Served, serve, start } from './kit'
 
 /*
  * kcat (librdkafka 2.0.2) against KafkaServer over a LocalBroker: metadata, 10,000 keyed messages
@@ -75,4 +75,39 @@ describe('kcat against KafkaServer', () => {
     const [stored] = await readAll(s.broker, 'with-headers', 0)
     expect(stored?.headers).toEqual({ trace: 'abc-123', source: 'kcat' })
   })
+
+  test('-G: two kcat processes in one group share the partitions and together read everything once', async () => {
+    await s.broker.createTopics([{ topic: 'shared', numPartitions: 4 }])
+    const group = ['-b', s.bootstrap, '-u', '-G', 'kcat-group', '-f', '%p %o %s\\n', '-X', 'auto.offset.reset=earliest', 'shared']
+    const a = start(KCAT, group)
+    const b = start(KCAT, group)
+    try {
+      const assigned = (err: string) => /assigned:.*shared/.test(err)
+      await a.waitFor((_, err) => assigned(err), 30_000, 'kcat A assignment')
+      await b.waitFor((_, err) => assigned(err), 30_000, 'kcat B assignment')
+      // Both hold partitions of the same generation once neither reports a later rebalance.
+      const messages = Array.from({ length: 400 }, (_, i) => `m${i}`)
+      const p = await run(KCAT, ['-b', s.bootstrap, '-P', '-t', 'shared', '-K:'], {
+        input: messages.map((m, i) => `k${i}:${m}`).join('\n'),
+      })
+      expect(p.code).toBe(0)
+      const total = () => a.stdout().split('\n').filter(Boolean).length + b.stdout().split('\n').filter(Boolean).length
+      await a.waitFor(() => total() >= messages.length, 30_000, 'every message consumed')
+      const rows = (out: string) =>
+        out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split(' '))
+      const ra = rows(a.stdout())
+      const rb = rows(b.stdout())
+      expect(ra.length).toBeGreaterThan(0)
+      expect(rb.length).toBeGreaterThan(0)
+      const partitionsA = new Set(ra.map((r) => r[0]))
+      const partitionsB = new Set(rb.map((r) => r[0]))
+      expect([...partitionsA].filter((p) => partitionsB.has(p))).toEqual([])
+      expect([...ra, ...rb].map((r) => r[2]).sort()).toEqual([...messages].sort())
+    } finally {
+      await Promise.all([a.stop(), b.stop()])
+    }
+  }, 90_000)
 })
