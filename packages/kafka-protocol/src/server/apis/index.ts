@@ -14,9 +14,18 @@ import { describeGroupsApi } from './15-describe-groups'
 import { listGroupsApi } from './16-list-groups'
 import { saslHandshakeApi } from './17-sasl-handshake'
 import { apiVersionsApi } from './18-api-versions'
+import { createTopicsApi } from './19-create-topics'
+import { deleteTopicsApi } from './20-delete-topics'
+import { deleteRecordsApi } from './21-delete-records'
 import { initProducerIdApi } from './22-init-producer-id'
+import { offsetForLeaderEpochApi } from './23-offset-for-leader-epoch'
+import { describeConfigsApi } from './32-describe-configs'
+import { alterConfigsApi } from './33-alter-configs'
 import { saslAuthenticateApi } from './36-sasl-authenticate'
+import { createPartitionsApi } from './37-create-partitions'
 import { deleteGroupsApi } from './42-delete-groups'
+import { incrementalAlterConfigsApi } from './44-incremental-alter-configs'
+import { describeClusterApi } from './60-describe-cluster'
 
 /**
  * SERVED_APIS is every API the server answers, one file per key (as franz-go's kfake). ApiVersions
@@ -38,7 +47,16 @@ export const SERVED_APIS: readonly ServedApi[] = [
   listGroupsApi,
   saslHandshakeApi,
   apiVersionsApi,
+  createTopicsApi,
+  deleteTopicsApi,
+  deleteRecordsApi,
   initProducerIdApi,
+  offsetForLeaderEpochApi,
+  describeConfigsApi,
+  alterConfigsApi,
   saslAuthenticateApi,
+  createPartitionsApi,
   deleteGroupsApi,
+  incrementalAlterConfigsApi,
+  describeClusterApi,
 ] as unknown as readonly ServedApi[]
