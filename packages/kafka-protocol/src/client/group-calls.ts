@@ -58,11 +58,13 @@ export async function joinGroup(ctx: KafkaContext, request: JoinGroupRequest): P
       return body
     })
     if (body.errorCode === MEMBER_ID_REQUIRED) {
-      if (round > 0 || body.memberId === '') throw groupError(body.errorCode, request.groupId) as TributaryError
+      const error = withMemberId(groupError(body.errorCode, request.groupId) as TributaryError, body.memberId)
+      // A caller that speaks KIP-394 itself (a Kafka server in front of this broker) gets the error.
+      if (round > 0 || body.memberId === '' || request.requireKnownMemberId) throw error
       memberId = body.memberId
       continue
     }
-    return parseJoinGroup(body)
+    return parseJoinGroup(body, request.protocolType)
   }
 }
 
@@ -89,22 +91,29 @@ export async function heartbeat(ctx: KafkaContext, request: GroupMemberRef): Pro
   })
 }
 
-/** leaveGroup removes members (LeaveGroup v3+ takes a list; older versions one member a request). */
+/**
+ * leaveGroup removes members (LeaveGroup v3+ takes a list; older versions one member a request).
+ * A static member leaving by its own member id is not sent: Kafka would remove it and rebalance,
+ * whereas a static member that stops keeps its place until its session times out (what Java's
+ * consumer does by not sending LeaveGroup, and what the embedded coordinator does), so a restart
+ * within the timeout moves no partition. Naming only the instance id (member id '') removes it.
+ */
 export async function leaveGroup(ctx: KafkaContext, request: LeaveGroupRequest): Promise<void> {
   checkGroupId(request?.groupId)
   if (!Array.isArray(request.members)) throw new TributaryError('INVALID_REQUEST', 'leaveGroup members must be an array')
-  if (request.members.length === 0) return
+  const members = request.members.filter((m) => !(m.groupInstanceId && m.memberId !== ''))
+  if (members.length === 0) return
   await ctx.coordinators.call(request.groupId, async (broker) => {
     const c = await broker.connection('group')
     const version = c.versions.version(13)
-    const batches = version >= 3 ? [request.members] : request.members.map((m) => [m])
-    for (const members of batches) {
+    const batches = version >= 3 ? [members] : members.map((m) => [m])
+    for (const batch of batches) {
       const { body } = await c.request(
         13,
         {
           groupId: request.groupId,
-          memberId: members[0]?.memberId ?? '',
-          members: members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, reason: null })),
+          memberId: batch[0]?.memberId ?? '',
+          members: batch.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, reason: null })),
         },
         { version },
       )

@@ -42,25 +42,36 @@ export function joinGroupRequest(req: JoinGroupRequest, memberId: string): Reque
     memberId,
     groupInstanceId: req.groupInstanceId ?? null,
     protocolType: req.protocolType,
-    protocols: req.protocols.map((p) => ({ name: p.name, metadata: encodeSubscription(p.subscription) })),
+    // Metadata bytes a Kafka client sent (a proxied member) go as they are; Tributary's own are encoded.
+    protocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata ?? encodeSubscription(p.subscription) })),
     reason: null,
   }
 }
 
 /**
  * parseJoinGroup reads a successful JoinGroup answer; the leader gets every member's subscription,
- * read from whatever client wrote it.
- * @throws TributaryError CORRUPT_MESSAGE when a member's metadata is not Kafka's consumer protocol.
+ * read from whatever client wrote it, with the bytes themselves (`metadata`). Groups of another
+ * protocol type (Kafka Connect's "connect", …) carry no consumer subscription: their members list
+ * no topics.
+ * @throws TributaryError CORRUPT_MESSAGE when a consumer group member's metadata is not Kafka's consumer protocol.
  */
-export function parseJoinGroup(body: JoinGroupResponse): JoinGroupResult {
+export function parseJoinGroup(body: JoinGroupResponse, protocolType: string): JoinGroupResult {
+  const consumer = (body.protocolType ?? protocolType) === CONSUMER_PROTOCOL_TYPE
   return {
     generationId: body.generationId,
     protocolName: body.protocolName ?? '',
     leaderId: body.leader,
     memberId: body.memberId,
     members: body.members.map((m) => {
-      const { topics, ownedPartitions, userData } = decodeSubscription(m.metadata)
-      return { memberId: m.memberId, groupInstanceId: m.groupInstanceId, subscription: { topics, ownedPartitions, userData } }
+      const { topics, ownedPartitions, userData } = consumer
+        ? decodeSubscription(m.metadata)
+        : { topics: [], ownedPartitions: [], userData: null }
+      return {
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        subscription: { topics, ownedPartitions, userData },
+        metadata: Buffer.from(m.metadata),
+      }
     }),
   }
 }
@@ -74,13 +85,22 @@ export function syncGroupRequest(req: SyncGroupRequest): RequestInput<14> {
     groupInstanceId: req.groupInstanceId ?? null,
     protocolType: null,
     protocolName: null,
-    assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: encodeAssignment(a.assignment) })),
+    assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment.raw ?? encodeAssignment(a.assignment) })),
   }
 }
 
-/** parseSyncGroupAssignment reads a member's assignment (empty bytes: nothing assigned). */
+/**
+ * parseSyncGroupAssignment reads a member's assignment (empty bytes: nothing assigned), with the
+ * bytes themselves (`raw`); bytes that are not the consumer protocol (another protocol type's
+ * group) assign no partitions.
+ */
 export function parseSyncGroupAssignment(assignment: Buffer): GroupAssignment {
-  return decodeAssignment(assignment)
+  const raw = Buffer.from(assignment)
+  try {
+    return { ...decodeAssignment(raw), raw }
+  } catch {
+    return { assignment: {}, userData: null, raw }
+  }
 }
 
 /** heartbeatRequest is a member's heartbeat. */
@@ -197,6 +217,8 @@ export function parseDescribeGroups(body: DescribeGroupsResponse): GroupDescript
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,
         clientId: m.clientId,
+        clientHost: m.clientHost,
+        metadata: Buffer.from(m.memberMetadata),
         subscription: consumer ? tryDecode(() => decodeSubscription(m.memberMetadata)) : null,
         assignment: consumer && m.memberAssignment.length > 0 ? tryDecode(() => decodeAssignment(m.memberAssignment)) : null,
       })),
