@@ -7,7 +7,7 @@ import { type CredentialStore, type ScramHash, type StoredCredential, digest, hm
  *
  *   client-first  n,,n=<user>,r=<client nonce>[,extensions]   (gs2 header "n,," or "y,,", or "n,a=<user>,")
  *   server-first  r=<client nonce><server nonce>,s=<base64 salt>,i=<iterations>
- *   client-final  c=<base64 gs2 header>,r=<nonce>,p=<base64 proof>
+ *   client-final  c=<base64 gs2 header>,r=<nonce>,p=<base64 proof>   (the nonce ends with the server's)
  *   server-final  v=<base64 server signature>
  *
  * The proof is checked as the RFC says: ClientKey = proof XOR HMAC(StoredKey, AuthMessage), and
@@ -89,7 +89,8 @@ export class ScramExchange implements SaslExchange {
     const withoutProof = text.slice(0, proofAt)
     const attrs = parseAttributes(withoutProof)
     if (attrs.get('c') !== Buffer.from(this.gs2Header).toString('base64')) throw failed('channel binding does not match')
-    if (attrs.get('r') !== this.nonce) throw failed('nonce does not match')
+    // Kafka accepts a nonce that ends with the server's (librdkafka sends its client nonce again in front).
+    if (!(attrs.get('r') ?? '').endsWith(this.nonce)) throw failed('nonce does not match')
     const proof = Buffer.from(text.slice(proofAt + 3), 'base64')
     const credential = this.credential as StoredCredential
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`
