@@ -103,7 +103,7 @@ function fuzzBytes(rand: () => number, i: number): Buffer {
     case 5: {
       // a valid header with a random body of the claimed size
       const body = bytes(Math.floor(rand() * 512))
-      const header = valid.subarray(4, 14 + (valid.readInt16BE(12) > 0 ? valid.readInt16BE(12) : 0))
+      const header = valid.subarray(4, 14 + Math.max(0, valid.readInt16BE(12)))
       const size = Buffer.alloc(4)
       size.writeInt32BE(header.length + body.length)
       return Buffer.concat([size, header, body])
