@@ -62,6 +62,14 @@ describe('headers', () => {
     expect(headerVersions(API_KEYS.DescribeCluster, 0)).toEqual({ request: 2, response: 1 })
   })
 
+  test('an ApiVersions v0 answer (UNSUPPORTED_VERSION) to a newer request is read as v0, as Kafka clients do', () => {
+    const answer = encodeResponse(API_KEYS.ApiVersions, 0, 8, { errorCode: 35, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }] })
+    const { correlationId, body } = decodeResponse(API_KEYS.ApiVersions, 4, payload(answer))
+    expect(correlationId).toBe(8)
+    expect(body).toMatchObject({ errorCode: 35, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }] })
+    expect(failure(() => decodeResponse(API_KEYS.Heartbeat, 4, hex('00000001 00'))).code).toBe('CORRUPT_MESSAGE')
+  })
+
   test('decodeRequestHeader reads the header of any API, even one the codec does not know', () => {
     const unknown = hex('0400 0001 0000002a 0003 616263 99')
     expect(decodeRequestHeader(unknown)).toMatchObject({

@@ -2,6 +2,7 @@ import { type ApiDefinition, codecFor, isFlexible } from './codec/api'
 import { KafkaProtocolError } from './codec/errors'
 import { FRAME_SIZE_BYTES, writeFrameSize } from './codec/frame'
 import {
+  API_VERSIONS_KEY,
   type RequestHeader,
   type RequestHeaderVersion,
   type ResponseHeaderVersion,
@@ -62,6 +63,8 @@ export interface ChunkOptions {
 }
 
 const DEFAULT_CHUNK_THRESHOLD_BYTES = 16 * 1024
+/** Kafka's UNSUPPORTED_VERSION (35). */
+const UNSUPPORTED_VERSION_CODE = 35
 
 /**
  * headerVersions picks the request and response header versions of an API version: request v2 /
@@ -120,7 +123,9 @@ export function decodeRequest(frame: Buffer): KafkaRequest {
 
 /**
  * decodeResponse decodes a response frame payload of `apiKey` at `apiVersion` (which the caller
- * knows from the request it sent with that correlation id).
+ * knows from the request it sent with that correlation id). An ApiVersions response that does not
+ * parse at the version asked for is read as v0: that is how a broker answers a version it does not
+ * know (errorCode 35, UNSUPPORTED_VERSION, and its own range for ApiVersions).
  * @throws KafkaProtocolError CORRUPT_MESSAGE for a malformed, truncated or over-long response;
  * UNSUPPORTED_VERSION for an API or version the codec does not describe.
  */
@@ -129,8 +134,23 @@ export function decodeResponse<K extends ApiKey>(apiKey: K, apiVersion: number, 
   if (api === undefined) throw unsupported(apiKey, apiVersion)
   const r = new Reader(frame, 0, frame.length, 'CORRUPT_MESSAGE')
   const correlationId = readResponseHeader(r, responseHeaderVersionFor(apiKey, isFlexible(api, apiVersion)))
-  const body = readBody(api.response, apiVersion, frame, r.pos, 'CORRUPT_MESSAGE', { apiKey, apiVersion, correlationId })
-  return { correlationId, body: body as ResponseBodies[K] }
+  try {
+    const body = readBody(api.response, apiVersion, frame, r.pos, 'CORRUPT_MESSAGE', { apiKey, apiVersion, correlationId })
+    return { correlationId, body: body as ResponseBodies[K] }
+  } catch (err) {
+    // A broker that does not know the ApiVersions version asked for answers UNSUPPORTED_VERSION
+    // with a v0 body (header v0 either way): read it as v0, as Kafka's own client does.
+    if (apiKey !== API_VERSIONS_KEY || apiVersion === 0) throw err
+    let body: { errorCode?: unknown }
+    try {
+      body = readBody(api.response, 0, frame, r.pos, 'CORRUPT_MESSAGE', { apiKey, apiVersion: 0, correlationId }) as { errorCode?: unknown }
+    } catch {
+      throw err
+    }
+    // Only that refusal is read this way: a truncated newer response must not pass for a v0 one.
+    if (body.errorCode !== UNSUPPORTED_VERSION_CODE) throw err
+    return { correlationId, body: body as ResponseBodies[K] }
+  }
 }
 
 /**

@@ -66,7 +66,10 @@ describe.each(ALL_APIS.map((api) => [api.name, api] as const))('%s', (_name, api
   test('every truncation of a request or response fails with a typed error', () => {
     for (const v of versions) {
       const [req] = fc.sample(bodyArbitrary(api.request, v), { numRuns: 1, seed: seed + v })
-      const [res] = fc.sample(bodyArbitrary(api.response, v), { numRuns: 1, seed: seed + v })
+      const [sampled] = fc.sample(bodyArbitrary(api.response, v), { numRuns: 1, seed: seed + v })
+      // An ApiVersions response with UNSUPPORTED_VERSION may legitimately be read as v0 (what a
+      // broker sends for a version it does not know), so cut-down ones use another error code.
+      const res = key === 18 && sampled?.errorCode === 35 ? { ...sampled, errorCode: 0 } : sampled
       const reqFrame = encodeRequest(key, v, { correlationId: 7, clientId: 'cut' }, req as never).subarray(4)
       const resFrame = encodeResponse(key, v, 7, res as never).subarray(4)
       for (let n = 0; n < reqFrame.length; n++) expectTypedFailure(() => decodeRequest(reqFrame.subarray(0, n)), 'INVALID_REQUEST')
