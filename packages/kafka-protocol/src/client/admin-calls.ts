@@ -11,6 +11,7 @@ import {
   parseDescribeConfigs,
 } from './requests/admin'
 import type { MetadataSnapshot } from './requests/metadata'
+import { checkEntries, refusedTopic, topicSpecError } from './request-checks'
 
 /*
  * Topic admin at the controller. Kafka applies these asynchronously: a created topic's leaders, a
@@ -30,23 +31,32 @@ export async function createTopics(
   specs: CreateTopicSpec[],
   options: { validateOnly?: boolean } = {},
 ): Promise<CreateTopicResult[]> {
-  if (!Array.isArray(specs)) throw new TributaryError('INVALID_REQUEST', 'createTopics takes an array of topics')
+  checkEntries(specs, 'createTopics topics')
   if (specs.length === 0) return []
-  for (const s of specs) {
-    if (s === null || typeof s !== 'object' || typeof s.topic !== 'string')
-      throw new TributaryError('INVALID_REQUEST', 'each topic to create needs a topic name')
-  }
   const validateOnly = options.validateOnly === true
-  const results = await ctx.sendController(
-    19,
-    (version) => createTopicsRequest(specs, validateOnly, ctx.options.requestTimeoutMs, version),
-    ({ body }) => {
-      const parsed = parseCreateTopics(body, specs)
-      // Every topic refused by a broker that is no longer the controller: ask the new one.
-      if (parsed.length > 0 && parsed.every((r) => r.error?.code === 'NOT_CONTROLLER')) throw parsed[0]?.error
-      return parsed
-    },
-  )
+  // Specs the wire cannot carry are refused here, each in its own result; the rest go to the controller.
+  const results: CreateTopicResult[] = new Array(specs.length)
+  const sendable: CreateTopicSpec[] = []
+  specs.forEach((spec, i) => {
+    const refused = topicSpecError(spec)
+    if (refused) results[i] = refusedTopic(spec, refused)
+    else sendable.push(spec)
+  })
+  const answered =
+    sendable.length === 0
+      ? []
+      : await ctx.sendController(
+          19,
+          (version) => createTopicsRequest(sendable, validateOnly, ctx.options.requestTimeoutMs, version),
+          ({ body }) => {
+            const parsed = parseCreateTopics(body, sendable)
+            // Every topic refused by a broker that is no longer the controller: ask the new one.
+            if (parsed.length > 0 && parsed.every((r) => r.error?.code === 'NOT_CONTROLLER')) throw parsed[0]?.error
+            return parsed
+          },
+        )
+  let next = 0
+  for (let i = 0; i < results.length; i++) if (results[i] === undefined) results[i] = answered[next++] as CreateTopicResult
   const created = results.filter((r) => r.created).map((r) => r.topic)
   if (!validateOnly && created.length > 0) {
     await waitForMetadata(ctx, load, created, (s) =>
@@ -97,6 +107,9 @@ export async function createPartitions(
   totalCount: number,
   options: { validateOnly?: boolean } = {},
 ): Promise<void> {
+  if (typeof topic !== 'string') throw new TributaryError('INVALID_REQUEST', 'createPartitions takes a topic name')
+  if (typeof totalCount !== 'number' || !Number.isInteger(totalCount) || totalCount < 1 || totalCount > 2_147_483_647)
+    throw new TributaryError('INVALID_PARTITIONS', `The new partition count must be a positive integer, got ${String(totalCount)}`)
   const validateOnly = options.validateOnly === true
   await ctx.sendController(
     37,

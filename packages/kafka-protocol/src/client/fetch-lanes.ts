@@ -51,7 +51,8 @@ export class FetchLanes {
   ): Promise<FetchPartitionResult[] | null> {
     if (signal.aborted) return null
     const key = fetchKey(parts)
-    let f = this.joinable(broker.address, key)
+    // A fetch that does not wait must not join one that does.
+    let f = limits.maxWaitMs === 0 ? undefined : this.joinable(broker.address, key)
     if (f === undefined) {
       const started = await this.start(broker, parts, limits, key, signal)
       if (started === null) return null

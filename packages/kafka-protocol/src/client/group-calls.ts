@@ -15,6 +15,7 @@ import {
 import type { BrokerConnections } from './broker-connections'
 import type { KafkaConnection } from './connection'
 import type { KafkaContext } from './context'
+import { checkEntries, partitionError } from './request-checks'
 import {
   groupError,
   heartbeatRequest,
@@ -127,8 +128,27 @@ export async function leaveGroup(ctx: KafkaContext, request: LeaveGroupRequest):
 /** commitOffsets commits offsets with their metadata (generation -1 and member '' from outside the group). */
 export async function commitOffsets(ctx: KafkaContext, request: OffsetCommitRequest): Promise<void> {
   checkGroupId(request?.groupId)
-  if (!Array.isArray(request.offsets)) throw new TributaryError('INVALID_REQUEST', 'commitOffsets offsets must be an array')
+  checkEntries(request.offsets, 'commitOffsets offsets')
+  for (const o of request.offsets) {
+    if (!Number.isSafeInteger(o.offset) || o.offset < 0)
+      throw new TributaryError(
+        'INVALID_ARGUMENT',
+        `offset of ${o.topic}-${o.partition} must be a non-negative integer, got ${String(o.offset)}`,
+      )
+    if (o.metadata !== undefined && o.metadata !== null && typeof o.metadata !== 'string')
+      throw new TributaryError('INVALID_ARGUMENT', `metadata of ${o.topic}-${o.partition} must be a string or null`)
+  }
   if (request.offsets.length === 0) return
+  // Kafka commits the partitions it knows and refuses the others one by one: checked first against
+  // metadata, so that a commit naming a partition the cluster does not have lands none of its offsets.
+  await ctx.cache.ensure(request.offsets)
+  for (const o of request.offsets) {
+    const refused = partitionError(o.topic, o.partition)
+    if (refused || ctx.cache.leaderOf(o.topic, o.partition) === undefined)
+      throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `There is no partition ${o.partition} of topic '${o.topic}'`, {
+        details: { groupId: request.groupId, topic: o.topic, partition: o.partition },
+      })
+  }
   await ctx.coordinators.call(request.groupId, async (broker) => {
     const { body } = await ctx.send(broker, 'group', 8, offsetCommitRequest(request))
     const error = offsetCommitError(body, request.groupId)

@@ -415,6 +415,7 @@ describe('KafkaBroker groups', () => {
       if (req.apiKey === 8) return { topics: [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: 22 }] }] }
       return undefined
     })
+    c.leaders.t = [1]
     const b = client(c)
     await expect(b.heartbeat({ groupId: 'g', generationId: 1, memberId: 'm' })).rejects.toMatchObject({ code: 'REBALANCE_IN_PROGRESS' })
     await expect(

@@ -29,13 +29,21 @@ import {
 } from '@tributary/core'
 import { errorFromKafkaCode } from '../error-codes'
 import * as admin from './admin-calls'
-import type { BrokerConnections } from './broker-connections'
 import { ClusterConnections } from './cluster-connections'
 import { KafkaContext } from './context'
 import { Coordinators } from './coordinators'
 import { FetchLanes } from './fetch-lanes'
 import * as groups from './group-calls'
 import { MetadataCache } from './metadata-cache'
+import {
+  checkEntries,
+  checkFetchRequest,
+  checkProduceRequest,
+  fetchOffsetError,
+  producedBatchError,
+  timestampError,
+} from './request-checks'
+import { Router } from './router'
 import { type KafkaClientOptions, type ResolvedKafkaClientOptions, resolveKafkaClientOptions } from './options'
 import { type MetadataSnapshot, type TopicSnapshot, metadataRequest, parseMetadata, toClusterMetadata } from './requests/metadata'
 import {
@@ -53,19 +61,8 @@ import {
   produceRequest,
 } from './requests/partitions'
 
-/** Per-partition errors that say the cached leader (or topic id) is stale: metadata is asked again. */
-const STALE_METADATA = new Set([
-  'NOT_LEADER_OR_FOLLOWER',
-  'LEADER_NOT_AVAILABLE',
-  'UNKNOWN_TOPIC_OR_PARTITION',
-  'FENCED_LEADER_EPOCH',
-  'UNKNOWN_LEADER_EPOCH',
-  'UNKNOWN_TOPIC_ID',
-  'INCONSISTENT_TOPIC_ID',
-  'KAFKA_STORAGE_ERROR',
-  'NETWORK_EXCEPTION',
-  'REQUEST_TIMED_OUT',
-])
+/** NEVER is a signal that never aborts (for fetches that do not wait). */
+const NEVER = new AbortController().signal
 
 /** Non-transactional idempotence: Java's producer sends this transaction timeout with a null transactional id. */
 const NO_TRANSACTION_TIMEOUT_MS = 2_147_483_647
@@ -97,6 +94,7 @@ export class KafkaBroker implements Broker {
   readonly options: ResolvedKafkaClientOptions
   private readonly ctx: KafkaContext
   private readonly lanes: FetchLanes
+  private readonly router: Router
   private readonly load = (topics: string[]): Promise<MetadataSnapshot> => this.loadMetadata(topics, false)
   private closed = false
 
@@ -111,6 +109,7 @@ export class KafkaBroker implements Broker {
     const coordinators = new Coordinators(connections, (groupId) => this.findCoordinator(groupId), this.options, clock)
     this.ctx = new KafkaContext(this.options, clock, connections, cache, coordinators)
     this.lanes = new FetchLanes(cache)
+    this.router = new Router(this.ctx)
   }
 
   /**
@@ -177,21 +176,14 @@ export class KafkaBroker implements Broker {
 
   /**
    * produce sends each batch to its partition's leader as the producer encoded it (idempotence
-   * fields, compression and all). With acks=0 Kafka sends no answer: results carry offset -1.
+   * fields, compression and all). With acks=0 Kafka sends no answer: results carry offset -1. A
+   * partition named twice is sent twice, in order (Kafka's requests name a partition once).
    */
   async produce(request: ProduceRequest): Promise<ProducePartitionResult[]> {
     this.assertOpen()
-    const { acks, timeoutMs } = request ?? ({} as ProduceRequest)
-    if (!Array.isArray(request?.partitions)) throw new TributaryError('INVALID_REQUEST', 'produce request partitions must be an array')
-    if (acks !== 0 && acks !== 1 && acks !== -1)
-      throw new TributaryError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1, got ${String(acks)}`)
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > 2_147_483_647)
-      throw new TributaryError('INVALID_REQUEST', 'timeoutMs must be a non-negative 32-bit integer')
-    for (const p of request.partitions) {
-      if (!Buffer.isBuffer(p?.batch)) throw new TributaryError('CORRUPT_MESSAGE', 'A produced batch must be a Buffer')
-    }
+    const { acks, timeoutMs } = checkProduceRequest(request)
     if (request.partitions.length === 0) return []
-    return this.routed(
+    return this.router.routed(
       request.partitions,
       async (broker, part): Promise<ProducePartitionResult[]> => {
         const response = await this.ctx.send(broker, 'data', 0, produceRequest(acks, timeoutMs, part), {
@@ -203,6 +195,7 @@ export class KafkaBroker implements Broker {
         return parseProduce(response.body, part)
       },
       failedProduce,
+      { check: (p) => producedBatchError(p.batch) },
     )
   }
 
@@ -217,22 +210,23 @@ export class KafkaBroker implements Broker {
    */
   async fetch(request: FetchRequest): Promise<FetchPartitionResult[]> {
     this.assertOpen()
-    if (!Array.isArray(request?.partitions)) throw new TributaryError('INVALID_REQUEST', 'fetch request partitions must be an array')
+    const { maxWaitMs, minBytes, maxBytes } = checkFetchRequest(request)
     const { partitions, signal } = request
-    const maxWaitMs = Math.min(Math.max(0, request.maxWaitMs ?? 0), 2_147_483_647)
-    const minBytes = request.minBytes ?? 1
     if (partitions.length === 0) return []
+    // cancel ends the other parts' waits once one part has enough (or fails), or `signal` aborts.
     const cancel = new AbortController()
     const onAbort = (): void => cancel.abort()
-    if (signal?.aborted) cancel.abort()
     signal?.addEventListener('abort', onAbort, { once: true })
+    // Already aborted, or a partition refused before sending: no part waits (what is there now is answered).
+    let noWait = signal?.aborted === true
     try {
-      return await this.routed(
+      return await this.router.routed(
         partitions,
         async (broker, part) => {
-          const maxBytes = Math.max(1, Math.floor(((request.maxBytes ?? 52_428_800) * part.length) / partitions.length))
+          const share = Math.max(1, Math.floor((maxBytes * part.length) / partitions.length))
+          const limits = { maxWaitMs: noWait ? 0 : maxWaitMs, minBytes, maxBytes: share }
           try {
-            const results = await this.lanes.fetch(broker, part, { maxWaitMs, minBytes, maxBytes }, cancel.signal)
+            const results = await this.lanes.fetch(broker, part, limits, noWait ? NEVER : cancel.signal)
             if (results === null) return part.map(emptyFetch)
             if (fetchHasEnough(results, minBytes) || results.some((r) => r.error)) cancel.abort()
             return results
@@ -242,7 +236,13 @@ export class KafkaBroker implements Broker {
           }
         },
         failedFetch,
-        () => cancel.abort(),
+        {
+          check: (p) => fetchOffsetError(p.topic, p.partition, p.offset),
+          parallelRounds: true,
+          onEarlyError: () => {
+            noWait = true
+          },
+        },
       )
     } finally {
       signal?.removeEventListener('abort', onAbort)
@@ -252,22 +252,23 @@ export class KafkaBroker implements Broker {
   /** listOffsets asks each leader for offsets by timestamp; a moved leader is found again and asked once more. */
   async listOffsets(partitions: ListOffsetsPartitionRequest[]): Promise<ListOffsetsPartitionResult[]> {
     this.assertOpen()
-    if (!Array.isArray(partitions)) throw new TributaryError('INVALID_REQUEST', 'listOffsets partitions must be an array')
-    return this.routedWithRetry(
+    checkEntries(partitions, 'listOffsets partitions')
+    return this.router.routedWithRetry(
       partitions,
       async (broker, part) => {
         const { body, version } = await this.ctx.send(broker, 'data', 2, listOffsetsRequest(part, this.options.requestTimeoutMs))
         return parseListOffsets(body, version, part)
       },
       failedListOffsets,
+      { check: (p) => timestampError(p.timestamp) },
     )
   }
 
   /** deleteRecords moves partitions' log start offsets forward at their leaders (-1: to the high watermark). */
   async deleteRecords(partitions: Array<{ topic: string; partition: number; offset: number }>): Promise<DeleteRecordsResult[]> {
     this.assertOpen()
-    if (!Array.isArray(partitions)) throw new TributaryError('INVALID_REQUEST', 'deleteRecords partitions must be an array')
-    return this.routedWithRetry(
+    checkEntries(partitions, 'deleteRecords partitions')
+    return this.router.routedWithRetry(
       partitions,
       async (broker, part) => {
         const { body } = await this.ctx.send(broker, 'data', 21, deleteRecordsRequest(part, this.options.requestTimeoutMs), {
@@ -276,6 +277,7 @@ export class KafkaBroker implements Broker {
         return parseDeleteRecords(body, part)
       },
       failedDeleteRecords,
+      { check: (p) => (p.offset === -1 ? null : fetchOffsetError(p.topic, p.partition, p.offset)) },
     )
   }
 
@@ -368,81 +370,6 @@ export class KafkaBroker implements Broker {
     return `${c.host}:${c.port}`
   }
 
-  /**
-   * routed splits `items` by leader, sends each leader its part with `send`, and merges the answers
-   * in request order. A partition with no known leader fails at once (UNKNOWN_TOPIC_OR_PARTITION
-   * for a topic metadata does not list, LEADER_NOT_AVAILABLE during an election); a part whose
-   * request fails retriably (connection lost, timed out) fails per partition, so the others keep
-   * their answers; anything else is thrown.
-   */
-  private async routed<P extends TopicPartition, R extends { error?: TributaryError }>(
-    items: readonly P[],
-    send: (broker: BrokerConnections, part: P[]) => Promise<R[]>,
-    failed: (item: P, error: TributaryError) => R,
-    onEarlyError?: () => void,
-  ): Promise<R[]> {
-    for (const p of items) {
-      if (p === null || typeof p !== 'object' || typeof p.topic !== 'string' || !Number.isSafeInteger(p.partition))
-        throw new TributaryError('INVALID_REQUEST', 'each partition needs a topic name and an integer partition')
-    }
-    await this.ctx.cache.ensure(items)
-    const out = new Array<R>(items.length)
-    const parts = new Map<number, number[]>()
-    items.forEach((p, i) => {
-      const leader = this.ctx.cache.leaderOf(p.topic, p.partition)
-      if (leader === undefined || leader < 0) {
-        out[i] = failed(p, leader === undefined ? unknownPartition(p) : noLeader(p))
-        return
-      }
-      const list = parts.get(leader)
-      if (list === undefined) parts.set(leader, [i])
-      else list.push(i)
-    })
-    // A partition that failed before anything was sent ends the other parts' waits (fetch), so the error shows at once.
-    if (onEarlyError !== undefined && out.some(Boolean)) onEarlyError()
-    await Promise.all(
-      [...parts].map(async ([leader, indexes]) => {
-        const part = indexes.map((i) => items[i] as P)
-        let results: R[]
-        try {
-          results = await send(this.ctx.connections.node(leader), part)
-        } catch (error) {
-          if (!(error instanceof TributaryError) || !error.retriable) throw error
-          this.ctx.cache.markStale()
-          results = part.map((p) => failed(p, error))
-        }
-        indexes.forEach((i, j) => {
-          out[i] = results[j] ?? failed(items[i] as P, new TributaryError('UNKNOWN_SERVER_ERROR', `broker ${leader} gave no answer`))
-        })
-      }),
-    )
-    if (out.some((r) => r.error !== undefined && STALE_METADATA.has(r.error.code))) this.ctx.cache.markStale()
-    return out
-  }
-
-  /** routedWithRetry is `routed` for calls safe to repeat: partitions that failed for a stale leader are sent again. */
-  private async routedWithRetry<P extends TopicPartition, R extends { error?: TributaryError }>(
-    items: readonly P[],
-    send: (broker: BrokerConnections, part: P[]) => Promise<R[]>,
-    failed: (item: P, error: TributaryError) => R,
-  ): Promise<R[]> {
-    const out = await this.routed(items, send, failed)
-    for (let attempt = 0; attempt < this.options.retry.retries; attempt++) {
-      const redo = out.flatMap((r, i) => (r.error?.retriable && STALE_METADATA.has(r.error.code) ? [i] : []))
-      if (redo.length === 0) break
-      await this.ctx.backoff(attempt)
-      const again = await this.routed(
-        redo.map((i) => items[i] as P),
-        send,
-        failed,
-      )
-      redo.forEach((i, j) => {
-        out[i] = again[j] as R
-      })
-    }
-    return out
-  }
-
   private assertOpen(): void {
     if (this.closed) throw new TributaryError('CLIENT_CLOSED', 'the Kafka client is closed')
   }
@@ -450,16 +377,4 @@ export class KafkaBroker implements Broker {
 
 function unknownTopic(topic: string): TributaryError {
   return new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Unknown topic '${topic}'`, { details: { topic } })
-}
-
-function unknownPartition(p: TopicPartition): TributaryError {
-  return new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `the cluster has no partition ${p.topic}-${p.partition}`, {
-    details: { topic: p.topic, partition: p.partition },
-  })
-}
-
-function noLeader(p: TopicPartition): TributaryError {
-  return new TributaryError('LEADER_NOT_AVAILABLE', `partition ${p.topic}-${p.partition} has no leader now`, {
-    details: { topic: p.topic, partition: p.partition },
-  })
 }
