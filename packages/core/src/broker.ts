@@ -122,6 +122,12 @@ export interface FetchRequest {
   maxBytes?: number
   /** Aborting ends the wait early with whatever is available. */
   signal?: AbortSignal
+  /**
+   * forward: a cluster node asks a partition's leader for what it cannot serve itself (default
+   * true, for in-process clients); false answers NOT_LEADER_OR_FOLLOWER with `details.leaderId` for
+   * every partition it does not lead, for clients that route by leader (Kafka clients).
+   */
+  forward?: boolean
 }
 
 /** FetchPartitionResult carries whole batches for one partition. */

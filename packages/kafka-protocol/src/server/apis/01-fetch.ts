@@ -13,8 +13,9 @@
  * transactions, so READ_COMMITTED reads the same), logStartOffset, no aborted transactions,
  * preferredReadReplica -1. An offset outside [logStart, highWatermark] is OFFSET_OUT_OF_RANGE (1);
  * exactly at the end is an empty answer. zstd batches are refused below v10
- * (UNSUPPORTED_COMPRESSION_TYPE, 76), as Kafka does. In a cluster a non-leader answers
- * NOT_LEADER_OR_FOLLOWER (6).
+ * (UNSUPPORTED_COMPRESSION_TYPE, 76), as Kafka does. In a cluster a node answers
+ * NOT_LEADER_OR_FOLLOWER (6) for partitions it does not lead (`forward: false`), and the client
+ * refreshes its metadata.
  *
  * Sessions (KIP-227): none are kept. Clients that ask for one (epoch 0) get session id 0, which
  * means "no session": they send full fetches, as librdkafka, KafkaJS and kafka-python always do.
@@ -58,6 +59,7 @@ export const fetchApi = serveApi({
       minBytes: Math.max(0, body.minBytes),
       maxBytes: Math.max(0, body.maxBytes),
       signal: ctx.connection.signal,
+      forward: false,
     })
     const version = req.apiVersion
     // As Kafka: READ_COMMITTED answers list their (no) aborted transactions, READ_UNCOMMITTED ones send null.
