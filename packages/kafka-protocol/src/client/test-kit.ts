@@ -2,6 +2,7 @@ import { type Server, type Socket, createServer } from 'node:net'
 import { FrameDecoder } from '../codec/frame'
 import { ALL_APIS, type ApiKey, type ResponseInput } from '../messages'
 import { type KafkaRequest, decodeRequest, encodeResponse } from '../protocol'
+import { KafkaBroker } from './kafka-broker'
 
 /*
  * Test helpers of the Kafka backend: scripted Kafka brokers on localhost that decode requests with
@@ -152,4 +153,57 @@ export function idFor(name: string): string {
 /** requestsOf lists the API keys a broker received (ApiVersions left out). */
 export function requestsOf(broker: FakeBroker): number[] {
   return broker.requests.filter((r) => r.apiKey !== 18).map((r) => r.apiKey)
+}
+
+/** Harness starts fake clusters and KafkaBrokers for one test file and closes them after each test. */
+export interface Harness {
+  cluster(n: number, handler?: Handler): Promise<FakeCluster>
+  /** client is a KafkaBroker bootstrapped from the cluster's first broker. */
+  client(c: FakeCluster, extra?: Record<string, unknown>): KafkaBroker
+  /** track closes a KafkaBroker made by the test itself after the test. */
+  track(b: KafkaBroker): KafkaBroker
+}
+
+/** useHarness registers an afterEach that closes what the test opened. */
+export function useHarness(): Harness {
+  let clusters: FakeCluster[] = []
+  let brokers: KafkaBroker[] = []
+  afterEach(async () => {
+    await Promise.all(brokers.map((b) => b.close()))
+    await Promise.all(clusters.map((c) => c.close()))
+    brokers = []
+    clusters = []
+  })
+  return {
+    async cluster(n, handler) {
+      const c = await fakeCluster(n, handler)
+      clusters.push(c)
+      return c
+    },
+    client(c, extra = {}) {
+      const b = new KafkaBroker({ brokers: [c.bootstrap()[0] as string], ...extra })
+      brokers.push(b)
+      return b
+    },
+    track(b) {
+      brokers.push(b)
+      return b
+    },
+  }
+}
+
+/** produceHandler answers Produce with baseOffset = nodeId * 100 + partition (so an answer shows who gave it). */
+export const produceHandler: Handler = (req, broker) => {
+  if (req.apiKey !== 0) return undefined
+  return {
+    responses: req.body.topicData.map((t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((p) => ({
+        index: p.index,
+        errorCode: 0,
+        baseOffset: broker.nodeId * 100 + p.index,
+        logStartOffset: 0,
+      })),
+    })),
+  }
 }
