@@ -59,6 +59,15 @@ test('an idempotent producer with acks -1 writes keyed messages where Tributary 
   expect(s.warnings).toEqual([])
 })
 
+test('producing to a topic that does not exist creates it (LEADER_NOT_AVAILABLE first, then the partitions)', async () => {
+  const producer = kafka.producer({ allowAutoTopicCreation: true })
+  await producer.connect()
+  const [meta] = await producer.send({ topic: 'born-on-first-send', messages: [{ key: 'a', value: '1' }] })
+  expect(meta).toMatchObject({ topicName: 'born-on-first-send', errorCode: 0, baseOffset: '0' })
+  await producer.disconnect()
+  expect((await s.broker.metadata({ topics: ['born-on-first-send'] })).topics[0]?.partitions).toHaveLength(1)
+})
+
 test('two consumers in a group split the partitions and one takes all when the other leaves', async () => {
   await s.broker.createTopics([{ topic: 'work', numPartitions: 4 }])
   const received: Array<{ member: string; partition: number; value: string }> = []

@@ -85,3 +85,20 @@ test('kafka-python 2.0 infers a modern broker from ApiVersions v0, produces and 
   expect(out.committed).toBe(500)
   expect(s.warnings).toEqual([])
 }, 120_000)
+
+test('confluent-kafka static membership: a restarted member with the same group.instance.id gets its partitions back', async () => {
+  await s.broker.createTopics([{ topic: 'static', numPartitions: 2 }])
+  const tb = await import('@tributary/client').then(({ Tributary }) => Tributary.open({ broker: s.broker }))
+  await tb.producer().send({ topic: 'static', messages: Array.from({ length: 10 }, (_, i) => ({ partition: i % 2, value: `s${i}` })) })
+  const r = await run(PYTHON, [join(SCRIPTS, 'confluent_static.py'), s.bootstrap, 'static'], { timeoutMs: 90_000 })
+  if (r.code !== 0) throw new Error(`python failed (${r.code}): ${r.stderr}`)
+  const out = JSON.parse(r.stdout)
+  expect(out.first.sort()).toEqual(Array.from({ length: 10 }, (_, i) => `s${i}`).sort())
+  expect(out.assigned).toEqual([
+    [0, 1],
+    [0, 1],
+  ])
+  // The first run committed what it read (auto commit on close): the second reads nothing again.
+  expect(out.second).toEqual([])
+  await tb.close()
+}, 120_000)
