@@ -15,7 +15,9 @@ let server: KafkaServer
 let warnings: string[]
 const clients: RawClient[] = []
 
-async function open(options: { maxRequestBytes?: number; maxInFlightPerConnection?: number } = {}) {
+async function open(
+  options: { maxRequestBytes?: number; maxInFlightPerConnection?: number; maxConnections?: number; idleTimeoutMs?: number } = {},
+) {
   broker = await LocalBroker.open({ storage: new MemoryStorage() })
   await broker.createTopics([{ topic: 't', numPartitions: 1 }])
   warnings = []
@@ -137,4 +139,27 @@ test('a connection holds at most maxInFlightPerConnection requests: it stops rea
   c.send(requests)
   const frames = await c.waitFrames(22)
   expect(frames.map(readResponseCorrelationId)).toEqual([1, 2, ...Array.from({ length: 20 }, (_, i) => 10 + i)])
+})
+
+test('connections beyond maxConnections are refused at once; the others keep working', async () => {
+  await open({ maxConnections: 2 })
+  const a = await client()
+  const b = await client()
+  const c = await client()
+  await c.closed
+  a.send(apiVersions(1))
+  b.send(apiVersions(2))
+  expect((await a.waitFrames(1)).map(readResponseCorrelationId)).toEqual([1])
+  expect((await b.waitFrames(1)).map(readResponseCorrelationId)).toEqual([2])
+  expect(warnings.join('\n')).toMatch(/too many connections/)
+})
+
+test('an idle connection is closed after idleTimeoutMs; a busy one is not', async () => {
+  await open({ idleTimeoutMs: 150 })
+  const idle = await client()
+  const busy = await client()
+  busy.send(fetch(1, 400)) // a long poll in progress is not idleness
+  await idle.closed
+  expect(busy.socket.destroyed).toBe(false)
+  expect((await busy.waitFrames(1)).map(readResponseCorrelationId)).toEqual([1])
 })
