@@ -10,6 +10,14 @@ const NODE_SCRIPT = resolve(__dirname, 'node.ts')
 /** How long a node may take to start serving (a Node process with the tsx loader on a busy machine). */
 const START_LIMIT_MS = 20_000
 
+/** NodeProcessOptions choose the node program and add to its environment. */
+export interface NodeProcessOptions {
+  /** script: the node program (a .ts file run through tsx). Default this directory's node.ts. */
+  script?: string
+  /** env: added to every node's environment. */
+  env?: Record<string, string>
+}
+
 /**
  * NodeProcesses runs cluster nodes as child processes on localhost: node `id` listens on its
  * own free port (Raft on port + 1) and keeps its data in `<dir>/n<id>`, so a node killed with
@@ -23,13 +31,17 @@ export class NodeProcesses {
     readonly dir: string,
     /** addresses maps each node id to its client address, 'host:port'. */
     readonly addresses: ReadonlyMap<number, string>,
+    private readonly options: NodeProcessOptions = {},
   ) {}
 
-  /** start spawns nodes `ids` and resolves once every one serves. */
-  static async start(ids: number[]): Promise<NodeProcesses> {
+  /**
+   * start spawns nodes `ids` and resolves once every one serves. `options.script` runs another
+   * node program (default `node.ts`) with `options.env` added to each node's environment.
+   */
+  static async start(ids: number[], options: NodeProcessOptions = {}): Promise<NodeProcesses> {
     const addresses = new Map<number, string>()
     for (const id of ids) addresses.set(id, `127.0.0.1:${await freePortPair()}`)
-    const procs = new NodeProcesses(await mkdtemp(join(tmpdir(), 'tributary-cluster-demo-')), addresses)
+    const procs = new NodeProcesses(await mkdtemp(join(tmpdir(), 'tributary-cluster-demo-')), addresses, options)
     try {
       await Promise.all(ids.map((id) => procs.spawn(id)))
     } catch (error) {
@@ -52,7 +64,7 @@ export class NodeProcesses {
   /** spawn starts node `id` (again, after a kill) and resolves once it serves. */
   spawn(id: number): Promise<void> {
     const peers = Object.fromEntries([...this.addresses].filter(([other]) => other !== id))
-    const child = fork(NODE_SCRIPT, [], {
+    const child = fork(this.options.script ?? NODE_SCRIPT, [], {
       cwd: ROOT,
       execArgv: ['--import', 'tsx'],
       env: {
@@ -62,6 +74,7 @@ export class NodeProcesses {
         PEERS: JSON.stringify(peers),
         DATA_DIR: join(this.dir, `n${id}`),
         TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'),
+        ...this.options.env,
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
@@ -95,6 +108,11 @@ export class NodeProcesses {
     for (const id of [...this.children.keys()]) await this.kill(id)
     await rm(this.dir, { recursive: true, force: true })
   }
+}
+
+/** freePort finds a free localhost port. */
+export function freePort(): Promise<number> {
+  return listenOnce(0)
 }
 
 /** freePortPair finds a localhost port p such that p and p + 1 are both free (client and Raft). */

@@ -168,9 +168,29 @@ export async function alterConfigs(
       if (!(error instanceof TributaryError && error.code === 'UNSUPPORTED_VERSION' && error.details.apiKey === 44)) throw error
       incremental = false
     })
-  if (incremental) return
-  const overrides = (await describeConfigs(ctx, topic)).filter((c) => !c.isDefault)
-  await ctx.sendController(33, alterConfigsRequest(topic, overrides, entries, validateOnly), check)
+  if (!incremental) {
+    const overrides = (await describeConfigs(ctx, topic)).filter((c) => !c.isDefault)
+    await ctx.sendController(33, alterConfigsRequest(topic, overrides, entries, validateOnly), check)
+  }
+  if (!validateOnly) await waitForConfigs(ctx, topic, entries)
+}
+
+/**
+ * waitForConfigs asks for the topic's configs until every entry set shows as an override and every
+ * entry reset as a default (the broker answering describeConfigs may apply the change a moment
+ * after the controller did), up to requestTimeoutMs; then it gives up quietly.
+ */
+async function waitForConfigs(
+  ctx: KafkaContext,
+  topic: string,
+  entries: ReadonlyArray<{ name: string; value: string | null }>,
+): Promise<void> {
+  const deadline = ctx.deadline()
+  for (let attempt = 0; ctx.clock.now() < deadline; attempt++) {
+    const configs = new Map((await describeConfigs(ctx, topic)).map((c) => [c.name, c]))
+    if (entries.every((e) => configs.get(e.name)?.isDefault !== (e.value !== null))) return
+    await ctx.backoff(Math.min(attempt, 3))
+  }
 }
 
 /** waitForMetadata asks for `topics` until `done` holds or requestTimeoutMs passes (then it gives up quietly). */

@@ -61,6 +61,9 @@ import {
   produceRequest,
 } from './requests/partitions'
 
+/** How long metadata asks again for partitions without a leader before answering them as they are (leader -1). */
+const LEADERLESS_WAIT_MS = 1_000
+
 /** NEVER is a signal that never aborts (for fetches that do not wait). */
 const NEVER = new AbortController().signal
 
@@ -136,6 +139,7 @@ export class KafkaBroker implements Broker {
     if (topics !== undefined && (!Array.isArray(topics) || !topics.every((t) => typeof t === 'string')))
       throw new TributaryError('INVALID_REQUEST', 'metadata topics must be an array of topic names')
     const deadline = this.ctx.deadline()
+    const leaderlessUntil = this.ctx.clock.now() + LEADERLESS_WAIT_MS
     for (let attempt = 0; ; attempt++) {
       const snapshot = await this.loadMetadata(topics, request.allowAutoTopicCreation === true)
       this.ctx.cache.update(snapshot, topics)
@@ -150,9 +154,12 @@ export class KafkaBroker implements Broker {
         else if (code === 'UNKNOWN_TOPIC_OR_PARTITION') throw unknownTopic(name)
         else if (t?.error) throw t.error
       }
-      if (waitFor === null) return toClusterMetadata(snapshot, selected)
+      // A broker may not know a new leader yet (the answering broker's metadata lags an election or
+      // a creation): asked again for a moment, then answered as it is (leader -1).
+      const leaderless = selected.some((t) => t.partitions.some((p) => p.leader < 0))
+      if (waitFor === null && (!leaderless || this.ctx.clock.now() >= leaderlessUntil)) return toClusterMetadata(snapshot, selected)
       // A topic being created (auto-creation answers LEADER_NOT_AVAILABLE until it has partitions).
-      if (this.ctx.clock.now() >= deadline)
+      if (waitFor !== null && this.ctx.clock.now() >= deadline)
         throw new TributaryError('LEADER_NOT_AVAILABLE', `topic '${waitFor}' has no partitions yet`, { details: { topic: waitFor } })
       await this.ctx.backoff(Math.min(attempt, 3))
     }
