@@ -74,7 +74,7 @@ export function serveCommand(): Command {
     .action(async (options: ServeOptions) => {
       const serving = await startServe(options)
       process.stdout.write(`kafka listening on ${formatHostPort(serving.kafka)}\n`)
-      await untilSignalled(serving)
+      await untilStopped(serving)
     })
 }
 
@@ -147,25 +147,38 @@ function serverOptions(options: ServeOptions, broker: Broker, logger: Logger): K
   return out
 }
 
-/** untilSignalled resolves once SIGTERM or SIGINT has closed the node (a second signal exits at once). */
-function untilSignalled(serving: Serving): Promise<void> {
+/**
+ * untilStopped resolves once SIGTERM or SIGINT has closed the node (a second signal exits at once).
+ * Started by a process supervisor with an IPC channel (tests/supervisor), it also reports
+ * `{ type: 'ready', kafka: 'host:port' }`, stops on `{ type: 'stop' }` and when the parent goes.
+ */
+function untilStopped(serving: Serving): Promise<void> {
   return new Promise((resolve) => {
     let stopping = false
-    const stop = (signal: NodeJS.Signals) => {
+    const stop = (why: string) => {
       if (stopping) process.exit(130)
       stopping = true
-      process.stderr.write(`tributary: ${signal}, closing\n`)
+      process.stderr.write(`tributary: ${why}, closing\n`)
       serving.close().then(
-        () => resolve(),
+        () => {
+          if (process.connected) process.disconnect()
+          resolve()
+        },
         (error: unknown) => {
           process.stderr.write(`tributary: close failed: ${(error as Error).message}\n`)
           process.exitCode = 1
+          if (process.connected) process.disconnect()
           resolve()
         },
       )
     }
-    process.on('SIGTERM', stop)
-    process.on('SIGINT', stop)
+    process.on('SIGTERM', () => stop('SIGTERM'))
+    process.on('SIGINT', () => stop('SIGINT'))
+    if (process.send !== undefined) {
+      process.on('message', (m: { type?: string }) => m?.type === 'stop' && stop('asked to stop'))
+      process.on('disconnect', () => stop('the parent went away'))
+      process.send({ type: 'ready', kafka: formatHostPort(serving.kafka) })
+    }
   })
 }
 
