@@ -167,7 +167,7 @@ export class Connection {
 
   private start(slot: Slot, frame: Buffer): void {
     const sasl = this.info.sasl
-    if (sasl !== null && sasl.state === 'raw') return this.runSerial(slot, this.rawSaslToken(slot, frame))
+    if (sasl !== null && sasl.state === 'raw') return this.runSerial(this.rawSaslToken(slot, frame))
     let header: ReturnType<typeof decodeRequestHeader>['header']
     try {
       header = decodeRequestHeader(frame).header
@@ -212,11 +212,11 @@ export class Connection {
       (body) => this.respond(slot, served, apiVersion, correlationId, body),
       (error) => this.handlerFailed(served, error),
     )
-    if (served.pipelined) settled.then(() => this.pump())
-    else this.runSerial(slot, settled)
+    // A pipelined request's broker call is already issued: the loop in pump() starts the next one.
+    if (!served.pipelined) this.runSerial(settled)
   }
 
-  private runSerial(_slot: Slot, work: Promise<void>): void {
+  private runSerial(work: Promise<void>): void {
     this.serialBusy = true
     work.finally(() => {
       this.serialBusy = false
