@@ -1,5 +1,6 @@
 import { Assigners, type Tributary } from '@tributary/client'
 import { Kafka, logLevel } from 'kafkajs'
+import { requireTool, start } from '../kafka/kit'
 import { type Cluster, FAST_GROUP, startCluster, uniqueName, waitFor } from './kit'
 
 /*
@@ -136,3 +137,58 @@ test.each(['kafkajs', 'tributary'] as const)(
     }
   },
 )
+
+test('a Tributary member and a kcat (librdkafka) member share one group on the range assignor both name alike', async () => {
+  requireTool('kcat', 'apt-get install -y kcat')
+  const topic = await topicWith(4, 0)
+  const groupId = uniqueName('mixed-kcat')
+  const kcat = start('kcat', [
+    '-b',
+    cluster.bootstrap.join(','),
+    '-u',
+    '-G',
+    groupId,
+    '-f',
+    '%p %s\\n',
+    '-X',
+    'auto.offset.reset=earliest',
+    '-X',
+    'partition.assignment.strategy=range',
+    topic,
+  ])
+  // Tributary's default assignors are ['range', 'sticky']: range is the protocol both offer.
+  const ours = tb.consumer({ groupId, ...FAST_GROUP })
+  const fromTributary: string[] = []
+  try {
+    await kcat.waitFor((_, err) => /assigned:.*/.test(err), 30_000, 'kcat assigned')
+    await ours.subscribe({ topics: [topic], fromBeginning: true })
+    await ours.run({ eachMessage: async ({ message }) => void fromTributary.push(String(message.value)) })
+    await waitFor(
+      async () => {
+        const d = await ours.describeGroup()
+        return d.state === 'Stable' && d.members.length === 2 && d.protocol === 'range' && ours.assignment().length === 2
+      },
+      'a stable range group of two with two partitions each',
+      30_000,
+    )
+    const producer = tb.producer()
+    for (let partition = 0; partition < 4; partition++)
+      await producer.send({ topic, messages: Array.from({ length: 10 }, (_, i) => ({ partition, value: `${partition}:${i}` })) })
+    const fromKcat = (): string[][] =>
+      kcat
+        .stdout()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(' '))
+    await waitFor(() => fromTributary.length + fromKcat().length >= 40, 'every message read')
+    const ourPartitions = ours.assignment().map((a) => a.partition)
+    const kcatPartitions = [...new Set(fromKcat().map((r) => Number(r[0])))]
+    expect([...ourPartitions, ...kcatPartitions].sort()).toEqual([0, 1, 2, 3])
+    expect([...fromTributary, ...fromKcat().map((r) => r[1])].sort()).toEqual(
+      Array.from({ length: 40 }, (_, i) => `${Math.floor(i / 10)}:${i % 10}`).sort(),
+    )
+  } finally {
+    await ours.stop()
+    await kcat.stop()
+  }
+})
