@@ -7,7 +7,8 @@
  * empty member id commits from outside the group (v0 always does: an admin or an `assign()`
  * consumer), allowed while the group has no members. Each partition is answered on its own:
  * UNKNOWN_TOPIC_OR_PARTITION (3) for one that does not exist, OFFSET_METADATA_TOO_LARGE (12) over
- * 4096 bytes of metadata (offset.metadata.max.bytes); the rest are committed together, and a
+ * 4096 bytes of metadata (offset.metadata.max.bytes), INVALID_REQUEST (42) for a negative offset
+ * (Tributary stores only real positions); the rest are committed together, and a
  * group-level refusal (ILLEGAL_GENERATION 22, UNKNOWN_MEMBER_ID 25, REBALANCE_IN_PROGRESS 27,
  * FENCED_INSTANCE_ID 82) is every one's answer. retentionTimeMs (v2-4) is ignored: committed
  * offsets stay until the group or topic is deleted.
@@ -39,10 +40,11 @@ export const offsetCommitApi = serveApi({
         const metadata = p.committedMetadata ?? ''
         if (count === undefined || p.partitionIndex < 0 || p.partitionIndex >= count) verdicts.push(3)
         else if (Buffer.byteLength(metadata) > MAX_METADATA_BYTES) verdicts.push(12)
-        else if (p.committedOffset < -1) verdicts.push(codeOf(ctx, new TributaryError('INVALID_REQUEST', 'negative offset')))
+        else if (p.committedOffset < 0)
+          verdicts.push(codeOf(ctx, new TributaryError('INVALID_REQUEST', `cannot commit offset ${p.committedOffset}`)))
         else {
           verdicts.push(null)
-          offsets.push({ topic: t.name, partition: p.partitionIndex, offset: Math.max(0, p.committedOffset), metadata })
+          offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, metadata })
         }
       }
     }
