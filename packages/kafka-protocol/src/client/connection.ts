@@ -132,8 +132,9 @@ export class KafkaConnection {
       }
       return connection
     } catch (error) {
+      // Whatever failed (a refused login, a handshake past its timeout), the connection is not kept.
       connection.close(error instanceof TributaryError ? error : undefined)
-      throw connection.closedError && !(error instanceof TributaryError) ? connection.closedError : error
+      throw error
     } finally {
       timer.cancel()
     }
