@@ -25,6 +25,8 @@ import type { ProduceResponse } from '../../messages/00-produce'
 /** DeleteRecordsResult is one partition's outcome of deleteRecords. */
 export type DeleteRecordsResult = { topic: string; partition: number; lowWatermark: number; error?: TributaryError }
 
+const DUPLICATE_SEQUENCE_NUMBER = 46
+
 /** READ_UNCOMMITTED: Tributary's client has no transactions; it sees what Java's default consumer sees (up to the high watermark). */
 const READ_UNCOMMITTED = 0
 
@@ -76,7 +78,10 @@ export function parseProduce(body: ProduceResponse, parts: readonly ProduceParti
   const answers = new Map<string, ProducePartitionResult>()
   for (const t of body.responses) {
     for (const p of t.partitionResponses) {
-      const error = errorFromKafkaCode(p.errorCode, p.errorMessage, { topic: t.name, partition: p.index })
+      // Brokers before Kafka 2.x answer a retried batch they already hold with DUPLICATE_SEQUENCE_NUMBER:
+      // it is written, so it is a success (as Java's producer and librdkafka take it).
+      const code = p.errorCode === DUPLICATE_SEQUENCE_NUMBER ? 0 : p.errorCode
+      const error = errorFromKafkaCode(code, p.errorMessage, { topic: t.name, partition: p.index })
       answers.set(key(t.name, p.index), {
         topic: t.name,
         partition: p.index,
