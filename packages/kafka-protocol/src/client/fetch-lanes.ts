@@ -54,11 +54,11 @@ export class FetchLanes {
     // A fetch that does not wait must not join one that does.
     let f = limits.maxWaitMs === 0 ? undefined : this.joinable(broker.address, key)
     if (f === undefined) {
+      // Registered with this caller as its waiter, so that no other fetch takes it for abandoned meanwhile.
       const started = await this.start(broker, parts, limits, key, signal)
       if (started === null) return null
       f = started
-    }
-    f.waiters++
+    } else f.waiters++
     try {
       const results = await untilAborted(f.result, signal)
       return results === null ? null : results.map((r) => ({ ...r }))
@@ -110,7 +110,7 @@ export class FetchLanes {
         extraWaitMs: limits.maxWaitMs,
       })
       .then(({ body }) => parseFetch(body, parts, topicNames))
-    const f: InFlightFetch = { key, result, lease, waiters: 0, settled: false }
+    const f: InFlightFetch = { key, result, lease, waiters: 1, settled: false }
     let set = this.inFlight.get(broker.address)
     if (set === undefined) this.inFlight.set(broker.address, (set = new Set()))
     set.add(f)
