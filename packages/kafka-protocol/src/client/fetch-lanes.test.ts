@@ -85,3 +85,29 @@ describe('KafkaBroker fetch', () => {
     await polling
   })
 })
+
+describe('KafkaBroker fetch connections', () => {
+  test('when every lease is taken by abandoned long polls, a new fetch closes one instead of waiting for it', async () => {
+    const c = await cluster(1, (req) => {
+      if (req.apiKey !== 1) return undefined
+      const offset = req.body.topics[0]?.partitions[0]?.fetchOffset
+      // Offset 0 is a long poll that never answers; any other offset answers at once.
+      if (offset === 0) return 'silent'
+      return { responses: [{ topicId: idFor('t'), partitions: [{ partitionIndex: 0, highWatermark: 9, records: null }] }] }
+    })
+    c.leaders.t = [1]
+    const b = client(c, { maxConnectionsPerBroker: 3 })
+    const abandon = new AbortController()
+    const first = b.fetch({
+      partitions: [{ topic: 't', partition: 0, offset: 0, maxBytes: 100 }],
+      maxWaitMs: 30_000,
+      signal: abandon.signal,
+    })
+    await new Promise((r) => setTimeout(r, 50))
+    abandon.abort()
+    await first
+    // Were it queued behind the abandoned poll (ten minutes), this fetch would outlast the test's timeout.
+    const [r] = await b.fetch({ partitions: [{ topic: 't', partition: 0, offset: 5, maxBytes: 100 }], maxWaitMs: 600_000 })
+    expect(r?.highWatermark).toBe(9)
+  })
+})
