@@ -6,8 +6,10 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/examples/**/*.test.ts', '<rootDir>/tests/**/*.test.ts'],
   moduleNameMapper: {
-    '^@tributary/core/testing$': '<rootDir>/packages/core/src/testing/index.ts',
-    '^@tributary/(core|storage-file|storage-sqlite|raft|client|kafka-protocol|cli)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@tributary/core/internal$': '<rootDir>/packages/core/src/internal.ts',
+    '^@tributary/(core|raft|cluster)/testing$': '<rootDir>/packages/$1/src/testing/index.ts',
+    '^@tributary/(core|storage-file|storage-sqlite|raft|cluster|client|kafka-protocol|cli)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@tributary/tests/supervisor$': '<rootDir>/tests/supervisor/index.ts',
   },
   testTimeout: 30000,
 }

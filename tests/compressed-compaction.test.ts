@@ -11,13 +11,13 @@ import {
   BatchAttributes,
   CompressionTypes,
   RecordBatch,
-  compactLog,
   iterateBatches,
   resolveTopicConfig,
   systemClock,
   type CompressionType,
   type PartitionLogConfig,
 } from '@tributary/core'
+import { compactLog } from '@tributary/core/internal'
 import { FileStorage } from '@tributary/storage-file'
 
 const LOG: PartitionLogConfig = { segmentBytes: 1024 * 1024, segmentMs: 24 * 3_600_000, indexIntervalBytes: 4096 }

@@ -1,16 +1,19 @@
 /**
  * Publishability: every package packs with `pnpm pack`, the tarballs install into a scratch
- * project with npm, and each package imports as ESM and as CommonJS and type-checks from its
- * published `.d.ts` under both module systems.
+ * project with npm, and each package (and each `./testing` subpath) imports as ESM and as
+ * CommonJS and type-checks from its published `.d.ts` under both module systems. The installed
+ * `@tributary/core/testing` runs its SIGKILL crash harness (a compiled child, no tsx), and the
+ * raft entry carries no simulator.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 
 const root = resolve(__dirname, '..')
-const packages = ['core', 'storage-file', 'storage-sqlite', 'raft', 'kafka-protocol', 'client']
-const names = packages.map((p) => `@tributary/${p}`)
+const packages = ['core', 'storage-file', 'storage-sqlite', 'raft', 'cluster', 'kafka-protocol', 'client']
+const subpaths = ['@tributary/core/internal', '@tributary/core/testing', '@tributary/raft/testing', '@tributary/cluster/testing']
+const names = [...packages.map((p) => `@tributary/${p}`), ...subpaths]
 
 function run(cmd: string, args: string[], cwd: string): string {
   try {
@@ -62,6 +65,49 @@ describe('published packages', () => {
     expect(run(process.execPath, ['cjs.cjs'], scratch)).toContain('cjs ok')
   })
 
+  it('ships the Raft simulator only under @tributary/raft/testing', () => {
+    const main = readFileSync(join(scratch, 'node_modules', '@tributary', 'raft', 'dist', 'index.js'), 'utf8')
+    for (const name of ['SafetyChecker', 'Simulation', 'runSeed', 'SimFailure']) expect(main).not.toContain(name)
+    const testing = readFileSync(join(scratch, 'node_modules', '@tributary', 'raft', 'dist', 'testing', 'index.js'), 'utf8')
+    expect(testing).toContain('SafetyChecker')
+  })
+
+  it('runs the crash harness of the installed @tributary/core/testing under ESM and CommonJS (compiled child, no tsx)', () => {
+    // The storage module the child and the verifying parent build their storage from.
+    writeFileSync(
+      join(scratch, 'crash-storage.mjs'),
+      "import { FileStorage } from '@tributary/storage-file'\nexport function createStorage(dir) { return new FileStorage({ dir, logger: { info() {}, warn() {} } }) }\n",
+    )
+    // runCrashTest declares a jest test; a minimal `test` and `expect` run it here without jest.
+    const harness = (importLine: string) =>
+      [
+        importLine,
+        'const tests = []',
+        'globalThis.test = (name, fn) => tests.push([name, fn])',
+        "globalThis.expect = (a) => ({ toBe(b) { if (a !== b) throw new Error('expected ' + b + ', got ' + a) } })",
+        "runCrashTest({ label: 'installed', storageModule: require_resolve('./crash-storage.mjs'), kills: 2, seed: 7 })",
+        "for (const [name, fn] of tests) fn().then(() => console.log('passed: ' + name), (e) => { console.error(e); process.exit(1) })",
+      ].join('\n')
+    writeFileSync(
+      join(scratch, 'crash-esm.mjs'),
+      harness(
+        "import { runCrashTest } from '@tributary/core/testing'\nconst require_resolve = (p) => new URL(p, import.meta.url).pathname",
+      ),
+    )
+    writeFileSync(
+      join(scratch, 'crash-cjs.cjs'),
+      harness(
+        "const { runCrashTest } = require('@tributary/core/testing')\nconst require_resolve = (p) => require('node:path').join(__dirname, p)",
+      ),
+    )
+    for (const file of ['crash-esm.mjs', 'crash-cjs.cjs']) {
+      expect(run(process.execPath, [file], scratch)).toContain(
+        'passed: installed: SIGKILL at random moments loses no acknowledged batch (2 kills)',
+      )
+    }
+  }, 120_000)
+
+
   it('the compression codecs load their native packages on first use: a missing addon is a typed error', () => {
     // snappy and lz4-napi come prebuilt (per-platform npm packages); zstd-napi compiles in its
     // install script, which --ignore-scripts skipped, so here zstd must fail cleanly and alone.
@@ -83,9 +129,13 @@ describe('published packages', () => {
       "import { FileStorage } from '@tributary/storage-file'",
       "import { SqliteStorage } from '@tributary/storage-sqlite'",
       "import * as raft from '@tributary/raft'",
+      "import { ClusterNode } from '@tributary/cluster'",
+      "import { ManualClock, runStorageConformance } from '@tributary/core/testing'",
+      "import { Simulation } from '@tributary/raft/testing'",
+      "import { MemoryCluster } from '@tributary/cluster/testing'",
       'const p: number = partitionForKey("k", 3)',
       'const e: TributaryError = new TributaryError("INVALID_CONFIG", "x")',
-      'export const used = [p, e, LocalBroker, MemoryStorage, Tributary, FileStorage, SqliteStorage, raft]',
+      'export const used = [p, e, LocalBroker, MemoryStorage, Tributary, FileStorage, SqliteStorage, raft, ClusterNode, ManualClock, runStorageConformance, Simulation, MemoryCluster]',
     ].join('\n')
     writeFileSync(join(scratch, 'types.mts'), body)
     writeFileSync(join(scratch, 'types.cts'), body)

@@ -1,4 +1,4 @@
-import { ClusterProcesses } from '../lib/cluster-procs'
+import { startBenchCluster } from '../lib/cluster-procs'
 import { MESSAGE_PAYLOAD_BYTES, messagePool } from '../lib/data'
 import { sleep } from '../lib/servers'
 import { nowMs } from '../lib/stats'
@@ -157,7 +157,8 @@ async function produce(producer: ProducerApi, task: Task, startMs: number, onAck
 }
 
 async function runTributary(task: Task, dir: string, failover: boolean): Promise<Measurement> {
-  const procs = await ClusterProcesses.start(dir, NODES, { tickMs: TICK_MS })
+  const nodes = await startBenchCluster(dir, NODES, TICK_MS)
+  const { procs } = nodes
   let client: ClusterClient | undefined
   try {
     const setup = await connect(procs.brokers)
@@ -183,7 +184,7 @@ async function runTributary(task: Task, dir: string, failover: boolean): Promise
     })
     const elapsedMs = nowMs() - startMs
     await killing
-    const serverRssBytes = procs.peakRssBytes()
+    const serverRssBytes = nodes.peakRssBytes()
     await producer.disconnect?.()
     // A sanity check, after the clock stopped: the log holds at least every acknowledged message.
     const logged = (await admin.fetchTopicOffsets(TOPIC)).reduce((n, p) => n + p.high, 0)

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { RecordBatch, crc32c, encodeRecordBatch, type RecordInput } from '@tributary/core'
+import { RecordBatch, encodeRecordBatch, type RecordInput } from '@tributary/core'
+import { crc32c } from '@tributary/core/internal'
 import { MESSAGE_PAYLOAD_BYTES, messagePool } from '../lib/data'
 import { nowMs } from '../lib/stats'
 import type { Measurement, Task } from '../lib/types'

@@ -10,7 +10,7 @@
  */
 import { partitionForKey } from '@tributary/core'
 import { Tributary, type Producer } from '@tributary/client'
-import { NodeProcesses } from './processes'
+import { ClusterProcesses } from '@tributary/tests/supervisor'
 
 const TOPIC = 'orders'
 const PARTITIONS = 3
@@ -101,8 +101,12 @@ async function endOffsets(tb: Tributary): Promise<number[]> {
 }
 
 async function main(): Promise<void> {
-  const procs = await NodeProcesses.start([1, 2, 3])
-  for (const [id, address] of procs.addresses) log(`node ${id} (pid ${procs.pid(id)}) serves ${address}, data in ${procs.dir}/n${id}`)
+  const procs = await ClusterProcesses.start([1, 2, 3], {
+    // Short ticks so that a failover takes well under a second (election timeout 10–20 ticks);
+    // the consumer asks for a short session, so that it notices a lost coordinator quickly.
+    node: { tickMs: 25, groupCoordinator: { minSessionTimeoutMs: 1000 } },
+  })
+  for (const [id, address] of procs.addresses) log(`node ${id} (pid ${procs.pid(id)}) serves ${address}, data in ${procs.dataDir(id)}`)
   const clients: Tributary[] = []
   try {
     const tb = await Tributary.connect({ brokers: procs.brokers })
@@ -170,7 +174,7 @@ async function main(): Promise<void> {
       const others = ackedPer.map((n, p) => n - (ackedAtKill[p] as number))
       log(`since the kill: ${consumed.size - consumedAtKill} more consumed; acknowledged per partition +${others.join(' / +')}`)
 
-      log(`restarting node ${victim} from ${procs.dir}/n${victim}`)
+      log(`restarting node ${victim} from ${procs.dataDir(victim)}`)
       await procs.spawn(victim)
       const backAt = Date.now()
       // It answers offset queries from its own replicas, so its end offsets show how far it got.

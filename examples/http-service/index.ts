@@ -6,17 +6,19 @@
  * resumes from its committed offsets (at-least-once: an order may be fulfilled twice, never zero times).
  *
  * Run with `pnpm tsx examples/http-service/index.ts` (PORT default 3000, 0 picks a free port;
- * DATA_DIR default ./data/http-service). Try: curl -XPOST localhost:3000/orders -d '{"id":"o-1"}'
+ * DATA_DIR default <os temp dir>/tributary-http-service, the same on every run so that a restart
+ * finds its data, and outside the repository). Try: curl -XPOST localhost:3000/orders -d '{"id":"o-1"}'
  * With KAFKA_BROKERS=host:port,… the log is that Kafka cluster instead (see ../open-tributary.ts).
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Tributary, TributaryError, type Producer } from '@tributary/client'
 import { openTributary } from '../open-tributary'
 
 const PORT = Number(process.env.PORT ?? 3000)
-const DATA_DIR = process.env.DATA_DIR ?? join('data', 'http-service')
+const DATA_DIR = process.env.DATA_DIR ?? join(tmpdir(), 'tributary-http-service')
 const MAX_BODY_BYTES = 64 * 1024
 
 async function main(): Promise<void> {

@@ -44,7 +44,9 @@ async function main(): Promise<void> {
       workers.push(consumer)
     }
     // Wait until the group has settled: every partition owned by exactly one worker.
-    while (workers.flatMap((c) => c.assignment()).length !== 6 || workers.some((c) => c.membership.needsRejoin)) await sleep(20)
+    const settled = async (): Promise<boolean> =>
+      workers.flatMap((c) => c.assignment()).length === 6 && (await workers[0]!.describeGroup()).state === 'Stable'
+    while (!(await settled())) await sleep(20)
     for (const [w, c] of workers.entries())
       console.log(
         `worker-${w} owns partitions [${c

@@ -1,5 +1,5 @@
 import { ConfigResourceTypes } from './admin'
-import { FAST_GROUP, openMemory, readTopic, waitFor } from './test-support'
+import { FAST_GROUP, openMemory, readTopic, waitFor } from './testing/client-kit'
 import type { Tributary } from './tributary'
 
 describe('Admin', () => {

@@ -1,4 +1,4 @@
-import { deferred, type Deferred } from '@tributary/core'
+import { deferred, type Deferred } from '@tributary/core/internal'
 
 export { deferred, type Deferred }
 

@@ -1,4 +1,4 @@
-import { TributaryError, type Broker, type Clock } from '@tributary/core'
+import { TOPIC_CONFIG_DEFAULTS, TributaryError, type Broker, type Clock } from '@tributary/core'
 import type { ResolvedRetry } from './options'
 import { backoffMs, sleep } from './retry'
 
@@ -12,9 +12,6 @@ export interface TopicInfo {
 interface Entry extends TopicInfo {
   fetchedAtMs: number
 }
-
-/** Kafka's default max.message.bytes, used when a broker does not report the config. */
-const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588
 
 /**
  * MetadataCache remembers each topic's partition count so that a send does not ask the broker
@@ -78,7 +75,7 @@ export class MetadataCache {
     const max = Number((await this.maxMessageBytesConfig(topic))?.value)
     const entry = {
       numPartitions: found.partitions.length,
-      maxMessageBytes: Number.isSafeInteger(max) && max > 0 ? max : DEFAULT_MAX_MESSAGE_BYTES,
+      maxMessageBytes: Number.isSafeInteger(max) && max > 0 ? max : TOPIC_CONFIG_DEFAULTS.maxMessageBytes,
       fetchedAtMs: this.clock.now(),
     }
     this.entries.set(topic, entry)

@@ -1,5 +1,5 @@
-import { checkBool, checkInt, checkNumber, checkObject, checkOneOf, invalidConfig, toCompressionType } from '@tributary/core'
-import { TributaryError, type Acks, type Broker, type Clock, type CompressionId, type CompressionType, type Storage } from '@tributary/core'
+import { MAX_TIMER_MS, checkBool, checkInt, checkNumber, checkObject, checkOneOf, invalidConfig } from '@tributary/core/internal'
+import { TributaryError, toCompressionType, type Acks, type Broker, type Clock, type CompressionId, type CompressionType, type Storage } from '@tributary/core'
 import type { LocalBrokerOptions } from '@tributary/core'
 import type { PartitionAssigner } from './assignors'
 
@@ -169,8 +169,6 @@ export const CONSUMER_DEFAULTS = Object.freeze({
   retry: Object.freeze({ ...RETRY_DEFAULTS, restartOnFailure: async () => true }),
 })
 
-const MAX_MS = 2_147_483_647 // Node timers overflow above a signed 32-bit millisecond count.
-
 /** normalizeAcks maps 'all' to -1 and rejects anything but 0, 1, -1 with INVALID_REQUIRED_ACKS. */
 export function normalizeAcks(value: unknown, path: string): Acks {
   if (value === 'all' || value === -1) return -1
@@ -183,8 +181,8 @@ export function resolveRetry(value: unknown, path: string, defaults: ResolvedRet
   const o = checkObject(value, path, Object.keys(RETRY_DEFAULTS))
   const r = { ...defaults, ...o }
   checkInt(r.retries, `${path}.retries`, 0)
-  checkInt(r.initialRetryTimeMs, `${path}.initialRetryTimeMs`, 0, MAX_MS)
-  checkInt(r.maxRetryTimeMs, `${path}.maxRetryTimeMs`, r.initialRetryTimeMs, MAX_MS)
+  checkInt(r.initialRetryTimeMs, `${path}.initialRetryTimeMs`, 0, MAX_TIMER_MS)
+  checkInt(r.maxRetryTimeMs, `${path}.maxRetryTimeMs`, r.initialRetryTimeMs, MAX_TIMER_MS)
   checkNumber(r.multiplier, `${path}.multiplier`, 1, 100)
   checkNumber(r.factor, `${path}.factor`, 0, 1)
   return r
@@ -197,12 +195,12 @@ export function resolveProducerOptions(options: ProducerOptions | undefined): Re
   r.acks = normalizeAcks(r.acks, 'producer.acks')
   r.compression = toCompressionType(r.compression, 'producer.compression')
   checkBool(r.idempotent, 'producer.idempotent')
-  checkInt(r.lingerMs, 'producer.lingerMs', 0, MAX_MS)
+  checkInt(r.lingerMs, 'producer.lingerMs', 0, MAX_TIMER_MS)
   checkInt(r.batchSizeBytes, 'producer.batchSizeBytes', 1)
   checkInt(r.maxBufferedBytes, 'producer.maxBufferedBytes', r.batchSizeBytes)
   checkBool(r.allowAutoTopicCreation, 'producer.allowAutoTopicCreation')
-  checkInt(r.timeoutMs, 'producer.timeoutMs', 0, MAX_MS)
-  checkInt(r.metadataMaxAgeMs, 'producer.metadataMaxAgeMs', 0, MAX_MS)
+  checkInt(r.timeoutMs, 'producer.timeoutMs', 0, MAX_TIMER_MS)
+  checkInt(r.metadataMaxAgeMs, 'producer.metadataMaxAgeMs', 0, MAX_TIMER_MS)
   r.retry = resolveRetry(o.retry, 'producer.retry', PRODUCER_DEFAULTS.retry)
   return r as ResolvedProducerOptions
 }
@@ -212,10 +210,10 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
   const o = checkObject(options, 'consumer', ['groupId', ...Object.keys(CONSUMER_DEFAULTS)])
   const r = { ...CONSUMER_DEFAULTS, ...o } as unknown as ResolvedConsumerOptions
   if (typeof r.groupId !== 'string' || r.groupId.length === 0) throw invalidConfig('consumer.groupId', 'is required (a non-empty string)')
-  checkInt(r.sessionTimeoutMs, 'consumer.sessionTimeoutMs', 1, MAX_MS)
-  checkInt(r.heartbeatIntervalMs, 'consumer.heartbeatIntervalMs', 1, MAX_MS)
+  checkInt(r.sessionTimeoutMs, 'consumer.sessionTimeoutMs', 1, MAX_TIMER_MS)
+  checkInt(r.heartbeatIntervalMs, 'consumer.heartbeatIntervalMs', 1, MAX_TIMER_MS)
   if (r.heartbeatIntervalMs >= r.sessionTimeoutMs) throw invalidConfig('consumer.heartbeatIntervalMs', 'must be below sessionTimeoutMs')
-  checkInt(r.rebalanceTimeoutMs, 'consumer.rebalanceTimeoutMs', 1, MAX_MS)
+  checkInt(r.rebalanceTimeoutMs, 'consumer.rebalanceTimeoutMs', 1, MAX_TIMER_MS)
   if (!Array.isArray(r.partitionAssigners) || r.partitionAssigners.length === 0) {
     throw invalidConfig('consumer.partitionAssigners', 'must be a non-empty array')
   }
@@ -223,12 +221,12 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
   checkInt(r.maxBytesPerPartition, 'consumer.maxBytesPerPartition', 1)
   checkInt(r.maxBytes, 'consumer.maxBytes', 1)
   checkInt(r.minBytes, 'consumer.minBytes', 1)
-  checkInt(r.maxWaitMs, 'consumer.maxWaitMs', 0, MAX_MS)
+  checkInt(r.maxWaitMs, 'consumer.maxWaitMs', 0, MAX_TIMER_MS)
   if (r.groupInstanceId !== null && (typeof r.groupInstanceId !== 'string' || r.groupInstanceId.length === 0)) {
     throw invalidConfig('consumer.groupInstanceId', 'must be a non-empty string or null')
   }
   checkBool(r.allowAutoTopicCreation, 'consumer.allowAutoTopicCreation')
-  checkInt(r.metadataMaxAgeMs, 'consumer.metadataMaxAgeMs', 0, MAX_MS)
+  checkInt(r.metadataMaxAgeMs, 'consumer.metadataMaxAgeMs', 0, MAX_TIMER_MS)
   const retryIn = checkObject(o.retry, 'consumer.retry', [...Object.keys(RETRY_DEFAULTS), 'restartOnFailure'])
   const { restartOnFailure, ...backoff } = retryIn
   if (restartOnFailure !== undefined && typeof restartOnFailure !== 'function') {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LocalBroker, MemoryStorage, TributaryError, type Broker } from '@tributary/core'
-import { FAST_GROUP, openMemory, readTopic, waitFor } from './test-support'
+import { FAST_GROUP, openMemory, readTopic, waitFor } from './testing/client-kit'
 import { Tributary } from './tributary'
 
 describe('Tributary.open', () => {

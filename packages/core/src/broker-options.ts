@@ -1,6 +1,8 @@
 import type { Clock } from './clock'
 import { systemClock } from './clock'
-import { checkInt, invalidConfig } from './option-checks'
+import { checkInt, checkMs, invalidConfig, stripUndefined } from './option-checks'
+import { DEFAULT_MAX_FETCH_WAITERS } from './fetch-waiters'
+import { DEFAULT_PRODUCER_ID_EXPIRATION_MS } from './producer-state'
 import type { Storage } from './storage'
 import { validateConfigEntries } from './topic-config'
 
@@ -31,6 +33,13 @@ export interface LocalBrokerOptions {
   initialRebalanceDelayMs?: number
   /** Producer ids are reserved durably in blocks of this size, so restarts never reuse one; default 1,000. */
   producerIdBlockSize?: number
+  /**
+   * A producer id idle this long, in ms, is forgotten by a partition (Kafka's
+   * `producer.id.expiration.ms`), measured by batch timestamps; default 86,400,000 (a day).
+   */
+  producerIdExpirationMs?: number
+  /** Long-polling fetches held at once; beyond it a fetch answers at once with what it has. Default 10,000. */
+  maxFetchWaiters?: number
   /** Makes topic ids; default `crypto.randomUUID`. Injected so tests can be deterministic. */
   newId?: () => string
 }
@@ -51,6 +60,8 @@ export const BROKER_DEFAULTS = Object.freeze({
   maxSessionTimeoutMs: 1_800_000,
   initialRebalanceDelayMs: 0,
   producerIdBlockSize: 1_000,
+  producerIdExpirationMs: DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+  maxFetchWaiters: DEFAULT_MAX_FETCH_WAITERS,
 })
 
 const KNOWN_KEYS = new Set<string>([...Object.keys(BROKER_DEFAULTS), 'storage', 'clock', 'topicDefaults', 'newId'])
@@ -65,11 +76,13 @@ export function resolveBrokerOptions(options: LocalBrokerOptions): ResolvedBroke
   checkInt(resolved.port, 'broker.port', 0)
   checkInt(resolved.numPartitions, 'broker.numPartitions', 1)
   checkInt(resolved.maxPartitionsPerTopic, 'broker.maxPartitionsPerTopic', 1)
-  checkInt(resolved.retentionCheckIntervalMs, 'broker.retentionCheckIntervalMs', 1)
-  checkInt(resolved.minSessionTimeoutMs, 'broker.minSessionTimeoutMs', 1)
-  checkInt(resolved.maxSessionTimeoutMs, 'broker.maxSessionTimeoutMs', resolved.minSessionTimeoutMs)
-  checkInt(resolved.initialRebalanceDelayMs, 'broker.initialRebalanceDelayMs', 0)
+  checkMs(resolved.retentionCheckIntervalMs, 'broker.retentionCheckIntervalMs', 1)
+  checkMs(resolved.minSessionTimeoutMs, 'broker.minSessionTimeoutMs', 1)
+  checkMs(resolved.maxSessionTimeoutMs, 'broker.maxSessionTimeoutMs', resolved.minSessionTimeoutMs)
+  checkMs(resolved.initialRebalanceDelayMs, 'broker.initialRebalanceDelayMs', 0)
   checkInt(resolved.producerIdBlockSize, 'broker.producerIdBlockSize', 1)
+  checkInt(resolved.producerIdExpirationMs, 'broker.producerIdExpirationMs', 1)
+  checkInt(resolved.maxFetchWaiters, 'broker.maxFetchWaiters', 1)
   if (typeof resolved.autoCreateTopics !== 'boolean') throw invalidConfig('broker.autoCreateTopics', 'must be a boolean')
   if (resolved.numPartitions > resolved.maxPartitionsPerTopic) throw invalidConfig('broker.numPartitions', 'exceeds maxPartitionsPerTopic')
   resolved.topicDefaults = validateConfigEntries(resolved.topicDefaults)
@@ -78,8 +91,4 @@ export function resolveBrokerOptions(options: LocalBrokerOptions): ResolvedBroke
 
 function defaultNewId(): string {
   return globalThis.crypto.randomUUID()
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }

@@ -1,21 +1,42 @@
 import type { FetchPartitionResult } from './broker'
 
+/** DEFAULT_MAX_FETCH_WAITERS bounds the long-polling fetches one broker holds at once. */
+export const DEFAULT_MAX_FETCH_WAITERS = 10_000
+
 /**
  * FetchWaiters lets long-polling fetches sleep until data arrives on one of their partitions,
  * instead of polling. A waiter is a callback registered under a partition key; `notify` wakes
  * every waiter of that partition once.
+ *
+ * Bounded: at most `maxWaiters` fetches wait at once. Beyond that `wait` refuses (returns
+ * undefined) and the fetch answers at once with what it has (less than its minBytes, as a fetch
+ * whose wait ran out): memory never grows with the number of idle consumers.
  */
 export class FetchWaiters {
   private readonly waiters = new Map<string, Set<() => void>>()
+  private count = 0
 
-  /** wait registers `wake` for each key and returns a function that unregisters it. */
-  wait(keys: readonly string[], wake: () => void): () => void {
+  constructor(private readonly maxWaiters: number = DEFAULT_MAX_FETCH_WAITERS) {}
+
+  /** size is how many fetches wait. */
+  get size(): number {
+    return this.count
+  }
+
+  /** wait registers `wake` for each key and returns a function that unregisters it, or undefined when full. */
+  wait(keys: readonly string[], wake: () => void): (() => void) | undefined {
+    if (this.count >= this.maxWaiters) return undefined
+    this.count++
+    let registered = true
     for (const key of keys) {
       let set = this.waiters.get(key)
       if (!set) this.waiters.set(key, (set = new Set()))
       set.add(wake)
     }
     return () => {
+      if (!registered) return
+      registered = false
+      this.count--
       for (const key of keys) {
         const set = this.waiters.get(key)
         if (!set) continue

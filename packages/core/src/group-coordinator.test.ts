@@ -1,5 +1,5 @@
 import { GroupCoordinator } from './group-coordinator'
-import { type Harness, TestMember, harness, owned, rebalance, settle, spread, track } from './group-test-kit'
+import { type Harness, TestMember, harness, owned, rebalance, settle, spread, track } from './testing/group-kit'
 import { ManualClock } from './testing/manual-clock'
 
 jest.setTimeout(5_000)

@@ -1,5 +1,5 @@
 import type { JoinGroupRequest } from './broker'
-import { type Harness, harness, settle } from './group-test-kit'
+import { type Harness, harness, settle } from './testing/group-kit'
 
 jest.setTimeout(5_000)
 

@@ -1,6 +1,6 @@
 import type { CommittedOffset } from './storage'
 import { GroupCoordinator } from './group-coordinator'
-import { type Harness, TestMember, harness, rebalance, restart, settle, track } from './group-test-kit'
+import { type Harness, TestMember, harness, rebalance, restart, settle, track } from './testing/group-kit'
 import { ManualClock } from './testing/manual-clock'
 
 jest.setTimeout(5_000)

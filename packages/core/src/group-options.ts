@@ -1,4 +1,4 @@
-import { TributaryError } from './errors'
+import { checkInt, checkMs, checkObject } from './option-checks'
 
 /** GroupCoordinatorOptions configures the consumer-group coordinator. Every duration is in ms. */
 export interface GroupCoordinatorOptions {
@@ -32,28 +32,17 @@ export const GROUP_COORDINATOR_DEFAULTS: Readonly<GroupCoordinatorOptions> = Obj
 
 /**
  * resolveGroupCoordinatorOptions merges `options` over the defaults, rejecting unknown keys and
- * bad ranges with INVALID_CONFIG naming the option.
+ * bad ranges (durations must fit a Node timer) with INVALID_CONFIG naming the option under `path`.
  */
-export function resolveGroupCoordinatorOptions(options: Partial<GroupCoordinatorOptions> = {}): Readonly<GroupCoordinatorOptions> {
-  if (options === null || typeof options !== 'object') throw invalid('groupCoordinator', 'must be an object')
-  for (const key of Object.keys(options)) {
-    if (!(key in GROUP_COORDINATOR_DEFAULTS)) throw invalid(`groupCoordinator.${key}`, 'is not a known option')
-  }
-  const defined = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined))
-  const resolved: GroupCoordinatorOptions = { ...GROUP_COORDINATOR_DEFAULTS, ...defined }
-  integerAtLeast(resolved.minSessionTimeoutMs, 1, 'minSessionTimeoutMs')
-  integerAtLeast(resolved.maxSessionTimeoutMs, resolved.minSessionTimeoutMs, 'maxSessionTimeoutMs')
-  integerAtLeast(resolved.initialRebalanceDelayMs, 0, 'initialRebalanceDelayMs')
-  if (resolved.maxGroupSize !== Number.POSITIVE_INFINITY) integerAtLeast(resolved.maxGroupSize, 1, 'maxGroupSize')
+export function resolveGroupCoordinatorOptions(
+  options: Partial<GroupCoordinatorOptions> = {},
+  path = 'groupCoordinator',
+): Readonly<GroupCoordinatorOptions> {
+  const given = checkObject(options, path, Object.keys(GROUP_COORDINATOR_DEFAULTS))
+  const resolved: GroupCoordinatorOptions = { ...GROUP_COORDINATOR_DEFAULTS, ...given }
+  checkMs(resolved.minSessionTimeoutMs, `${path}.minSessionTimeoutMs`, 1)
+  checkMs(resolved.maxSessionTimeoutMs, `${path}.maxSessionTimeoutMs`, resolved.minSessionTimeoutMs)
+  checkMs(resolved.initialRebalanceDelayMs, `${path}.initialRebalanceDelayMs`, 0)
+  if (resolved.maxGroupSize !== Number.POSITIVE_INFINITY) checkInt(resolved.maxGroupSize, `${path}.maxGroupSize`, 1)
   return Object.freeze(resolved)
-}
-
-function integerAtLeast(value: unknown, min: number, name: string): void {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
-    throw invalid(`groupCoordinator.${name}`, `must be an integer ≥ ${min}, got ${String(value)}`)
-  }
-}
-
-function invalid(path: string, problem: string): TributaryError {
-  return new TributaryError('INVALID_CONFIG', `${path} ${problem}`, { details: { option: path } })
 }

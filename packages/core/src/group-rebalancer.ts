@@ -1,3 +1,4 @@
+import { assert } from './assert'
 import type { GroupAssignment, JoinGroupResult, SyncGroupRequest } from './broker'
 import type { Clock } from './clock'
 import type { Group } from './group'
@@ -77,7 +78,10 @@ export class GroupRebalancer {
     if (group.members.size === 0) return this.becomeEmpty(group)
     // The leader stays leader if it rejoined; otherwise the earliest member that did takes over.
     const current = group.leaderId === null ? undefined : group.members.get(group.leaderId)
-    const leader = current?.joinWaiter ? current : (joined[0] as GroupMember)
+    const leader = current?.joinWaiter ? current : joined[0]
+    // The group has members, and those that did not rejoin were dropped above (or are static, and
+    // then some member did rejoin, or the phase waits again): a rejoined member is there to lead.
+    assert(leader !== undefined, `group ${group.groupId} completes a join with no member that rejoined`)
     group.leaderId = leader.memberId
     group.protocolName = group.selectProtocol(leader)
     group.state = 'CompletingRebalance'
@@ -101,6 +105,7 @@ export class GroupRebalancer {
 
   /** completeSync stores the leader's assignment, makes the group Stable and answers every waiting member. */
   completeSync(group: Group, assignments: SyncGroupRequest['assignments']): void {
+    assert(group.state === 'CompletingRebalance', `group ${group.groupId} completes a sync in state ${group.state}`)
     const byMember = new Map(assignments.map((a) => [a.memberId, a.assignment]))
     group.cancelTimers()
     group.state = 'Stable'

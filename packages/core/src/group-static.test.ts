@@ -1,4 +1,4 @@
-import { type Harness, TestMember, harness, owned, rebalance, settle, track } from './group-test-kit'
+import { type Harness, TestMember, harness, owned, rebalance, settle, track } from './testing/group-kit'
 
 jest.setTimeout(5_000)
 

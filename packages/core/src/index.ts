@@ -1,37 +1,15 @@
 /**
  * @tributary/core — the model, record batch codec, Kafka-compatible partitioner, errors, the
- * Storage and Broker contracts, memory storage and the single-node LocalBroker.
+ * Storage and Broker contracts, memory storage and the single-node LocalBroker. Building blocks
+ * that only Tributary's own packages use (option checks, batch header writers, the wire frames,
+ * the group coordinator, storage argument checks, broker rules) are in `@tributary/core/internal`.
  */
-export { ErrorCodes, TributaryError, isTributaryError, errorFromJSON, errorNameForCode, wrapStorageError } from './errors'
+export { ErrorCodes, TributaryError, isTributaryError, errorFromJSON, errorNameForCode } from './errors'
 export { CompressionTypes, LATEST_TIMESTAMP, EARLIEST_TIMESTAMP } from './model'
 export { systemClock } from './clock'
 export { LOG_LEVELS, consoleLogger, silentLogger, defaultLogger, toLogger, isLoggerInput, withFields } from './logger'
-export { deferred } from './deferred'
-export { FetchWaiters, fetchHasEnough, partitionKey } from './fetch-waiters'
-export { invalidConfig, checkObject, checkInt, checkNumber, checkBool, checkOneOf } from './option-checks'
-export { crc32c } from './crc32c'
-export {
-  BatchLayout,
-  BatchAttributes,
-  batchSizeAt,
-  readBatchHeader,
-  readBaseOffset,
-  readLastOffset,
-  readMaxTimestamp,
-  writeBaseOffset,
-  writePartitionLeaderEpoch,
-  checkBatchAt,
-  checkFramingAt,
-  splitBatches,
-} from './batch-header'
-export {
-  encodeRecordBatch,
-  RecordBatch,
-  decodeRecordBatch,
-  iterateBatches,
-  filterBatchRecords,
-  setLogAppendTime,
-} from './record-batch'
+export { BatchAttributes, readBatchHeader } from './batch-header'
+export { encodeRecordBatch, RecordBatch, decodeRecordBatch, iterateBatches } from './record-batch'
 export {
   registerCompressionCodec,
   getCompressionCodec,
@@ -56,17 +34,13 @@ export {
 export { MemoryStorage, MemoryVolume } from './memory-storage'
 export { LocalBroker } from './local-broker'
 export { BROKER_DEFAULTS, resolveBrokerOptions } from './broker-options'
-export { GroupCoordinator } from './group-coordinator'
 export { GROUP_COORDINATOR_DEFAULTS, resolveGroupCoordinatorOptions } from './group-options'
-export { applyRetention, compactLog, retentionCutoff } from './log-cleaner'
-export { ProducerStateTable } from './producer-state'
 export {
   TOPIC_CONFIG_DEFAULTS,
   TOPIC_CONFIG_NAMES,
   validateConfigEntries,
   resolveTopicConfig,
   describeTopicConfig,
-  partitionLogConfig,
 } from './topic-config'
 
 export type { ErrorCode, TributaryErrorOptions } from './errors'
@@ -95,7 +69,6 @@ export type {
   KafkaJsLogEntry,
   ConsoleLoggerOptions,
 } from './logger'
-export type { Deferred } from './deferred'
 export type { RecordBatchHeader } from './batch-header'
 export type { EncodeBatchOptions } from './record-batch'
 export type { CompressionCodec } from './compression'
@@ -117,7 +90,6 @@ export type * from './broker'
 export type { MemoryStorageOptions } from './memory-storage'
 export type { LocalBrokerOptions, ResolvedBrokerOptions } from './broker-options'
 export type { LocalBrokerEvents } from './local-broker'
-export type { GroupCoordinatorDeps } from './group-coordinator'
 export type { GroupCoordinatorOptions } from './group-options'
 export type { RetentionResult } from './log-cleaner'
-export { MAX_FRAME_BYTES, encodeFrame, FrameReader, type WireHeader } from './wire-frames'
+export type { BrokerMethod, BrokerRpc, RpcMethod, RpcArgs, RpcResult } from './wire-rpc'

@@ -1,5 +1,4 @@
 import { EventEmitter } from 'eventemitter3'
-import { checkBatchAt, readBatchHeader } from './batch-header'
 import type {
   Broker,
   ClusterMetadata,
@@ -26,22 +25,35 @@ import type {
   SyncGroupRequest,
   TopicMetadata,
 } from './broker'
+import { applyConfigChanges, checkCreateTopicsRequest, checkPartitionIncrease, checkTopicSpec } from './admin-rules'
 import type { Clock } from './clock'
 import { resolveBrokerOptions, type LocalBrokerOptions, type ResolvedBrokerOptions } from './broker-options'
+import {
+  FetchBudget,
+  checkFetchOffset,
+  checkFetchRequest,
+  checkPartitionRequests,
+  checkProduceRequest,
+  checkProducedBatch,
+  deleteRecordsTarget,
+  failedDeleteRecords,
+  failedFetch,
+  failedListOffset,
+  failedProduce,
+  listOffsetFor,
+  type CheckedFetch,
+} from './broker-rules'
 import { TributaryError } from './errors'
 import { FetchWaiters, fetchHasEnough, partitionKey } from './fetch-waiters'
 import { GroupCoordinator } from './group-coordinator'
 import { applyRetention, compactLog, type RetentionResult } from './log-cleaner'
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type TopicPartition } from './model'
+import type { TopicPartition } from './model'
 import { ProducerStateTable } from './producer-state'
-import { RecordBatch, setLogAppendTime } from './record-batch'
+import { setLogAppendTime } from './record-batch'
 import type { CompactionResult, PartitionLog } from './storage'
-import { TOPIC_CONFIG_NAMES, describeTopicConfig, partitionLogConfig, validateConfigEntries, type TopicConfig } from './topic-config'
+import { describeTopicConfig, partitionLogConfig } from './topic-config'
 import { TopicRegistry, type TopicEntry } from './topic-registry'
-import { isInternalTopic, topicNamesCollide, validatePartitionCount, validateTopicName } from './validation'
-
-/** Default per-partition fetch budget when a request gives none (Kafka's max.partition.fetch.bytes). */
-const DEFAULT_FETCH_MAX_BYTES = 52_428_800
+import { isInternalTopic } from './validation'
 
 interface PartitionState {
   topic: string
@@ -70,7 +82,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   private readonly registry: TopicRegistry
   private readonly coordinator: GroupCoordinator
   private readonly partitions = new Map<string, PartitionState>()
-  private readonly waiters = new FetchWaiters()
+  private readonly waiters: FetchWaiters
   private readonly ackDeadlines: AckDeadlines
   private cleanerTimer: { cancel(): void } | null = null
   private closed = false
@@ -81,6 +93,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     this.nodeId = options.nodeId
     this.registry = registry
     this.ackDeadlines = new AckDeadlines(options.clock)
+    this.waiters = new FetchWaiters(options.maxFetchWaiters)
     this.coordinator = new GroupCoordinator(
       { clock: options.clock, offsets: options.storage, partitionCount: (topic) => registry.get(topic)?.stored.numPartitions },
       {
@@ -124,9 +137,8 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
 
   async createTopics(specs: CreateTopicSpec[], options: { validateOnly?: boolean } = {}): Promise<CreateTopicResult[]> {
     this.assertOpen()
-    if (!Array.isArray(specs)) throw new TributaryError('INVALID_REQUEST', 'createTopics takes an array of topics')
     const results: CreateTopicResult[] = []
-    for (const spec of specs) {
+    for (const spec of checkCreateTopicsRequest(specs)) {
       try {
         const created = await this.createTopic(spec, options.validateOnly === true)
         results.push({ topic: spec.topic, created })
@@ -157,13 +169,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   async createPartitions(topic: string, totalCount: number, options: { validateOnly?: boolean } = {}): Promise<void> {
     this.assertOpen()
     const entry = this.registry.require(topic)
-    validatePartitionCount(totalCount, this.options.maxPartitionsPerTopic)
-    if (totalCount <= entry.stored.numPartitions) {
-      throw new TributaryError(
-        'INVALID_PARTITIONS',
-        `Topic '${topic}' already has ${entry.stored.numPartitions} partitions; the new count must be larger`,
-      )
-    }
+    checkPartitionIncrease(topic, entry.stored.numPartitions, totalCount, this.options.maxPartitionsPerTopic)
     if (options.validateOnly) return
     await this.registry.put({ ...entry.stored, numPartitions: totalCount })
     this.coordinator.onPartitionsChanged(topic)
@@ -182,15 +188,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   ): Promise<void> {
     this.assertOpen()
     const entry = this.registry.require(topic)
-    const configs = { ...entry.stored.configs }
-    for (const { name, value } of entries) {
-      if (value === null) {
-        if (!TOPIC_CONFIG_NAMES.includes(name)) throw new TributaryError('INVALID_CONFIG', `Unknown topic config '${name}'`)
-        delete configs[name]
-      } else {
-        Object.assign(configs, validateConfigEntries([{ name, value }]))
-      }
-    }
+    const configs = applyConfigChanges(entry.stored.configs, entries)
     this.registry.resolveConfig(configs)
     if (options.validateOnly) return
     const updated = await this.registry.put({ ...entry.stored, configs })
@@ -206,15 +204,10 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
 
   async produce(request: ProduceRequest): Promise<ProducePartitionResult[]> {
     this.assertOpen()
-    requireArray(request?.partitions, 'produce request partitions')
-    const { acks, timeoutMs } = request
-    if (acks !== 0 && acks !== 1 && acks !== -1)
-      throw new TributaryError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1, got ${String(acks)}`)
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 0)
-      throw new TributaryError('INVALID_REQUEST', 'timeoutMs must be a non-negative integer')
-    const results = request.partitions.map((data) => this.appendOne(data))
+    const { acks, timeoutMs, partitions } = checkProduceRequest(request)
+    const results = partitions.map((data) => this.appendOne(data))
     if (acks === 0) return results.map((r) => ({ ...r, baseOffset: -1 }))
-    if (acks === -1) await this.syncWritten(request.partitions, results, timeoutMs)
+    if (acks === -1) await this.syncWritten(partitions, results, timeoutMs)
     return results
   }
 
@@ -224,9 +217,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     try {
       const state = this.partitionState(topic, partition)
       const entry = this.registry.require(topic)
-      if (isInternalTopic(topic)) throw new TributaryError('INVALID_TOPIC_EXCEPTION', `Cannot append to internal topic ${topic}`)
-      this.validateBatch(data.batch, entry.config)
-      const header = readBatchHeader(data.batch)
+      const header = checkProducedBatch(topic, data.batch, entry.config)
       const idempotent = {
         producerId: header.producerId,
         producerEpoch: header.producerEpoch,
@@ -243,38 +234,17 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
         setLogAppendTime(data.batch, logAppendTime)
       }
       const info = state.log.append(data.batch)
-      state.producers.record(idempotent, info.baseOffset, logAppendTime)
+      state.producers.record(idempotent, info.baseOffset, logAppendTime, header.maxTimestamp)
       this.waiters.notify(partitionKey(topic, partition))
       return { topic, partition, baseOffset: info.baseOffset, logAppendTime, logStartOffset: state.log.startOffset() }
     } catch (error) {
       if (!(error instanceof TributaryError)) throw error
-      return { topic, partition, baseOffset: -1, logAppendTime: -1, logStartOffset: -1, error }
-    }
-  }
-
-  private validateBatch(batch: Buffer, config: TopicConfig): void {
-    if (!Buffer.isBuffer(batch)) throw new TributaryError('CORRUPT_MESSAGE', 'A produced batch must be a Buffer')
-    if (batch.length > config.maxMessageBytes) {
-      throw new TributaryError('MESSAGE_TOO_LARGE', `Batch of ${batch.length} bytes exceeds max.message.bytes ${config.maxMessageBytes}`)
-    }
-    if (checkBatchAt(batch) !== batch.length)
-      throw new TributaryError('CORRUPT_MESSAGE', 'A produced request must hold exactly one record batch')
-    const header = readBatchHeader(batch)
-    if (header.recordsCount < 1 || header.lastOffsetDelta !== header.recordsCount - 1) {
-      throw new TributaryError(
-        'CORRUPT_MESSAGE',
-        `Batch record count ${header.recordsCount} does not match its last offset delta ${header.lastOffsetDelta}`,
-      )
-    }
-    if (config.cleanupPolicy.includes('compact')) {
-      for (const record of RecordBatch.from(batch).records()) {
-        if (record.key === null) throw new TributaryError('INVALID_RECORD', 'Compacted topic cannot accept message without key')
-      }
+      return failedProduce(data, error)
     }
   }
 
   /** syncWritten waits (up to timeoutMs) for every successfully appended partition to reach disk. */
-  private syncWritten(partitions: ProducePartitionData[], results: ProducePartitionResult[], timeoutMs: number): Promise<void> {
+  private syncWritten(partitions: readonly ProducePartitionData[], results: ProducePartitionResult[], timeoutMs: number): Promise<void> {
     // Almost every request touches one partition: no Set and no Promise.all for it.
     let first: PartitionLog | null = null
     let logs: Set<PartitionLog> | null = null
@@ -294,97 +264,77 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
 
   async fetch(request: FetchRequest): Promise<FetchPartitionResult[]> {
     this.assertOpen()
-    requireArray(request?.partitions, 'fetch request partitions')
-    const minBytes = request.minBytes ?? 1
-    const maxWaitMs = Math.max(0, request.maxWaitMs ?? 0)
-    let results = this.readPartitions(request)
-    if (maxWaitMs === 0 || request.signal?.aborted || fetchHasEnough(results, minBytes)) return results
-    await this.waitForData(request, maxWaitMs, minBytes)
+    const fetch = checkFetchRequest(request)
+    let results = this.readPartitions(fetch)
+    if (fetch.maxWaitMs === 0 || request.signal?.aborted || fetchHasEnough(results, fetch.minBytes)) return results
+    await this.waitForData(fetch, request.signal)
     if (this.closed) throw closedError()
-    results = this.readPartitions(request)
+    results = this.readPartitions(fetch)
     return results
   }
 
-  private readPartitions(request: FetchRequest): FetchPartitionResult[] {
-    let budget = request.maxBytes ?? DEFAULT_FETCH_MAX_BYTES
-    return request.partitions.map(({ topic, partition, offset, maxBytes }) => {
+  private readPartitions(fetch: CheckedFetch): FetchPartitionResult[] {
+    const budget = new FetchBudget(fetch.maxBytes)
+    return fetch.partitions.map(({ topic, partition, offset, maxBytes }) => {
       try {
         const { log } = this.partitionState(topic, partition)
         const highWatermark = log.endOffset()
         const logStartOffset = log.startOffset()
-        if (!Number.isSafeInteger(offset) || offset < logStartOffset || offset > highWatermark) {
-          throw new TributaryError(
-            'OFFSET_OUT_OF_RANGE',
-            `Offset ${offset} is outside [${logStartOffset}, ${highWatermark}] of ${topic}-${partition}`,
-            {
-              details: { topic, partition, offset, logStartOffset, highWatermark },
-            },
-          )
-        }
-        const batches = budget > 0 && offset < highWatermark ? log.read(offset, Math.min(maxBytes, budget)) : []
-        for (const b of batches) budget -= b.length
-        return { topic, partition, highWatermark, logStartOffset, batches }
+        checkFetchOffset(topic, partition, offset, logStartOffset, highWatermark)
+        return { topic, partition, highWatermark, logStartOffset, batches: budget.read(log, offset, maxBytes, highWatermark) }
       } catch (error) {
         if (!(error instanceof TributaryError)) throw error
-        return { topic, partition, highWatermark: -1, logStartOffset: -1, batches: [], error }
+        return failedFetch({ topic, partition }, error)
       }
     })
   }
 
   /** waitForData sleeps until an append to a requested partition, the timeout, an abort or close. */
-  private waitForData(request: FetchRequest, maxWaitMs: number, minBytes: number): Promise<void> {
-    const keys = request.partitions.map((p) => partitionKey(p.topic, p.partition))
+  private waitForData(fetch: CheckedFetch, signal: AbortSignal | undefined): Promise<void> {
+    const { maxWaitMs, minBytes } = fetch
+    const keys = fetch.partitions.map((p) => partitionKey(p.topic, p.partition))
     return new Promise<void>((resolve) => {
       let done = false
       const finish = (): void => {
         if (done) return
         done = true
-        unregister()
+        unregister?.()
         timer.cancel()
-        request.signal?.removeEventListener('abort', finish)
+        signal?.removeEventListener('abort', finish)
         resolve()
       }
       const onData = (): void => {
-        if (this.closed || minBytes <= 1 || fetchHasEnough(this.readPartitions(request), minBytes)) finish()
+        if (this.closed || minBytes <= 1 || fetchHasEnough(this.readPartitions(fetch), minBytes)) finish()
       }
       const unregister = this.waiters.wait(keys, onData)
+      // Too many fetches wait already: this one answers at once with what it has.
+      if (unregister === undefined) return resolve()
       const timer = this.options.clock.setTimeout(finish, maxWaitMs)
-      request.signal?.addEventListener('abort', finish)
+      signal?.addEventListener('abort', finish)
     })
   }
 
   async listOffsets(partitions: ListOffsetsPartitionRequest[]): Promise<ListOffsetsPartitionResult[]> {
     this.assertOpen()
-    requireArray(partitions, 'listOffsets partitions')
-    return partitions.map(({ topic, partition, timestamp }) => {
+    return checkPartitionRequests(partitions, 'listOffsets partitions').map((p) => {
       try {
-        const { log } = this.partitionState(topic, partition)
-        if (timestamp === LATEST_TIMESTAMP) return { topic, partition, offset: log.endOffset(), timestamp: -1 }
-        if (timestamp === EARLIEST_TIMESTAMP) return { topic, partition, offset: log.startOffset(), timestamp: -1 }
-        if (!Number.isSafeInteger(timestamp) || timestamp < 0)
-          throw new TributaryError('INVALID_TIMESTAMP', `Invalid timestamp ${timestamp}`)
-        return { topic, partition, offset: log.offsetForTimestamp(timestamp) ?? -1, timestamp }
+        return listOffsetFor(this.partitionState(p.topic, p.partition).log, p)
       } catch (error) {
         if (!(error instanceof TributaryError)) throw error
-        return { topic, partition, offset: -1, timestamp: -1, error }
+        return failedListOffset(p, error)
       }
     })
   }
 
   async deleteRecords(partitions: Array<{ topic: string; partition: number; offset: number }>) {
     this.assertOpen()
-    requireArray(partitions, 'deleteRecords partitions')
-    return partitions.map(({ topic, partition, offset }) => {
+    return checkPartitionRequests(partitions, 'deleteRecords partitions').map(({ topic, partition, offset }) => {
       try {
         const { log } = this.partitionState(topic, partition)
-        const target = offset === -1 ? log.endOffset() : offset
-        if (!Number.isSafeInteger(target) || target < 0 || target > log.endOffset()) {
-          throw new TributaryError('OFFSET_OUT_OF_RANGE', `Cannot delete records before ${offset}: the log ends at ${log.endOffset()}`)
-        }
-        return { topic, partition, lowWatermark: log.deleteBefore(target) }
+        return { topic, partition, lowWatermark: log.deleteBefore(deleteRecordsTarget(offset, log.endOffset())) }
       } catch (error) {
         if (!(error instanceof TributaryError)) throw error
-        return { topic, partition, lowWatermark: -1, error }
+        return failedDeleteRecords({ topic, partition }, error)
       }
     })
   }
@@ -484,26 +434,20 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   }
 
   private async createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<boolean> {
-    if (spec === null || typeof spec !== 'object') throw new TributaryError('INVALID_REQUEST', 'A topic spec must be an object')
-    validateTopicName(spec.topic)
-    if (isInternalTopic(spec.topic)) throw new TributaryError('INVALID_TOPIC_EXCEPTION', `'${spec.topic}' is an internal topic name`)
-    const numPartitions = spec.numPartitions === undefined || spec.numPartitions === -1 ? this.options.numPartitions : spec.numPartitions
-    validatePartitionCount(numPartitions, this.options.maxPartitionsPerTopic)
-    const rf = spec.replicationFactor ?? -1
-    if (rf !== -1 && rf !== 1) {
-      throw new TributaryError('INVALID_REPLICATION_FACTOR', `Replication factor ${rf} is larger than the 1 available node`)
-    }
-    const configs = validateConfigEntries(spec.configEntries ?? [])
-    this.registry.resolveConfig(configs)
-    if (this.registry.get(spec.topic)) return false
-    const clash = this.registry.names().find((name) => topicNamesCollide(name, spec.topic))
-    if (clash) throw new TributaryError('INVALID_TOPIC_EXCEPTION', `Topic '${spec.topic}' collides with existing topic '${clash}'`)
+    const { numPartitions, maxPartitionsPerTopic } = this.options
+    const checked = checkTopicSpec(
+      spec,
+      { numPartitions, maxPartitionsPerTopic, defaultReplicationFactor: 1, nodes: 1 },
+      this.registry.names(),
+    )
+    this.registry.resolveConfig(checked.configs)
+    if (this.registry.get(checked.topic)) return false
     if (validateOnly) return true
     await this.registry.put({
-      name: spec.topic,
+      name: checked.topic,
       topicId: this.options.newId(),
-      numPartitions,
-      configs,
+      numPartitions: checked.numPartitions,
+      configs: checked.configs,
       createdAtMs: this.options.clock.now(),
     })
     return true
@@ -538,7 +482,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
       })
     }
     const log = this.options.storage.partitionLog({ topic, partition }, partitionLogConfig(entry.config))
-    const state: PartitionState = { topic, partition, log, producers: new ProducerStateTable() }
+    const state: PartitionState = { topic, partition, log, producers: new ProducerStateTable(this.options.producerIdExpirationMs) }
     this.partitions.set(key, state)
     return state
   }
@@ -630,11 +574,6 @@ class AckDeadlines {
 }
 
 function ignore(): void {}
-
-/** requireArray rejects a request whose list is not an array, before anything changes. */
-function requireArray(value: unknown, what: string): void {
-  if (!Array.isArray(value)) throw new TributaryError('INVALID_REQUEST', `${what} must be an array`)
-}
 
 function closedError(): TributaryError {
   return new TributaryError('CLIENT_CLOSED', 'The broker is closed')

@@ -140,7 +140,9 @@ describe('MemoryStorage (memory-specific)', () => {
     expect(() => new MemoryStorage({ clock: undefined, nope: 1 } as never)).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }))
     const storage = await openStorage()
     expect(() => storage.partitionLog(TP, { ...CONFIG, segmentBytes: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG' }))
-    expect(() => storage.partitionLog({ topic: '', partition: 0 }, CONFIG)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => storage.partitionLog({ topic: '', partition: 0 }, CONFIG)).toThrow(
+      expect.objectContaining({ code: 'INVALID_TOPIC_EXCEPTION' }),
+    )
     expect(() => storage.partitionLog({ topic: 't', partition: -1 }, CONFIG)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
     const good = { groupId: 'g', topic: 't', partition: 0, offset: 1, metadata: null, commitTimestampMs: 0 }
     await expect(storage.commitOffsets([good, { ...good, partition: 1, offset: 1.5 }])).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' })

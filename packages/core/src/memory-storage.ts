@@ -1,3 +1,4 @@
+import { assert } from './assert'
 import { BatchLayout, readBaseOffset, readMaxTimestamp, writeBaseOffset } from './batch-header'
 import { type Clock, systemClock } from './clock'
 import { TributaryError } from './errors'
@@ -14,6 +15,19 @@ import type {
   Storage,
   StoredMetadata,
 } from './storage'
+import {
+  checkBatchArgument,
+  checkCommittedOffsets,
+  checkGroupId,
+  checkLogConfig,
+  checkOffsetArgument,
+  checkPartitionList,
+  checkReadArguments,
+  checkRecordFilter,
+  checkStoredMetadata,
+  checkTimestampArgument,
+  checkTopicPartition,
+} from './storage-checks'
 
 /**
  * MemoryStorage keeps a node's state in process memory: the default when no directory is given,
@@ -132,7 +146,7 @@ export class MemoryStorage implements Storage {
   partitionLog(tp: TopicPartition, config: PartitionLogConfig): PartitionLog {
     this.assertOpen()
     const key = partitionKey(tp)
-    const logConfig = checkLogConfig(config)
+    const logConfig = { ...checkLogConfig(config) }
     let data = this.vol.logs.get(key)
     if (data === undefined) {
       data = { config: logConfig, segments: [newSegment(0, this.clock.now())], startOffset: 0, endOffset: 0, syncedEndOffset: 0 }
@@ -168,9 +182,7 @@ export class MemoryStorage implements Storage {
 
   async saveMetadata(metadata: StoredMetadata): Promise<void> {
     this.assertOpen()
-    if (typeof metadata !== 'object' || metadata === null || metadata.version !== 1 || !Array.isArray(metadata.topics)) {
-      throw new TributaryError('INVALID_ARGUMENT', 'saveMetadata needs a StoredMetadata object of version 1')
-    }
+    checkStoredMetadata(metadata)
     // A deep copy, so that the caller changing its object later cannot change what is "on disk".
     this.vol.metadata = structuredClone(metadata)
   }
@@ -182,20 +194,20 @@ export class MemoryStorage implements Storage {
 
   async commitOffsets(offsets: readonly CommittedOffset[]): Promise<void> {
     this.assertOpen()
-    if (!Array.isArray(offsets)) throw new TributaryError('INVALID_ARGUMENT', 'commitOffsets needs an array')
-    // Validate all first: one call's offsets land together or not at all.
-    const copies = offsets.map(checkCommittedOffset)
+    // Validated all first: one call's offsets land together or not at all.
+    const copies = checkCommittedOffsets(offsets)
     for (const o of copies) this.vol.offsets.set(offsetKey(o.groupId, o), o)
   }
 
   async deleteCommittedOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<void> {
     this.assertOpen()
-    if (typeof groupId !== 'string') throw new TributaryError('INVALID_ARGUMENT', 'groupId must be a string')
+    checkGroupId(groupId)
+    checkPartitionList(partitions)
     if (partitions === undefined) {
       for (const [key, o] of this.vol.offsets) if (o.groupId === groupId) this.vol.offsets.delete(key)
       return
     }
-    const keys = partitions.map((tp) => offsetKey(groupId, checkTopicPartition(tp)))
+    const keys = partitions.map((tp) => offsetKey(groupId, tp))
     for (const key of keys) this.vol.offsets.delete(key)
   }
 
@@ -305,10 +317,7 @@ class MemoryPartitionLog implements PartitionLog {
 
   read(offset: number, maxBytes: number): Buffer[] {
     const data = this.live()
-    if (!Number.isSafeInteger(offset)) throw new TributaryError('INVALID_ARGUMENT', `Offset ${offset} is not an integer`)
-    if (typeof maxBytes !== 'number' || Number.isNaN(maxBytes) || maxBytes < 0)
-      throw new TributaryError('INVALID_ARGUMENT', `maxBytes ${maxBytes} must be ≥ 0`)
-    if (offset < data.startOffset || offset > data.endOffset) throw outOfRange(offset, data)
+    checkReadArguments(offset, maxBytes, data.startOffset, data.endOffset, this)
     const out: Buffer[] = []
     let total = 0
     for (const batch of batchesFrom(data, offset)) {
@@ -323,7 +332,7 @@ class MemoryPartitionLog implements PartitionLog {
 
   truncate(fromOffset: number): void {
     const data = this.live()
-    checkNonNegative(fromOffset, 'fromOffset')
+    checkOffsetArgument(fromOffset, 'truncate')
     if (fromOffset >= data.endOffset) return
     const from = Math.max(fromOffset, data.startOffset)
     const firstRemoved = batchesFrom(data, from).next()
@@ -332,7 +341,7 @@ class MemoryPartitionLog implements PartitionLog {
 
   resetTo(offset: number): void {
     const data = this.live()
-    checkNonNegative(offset, 'offset')
+    checkOffsetArgument(offset, 'resetTo')
     data.segments = [newSegment(offset, this.owner.clock.now())]
     data.startOffset = offset
     data.endOffset = offset
@@ -342,7 +351,7 @@ class MemoryPartitionLog implements PartitionLog {
 
   deleteBefore(offset: number): number {
     const data = this.live()
-    checkNonNegative(offset, 'offset')
+    checkOffsetArgument(offset, 'deleteBefore')
     // Whole closed segments only: the last (active) segment always stays.
     while (data.segments.length > 1 && segmentEnd(data, 0) <= offset) data.segments.shift()
     data.startOffset = Math.max(data.startOffset, (data.segments[0] as MemorySegment).baseOffset)
@@ -352,8 +361,7 @@ class MemoryPartitionLog implements PartitionLog {
 
   offsetForTimestamp(timestampMs: number): number | null {
     const data = this.live()
-    if (typeof timestampMs !== 'number' || Number.isNaN(timestampMs))
-      throw new TributaryError('INVALID_ARGUMENT', `Timestamp ${timestampMs} is not a number`)
+    checkTimestampArgument(timestampMs)
     for (const segment of data.segments) {
       const last = segment.maxTsPrefix[segment.maxTsPrefix.length - 1]
       if (last === undefined || last < timestampMs) continue
@@ -387,7 +395,7 @@ class MemoryPartitionLog implements PartitionLog {
 
   compact(keep: RecordFilter): CompactionResult {
     const data = this.live()
-    if (typeof keep !== 'function') throw new TributaryError('INVALID_ARGUMENT', 'compact needs a filter function')
+    checkRecordFilter(keep)
     const result: CompactionResult = { segmentsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 }
     // Build every new segment first and swap at the end, so a failure part-way changes nothing.
     const closed = data.segments.slice(0, -1).map((segment) => compactSegment(segment, keep, result))
@@ -397,7 +405,7 @@ class MemoryPartitionLog implements PartitionLog {
 
   setConfig(config: PartitionLogConfig): void {
     const data = this.live()
-    data.config = checkLogConfig(config)
+    data.config = { ...checkLogConfig(config) }
   }
 
   async sync(): Promise<void> {
@@ -417,6 +425,11 @@ class MemoryPartitionLog implements PartitionLog {
   /** store adds a checked copy of a batch at `baseOffset` (≥ the end), rolling first if the active segment is full. */
   private store(data: LogData, copy: Buffer, baseOffset: number): AppendInfo {
     const lastOffset = baseOffset + copy.readInt32BE(BatchLayout.LAST_OFFSET_DELTA)
+    // Offsets only grow: append sets the base to the end, appendCopy checked it lies at or past it.
+    assert(
+      baseOffset >= data.endOffset && lastOffset >= baseOffset,
+      `memory log writes [${baseOffset}, ${lastOffset}] at end ${data.endOffset}`,
+    )
     writeBaseOffset(copy, baseOffset)
     const stored: StoredBatch = { buf: copy, baseOffset, lastOffset, maxTimestamp: readMaxTimestamp(copy) }
     pushBatch(this.activeForAppend(data, copy.length), stored, this.owner.clock.now())
@@ -522,8 +535,7 @@ function compactSegment(segment: MemorySegment, keep: RecordFilter, result: Comp
  * for CRC, framing, magic, compression id and exact length: CORRUPT_MESSAGE otherwise.
  */
 function checkedCopy(batch: Buffer, method: string): Buffer {
-  if (!Buffer.isBuffer(batch)) throw new TributaryError('INVALID_ARGUMENT', `${method} needs a Buffer holding one record batch`)
-  const copy = Buffer.from(batch)
+  const copy = Buffer.from(checkBatchArgument(batch, method))
   RecordBatch.from(copy)
   return copy
 }
@@ -545,52 +557,6 @@ function lowerBound(length: number, pred: (i: number) => boolean): number {
 
 function closedError(): TributaryError {
   return new TributaryError('CLIENT_CLOSED', 'MemoryStorage is not open (closed, or open() not called)')
-}
-
-function outOfRange(offset: number, data: LogData): TributaryError {
-  return new TributaryError('OFFSET_OUT_OF_RANGE', `Offset ${offset} is outside [${data.startOffset}, ${data.endOffset}]`, {
-    details: { offset, startOffset: data.startOffset, endOffset: data.endOffset },
-  })
-}
-
-function checkNonNegative(value: number, name: string): void {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new TributaryError('INVALID_ARGUMENT', `${name} must be an integer ≥ 0, got ${value}`)
-}
-
-function checkLogConfig(config: PartitionLogConfig): PartitionLogConfig {
-  for (const name of ['segmentBytes', 'segmentMs', 'indexIntervalBytes'] as const) {
-    const value = (config as Partial<PartitionLogConfig> | null)?.[name]
-    if (typeof value !== 'number' || !(value > 0)) {
-      throw new TributaryError('INVALID_CONFIG', `PartitionLogConfig.${name} must be a positive number, got ${String(value)}`, {
-        details: { path: name },
-      })
-    }
-  }
-  return { segmentBytes: config.segmentBytes, segmentMs: config.segmentMs, indexIntervalBytes: config.indexIntervalBytes }
-}
-
-function checkTopicPartition(tp: TopicPartition): TopicPartition {
-  if (typeof tp !== 'object' || tp === null || typeof tp.topic !== 'string' || tp.topic.length === 0 || tp.topic.includes('\u0000')) {
-    throw new TributaryError('INVALID_ARGUMENT', `Invalid topic in ${JSON.stringify(tp)}`)
-  }
-  if (!Number.isSafeInteger(tp.partition) || tp.partition < 0)
-    throw new TributaryError('INVALID_ARGUMENT', `Invalid partition ${tp.partition}`)
-  return tp
-}
-
-function checkCommittedOffset(o: CommittedOffset): CommittedOffset {
-  checkTopicPartition(o)
-  if (typeof o.groupId !== 'string') throw new TributaryError('INVALID_ARGUMENT', 'CommittedOffset.groupId must be a string')
-  // -1 is Kafka's "no offset"; anything below is nonsense.
-  if (!Number.isSafeInteger(o.offset) || o.offset < -1)
-    throw new TributaryError('INVALID_ARGUMENT', `Committed offset ${o.offset} is invalid`)
-  if (o.metadata !== null && typeof o.metadata !== 'string')
-    throw new TributaryError('INVALID_ARGUMENT', 'CommittedOffset.metadata must be a string or null')
-  if (typeof o.commitTimestampMs !== 'number')
-    throw new TributaryError('INVALID_ARGUMENT', 'CommittedOffset.commitTimestampMs must be a number')
-  const { groupId, topic, partition, offset, metadata, commitTimestampMs } = o
-  return { groupId, topic, partition, offset, metadata, commitTimestampMs }
 }
 
 function partitionKey(tp: TopicPartition): string {

@@ -5,6 +5,12 @@ import { TributaryError } from './errors'
  * `details.path` name the option (e.g. `consumer.sessionTimeoutMs`), and returns the checked value.
  */
 
+/**
+ * MAX_TIMER_MS is the longest delay a Node timer keeps: above 2^31-1 ms, `setTimeout` fires at
+ * once (with a warning). Every duration that ends up in a timer is checked against it.
+ */
+export const MAX_TIMER_MS = 2_147_483_647
+
 /** invalidConfig builds the INVALID_CONFIG error for one option path. */
 export function invalidConfig(path: string, why: string): TributaryError {
   return new TributaryError('INVALID_CONFIG', `${path} ${why}`, { details: { path } })
@@ -29,6 +35,11 @@ export function checkInt(value: unknown, path: string, min: number, max = Number
   return value
 }
 
+/** checkMs asserts a duration in ms that a Node timer can hold: an integer in [min, MAX_TIMER_MS]. */
+export function checkMs(value: unknown, path: string, min = 0): number {
+  return checkInt(value, path, min, MAX_TIMER_MS)
+}
+
 /** checkNumber asserts a finite number in [min, max]. */
 export function checkNumber(value: unknown, path: string, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
@@ -48,4 +59,24 @@ export function checkOneOf<T extends string>(value: unknown, path: string, allow
   if (!(allowed as readonly unknown[]).includes(value))
     throw invalidConfig(path, `must be one of ${allowed.join(', ')}, got ${String(value)}`)
   return value as T
+}
+
+/**
+ * stripUndefined drops the keys whose value is undefined, so that spreading options over their
+ * defaults keeps a default where the caller passed `undefined` ("use the default").
+ */
+export function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}
+
+/**
+ * parseHostPort splits a 'host:port' address (an IPv6 host may be bracketed: '[::1]:9092').
+ * Port 0 (an ephemeral port) is accepted only with `allowPortZero`, for listen addresses.
+ */
+export function parseHostPort(address: unknown, path: string, { allowPortZero = false } = {}): { host: string; port: number } {
+  const m = typeof address === 'string' ? /^(.+):(\d+)$/.exec(address) : null
+  const port = Number(m?.[2])
+  if (!m || !Number.isInteger(port) || port < (allowPortZero ? 0 : 1) || port > 65535)
+    throw invalidConfig(path, `must be 'host:port', got ${String(address)}`)
+  return { host: (m[1] as string).replace(/^\[(.*)\]$/, '$1'), port }
 }

@@ -1,3 +1,4 @@
+import { assert } from './assert'
 import { BatchAttributes, BatchLayout as L, checkBatchAt } from './batch-header'
 import { compressionId, compressionTypeForId, decompressRecords, getCompressionCodec } from './compression'
 import { crc32c } from './crc32c'
@@ -205,7 +206,7 @@ function writeRecords(
       pos = writeBytes(buf, header.value, pos)
     }
   }
-  if (pos !== buf.length) throw new Error(`encodeRecordBatch: wrote ${pos} bytes into ${buf.length} (size pass disagrees)`)
+  assert(pos === buf.length, `encodeRecordBatch wrote ${pos} bytes into ${buf.length} (its size pass disagrees)`)
   return pos
 }
 

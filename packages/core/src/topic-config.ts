@@ -1,6 +1,7 @@
 import { TributaryError } from './errors'
 import type { TimestampType } from './model'
 import type { PartitionLogConfig } from './storage'
+import { INT32_MAX, MIN_SEGMENT_BYTES } from './storage-checks'
 
 /** CleanupPolicy says what happens to old data: deleted by retention, compacted by key, or both. */
 export type CleanupPolicy = 'delete' | 'compact' | 'compact,delete'
@@ -36,12 +37,13 @@ interface ConfigSpec {
   parse: (value: string) => TopicConfig[keyof TopicConfig] | undefined
 }
 
+/** integer parses a Kafka LONG config in [min, max]; INT configs pass INT32_MAX as `max`. */
 const integer =
-  (min: number) =>
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
   (value: string): number | undefined => {
     if (!/^-?\d+$/.test(value.trim())) return undefined
     const n = Number(value)
-    return Number.isSafeInteger(n) && n >= min ? n : undefined
+    return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined
   }
 const oneOf =
   <T extends string>(...allowed: T[]) =>
@@ -61,12 +63,12 @@ const cleanupPolicy = (value: string): CleanupPolicy | undefined => {
 const TOPIC_CONFIG_SPECS: Readonly<Record<string, ConfigSpec>> = {
   'retention.ms': { field: 'retentionMs', parse: integer(-1) },
   'retention.bytes': { field: 'retentionBytes', parse: integer(-1) },
-  'segment.bytes': { field: 'segmentBytes', parse: integer(14) },
+  'segment.bytes': { field: 'segmentBytes', parse: integer(MIN_SEGMENT_BYTES, INT32_MAX) },
   'segment.ms': { field: 'segmentMs', parse: integer(1) },
-  'index.interval.bytes': { field: 'indexIntervalBytes', parse: integer(0) },
+  'index.interval.bytes': { field: 'indexIntervalBytes', parse: integer(0, INT32_MAX) },
   'cleanup.policy': { field: 'cleanupPolicy', parse: cleanupPolicy },
-  'min.insync.replicas': { field: 'minInsyncReplicas', parse: integer(1) },
-  'max.message.bytes': { field: 'maxMessageBytes', parse: integer(0) },
+  'min.insync.replicas': { field: 'minInsyncReplicas', parse: integer(1, INT32_MAX) },
+  'max.message.bytes': { field: 'maxMessageBytes', parse: integer(0, INT32_MAX) },
   'delete.retention.ms': { field: 'deleteRetentionMs', parse: integer(0) },
   'min.compaction.lag.ms': { field: 'minCompactionLagMs', parse: integer(0) },
   'message.timestamp.type': { field: 'messageTimestampType', parse: oneOf('CreateTime', 'LogAppendTime') },

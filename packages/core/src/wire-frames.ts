@@ -1,7 +1,7 @@
 import { TributaryError, errorFromJSON } from './errors'
 
 /*
- * The client/peer wire protocol's framing, shared by the cluster node's server (@tributary/raft)
+ * The client/peer wire protocol's framing, shared by the cluster node's server (@tributary/cluster)
  * and the remote client (@tributary/client): length-prefixed frames over a byte stream, each one
  * request or one response.
  *

@@ -1,7 +1,7 @@
 /**
  * @tributary/raft — a Raft consensus engine: a pure, deterministic core (etcd-style
  * Ready/advance), a runner hosting many groups per node, memory and file storage, in-memory and
- * TCP transports, and the deterministic simulation harness that checks it.
+ * TCP transports. The replicated broker built on it is @tributary/cluster.
  */
 
 // The pure core.
@@ -10,7 +10,7 @@ export { resolveRaftConfig, defaultRaftConfig } from './core/config'
 export { Sfc32 } from './core/random'
 export { isEmptyReady } from './core/ready'
 export { applyConfChange, encodeConfEntry, decodeConfEntry, isVoter, isMember } from './core/membership'
-export { EntryType, MessageType, NONE } from './core/types'
+export { EntryType, MessageType, NONE, emptyMessage } from './core/types'
 
 // The runner and storage.
 export { RaftHost } from './node/raft-host'
@@ -20,21 +20,9 @@ export { MemoryRaftStorage } from './node/storage'
 export { FileRaftStorage } from './node/file-storage'
 
 // Transports.
-export { MemoryNetwork, MemoryTransport } from './transport/memory'
+export { MemoryNetwork, MemoryTransport, FaultDice, LinkTable } from './transport/memory'
 export { TcpTransport } from './transport/tcp'
 export { encodeMessage, decodeMessage } from './transport/codec'
-
-// The replicated cluster: a Broker over Raft groups.
-export { ClusterNode } from './cluster/cluster-node'
-export { resolveClusterNodeOptions } from './cluster/options'
-export { defaultPartitionSnapshotOptions } from './cluster/partition-snapshot'
-export { MemoryPeerNetwork } from './cluster/peer-channel'
-export { MetadataState, placeReplicas } from './cluster/metadata-state'
-
-// The simulation harness (for tests of code built on Raft).
-export { Simulation, runSeed, SimFailure } from './sim/simulation'
-export { Cluster as SimCluster } from './sim/cluster'
-export { SafetyChecker, SafetyViolation } from './sim/checker'
 
 export type { RaftConfig } from './core/config'
 export type { RaftInit, ProposeResult, ProposeFailure } from './core/raft'
@@ -48,9 +36,4 @@ export type { RaftGroupOptions, RestoreContext, StateMachine } from './node/opti
 export type { RaftStorage, PersistUpdate } from './node/storage'
 export type { Transport, InboundHandler } from './transport/transport'
 export type { TcpTransportOptions, PeerAddress } from './transport/tcp'
-export type { ClusterNodeOptions, ResolvedClusterNodeOptions } from './cluster/options'
-export type { PartitionSnapshotOptions } from './cluster/partition-snapshot'
-export type { PeerChannel, PeerHandler } from './cluster/peer-channel'
-export type { ClusterTopic, MetadataCommand } from './cluster/metadata-state'
-export type { SimParams, SimResult } from './sim/simulation'
-export type { ClusterOptions as SimClusterOptions } from './sim/cluster'
+export type { FaultModel } from './transport/memory'

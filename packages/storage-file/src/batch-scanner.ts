@@ -1,4 +1,5 @@
-import { BatchLayout, checkBatchAt, isTributaryError, readBaseOffset, readLastOffset, readMaxTimestamp } from '@tributary/core'
+import { isTributaryError } from '@tributary/core'
+import { BatchLayout, checkBatchAt, readBaseOffset, readLastOffset, readMaxTimestamp } from '@tributary/core/internal'
 import { readFully } from './io'
 
 /** ScannedBatch is one batch met by `scanBatches`: where it is and its offsets and timestamp. */

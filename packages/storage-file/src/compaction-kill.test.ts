@@ -2,12 +2,12 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { decodeRecordBatch } from '@tributary/core'
 import { createRandom } from '@tributary/core/testing'
-import { killAndWait, spawnTs, waitForLine } from './test-support/child-process'
-import { COMPACTION_CONFIG, COMPACTION_TP, keyFor, latestOffsets, valueFor } from './test-support/compaction-workload'
-import { openStorage } from './test-support/storage-kit'
-import { makeTempDir, removeTempDir } from './test-support/temp-dir'
+import { killAndWait, spawnTs, waitForLine } from './testing/child-process'
+import { COMPACTION_CONFIG, COMPACTION_TP, keyFor, latestOffsets, valueFor } from './testing/compaction-workload'
+import { openStorage } from './testing/storage-kit'
+import { makeTempDir, removeTempDir } from './testing/temp-dir'
 
-const CHILD = join(__dirname, 'test-support', 'compaction-child.ts')
+const CHILD = join(__dirname, 'testing', 'compaction-child.ts')
 const ROUNDS = Number(process.env.COMPACTION_KILLS ?? 6)
 const SEED = Number(process.env.COMPACTION_SEED ?? Date.now() % 2 ** 31)
 

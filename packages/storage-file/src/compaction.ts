@@ -1,5 +1,6 @@
 import * as fs from 'node:fs'
-import { BatchLayout, filterBatchRecords, readLastOffset, readMaxTimestamp, type RecordFilter } from '@tributary/core'
+import type { RecordFilter } from '@tributary/core'
+import { BatchLayout, filterBatchRecords, readLastOffset, readMaxTimestamp } from '@tributary/core/internal'
 import { scanBatches } from './batch-scanner'
 import { attempt, fsyncDirSync, isMissing, writeFully } from './io'
 import { OffsetIndex } from './offset-index'

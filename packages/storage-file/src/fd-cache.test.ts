@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { FdCache } from './fd-cache'
 import { fdatasyncAsync } from './io'
-import { makeTempDir, removeTempDir } from './test-support/temp-dir'
+import { makeTempDir, removeTempDir } from './testing/temp-dir'
 
 let dir: string
 beforeEach(() => {

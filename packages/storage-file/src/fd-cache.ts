@@ -1,3 +1,4 @@
+import { assert } from '@tributary/core/internal'
 import * as fs from 'node:fs'
 import { attempt } from './io'
 
@@ -124,7 +125,7 @@ export class FileHandle {
 
   /** fd returns an open descriptor for the file, marking it most recently used. */
   fd(): number {
-    if (this.discarded) throw new Error(`FileHandle: ${this.path} was deleted`)
+    assert(!this.discarded, `FileHandle used after ${this.path} was deleted`)
     if (this.fdValue >= 0) {
       this.cache.touch(this)
       return this.fdValue

@@ -1,7 +1,7 @@
 import { cpSync } from 'node:fs'
 import { runStorageConformance } from '@tributary/core/testing'
 import { FileStorage } from './file-storage'
-import { makeTempDir, removeTempDir, SILENT_LOGGER } from './test-support/temp-dir'
+import { makeTempDir, removeTempDir, SILENT_LOGGER } from './testing/temp-dir'
 
 runStorageConformance('file', {
   async create({ clock }) {

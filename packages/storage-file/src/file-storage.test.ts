@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { isTributaryError, readLastOffset, TributaryError } from '@tributary/core'
+import { isTributaryError, TributaryError } from '@tributary/core'
+import { readLastOffset } from '@tributary/core/internal'
 import { makeBatch, makeRecords } from '@tributary/core/testing'
 import { FileStorage } from './file-storage'
 import { segmentFileName } from './segment'
-import { appendN, keysOf, openStorage, readAll, SMALL, T0, TP } from './test-support/storage-kit'
-import { makeTempDir, removeTempDir } from './test-support/temp-dir'
+import { appendN, keysOf, openStorage, readAll, SMALL, T0, TP } from './testing/storage-kit'
+import { makeTempDir, removeTempDir } from './testing/temp-dir'
 
 let dir: string
 beforeEach(() => {

@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import {
   TributaryError,
   validateTopicName,
-  wrapStorageError,
   type CommittedOffset,
   type PartitionLog,
   type PartitionLogConfig,
@@ -12,6 +11,14 @@ import {
   type StoredMetadata,
   type TopicPartition,
 } from '@tributary/core'
+import {
+  checkCommittedOffsets,
+  checkGroupId,
+  checkPartitionList,
+  checkStoredMetadata,
+  checkTopicPartition,
+  wrapStorageError,
+} from '@tributary/core/internal'
 import { FdCache } from './fd-cache'
 import { GroupCommit } from './group-commit'
 import { attempt, fsyncDirAsync, fsyncDirSync } from './io'
@@ -132,10 +139,7 @@ export class FileStorage implements Storage {
 
   async saveMetadata(metadata: StoredMetadata): Promise<void> {
     this.assertOpen()
-    if (typeof metadata !== 'object' || metadata === null || metadata.version !== 1 || !Array.isArray(metadata.topics)) {
-      throw new TributaryError('INVALID_ARGUMENT', 'saveMetadata needs a StoredMetadata object of version 1')
-    }
-    await this.metadata.save(metadata)
+    await this.metadata.save(checkStoredMetadata(metadata))
   }
 
   loadCommittedOffsets(): CommittedOffset[] {
@@ -145,13 +149,12 @@ export class FileStorage implements Storage {
 
   async commitOffsets(offsets: readonly CommittedOffset[]): Promise<void> {
     this.assertOpen()
-    if (!Array.isArray(offsets)) throw new TributaryError('INVALID_ARGUMENT', 'commitOffsets needs an array')
-    await this.offsets.commitOffsets(offsets)
+    await this.offsets.commitOffsets(checkCommittedOffsets(offsets))
   }
 
   async deleteCommittedOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<void> {
     this.assertOpen()
-    await this.offsets.deleteGroup(groupId, partitions)
+    await this.offsets.deleteGroup(checkGroupId(groupId), checkPartitionList(partitions))
   }
 
   /** sync flushes every partition written since its last flush (one group commit each, in parallel). */
@@ -235,11 +238,7 @@ export class FileStorage implements Storage {
 
 /** partitionDirName validates a topic-partition (topic name first, before any path is built) and returns its directory name. */
 function partitionDirName(tp: TopicPartition): string {
-  if (typeof tp !== 'object' || tp === null) throw new TributaryError('INVALID_ARGUMENT', 'A topic-partition must be an object')
-  validateTopicName(tp.topic)
-  if (!Number.isSafeInteger(tp.partition) || tp.partition < 0) {
-    throw new TributaryError('INVALID_ARGUMENT', `Partition must be a non-negative integer, got ${String(tp.partition)}`)
-  }
+  checkTopicPartition(tp)
   return `${tp.topic}-${tp.partition}`
 }
 

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs'
-import { wrapStorageError } from '@tributary/core'
+import { wrapStorageError } from '@tributary/core/internal'
 
 /**
  * Small synchronous and asynchronous file helpers. Every fs failure leaves here as a

@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { isTributaryError, type TributaryError } from '@tributary/core'
 import { FileStorage } from './file-storage'
 import { LOCK_FILE_NAME } from './lock-file'
-import { killAndWait, spawnTs, waitForLine } from './test-support/child-process'
-import { makeTempDir, removeTempDir, SILENT_LOGGER } from './test-support/temp-dir'
+import { killAndWait, spawnTs, waitForLine } from './testing/child-process'
+import { makeTempDir, removeTempDir, SILENT_LOGGER } from './testing/temp-dir'
 
 let dir: string
 beforeEach(() => {
@@ -24,7 +24,7 @@ async function openError(storage: FileStorage): Promise<TributaryError | null> {
 
 describe('directory lock', () => {
   it('a directory held by another live process is STORAGE_LOCKED with its pid; once it dies, the stale lock is taken over', async () => {
-    const child = spawnTs(join(__dirname, 'test-support', 'lock-holder.ts'), [dir])
+    const child = spawnTs(join(__dirname, 'testing', 'lock-holder.ts'), [dir])
     try {
       await waitForLine(child, 'locked')
       const err = await openError(new FileStorage({ dir, logger: SILENT_LOGGER }))

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs'
 import { join, resolve } from 'node:path'
-import { TributaryError, wrapStorageError } from '@tributary/core'
+import { TributaryError } from '@tributary/core'
+import { wrapStorageError } from '@tributary/core/internal'
 import { isMissing } from './io'
 
 /** LOCK_FILE_NAME is the lock file in a storage directory; it holds the owner's pid. */

@@ -1,4 +1,5 @@
-import { BatchLayout, checkBatchAt, isTributaryError, readLastOffset, readMaxTimestamp, RecordBatch, TributaryError } from '@tributary/core'
+import { isTributaryError, RecordBatch, TributaryError } from '@tributary/core'
+import { BatchLayout, checkBatchAt, readLastOffset, readMaxTimestamp } from '@tributary/core/internal'
 import type { Segment } from './segment'
 
 /**

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
-import { wrapStorageError } from '@tributary/core'
+import { wrapStorageError } from '@tributary/core/internal'
 import { attempt, fsyncDirSync, isMissing } from './io'
 import type { FileStorageLogger } from './options'
 import { segmentFileName } from './segment'

@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs'
 import { makeBatch, makeRecords } from '@tributary/core/testing'
 import type { PartitionLog } from '@tributary/core'
-import { keysOf, openStorage, readAll, SMALL } from './test-support/storage-kit'
-import { makeTempDir, removeTempDir } from './test-support/temp-dir'
+import { keysOf, openStorage, readAll, SMALL } from './testing/storage-kit'
+import { makeTempDir, removeTempDir } from './testing/temp-dir'
 
 // The full 10,000 partitions run in the bench; here 2,000 with a 64-descriptor budget show the LRU at work.
 const PARTITIONS = 2_000

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
-import { TributaryError, wrapStorageError, type StoredMetadata } from '@tributary/core'
+import { TributaryError, type StoredMetadata } from '@tributary/core'
+import { wrapStorageError } from '@tributary/core/internal'
 import { fsyncDirAsync, isMissing } from './io'
 
 /** METADATA_FILE_NAME is the broker metadata file in a storage directory. */

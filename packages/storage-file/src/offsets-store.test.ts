@@ -2,8 +2,8 @@ import { appendFileSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import type { CommittedOffset } from '@tributary/core'
 import { OFFSETS_FILE_NAME } from './offsets-store'
-import { openStorage } from './test-support/storage-kit'
-import { makeTempDir, removeTempDir } from './test-support/temp-dir'
+import { openStorage } from './testing/storage-kit'
+import { makeTempDir, removeTempDir } from './testing/temp-dir'
 
 let dir: string
 beforeEach(() => {

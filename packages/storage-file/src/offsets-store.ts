@@ -1,6 +1,7 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
-import { crc32c, TributaryError, type CommittedOffset, type TopicPartition } from '@tributary/core'
+import type { CommittedOffset, TopicPartition } from '@tributary/core'
+import { crc32c } from '@tributary/core/internal'
 import type { FdCache, FileHandle } from './fd-cache'
 import { GroupCommit } from './group-commit'
 import { attempt, fdatasyncAsync, readFully, writeFileDurableSync, writeFully } from './io'
@@ -60,13 +61,11 @@ export class OffsetsStore {
 
   /** commit stores `offsets` as one entry; resolves once it is durable. */
   commitOffsets(offsets: readonly CommittedOffset[]): Promise<void> {
-    for (const o of offsets) checkCommittedOffset(o)
     return this.write({ t: 'commit', offsets: offsets.map((o) => ({ ...o })) })
   }
 
   /** deleteGroup removes a group's offsets (for some partitions or all); resolves once durable. */
   deleteGroup(groupId: string, partitions?: readonly TopicPartition[]): Promise<void> {
-    if (typeof groupId !== 'string') throw new TributaryError('INVALID_ARGUMENT', 'groupId must be a string')
     return this.write({
       t: 'delete',
       groupId,
@@ -145,16 +144,4 @@ function readFrame(buf: Buffer, pos: number, end: number): { entry: OffsetsEntry
   } catch {
     return null
   }
-}
-
-function checkCommittedOffset(o: CommittedOffset): void {
-  const ok =
-    o !== null &&
-    typeof o === 'object' &&
-    typeof o.groupId === 'string' &&
-    typeof o.topic === 'string' &&
-    Number.isInteger(o.partition) &&
-    Number.isSafeInteger(o.offset) &&
-    (o.metadata === null || typeof o.metadata === 'string')
-  if (!ok) throw new TributaryError('INVALID_ARGUMENT', `Invalid committed offset ${JSON.stringify(o)}`)
 }

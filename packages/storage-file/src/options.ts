@@ -1,4 +1,5 @@
-import { invalidConfig, systemClock, type Clock } from '@tributary/core'
+import { systemClock, type Clock } from '@tributary/core'
+import { invalidConfig } from '@tributary/core/internal'
 
 /** FileStorageLogger receives the storage's log lines (recovery truncations, compaction leftovers). */
 export interface FileStorageLogger {

@@ -1,12 +1,6 @@
 import * as fs from 'node:fs'
 import {
-  BatchLayout,
-  checkBatchAt,
-  readBaseOffset,
-  readLastOffset,
-  readMaxTimestamp,
   TributaryError,
-  writeBaseOffset,
   type AppendInfo,
   type Clock,
   type CompactionResult,
@@ -15,6 +9,20 @@ import {
   type RecordFilter,
   type SegmentInfo,
 } from '@tributary/core'
+import {
+  BatchLayout,
+  assert,
+  checkLogConfig,
+  checkOffsetArgument,
+  checkReadArguments,
+  checkRecordFilter,
+  checkTimestampArgument,
+  checkWholeBatch,
+  readBaseOffset,
+  readLastOffset,
+  readMaxTimestamp,
+  writeBaseOffset,
+} from '@tributary/core/internal'
 import { compactSegment } from './compaction'
 import type { FdCache } from './fd-cache'
 import { GroupCommit } from './group-commit'
@@ -22,18 +30,8 @@ import { attempt, fdatasyncAsync, fsyncDirAsync } from './io'
 import { collect, findSegmentIndex, firstOffsetAtOrAfter, locate, segmentTail } from './log-reader'
 import { completeReset, writeResetMarker } from './log-reset'
 import type { FileStorageLogger, RecoveryReport } from './options'
-import { checkLogConfig, checkOffset } from './partition-checks'
 import { loadPartition } from './recovery'
 import { Segment } from './segment'
-
-/** checkedSize validates that `batch` is one whole record batch (CRC included) and returns its size. */
-function checkedSize(batch: Buffer, method: string): number {
-  if (!Buffer.isBuffer(batch)) throw new TributaryError('INVALID_ARGUMENT', `${method} takes a Buffer holding one record batch`)
-  const size = checkBatchAt(batch, 0)
-  if (size !== batch.length)
-    throw new TributaryError('CORRUPT_MESSAGE', `The buffer holds ${batch.length} bytes but its batch declares ${size}`)
-  return size
-}
 
 /** The largest relative offset an index entry can hold (int32), so a segment spans fewer offsets. */
 const MAX_RELATIVE_OFFSET = 0x7fffffff
@@ -119,14 +117,14 @@ export class FilePartitionLog implements PartitionLog {
 
   append(batch: Buffer): AppendInfo {
     this.assertUsable()
-    const size = checkedSize(batch, 'append')
+    const size = checkWholeBatch(batch, 'append')
     writeBaseOffset(batch, this.end)
     return this.write(batch, size)
   }
 
   appendCopy(batch: Buffer): AppendInfo {
     this.assertUsable()
-    const size = checkedSize(batch, 'appendCopy')
+    const size = checkWholeBatch(batch, 'appendCopy')
     const baseOffset = readBaseOffset(batch)
     if (!Number.isSafeInteger(readLastOffset(batch)) || baseOffset < this.end) {
       throw new TributaryError(
@@ -148,9 +146,7 @@ export class FilePartitionLog implements PartitionLog {
 
   read(offset: number, maxBytes: number): Buffer[] {
     this.assertUsable()
-    checkOffset(offset, this.segmentList[0]!.baseOffset, this.end, this)
-    if (!Number.isInteger(maxBytes) || maxBytes < 0)
-      throw new TributaryError('INVALID_ARGUMENT', `maxBytes must be a non-negative integer, got ${String(maxBytes)}`)
+    checkReadArguments(offset, maxBytes, this.segmentList[0]!.baseOffset, this.end, this)
     const out: Buffer[] = []
     if (offset === this.end) return out
     let i = findSegmentIndex(this.segmentList, offset)
@@ -168,8 +164,7 @@ export class FilePartitionLog implements PartitionLog {
 
   truncate(fromOffset: number): void {
     this.assertUsable()
-    if (!Number.isSafeInteger(fromOffset) || fromOffset < 0)
-      throw new TributaryError('INVALID_ARGUMENT', `truncate offset must be a non-negative integer, got ${String(fromOffset)}`)
+    checkOffsetArgument(fromOffset, 'truncate')
     if (fromOffset >= this.end) return
     const from = Math.max(fromOffset, this.segmentList[0]!.baseOffset)
     const cut = this.firstBatchFrom(from)
@@ -199,8 +194,7 @@ export class FilePartitionLog implements PartitionLog {
    */
   resetTo(offset: number): void {
     this.assertUsable()
-    if (!Number.isSafeInteger(offset) || offset < 0)
-      throw new TributaryError('INVALID_ARGUMENT', `resetTo offset must be a non-negative integer, got ${String(offset)}`)
+    checkOffsetArgument(offset, 'resetTo')
     try {
       writeResetMarker(this.ctx.dir, offset)
       this.removeSegments(0, this.segmentList.length)
@@ -224,8 +218,7 @@ export class FilePartitionLog implements PartitionLog {
 
   deleteBefore(offset: number): number {
     this.assertUsable()
-    if (!Number.isSafeInteger(offset) || offset < 0)
-      throw new TributaryError('INVALID_ARGUMENT', `deleteBefore offset must be a non-negative integer, got ${String(offset)}`)
+    checkOffsetArgument(offset, 'deleteBefore')
     // Whole closed segments only: the active segment always stays, even for an offset past the end.
     let n = 0
     while (n < this.segmentList.length - 1 && this.segmentList[n + 1]!.baseOffset <= offset) n++
@@ -239,8 +232,7 @@ export class FilePartitionLog implements PartitionLog {
 
   offsetForTimestamp(timestampMs: number): number | null {
     this.assertUsable()
-    if (typeof timestampMs !== 'number' || Number.isNaN(timestampMs))
-      throw new TributaryError('INVALID_ARGUMENT', `timestamp must be a number, got ${String(timestampMs)}`)
+    checkTimestampArgument(timestampMs)
     for (const segment of this.segmentList) {
       if (segment.size === 0 || segment.maxTimestamp < timestampMs) continue
       const found = firstOffsetAtOrAfter(segment, timestampMs)
@@ -269,7 +261,7 @@ export class FilePartitionLog implements PartitionLog {
 
   compact(keep: RecordFilter): CompactionResult {
     this.assertUsable()
-    if (typeof keep !== 'function') throw new TributaryError('INVALID_ARGUMENT', 'compact takes a record filter function')
+    checkRecordFilter(keep)
     const result: CompactionResult = { segmentsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 }
     for (const segment of this.segmentList.slice(0, -1)) {
       this.waitForRolledFlush(segment)
@@ -340,6 +332,11 @@ export class FilePartitionLog implements PartitionLog {
     const baseOffset = readBaseOffset(batch)
     const lastOffset = readLastOffset(batch)
     const maxTimestamp = readMaxTimestamp(batch)
+    // Offsets only grow: append sets the base to the end, appendCopy checked it lies at or past it.
+    assert(
+      baseOffset >= this.end && lastOffset >= baseOffset,
+      `${this.topic}-${this.partition} writes [${baseOffset}, ${lastOffset}] at end ${this.end}`,
+    )
     let active = this.active()
     if (this.shouldRoll(active, size, lastOffset)) active = this.rollTo(this.rollBase(active, baseOffset, lastOffset))
     if (active.size === 0) active.createdAtMs = this.ctx.clock.now()

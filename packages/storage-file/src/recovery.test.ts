@@ -1,10 +1,11 @@
 import { appendFileSync, readdirSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { BatchLayout, isTributaryError, readBaseOffset, readLastOffset, type PartitionLog } from '@tributary/core'
+import { isTributaryError, type PartitionLog } from '@tributary/core'
+import { BatchLayout, readBaseOffset, readLastOffset } from '@tributary/core/internal'
 import { makeBatch, makeRecords, type TestRecord } from '@tributary/core/testing'
 import { segmentFileName } from './segment'
-import { appendN, keysOf, openStorage, readAll, SMALL, TP } from './test-support/storage-kit'
-import { makeTempDir, removeTempDir } from './test-support/temp-dir'
+import { appendN, keysOf, openStorage, readAll, SMALL, TP } from './testing/storage-kit'
+import { makeTempDir, removeTempDir } from './testing/temp-dir'
 
 let dir: string
 beforeEach(() => {

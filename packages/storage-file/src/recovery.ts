@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
-import { BatchLayout, readLastOffset } from '@tributary/core'
+import { BatchLayout, readLastOffset } from '@tributary/core/internal'
 import { scanBatches, type ScannedBatch } from './batch-scanner'
 import type { FdCache } from './fd-cache'
 import { finishInterruptedReset } from './log-reset'

@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import type { PartitionLog } from '@tributary/core'
 import { makeBatch, makeRecords } from '@tributary/core/testing'
 import { segmentFileName } from './segment'
-import { appendN, keysOf, openStorage, readAll, SMALL, TP } from './test-support/storage-kit'
-import { makeTempDir, removeTempDir } from './test-support/temp-dir'
+import { appendN, keysOf, openStorage, readAll, SMALL, TP } from './testing/storage-kit'
+import { makeTempDir, removeTempDir } from './testing/temp-dir'
 
 /**
  * Recovery of what `resetTo` and `appendCopy` leave on disk: a reset that a crash interrupted

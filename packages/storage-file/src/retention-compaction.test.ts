@@ -1,9 +1,10 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { applyRetention, compactLog, resolveTopicConfig, type PartitionLogConfig } from '@tributary/core'
+import { resolveTopicConfig, type PartitionLogConfig } from '@tributary/core'
+import { applyRetention, compactLog } from '@tributary/core/internal'
 import { makeBatch, type TestRecord } from '@tributary/core/testing'
-import { appendN, keysOf, openStorage, readAll, TP } from './test-support/storage-kit'
-import { makeTempDir, removeTempDir } from './test-support/temp-dir'
+import { appendN, keysOf, openStorage, readAll, TP } from './testing/storage-kit'
+import { makeTempDir, removeTempDir } from './testing/temp-dir'
 
 let dir: string
 beforeEach(() => {

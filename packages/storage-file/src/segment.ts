@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
-import { wrapStorageError } from '@tributary/core'
+import { wrapStorageError } from '@tributary/core/internal'
 import type { FdCache, FileHandle } from './fd-cache'
 import { attempt, isMissing, readFully, writeFully } from './io'
 import { OffsetIndex } from './offset-index'

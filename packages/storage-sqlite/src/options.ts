@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
-import { checkInt, invalidConfig, systemClock } from '@tributary/core'
+import { systemClock } from '@tributary/core'
+import { checkInt, invalidConfig, stripUndefined } from '@tributary/core/internal'
 import type { Clock } from '@tributary/core'
 
 /** SqliteStorageOptions configures a `SqliteStorage`. Sizes are in bytes, durations in ms. */
@@ -70,8 +71,4 @@ export function resolveSqliteOptions(options: SqliteStorageOptions): ResolvedSql
     throw invalidConfig('options.checkOnOpen', "must be 'none' or 'quick'")
   if (typeof merged.clock?.now !== 'function') throw invalidConfig('options.clock', 'must be a Clock')
   return Object.freeze({ ...merged, path: resolve(options.path) })
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }

@@ -1,15 +1,21 @@
 import type Database from 'better-sqlite3'
+import { RecordBatch, TributaryError } from '@tributary/core'
 import {
   BatchLayout,
-  RecordBatch,
-  TributaryError,
+  assert,
   checkBatchAt,
+  checkLogConfig,
+  checkOffsetArgument,
+  checkReadArguments,
+  checkRecordFilter,
+  checkTimestampArgument,
+  checkWholeBatch,
   filterBatchRecords,
   readBaseOffset,
   readLastOffset,
   readMaxTimestamp,
   writeBaseOffset,
-} from '@tributary/core'
+} from '@tributary/core/internal'
 import type { AppendInfo, Clock, CompactionResult, PartitionLog, PartitionLogConfig, RecordFilter, SegmentInfo } from '@tributary/core'
 import type { GroupSync } from './group-sync'
 import type { PartitionRow, SegmentStatsRow, Statements } from './statements'
@@ -103,7 +109,7 @@ export class SqlitePartitionLog implements PartitionLog {
   /** append stores one batch as one row at the end offset; see `insert`. */
   append(batch: Buffer): AppendInfo {
     this.assertUsable()
-    const size = checkedSize(batch, 'append')
+    const size = checkWholeBatch(batch, 'append')
     writeBaseOffset(batch, this.end)
     return this.insert(batch, size)
   }
@@ -111,7 +117,7 @@ export class SqlitePartitionLog implements PartitionLog {
   /** appendCopy stores a copied batch as one row at the base offset it carries (≥ the end); see `insert`. */
   appendCopy(batch: Buffer): AppendInfo {
     this.assertUsable()
-    const size = checkedSize(batch, 'appendCopy')
+    const size = checkWholeBatch(batch, 'appendCopy')
     const baseOffset = readBaseOffset(batch)
     if (!Number.isSafeInteger(readLastOffset(batch)) || baseOffset < this.end) {
       throw new TributaryError(
@@ -135,6 +141,8 @@ export class SqlitePartitionLog implements PartitionLog {
     const rollBase = this.end
     const lastOffset = readLastOffset(batch)
     const maxTimestamp = readMaxTimestamp(batch)
+    // Offsets only grow: append sets the base to the end, appendCopy checked it lies at or past it.
+    assert(baseOffset >= this.end && lastOffset >= baseOffset, `${this.name()} inserts [${baseOffset}, ${lastOffset}] at end ${this.end}`)
     const count = batch.readInt32BE(BatchLayout.RECORDS_COUNT)
     const timeKey = Math.max(this.timeKey, maxTimestamp)
     const nowMs = this.ctx.clock.now()
@@ -165,7 +173,7 @@ export class SqlitePartitionLog implements PartitionLog {
 
   read(offset: number, maxBytes: number): Buffer[] {
     this.assertUsable()
-    this.checkInRange(offset)
+    checkReadArguments(offset, maxBytes, this.start, this.end, this)
     if (offset === this.end) return []
     const out: Buffer[] = []
     let total = 0
@@ -245,6 +253,7 @@ export class SqlitePartitionLog implements PartitionLog {
    */
   offsetForTimestamp(timestampMs: number): number | null {
     this.assertUsable()
+    checkTimestampArgument(timestampMs)
     return this.guard(`Searching ${this.name()} by timestamp`, () => {
       for (const [lastOffset, maxTimestamp, data] of this.ctx.stmts.selectBatchesByTime.iterate(this.id, timestampMs)) {
         if (maxTimestamp < timestampMs) continue
@@ -285,6 +294,7 @@ export class SqlitePartitionLog implements PartitionLog {
    */
   compact(keep: RecordFilter): CompactionResult {
     this.assertUsable()
+    checkRecordFilter(keep)
     const result: CompactionResult = { segmentsRewritten: 0, recordsRemoved: 0, bytesBefore: 0, bytesAfter: 0 }
     const bounds = this.segs.slice(0, -1).map((s, i) => [s.baseOffset, this.segmentEnd(i)] as const)
     try {
@@ -411,14 +421,6 @@ export class SqlitePartitionLog implements PartitionLog {
     if (readLastOffset(data) !== lastOffset) throw corrupt(`its header says it ends at ${readLastOffset(data)}`)
   }
 
-  private checkInRange(offset: number): void {
-    if (!Number.isSafeInteger(offset) || offset < this.start || offset > this.end) {
-      throw new TributaryError('OFFSET_OUT_OF_RANGE', `Offset ${offset} is outside ${this.name()}'s range [${this.start}, ${this.end}]`, {
-        details: { topic: this.topic, partition: this.partition, offset, startOffset: this.start, endOffset: this.end },
-      })
-    }
-  }
-
   /** write runs a database change, marks it for the next group sync and maps SQLite errors. */
   private write<T>(what: string, fn: () => T): T {
     const result = this.guard(what, fn)
@@ -447,38 +449,6 @@ export class SqlitePartitionLog implements PartitionLog {
 
   private name(): string {
     return `${this.topic}-${this.partition}`
-  }
-}
-
-/** checkedSize validates that `batch` is one whole record batch (CRC included) and returns its size. */
-function checkedSize(batch: Buffer, method: string): number {
-  if (!Buffer.isBuffer(batch)) throw new TributaryError('INVALID_ARGUMENT', `${method} takes a Buffer holding one record batch`)
-  const size = checkBatchAt(batch, 0)
-  if (size !== batch.length) {
-    throw new TributaryError(
-      'CORRUPT_MESSAGE',
-      `${method} takes exactly one record batch: it declares ${size} bytes, the buffer holds ${batch.length}`,
-    )
-  }
-  return size
-}
-
-/** checkOffsetArgument throws INVALID_ARGUMENT unless `offset` is a non-negative safe integer. */
-function checkOffsetArgument(offset: number, method: string): void {
-  if (!Number.isSafeInteger(offset) || offset < 0) {
-    throw new TributaryError('INVALID_ARGUMENT', `${method}: offset must be a non-negative integer, got ${String(offset)}`)
-  }
-}
-
-/** checkLogConfig throws INVALID_CONFIG unless the segment limits are positive integers. */
-export function checkLogConfig(config: PartitionLogConfig): void {
-  for (const key of ['segmentBytes', 'segmentMs'] as const) {
-    const value = config?.[key]
-    if (!Number.isSafeInteger(value) || value < 1) {
-      throw new TributaryError('INVALID_CONFIG', `config.${key} must be a positive integer, got ${String(value)}`, {
-        details: { path: `config.${key}` },
-      })
-    }
   }
 }
 

@@ -1,4 +1,5 @@
-import { TributaryError, wrapStorageError } from '@tributary/core'
+import { TributaryError } from '@tributary/core'
+import { wrapStorageError } from '@tributary/core/internal'
 
 /**
  * toStorageError turns a failure thrown by better-sqlite3 (or fs) into a TributaryError with the

@@ -1,11 +1,19 @@
 import type Database from 'better-sqlite3'
 import { TributaryError } from '@tributary/core'
 import type { CommittedOffset, PartitionLog, PartitionLogConfig, Storage, StoredMetadata, TopicPartition } from '@tributary/core'
+import {
+  checkCommittedOffsets,
+  checkGroupId,
+  checkLogConfig,
+  checkPartitionList,
+  checkStoredMetadata,
+  checkTopicPartition,
+} from '@tributary/core/internal'
 import { openDatabase } from './database'
 import { GroupSync } from './group-sync'
 import { resolveSqliteOptions } from './options'
 import type { ResolvedSqliteOptions, SqliteStorageOptions } from './options'
-import { SqlitePartitionLog, checkLogConfig } from './partition-log'
+import { SqlitePartitionLog } from './partition-log'
 import type { LogContext } from './partition-log'
 import { toStorageError } from './sqlite-errors'
 import { prepareStatements } from './statements'
@@ -100,6 +108,7 @@ export class SqliteStorage implements Storage {
   /** deletePartition removes the partition's batches, segments and row in one transaction, then syncs. */
   async deletePartition(tp: TopicPartition): Promise<void> {
     const state = this.live()
+    checkTopicPartition(tp)
     const partitions = state.partitions.get(tp.topic)
     const entry = partitions?.get(tp.partition)
     if (!partitions || !entry) return
@@ -132,7 +141,7 @@ export class SqliteStorage implements Storage {
   /** saveMetadata replaces the metadata row in one statement (atomic) and resolves once it is durable. */
   async saveMetadata(metadata: StoredMetadata): Promise<void> {
     const state = this.live()
-    const json = JSON.stringify(metadata)
+    const json = JSON.stringify(checkStoredMetadata(metadata))
     this.write(state, 'Saving broker metadata', () => state.stmts.upsertMetadata.run(json, state.clock.now()))
     await state.groupSync.sync()
   }
@@ -153,15 +162,19 @@ export class SqliteStorage implements Storage {
   /** commitOffsets upserts every offset in one transaction and resolves once they are durable. */
   async commitOffsets(offsets: readonly CommittedOffset[]): Promise<void> {
     const state = this.live()
-    if (offsets.length === 0) return
+    // Validated all first: one call's offsets land together or not at all.
+    const checked = checkCommittedOffsets(offsets)
+    if (checked.length === 0) return
     this.write(state, 'Committing offsets', () => {
-      for (const o of offsets) state.stmts.upsertOffset.run(o.groupId, o.topic, o.partition, o.offset, o.metadata, o.commitTimestampMs)
+      for (const o of checked) state.stmts.upsertOffset.run(o.groupId, o.topic, o.partition, o.offset, o.metadata, o.commitTimestampMs)
     })
     await state.groupSync.sync()
   }
 
   async deleteCommittedOffsets(groupId: string, partitions?: readonly TopicPartition[]): Promise<void> {
     const state = this.live()
+    checkGroupId(groupId)
+    checkPartitionList(partitions)
     this.write(state, `Deleting offsets of group ${groupId}`, () => {
       if (partitions === undefined) state.stmts.deleteGroupOffsets.run(groupId)
       else for (const tp of partitions) state.stmts.deleteOffset.run(groupId, tp.topic, tp.partition)
@@ -252,10 +265,4 @@ function byTopic<V>(map: Map<string, Map<number, V>>, topic: string): Map<number
 
 function closedError(): TributaryError {
   return new TributaryError('CLIENT_CLOSED', 'SqliteStorage is closed')
-}
-
-function checkTopicPartition(tp: TopicPartition): void {
-  if (typeof tp?.topic !== 'string' || tp.topic.length === 0 || !Number.isSafeInteger(tp.partition) || tp.partition < 0) {
-    throw new TributaryError('INVALID_ARGUMENT', `Invalid topic-partition ${JSON.stringify(tp)}`)
-  }
 }

@@ -1,5 +1,5 @@
 import { LocalBroker, MemoryStorage, MemoryVolume, TributaryError, type Broker } from '@tributary/core'
-import { FAST_GROUP, openMemory, waitFor, wrapBroker } from '../test-support'
+import { FAST_GROUP, openMemory, rejoining, waitFor, wrapBroker } from '../testing/client-kit'
 import { Tributary } from '../tributary'
 import type { ClientEvent } from '../events'
 
@@ -284,7 +284,7 @@ describe('Consumer offsets across restarts', () => {
         await c.subscribe({ topics: ['s'] })
         await c.run({ eachMessage: async () => {} })
       }
-      await waitFor(() => a.assignment().length === 2 && b.assignment().length === 2 && !a.membership.needsRejoin, 'a balanced group')
+      await waitFor(() => a.assignment().length === 2 && b.assignment().length === 2 && !rejoining(a), 'a balanced group')
       const before = JSON.stringify(b.assignment())
       const generation = (await a.describeGroup()).generationId
       await b.disconnect()

@@ -42,14 +42,14 @@ export interface PartitionLag {
  * partitions among its members, each member handles its partitions in order, and handled offsets
  * are committed (at-least-once: an offset is committed only after its handler resolved).
  */
-export class Consumer implements RunnerHost {
+export class Consumer {
   /** events names what `on()` accepts (KafkaJS's names). */
   readonly events = ConsumerEvents
   readonly options: ResolvedConsumerOptions
-  readonly emitter: ClientEmitter<ConsumerEventName>
-  readonly membership: GroupMembership
-  readonly committer: OffsetCommitter
-  readonly fetcher: Fetcher
+  private readonly emitter: ClientEmitter<ConsumerEventName>
+  private readonly membership: GroupMembership
+  private readonly committer: OffsetCommitter
+  private readonly fetcher: Fetcher
   private states = new Map<string, PartitionState>()
   private readonly topics = new Set<string>()
   private readonly resetPolicy = new Map<string, OffsetReset>()
@@ -63,7 +63,7 @@ export class Consumer implements RunnerHost {
 
   /** Use `tb.consumer()`. Throws INVALID_CONFIG for bad options. */
   constructor(
-    readonly ctx: ClientContext,
+    private readonly ctx: ClientContext,
     options: ConsumerOptions,
     private readonly onDisconnect: (consumer: Consumer) => void = () => {},
   ) {
@@ -149,7 +149,7 @@ export class Consumer implements RunnerHost {
     if (this.topics.size === 0) throw new TributaryError('INVALID_ARGUMENT', 'Subscribe to at least one topic before run()')
     if (this.runner) throw new TributaryError('INVALID_ARGUMENT', 'The consumer is already running')
     await this.stopping
-    const runner = new Runner(this, resolved)
+    const runner = new Runner(this.runnerHost(), resolved)
     this.runner = runner
     this.releaseKeepAlive = this.ctx.keepAlive()
     try {
@@ -287,12 +287,29 @@ export class Consumer implements RunnerHost {
   // ---- RunnerHost -------------------------------------------------------------------------------
 
   /** partitions lists the assigned partitions' states (RunnerHost). */
-  partitions(): PartitionState[] {
+  /** runnerHost is what `run()`'s Runner may use of this consumer (its parts stay private to the consumer). */
+  private runnerHost(): RunnerHost {
+    return {
+      ctx: this.ctx,
+      options: this.options,
+      emitter: this.emitter,
+      membership: this.membership,
+      committer: this.committer,
+      fetcher: this.fetcher,
+      partitions: () => this.partitions(),
+      rejoin: (signal) => this.rejoin(signal),
+      restartFromCommitted: () => this.restartFromCommitted(),
+      stopAfterCrash: () => this.stopAfterCrash(),
+      pausePartition: (state) => this.pausePartition(state),
+    }
+  }
+
+  private partitions(): PartitionState[] {
     return [...this.states.values()]
   }
 
   /** rejoin joins again, takes the new assignment and sets its start positions (RunnerHost). */
-  async rejoin(signal: AbortSignal): Promise<boolean> {
+  private async rejoin(signal: AbortSignal): Promise<boolean> {
     this.states = new Map()
     this.fetcher.poke()
     const assignment = await this.membership.join([...this.topics].sort(), signal)
@@ -311,18 +328,18 @@ export class Consumer implements RunnerHost {
   }
 
   /** restartFromCommitted moves every assigned partition back to its committed offset (RunnerHost). */
-  async restartFromCommitted(): Promise<void> {
+  private async restartFromCommitted(): Promise<void> {
     await this.startPositions([...this.states.values()])
     this.fetcher.poke()
   }
 
   /** stopAfterCrash stops the consumer once restartOnFailure declined (RunnerHost). */
-  stopAfterCrash(): void {
+  private stopAfterCrash(): void {
     void this.stop()
   }
 
   /** pausePartition pauses one partition for a handler and returns the function that resumes it (RunnerHost). */
-  pausePartition(state: PartitionState): () => void {
+  private pausePartition(state: PartitionState): () => void {
     this.pause([{ topic: state.topic, partitions: [state.partition] }])
     return () => {
       if (!this.closed) this.resume([{ topic: state.topic, partitions: [state.partition] }])

@@ -1,12 +1,5 @@
-import {
-  checkBatchAt,
-  checkFramingAt,
-  RecordBatch,
-  TributaryError,
-  type Broker,
-  type Clock,
-  type FetchPartitionResult,
-} from '@tributary/core'
+import { RecordBatch, TributaryError, type Broker, type Clock, type FetchPartitionResult } from '@tributary/core'
+import { checkBatchAt, checkFramingAt } from '@tributary/core/internal'
 import { Notifier } from '../deferred'
 import { ConsumerEvents, type ClientEmitter, type ConsumerEventName } from '../events'
 import type { ResolvedConsumerOptions } from '../options'

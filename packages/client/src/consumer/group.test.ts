@@ -1,5 +1,5 @@
 import { LocalBroker, MemoryStorage, TributaryError, type TopicPartition } from '@tributary/core'
-import { FAST_GROUP, openMemory, waitFor, wrapBroker } from '../test-support'
+import { FAST_GROUP, openMemory, rejoining, waitFor, wrapBroker } from '../testing/client-kit'
 import { Tributary } from '../tributary'
 import type { Consumer } from './consumer'
 
@@ -28,7 +28,7 @@ async function stable(consumers: Consumer[], partitions: number, topic = 't'): P
   await waitFor(() => {
     const all = owned(consumers).sort()
     const expected = Array.from({ length: partitions }, (_, p) => `${topic}-${p}`).sort()
-    return JSON.stringify(all) === JSON.stringify(expected) && consumers.every((c) => !c.membership.needsRejoin)
+    return JSON.stringify(all) === JSON.stringify(expected) && consumers.every((c) => !rejoining(c))
   }, 'a stable assignment covering every partition once')
 }
 
@@ -113,7 +113,7 @@ describe('Consumer groups', () => {
     await stable([a, b], 6)
     const started = Date.now()
     frozen = true
-    await waitFor(() => a.assignment().length === 6 && !a.membership.needsRejoin, 'a to own every partition')
+    await waitFor(() => a.assignment().length === 6 && !rejoining(a), 'a to own every partition')
     expect(Date.now() - started).toBeGreaterThanOrEqual(250)
     const [group] = (await tb.admin().describeGroups(['g'])).groups
     expect(group?.members).toHaveLength(1)

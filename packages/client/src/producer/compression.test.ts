@@ -1,5 +1,5 @@
 import { BatchAttributes, CompressionTypes, TributaryError, iterateBatches, type CompressionType } from '@tributary/core'
-import { FAST_GROUP, openMemory, readTopic, waitFor } from '../test-support'
+import { FAST_GROUP, openMemory, readTopic, waitFor } from '../testing/client-kit'
 import type { Tributary } from '../tributary'
 
 /** batchCodecIds returns the compression id (attribute bits 0–2) of every stored batch of `topic`-0. */

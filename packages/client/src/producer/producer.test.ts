@@ -8,7 +8,7 @@ import {
   type ProducePartitionResult,
   type ProduceRequest,
 } from '@tributary/core'
-import { gatedSyncStorage, isSettled, openMemory, readTopic, wrapBroker } from '../test-support'
+import { gatedSyncStorage, isSettled, openMemory, readTopic, wrapBroker } from '../testing/client-kit'
 import { Tributary } from '../tributary'
 
 async function withTopic(numPartitions: number, fn: (tb: Tributary) => Promise<void>): Promise<void> {

@@ -1,3 +1,4 @@
+import { assert } from '@tributary/core/internal'
 import {
   TributaryError,
   encodeRecordBatch,
@@ -99,7 +100,7 @@ export class Sender {
    * request. Call `ensureIdentity()` first. Returns once every request has been handed to the broker.
    */
   send(batches: DrainedBatch[]): void {
-    if (this.idempotent && this.identity === null) throw new Error('Sender.send: no producer id; call ensureIdentity() first')
+    assert(!this.idempotent || this.identity !== null, 'Sender.send without a producer id: ensureIdentity() comes first')
     if (batches.length === 1) {
       const flight = this.encode(batches[0] as DrainedBatch)
       if (flight) this.dispatchWhenReady(flight, null)

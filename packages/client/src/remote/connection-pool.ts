@@ -1,5 +1,5 @@
 import { TributaryError, type Clock, type NodeInfo } from '@tributary/core'
-import { NodeConnection } from './connection'
+import { type NodeConnection, nodeConnection } from './connection'
 import type { ResolvedConnectOptions } from './options'
 
 /**
@@ -111,8 +111,7 @@ export class ConnectionPool {
     this.assertOpen()
     let c = this.connections.get(address)
     if (c === undefined) {
-      const i = address.lastIndexOf(':')
-      c = new NodeConnection(address.slice(0, i), Number(address.slice(i + 1)), this.options, this.clock, () => this.lost(address))
+      c = nodeConnection(address, this.options, this.clock, () => this.lost(address))
       this.connections.set(address, c)
     }
     return c

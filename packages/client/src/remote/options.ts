@@ -1,4 +1,5 @@
 import type { Clock } from '@tributary/core'
+import { MAX_TIMER_MS, parseHostPort } from '@tributary/core/internal'
 import { checkInt, checkObject, invalidConfig } from '../options'
 
 /** ConnectOptions configure `Tributary.connect`: a client of a cluster over TCP, hosting no node. */
@@ -75,9 +76,11 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
   const o = checkObject(options, 'connect', KNOWN)
   if (!Array.isArray(o.brokers) || o.brokers.length === 0)
     throw invalidConfig('connect.brokers', "must be a non-empty array of 'host:port'")
-  const brokers = o.brokers.map((b: unknown, i) => parseAddress(b, `connect.brokers[${i}]`))
+  const brokers = o.brokers.map((b: unknown, i) => parseHostPort(b, `connect.brokers[${i}]`))
   const int = (key: keyof typeof CONNECT_DEFAULTS): number =>
-    o[key] === undefined ? CONNECT_DEFAULTS[key] : checkInt(o[key], `connect.${key}`, MIN[key])
+    o[key] === undefined
+      ? CONNECT_DEFAULTS[key]
+      : checkInt(o[key], `connect.${key}`, MIN[key], key.endsWith('Ms') ? MAX_TIMER_MS : undefined)
   return {
     brokers,
     connectTimeoutMs: int('connectTimeoutMs'),
@@ -87,11 +90,4 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     metadataMaxAgeMs: int('metadataMaxAgeMs'),
     reconnectBackoffMs: int('reconnectBackoffMs'),
   }
-}
-
-function parseAddress(address: unknown, path: string): { host: string; port: number } {
-  const m = typeof address === 'string' ? /^(.+):(\d+)$/.exec(address) : null
-  const port = Number(m?.[2])
-  if (!m || !Number.isInteger(port) || port <= 0 || port > 65535) throw invalidConfig(path, `must be 'host:port', got ${String(address)}`)
-  return { host: (m[1] as string).replace(/^\[(.*)\]$/, '$1'), port }
 }

@@ -1,7 +1,8 @@
-import { TributaryError, type WireHeader } from '@tributary/core'
+import { TributaryError } from '@tributary/core'
+import type { WireHeader } from '@tributary/core/internal'
 import { Tributary } from '../tributary'
 import { RemoteBroker } from './remote-broker'
-import { deadAddress, listen, stop as close } from './test-kit'
+import { deadAddress, listen, stop as close } from '../testing/remote-kit'
 
 describe('RemoteBroker', () => {
   test('a connect to an address with nothing listening fails with a retriable LEADER_NOT_AVAILABLE', async () => {

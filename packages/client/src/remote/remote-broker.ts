@@ -1,6 +1,5 @@
 import {
   TributaryError,
-  fetchHasEnough,
   systemClock,
   type Broker,
   type ClusterMetadata,
@@ -28,7 +27,12 @@ import {
   type ProducerIdentity,
   type SyncGroupRequest,
   type TopicPartition,
+  type BrokerMethod,
+  type BrokerRpc,
+  type RpcArgs,
+  type RpcResult,
 } from '@tributary/core'
+import { type CallOptions, checkFetchRequest, checkPartitionRequests, checkProduceRequest, fetchHasEnough } from '@tributary/core/internal'
 import type { NodeConnection } from './connection'
 import { ConnectionPool } from './connection-pool'
 import { LeaderCache } from './leader-cache'
@@ -39,7 +43,13 @@ type DeleteRecordsResult = { topic: string; partition: number; lowWatermark: num
 /** Per-partition errors that say the cached leader is wrong (UNKNOWN_TOPIC_OR_PARTITION too, for a topic the cache knows). */
 const STALE_LEADER = new Set(['NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH'])
 /** Calls that change nothing, so that one lost with its connection may be asked again of another node. */
-const READ_ONLY = new Set(['metadata', 'describeConfigs', 'fetchOffsets', 'listGroups', 'describeGroups'])
+const READ_ONLY: ReadonlySet<BrokerMethod> = new Set<BrokerMethod>([
+  'metadata',
+  'describeConfigs',
+  'fetchOffsets',
+  'listGroups',
+  'describeGroups',
+])
 
 /**
  * RemoteBroker implements core's `Broker` contract over TCP against a cluster's nodes (each
@@ -84,7 +94,7 @@ export class RemoteBroker implements Broker {
   }
 
   async metadata(request?: MetadataRequest): Promise<ClusterMetadata> {
-    const metadata = await this.anyCall<ClusterMetadata>('metadata', [request])
+    const metadata = await this.anyCall('metadata', [request])
     this.leaders.update(metadata, request?.topics)
     return metadata
   }
@@ -108,14 +118,16 @@ export class RemoteBroker implements Broker {
   }
 
   async produce(request: ProduceRequest): Promise<ProducePartitionResult[]> {
+    // The request is checked here first (as a node would), so that a malformed one fails as it
+    // would in process, before any routing or timer depends on it.
+    checkProduceRequest(request)
     // Nothing to route: the node still checks the request (acks, timeout) and answers.
-    if (request.partitions.length === 0) return this.anyCall('produce', [request], request.timeoutMs)
+    if (request.partitions.length === 0) return this.anyCall('produce', [request], { extraWaitMs: request.timeoutMs })
     return this.routed(
       request.partitions,
       // To a leader's own connection, a node that no longer leads answers NOT_LEADER_OR_FOLLOWER
       // (and the leaders are asked again) instead of forwarding for ever after a leader change.
-      (c, partitions, direct) =>
-        c.call('produce', [{ ...request, partitions, forward: !direct }], request.timeoutMs) as Promise<ProducePartitionResult[]>,
+      (c, partitions, direct) => c.call('produce', [{ ...request, partitions, forward: !direct }], { extraWaitMs: request.timeoutMs }),
       ({ topic, partition }, error) => ({ topic, partition, baseOffset: -1, logAppendTime: -1, logStartOffset: -1, error }),
     )
   }
@@ -127,8 +139,9 @@ export class RemoteBroker implements Broker {
    * by partition count. The signal is not sent (it cannot cross); aborting sends a `$cancel`.
    */
   async fetch(request: FetchRequest): Promise<FetchPartitionResult[]> {
+    checkFetchRequest(request)
     const { signal, ...rest } = request
-    if (rest.partitions.length === 0) return this.anyCall('fetch', [rest], rest.maxWaitMs, signal)
+    if (rest.partitions.length === 0) return this.anyCall('fetch', [rest], { extraWaitMs: rest.maxWaitMs, signal })
     // Once cancelled, a part that starts late (it was still connecting) does not wait either.
     const waits = new Set<AbortController>()
     let cancelled = signal?.aborted === true
@@ -147,12 +160,7 @@ export class RemoteBroker implements Broker {
           const maxBytes =
             rest.maxBytes === undefined ? undefined : Math.max(1, Math.floor((rest.maxBytes * partitions.length) / rest.partitions.length))
           try {
-            const results = (await c.call(
-              'fetch',
-              [{ ...rest, partitions, maxBytes }],
-              rest.maxWaitMs,
-              wait.signal,
-            )) as FetchPartitionResult[]
+            const results = await c.call('fetch', [{ ...rest, partitions, maxBytes }], { extraWaitMs: rest.maxWaitMs, signal: wait.signal })
             if (fetchHasEnough(results, rest.minBytes ?? 1)) cancelAll()
             return results
           } catch (error) {
@@ -168,25 +176,25 @@ export class RemoteBroker implements Broker {
   }
 
   async listOffsets(partitions: ListOffsetsPartitionRequest[]): Promise<ListOffsetsPartitionResult[]> {
-    if (partitions.length === 0) return []
+    if (checkPartitionRequests(partitions, 'listOffsets partitions').length === 0) return []
     return this.routed(
       partitions,
-      (c, part) => c.call('listOffsets', [part]) as Promise<ListOffsetsPartitionResult[]>,
+      (c, part) => c.call('listOffsets', [part]),
       ({ topic, partition }, error) => ({ topic, partition, offset: -1, timestamp: -1, error }),
     )
   }
   async deleteRecords(partitions: Array<{ topic: string; partition: number; offset: number }>): Promise<DeleteRecordsResult[]> {
-    if (partitions.length === 0) return []
+    if (checkPartitionRequests(partitions, 'deleteRecords partitions').length === 0) return []
     return this.routed(
       partitions,
-      (c, part) => c.call('deleteRecords', [part]) as Promise<DeleteRecordsResult[]>,
+      (c, part) => c.call('deleteRecords', [part]),
       ({ topic, partition }, error) => ({ topic, partition, lowWatermark: -1, error }),
     )
   }
 
   joinGroup(request: JoinGroupRequest): Promise<JoinGroupResult> {
     // A join is held until the rebalance completes.
-    return this.anyCall('joinGroup', [request], request.rebalanceTimeoutMs)
+    return this.anyCall('joinGroup', [request], { extraWaitMs: request.rebalanceTimeoutMs })
   }
   syncGroup(request: SyncGroupRequest): Promise<GroupAssignment> {
     return this.anyCall('syncGroup', [request])
@@ -235,14 +243,19 @@ export class RemoteBroker implements Broker {
    * anyCall sends one request to any live node. A read-only call whose connection is lost before
    * the answer is asked once more of the next node.
    */
-  private async anyCall<T>(method: string, args: unknown[], extraWaitMs = 0, signal?: AbortSignal): Promise<T> {
+  private async anyCall<K extends BrokerMethod>(
+    method: K,
+    args: RpcArgs<BrokerRpc, K>,
+    options: CallOptions = {},
+  ): Promise<RpcResult<BrokerRpc, K>> {
     this.assertOpen()
     // JSON turns an undefined argument into null, which would defeat the server's defaults.
-    while (args.length > 0 && args[args.length - 1] === undefined) args.pop()
+    const sent = [...args]
+    while (sent.length > 0 && sent[sent.length - 1] === undefined) sent.pop()
     for (let attempt = 0; ; attempt++) {
       const c = await this.pool.any()
       try {
-        return (await c.call(method, args, extraWaitMs, signal)) as T
+        return await c.call(method, sent as RpcArgs<BrokerRpc, K>, options)
       } catch (error) {
         const lost = error instanceof TributaryError && error.code === 'LEADER_NOT_AVAILABLE' && error.details.broker === c.address
         if (attempt > 0 || !lost || !READ_ONLY.has(method)) throw error
@@ -251,9 +264,9 @@ export class RemoteBroker implements Broker {
   }
 
   /** adminCall is anyCall for calls that change topics: the cached leaders are refreshed afterwards. */
-  private async adminCall<T>(method: string, args: unknown[]): Promise<T> {
+  private async adminCall<K extends BrokerMethod>(method: K, args: RpcArgs<BrokerRpc, K>): Promise<RpcResult<BrokerRpc, K>> {
     try {
-      return await this.anyCall<T>(method, args)
+      return await this.anyCall(method, args)
     } finally {
       this.leaders.markStale()
     }

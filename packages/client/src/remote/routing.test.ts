@@ -1,14 +1,8 @@
-import {
-  TributaryError,
-  encodeFrame,
-  type FetchRequest,
-  type ProducePartitionData,
-  type ProduceRequest,
-  type WireHeader,
-} from '@tributary/core'
+import { TributaryError, type FetchRequest, type ProducePartitionData, type ProduceRequest } from '@tributary/core'
+import { encodeFrame, type WireHeader } from '@tributary/core/internal'
 import { ManualClock } from '@tributary/core/testing'
 import { RemoteBroker } from './remote-broker'
-import { argOf, deadAddress, fakeMetadata, listen, methodsOf, stop, type FakeNode } from './test-kit'
+import { argOf, deadAddress, fakeMetadata, listen, methodsOf, stop, type FakeNode } from '../testing/remote-kit'
 
 /*
  * Routing against fake nodes: each test's nodes answer metadata with a leader table the test

@@ -1,10 +1,11 @@
 /**
- * The child process of the crash harness (see crash-harness.ts), run as
- * `node --import tsx crash-child.ts <storageModule> <dir> <round> <seed>`. It opens the storage
- * and appends, syncs and acknowledges batches until the parent SIGKILLs it.
+ * The child process of the crash harness (see crash-harness.ts), run as `node crash-child.js
+ * <storageModule> <dir> <round> <seed>` from an installed package (built by tsup beside the
+ * testing entry), or through tsx from this repository's sources. It opens the storage and
+ * appends, syncs and acknowledges batches until the parent SIGKILLs it.
  */
 import { pathToFileURL } from 'node:url'
-import { runChildWorkload, type CrashStorageModule } from './crash-harness'
+import { runChildWorkload, type CrashStorageModule } from './crash-workload'
 import { createRandom } from './random'
 
 /** The parent kills a child within a second of its first ack; one alive after this was orphaned. */
@@ -15,7 +16,7 @@ async function main(): Promise<void> {
   setTimeout(() => process.exit(3), MAX_LIFETIME_MS).unref()
   const [storageModule, dir, round, seed] = process.argv.slice(2)
   if (storageModule === undefined || dir === undefined || round === undefined || seed === undefined) {
-    throw new Error('usage: crash-child.ts <storageModule> <dir> <round> <seed>')
+    throw new Error('usage: crash-child <storageModule> <dir> <round> <seed>')
   }
   const mod = (await import(pathToFileURL(storageModule).href)) as CrashStorageModule
   const storage = mod.createStorage(dir)

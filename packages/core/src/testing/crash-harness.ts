@@ -2,11 +2,12 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { decodeRecordBatch } from '../record-batch'
-import type { PartitionLog, PartitionLogConfig, Storage } from '../storage'
-import { makeBatch, type TestRecord } from './make-batch'
+import type { PartitionLog } from '../storage'
+import { crashRecord, openCrashLogs, type CrashStorageModule } from './crash-workload'
+import { makeBatch } from './make-batch'
 import { createRandom, type Random } from './random'
 
 /**
@@ -16,17 +17,15 @@ import { createRandom, type Random } from './random'
  * continue on the same directory, so recovery runs again and again over a growing log.
  */
 
-/** CrashStorageModule is what the module named by `storageModule` exports. */
-export interface CrashStorageModule {
-  /** createStorage builds an adapter over `dir`, not yet opened (the harness calls `open()`). */
-  createStorage(dir: string): Storage
-}
-
 /** CrashTestOptions configures `runCrashTest`. */
 export interface CrashTestOptions {
   /** Names the adapter in the test title. */
   label: string
-  /** Absolute path of a .ts module exporting `createStorage(dir: string): Storage`. */
+  /**
+   * Absolute path of a module exporting `createStorage(dir: string): Storage` (a CrashStorageModule):
+   * a .js/.mjs module from an installed package, or a .ts module when this harness runs from
+   * Tributary's own sources (the child then runs through tsx).
+   */
   storageModule: string
   /** Rounds (child processes killed); defaults to $CRASH_KILLS or 30. */
   kills?: number
@@ -34,9 +33,6 @@ export interface CrashTestOptions {
   seed?: number
 }
 
-/** CRASH_TOPIC and CRASH_PARTITIONS are where the children write. */
-const CRASH_TOPIC = 'crash'
-const CRASH_PARTITIONS = 4
 /** A child that prints no ack within this time is considered broken. */
 const FIRST_ACK_TIMEOUT_MS = 30_000
 /** Kills land this long after the first ack: late enough to have a few acks, early enough to keep rounds short. */
@@ -45,13 +41,6 @@ const KILL_DELAY_MAX_MS = 300
 /** Reads during verification take up to this many bytes per call. */
 const VERIFY_READ_BYTES = 1024 * 1024
 
-/** CRASH_LOG_CONFIG is the log config of the crash test: small segments, so rounds cross segment boundaries. */
-export const CRASH_LOG_CONFIG: PartitionLogConfig = Object.freeze({
-  segmentBytes: 64 * 1024,
-  segmentMs: 7 * 24 * 3600 * 1000,
-  indexIntervalBytes: 4096,
-})
-
 /** CrashAck is one acknowledged batch, as the child printed it. */
 interface CrashAck {
   round: number
@@ -59,44 +48,6 @@ interface CrashAck {
   baseOffset: number
   count: number
   seq: number
-}
-
-/**
- * crashRecord is record `index` of batch `seq` of round `round`: deterministic, so the parent can
- * check an acknowledged batch without the child sending its contents. Values vary in length so
- * batches do too.
- */
-export function crashRecord(round: number, seq: number, index: number): TestRecord {
-  const pad = 'x'.repeat((seq * 7 + index * 13 + round) % 200)
-  return { key: `k-${round}-${seq}-${index}`, value: `v-${round}-${seq}-${index}-${pad}`, timestamp: 1_700_000_000_000 + seq }
-}
-
-/** makeCrashBatch encodes batch `seq` of round `round` with `count` records. */
-export function makeCrashBatch(round: number, seq: number, count: number): Buffer {
-  return makeBatch(Array.from({ length: count }, (_, i) => crashRecord(round, seq, i)))
-}
-
-/**
- * runChildWorkload is the child's loop (see crash-child.ts): append a batch of 1–50 records to a
- * random partition, wait for `sync()` (acks=all), then print `ack <topic> <partition> <baseOffset>
- * <count> <seq>`. It never returns; the parent kills the process.
- */
-export async function runChildWorkload(storage: Storage, round: number, random: Random): Promise<never> {
-  const logs = openCrashLogs(storage)
-  for (let seq = 0; ; seq++) {
-    const count = random.range(1, 50)
-    const partition = random.int(CRASH_PARTITIONS)
-    const log = logs[partition] as PartitionLog
-    const info = log.append(makeCrashBatch(round, seq, count))
-    await log.sync()
-    process.stdout.write(`ack ${CRASH_TOPIC} ${partition} ${info.baseOffset} ${count} ${seq}\n`)
-  }
-}
-
-function openCrashLogs(storage: Storage): PartitionLog[] {
-  return Array.from({ length: CRASH_PARTITIONS }, (_, partition) =>
-    storage.partitionLog({ topic: CRASH_TOPIC, partition }, CRASH_LOG_CONFIG),
-  )
 }
 
 /**
@@ -138,12 +89,9 @@ export function runCrashTest(options: CrashTestOptions): void {
 function runChildRound(storageModule: string, dir: string, round: number, random: Random): Promise<CrashAck[]> {
   const childSeed = random.int(2 ** 31)
   const killDelayMs = random.range(KILL_DELAY_MIN_MS, KILL_DELAY_MAX_MS)
-  const root = findRepoRoot()
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(__dirname, 'crash-child.ts'), storageModule, dir, String(round), String(childSeed)],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
+  const child = spawn(process.execPath, [...crashChildCommand(), storageModule, dir, String(round), String(childSeed)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   return new Promise((resolve, reject) => {
     let stdout = ''
     let stderr = ''
@@ -185,7 +133,7 @@ function parseAcks(stdout: string, round: number): CrashAck[] {
 
 /** verifyRecovery opens the storage in this process and checks the acknowledged batches. */
 async function verifyRecovery(storageModule: string, dir: string, round: number, acks: readonly CrashAck[]): Promise<void> {
-  const mod = (await import(pathToFileURL(storageModule).href)) as CrashStorageModule
+  const mod = await loadStorageModule(storageModule)
   const storage = mod.createStorage(dir)
   await storage.open()
   try {
@@ -247,10 +195,32 @@ function envInteger(name: string): number | undefined {
   return Number(value)
 }
 
-/** findRepoRoot walks up to the workspace root, where tsx finds tsconfig.json and its paths. */
-function findRepoRoot(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir
-    if (dirname(dir) === dir) throw new Error('crash harness: workspace root (pnpm-workspace.yaml) not found')
+/**
+ * nativeImport is Node's own dynamic import, hidden from bundlers: a CommonJS build would turn an
+ * `import()` into a `require()`, which cannot load an ES module given as a file URL.
+ */
+const nativeImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>
+
+/**
+ * loadStorageModule loads the module the children build their storage from: through Node's
+ * import in a built package, through the test runner's loader from Tributary's sources (where the
+ * module is TypeScript).
+ */
+async function loadStorageModule(path: string): Promise<CrashStorageModule> {
+  const url = pathToFileURL(path).href
+  return (__filename.endsWith('.ts') ? await import(url) : await nativeImport(url)) as CrashStorageModule
+}
+
+/**
+ * crashChildCommand is how to start the child: the compiled `crash-child.js` of an installed
+ * package (`dist/testing/`), or `crash-child.ts` through tsx when this module runs from
+ * Tributary's sources (its tests; tsx finds the repository's tsconfig from the working
+ * directory). `__dirname` is CommonJS's (`dist/testing` in the CJS build, `src/testing` in the
+ * sources); in the ESM build it is tsup's shim, which lives in a shared chunk at `dist/`.
+ */
+function crashChildCommand(): string[] {
+  for (const built of [join(__dirname, 'crash-child.js'), join(__dirname, 'testing', 'crash-child.js')]) {
+    if (existsSync(built)) return [built]
   }
+  return ['--import', 'tsx', join(__dirname, 'crash-child.ts')]
 }

@@ -16,6 +16,7 @@ import {
   readAll,
   sortOffsets,
 } from './conformance-kit'
+import { describeArguments } from './conformance-arguments'
 import { describeAppendCopy, describeResetTo } from './conformance-copy'
 import { describeAppend, describeRead, describeSegments, describeTruncate } from './conformance-log'
 import { describeCompaction, describeDeleteBefore, describeReopen, describeTimestamps } from './conformance-retention'
@@ -28,7 +29,8 @@ import { createRandom } from './random'
  * must share. An adapter's test file calls `runStorageConformance('file', factory)`. The suite is
  * split by subject: conformance-log.ts (append, read, truncate, segments), conformance-retention.ts
  * (deleteBefore, timestamps, compaction, reopen), conformance-copy.ts (resetTo, appendCopy) and
- * this file (metadata, committed offsets, partitions, errors); conformance-kit.ts holds the helpers.
+ * conformance-arguments.ts (every bad argument's code) and this file (metadata, committed offsets,
+ * partitions, errors); conformance-kit.ts holds the helpers.
  */
 
 export { CONFORMANCE_LOG_CONFIG } from './conformance-kit'
@@ -63,6 +65,7 @@ export function runStorageConformance(name: string, factory: StorageFactory, opt
     describeCommittedOffsets(ctx)
     describePartitions(ctx, options.manyPartitions ?? 200)
     describeErrors(ctx)
+    describeArguments(ctx)
   })
 }
 

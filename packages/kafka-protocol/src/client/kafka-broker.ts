@@ -24,9 +24,9 @@ import {
   type SyncGroupRequest,
   type TopicPartition,
   TributaryError,
-  fetchHasEnough,
   systemClock,
 } from '@tributary/core'
+import { fetchHasEnough } from '@tributary/core/internal'
 import { errorFromKafkaCode } from '../error-codes'
 import * as admin from './admin-calls'
 import { ClusterConnections } from './cluster-connections'

@@ -1,4 +1,4 @@
-import { checkBool, checkInt, checkNumber, checkObject, checkOneOf, invalidConfig } from '@tributary/core'
+import { checkBool, checkInt, checkNumber, checkObject, checkOneOf, invalidConfig } from '@tributary/core/internal'
 
 /**
  * KafkaTlsOptions configure TLS to the brokers (node:tls). `ssl: true` is TLS with the system's

@@ -1,6 +1,5 @@
 import {
   type Acks,
-  BatchLayout,
   type CreateTopicResult,
   type CreateTopicSpec,
   EARLIEST_TIMESTAMP,
@@ -8,8 +7,8 @@ import {
   LATEST_TIMESTAMP,
   type ProduceRequest,
   TributaryError,
-  checkFramingAt,
 } from '@tributary/core'
+import { BatchLayout, checkFramingAt } from '@tributary/core/internal'
 
 /*
  * What the Kafka backend checks before sending: the Broker contract's rules for a request's shape

@@ -1,11 +1,10 @@
+import { assert } from '@tributary/core/internal'
 import type { Entry, Membership, Snapshot } from './types'
 import { EntryType } from './types'
 import { decodeConfEntry } from './membership'
 
-/** assert crashes on a broken invariant: these are programmer errors, never operating errors. */
-export function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`raft invariant violated: ${message}`)
-}
+/** assert is core's one assert (InvariantError): a broken invariant is a programmer error, never an operating one. */
+export { assert }
 
 /** entryBytes is the size an entry counts for in message and uncommitted-size limits. */
 export function entryBytes(e: Entry): number {

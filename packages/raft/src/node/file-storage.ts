@@ -1,7 +1,8 @@
 import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
-import { wrapStorageError } from '@tributary/core'
+import { TributaryError } from '@tributary/core'
+import { assert, wrapStorageError } from '@tributary/core/internal'
 import type { RaftInit } from '../core/raft'
 import { bootstrapSnapshot } from '../core/raft'
 import type { Entry, EntryType, HardState, NodeId, Snapshot } from '../core/types'
@@ -49,7 +50,12 @@ export class FileRaftStorage implements RaftStorage {
     const buf = await readIfExists(join(this.dir, 'snapshot'))
     if (buf === undefined) return undefined
     const body = buf.subarray(0, buf.byteLength - 4)
-    if (crc32(body) !== buf.readUInt32LE(buf.byteLength - 4)) throw new Error('snapshot file is corrupt')
+    // A damaged file on disk is an operating error: the group stops with KAFKA_STORAGE_ERROR.
+    if (crc32(body) !== buf.readUInt32LE(buf.byteLength - 4))
+      throw new TributaryError('KAFKA_STORAGE_ERROR', `the Raft snapshot file in ${this.dir} is corrupt (CRC mismatch)`, {
+        retriable: false,
+        details: { path: join(this.dir, 'snapshot') },
+      })
     let pos = 16
     const ids = (): number[] => {
       const n = body.readUInt32LE(pos)
@@ -109,8 +115,11 @@ export class FileRaftStorage implements RaftStorage {
     const first = entries[0]!
     if (this.offsets.length === 0) this.firstIndex = first.index
     const keep = first.index - this.firstIndex
-    if (keep < 0 || keep > this.offsets.length)
-      throw new Error(`log gap: writing ${first.index}, holding ${this.firstIndex}..${this.firstIndex + this.offsets.length - 1}`)
+    // The Raft core hands out entries that follow (or overwrite) what the log holds, never a gap.
+    assert(
+      keep >= 0 && keep <= this.offsets.length,
+      `log gap: writing ${first.index}, holding ${this.firstIndex}..${this.firstIndex + this.offsets.length - 1}`,
+    )
     if (keep < this.offsets.length) {
       // Overwriting: cut the file at the first replaced entry so the log stays one clean sequence.
       this.size = this.offsets[keep]!
@@ -199,7 +208,7 @@ export class FileRaftStorage implements RaftStorage {
   }
 
   private requireLog(): FileHandle {
-    if (this.log === undefined) throw new Error('FileRaftStorage used before load()')
+    assert(this.log !== undefined, 'FileRaftStorage used before load()')
     return this.log
   }
 

@@ -1,4 +1,4 @@
-import { TributaryError } from '@tributary/core'
+import { checkInt, checkMs, checkObject, invalidConfig, stripUndefined } from '@tributary/core/internal'
 import type { RaftConfig } from '../core/config'
 import type { Entry, NodeId } from '../core/types'
 import type { RaftStorage } from './storage'
@@ -68,37 +68,28 @@ export const defaultGroupOptions = Object.freeze({
   maxPendingProposals: 10_000,
 })
 
-const KNOWN = new Set(['groupId', 'voters', 'storage', 'stateMachine', 'raft', ...Object.keys(defaultGroupOptions)])
+const KNOWN_KEYS = ['groupId', 'voters', 'storage', 'stateMachine', 'raft', ...Object.keys(defaultGroupOptions)]
 
 /**
  * resolveGroupOptions merges defaults and validates.
  * @throws TributaryError INVALID_CONFIG with the option path.
  */
 export function resolveGroupOptions(options: RaftGroupOptions): ResolvedGroupOptions {
-  for (const key of Object.keys(options)) if (!KNOWN.has(key)) throw invalid(key, 'unknown option')
+  checkObject(options, 'options', KNOWN_KEYS)
   if (typeof options.groupId !== 'string' || options.groupId.length === 0 || Buffer.byteLength(options.groupId) > 65535) {
-    throw invalid('groupId', 'must be a non-empty string of at most 65535 bytes')
+    throw invalidConfig('options.groupId', 'must be a non-empty string of at most 65535 bytes')
   }
   if (!Array.isArray(options.voters) || !options.voters.every((v) => Number.isSafeInteger(v) && v > 0))
-    throw invalid('voters', 'must be an array of positive integer node ids')
-  const resolved = {
-    ...defaultGroupOptions,
-    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-  } as ResolvedGroupOptions
+    throw invalidConfig('options.voters', 'must be an array of positive integer node ids')
+  const resolved = { ...defaultGroupOptions, ...stripUndefined(options) } as ResolvedGroupOptions
+  checkMs(resolved.proposalTimeoutMs, 'options.proposalTimeoutMs', 1)
   for (const key of [
-    'proposalTimeoutMs',
     'snapshotEveryEntries',
     'snapshotEveryBytes',
     'snapshotTrailingEntries',
     'snapshotTrailingBytes',
     'maxPendingProposals',
-  ] as const) {
-    const v = resolved[key]
-    if (typeof v !== 'number' || !(v > 0)) throw invalid(key, `must be a positive number, got ${String(v)}`)
-  }
+  ] as const)
+    checkInt(resolved[key], `options.${key}`, 1)
   return resolved
-}
-
-function invalid(key: string, message: string): TributaryError {
-  return new TributaryError('INVALID_CONFIG', `options.${key}: ${message}`, { details: { path: `options.${key}` } })
 }

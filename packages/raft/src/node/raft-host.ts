@@ -1,3 +1,4 @@
+import { checkInt, checkMs } from '@tributary/core/internal'
 import { randomInt } from 'node:crypto'
 import { TributaryError, systemClock, type Clock, type TimerHandle } from '@tributary/core'
 import { Sfc32 } from '../core/random'
@@ -33,12 +34,10 @@ export class RaftHost {
   private closed = false
 
   constructor(readonly options: RaftHostOptions) {
-    if (!Number.isSafeInteger(options.id) || options.id <= 0)
-      throw new TributaryError('INVALID_CONFIG', 'options.id: must be a positive integer', { details: { path: 'options.id' } })
+    checkInt(options.id, 'options.id', 1)
     this.clock = options.clock ?? systemClock
-    this.tickMs = options.tickMs ?? 100
-    if (!(this.tickMs > 0))
-      throw new TributaryError('INVALID_CONFIG', 'options.tickMs: must be positive', { details: { path: 'options.tickMs' } })
+    this.tickMs = checkMs(options.tickMs ?? 100, 'options.tickMs', 1)
+    if (options.seed !== undefined) checkInt(options.seed, 'options.seed', 0)
     this.random = new Sfc32(options.seed ?? randomInt(0, 2 ** 47))
     options.transport.onMessage((groupId, m) => this.groups.get(groupId)?.receive(m))
     this.schedule()

@@ -1,3 +1,4 @@
+import { checkInt, checkMs, checkNumber } from '@tributary/core/internal'
 import type { Message, NodeId } from '../core/types'
 import { Sfc32 } from '../core/random'
 import { decodeMessage, encodeMessage } from './codec'
@@ -29,7 +30,7 @@ export class FaultDice {
   private readonly rng: Sfc32 | undefined
 
   constructor(readonly model: FaultModel | undefined) {
-    if (model !== undefined) assertModel(model)
+    if (model !== undefined) checkModel(model)
     this.rng = model === undefined ? undefined : new Sfc32(model.seed)
   }
 
@@ -65,17 +66,20 @@ export class FaultDice {
   }
 }
 
-/** assertModel rejects a model a test got wrong: rates are probabilities, the delay a positive number of ms. */
-function assertModel(m: FaultModel): void {
-  if (!Number.isSafeInteger(m.seed) || m.seed < 0) throw new Error(`FaultModel.seed must be a non-negative integer, got ${m.seed}`)
+/**
+ * checkModel rejects a bad fault model with INVALID_CONFIG naming the field: the seed a
+ * non-negative integer, rates probabilities, the delay a whole number of ms within Node's timer limit.
+ */
+function checkModel(m: FaultModel): void {
+  checkInt(m.seed, 'faults.seed', 0)
   for (const [name, rate] of [
     ['dropRate', m.dropRate],
     ['delayRate', m.delayRate],
     ['duplicateRate', m.duplicateRate],
   ] as const) {
-    if (rate !== undefined && !(rate >= 0 && rate <= 1)) throw new Error(`FaultModel.${name} must be in [0, 1], got ${rate}`)
+    if (rate !== undefined) checkNumber(rate, `faults.${name}`, 0, 1)
   }
-  if (m.maxDelayMs !== undefined && !(m.maxDelayMs >= 1)) throw new Error(`FaultModel.maxDelayMs must be at least 1, got ${m.maxDelayMs}`)
+  if (m.maxDelayMs !== undefined) checkMs(m.maxDelayMs, 'faults.maxDelayMs', 1)
 }
 
 /**

@@ -1,5 +1,5 @@
 import { EntryType, MessageType, type Message } from '../core/types'
-import { waitUntil } from '../cluster/test-kit'
+import { waitUntil } from '@tributary/core/testing'
 import { TcpTransport } from './tcp'
 
 /** An append carrying one entry of `bytes` bytes, the rest of the fields fixed. */

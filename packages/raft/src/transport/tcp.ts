@@ -1,4 +1,5 @@
 import { createServer, connect, type Server, type Socket } from 'node:net'
+import { checkInt, checkMs, checkObject, invalidConfig, stripUndefined } from '@tributary/core/internal'
 import type { Message, NodeId } from '../core/types'
 import { encodedMessageBytes, readMessage, writeMessage } from './codec'
 import type { InboundHandler, Transport } from './transport'
@@ -34,13 +35,33 @@ export interface TcpTransportOptions {
   readonly reconnectMaxMs?: number
 }
 
-const defaults = {
+/** TCP_TRANSPORT_DEFAULTS holds the default of every optional TcpTransport option. */
+export const TCP_TRANSPORT_DEFAULTS = Object.freeze({
   host: '127.0.0.1',
   port: 0,
   maxQueueBytes: 16 * 1024 * 1024,
   maxFrameBytes: 256 * 1024 * 1024,
   reconnectMinMs: 50,
   reconnectMaxMs: 2000,
+})
+
+/**
+ * resolveTcpTransportOptions merges the defaults and checks every option (limits as integers,
+ * backoffs within Node's timer limit).
+ * @throws TributaryError INVALID_CONFIG with the option's path.
+ */
+export function resolveTcpTransportOptions(options: TcpTransportOptions): Required<Omit<TcpTransportOptions, 'peers'>> {
+  const o = checkObject(options, 'options', ['id', 'peers', ...Object.keys(TCP_TRANSPORT_DEFAULTS)])
+  const r = { ...TCP_TRANSPORT_DEFAULTS, ...stripUndefined(o) } as Required<TcpTransportOptions>
+  checkInt(r.id, 'options.id', 1)
+  if (typeof r.host !== 'string' || r.host === '') throw invalidConfig('options.host', 'must be a non-empty string')
+  checkInt(r.port, 'options.port', 0, 65535)
+  checkInt(r.maxQueueBytes, 'options.maxQueueBytes', 1)
+  checkInt(r.maxFrameBytes, 'options.maxFrameBytes', 1)
+  checkMs(r.reconnectMinMs, 'options.reconnectMinMs', 1)
+  checkMs(r.reconnectMaxMs, 'options.reconnectMaxMs', r.reconnectMinMs)
+  const { peers: _, ...resolved } = r
+  return resolved
 }
 
 /** TcpTransport sends Raft messages over TCP with length-prefixed binary frames. */
@@ -59,7 +80,7 @@ export class TcpTransport implements Transport {
 
   /** listen opens the server socket; the transport is ready to send and receive when it resolves. */
   static async listen(options: TcpTransportOptions): Promise<TcpTransport> {
-    const resolved = { ...defaults, ...stripUndefined(options) } as Required<TcpTransportOptions>
+    const resolved = resolveTcpTransportOptions(options)
     const server = createServer()
     const t = new TcpTransport(resolved, server)
     server.on('connection', (s) => t.accept(s))
@@ -254,8 +275,4 @@ class Peer {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer)
     this.socket?.destroy()
   }
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }

@@ -1,5 +1,4 @@
 import {
-  BatchLayout,
   type FetchPartitionRequest,
   type FetchPartitionResult,
   type ListOffsetsPartitionRequest,
@@ -8,6 +7,7 @@ import {
   type ProducePartitionResult,
   TributaryError,
 } from '@tributary/core'
+import { BatchLayout } from '@tributary/core/internal'
 import { ZERO_UUID } from '../../codec/uuid'
 import { errorFromKafkaCode } from '../../error-codes'
 import type { RequestInput } from '../../messages'

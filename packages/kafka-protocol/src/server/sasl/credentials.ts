@@ -1,7 +1,8 @@
 import { createHmac, createHash, pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { promisify } from 'node:util'
-import { TributaryError, invalidConfig } from '@tributary/core'
+import { TributaryError } from '@tributary/core'
+import { invalidConfig } from '@tributary/core/internal'
 import type { ResolvedServerOptions, SaslUser, ScramCredential } from '../options'
 
 /*

@@ -1,0 +1,362 @@
+import type {
+  Broker,
+  ClusterMetadata,
+  CreateTopicResult,
+  CreateTopicSpec,
+  MetadataRequest,
+  ProducerIdentity,
+  FetchPartitionResult,
+  FetchRequest,
+  ListOffsetsPartitionRequest,
+  ListOffsetsPartitionResult,
+  ProducePartitionResult,
+  ProduceRequest,
+  GroupAssignment,
+  GroupDescription,
+  GroupListing,
+  GroupMemberRef,
+  JoinGroupRequest,
+  JoinGroupResult,
+  LeaveGroupRequest,
+  OffsetCommitRequest,
+  OffsetFetchResult,
+  SyncGroupRequest,
+  TopicPartition,
+  OngoingReassignment,
+  PartitionReassignment,
+} from '@tributary/core'
+import { type Message, RaftHost, TcpTransport } from '@tributary/raft'
+import { BrokerServer } from '../server/broker-server'
+import { ClusterAdmin } from '../metadata/cluster-admin'
+import { ClusterContext, key } from './cluster-context'
+import { nodeStorage } from './node-storage'
+import { FetchPath, type DeleteRecordsResult } from '../paths/fetch-path'
+import { GroupRouter } from '../paths/group-router'
+import { LocalReplicas, type ReplicaError } from '../replica/local-replicas'
+import { MembershipAdmin, type ReassignmentResult } from '../metadata/membership-admin'
+import { MetadataGroup } from '../metadata/metadata-group'
+import type { BrokerAddress } from '../metadata/metadata-state'
+import { ObservedTransport } from './observed-transport'
+import { resolveClusterNodeOptions, type ClusterNodeOptions, type ResolvedClusterNodeOptions } from '../options'
+import type { PartitionReplica } from '../replica/partition-replica'
+import { servePeerRequest } from '../server/peer-requests'
+import { ProducePath } from '../paths/produce-path'
+import { Reassigner } from '../replica/reassigner'
+import { type PeerConnectionLimits, TcpPeerChannel } from '../server/tcp-peer-channel'
+
+/**
+ * ClusterNode is one node of a replicated Tributary cluster and implements the same `Broker`
+ * contract as `LocalBroker`, so `Tributary.open({ broker: node })` works unchanged.
+ *
+ * - A metadata Raft group across every node holds topics, placement, configs, producer ids and
+ *   committed offsets (`MetadataState`); reads are served from the local replica of it.
+ * - Each partition is a Raft group over its replicas (`PartitionReplica`).
+ * - Produce goes to the partition leader (forwarded over the peer channel when it is elsewhere);
+ *   fetch is served by the local replica, which holds committed batches only.
+ * - The group coordinator runs on the metadata leader; other nodes forward group calls there.
+ *
+ * The class wires its parts together and owns the node's lifecycle; each Broker method
+ * delegates to the part of that area (see the files imported above).
+ */
+export class ClusterNode implements Broker {
+  readonly nodeId: number
+  private readonly ctx: ClusterContext
+  /** replicas are the partition replicas this node hosts (`ctx.replicas`; tests inspect them). */
+  private readonly replicas: Map<string, PartitionReplica>
+  private readonly meta: MetadataGroup
+  private readonly local: LocalReplicas
+  private readonly groups: GroupRouter
+  private readonly admin: ClusterAdmin
+  private readonly membership: MembershipAdmin
+  private readonly producer: ProducePath
+  private readonly reader: FetchPath
+  private reassigner: Reassigner | undefined
+  private preferredTimer: { cancel(): void } | undefined
+  private cleanerTimer: { cancel(): void } | undefined
+
+  private constructor(ctx: ClusterContext) {
+    this.ctx = ctx
+    this.nodeId = ctx.nodeId
+    this.replicas = ctx.replicas
+    this.local = new LocalReplicas(ctx)
+    this.meta = new MetadataGroup(ctx, { changed: () => this.local.reconcile() })
+    this.groups = new GroupRouter(ctx, this.meta)
+    this.admin = new ClusterAdmin(ctx, this.meta, this.groups)
+    this.membership = new MembershipAdmin(ctx, this.meta)
+    this.producer = new ProducePath(ctx)
+    this.reader = new FetchPath(ctx)
+  }
+
+  /**
+   * start opens the storage, joins the metadata group and serves peers (and clients, over TCP
+   * on `listen`, unless a memory transport was injected).
+   * @throws TributaryError INVALID_CONFIG for bad options.
+   */
+  static async start(options: ClusterNodeOptions): Promise<ClusterNode> {
+    const o = resolveClusterNodeOptions(options)
+    const disk = nodeStorage(o)
+    await disk.storage.open()
+    let node: ClusterNode | undefined
+    const observe = (groupId: string, m: Message): void => node?.local.observe(groupId, m)
+    const tcpPeers = Object.fromEntries([...o.peers].map(([id, a]) => [id, { host: a.host, port: a.port + 1 }]))
+    const tcp =
+      o.transport === undefined
+        ? await TcpTransport.listen({ id: o.nodeId, host: o.host, port: o.port === 0 ? 0 : o.port + 1, peers: tcpPeers })
+        : undefined
+    const inner = o.transport ?? (tcp as TcpTransport)
+    const host = new RaftHost({
+      id: o.nodeId,
+      transport: new ObservedTransport(inner, observe),
+      clock: o.clock,
+      tickMs: o.tickMs,
+      seed: o.seed,
+    })
+    const addresses = new Map(o.peers)
+    const peers = o.peerChannel ?? new TcpPeerChannel(addresses, peerLimits(o))
+    const ctx = new ClusterContext(o, disk, host, peers, addresses, tcp)
+    node = new ClusterNode(ctx)
+    peers.serve((method, args) => node.handlePeer(method, args))
+    // A joining node starts with no metadata membership: the leader adds it as a learner.
+    await node.meta.start(o.join ? [] : [o.nodeId, ...o.peers.keys()].sort((a, b) => a - b))
+    node.meta.raft.on('role', (s) => {
+      ctx.wake(ctx.appliedWaiters)
+      if (s.role !== 'leader') void node.groups.dropCoordinator()
+    })
+    node.schedulePreferredLeaders()
+    if (o.transport === undefined) ctx.server = await BrokerServer.listen(node, (m, a) => node.handlePeer(m, a), o.host, o.port)
+    node.reassigner = new Reassigner({
+      nodeId: o.nodeId,
+      clock: o.clock,
+      intervalMs: o.tickMs * 5,
+      state: ctx.state,
+      replica: (topic, partition) => ctx.replicas.get(key(topic, partition)),
+      complete: (r) => node.completeReassignment(r.topic, r.partition, r.target),
+    })
+    node.reassigner.start()
+    node.scheduleCleaner()
+    if (o.join) await node.joinCluster()
+    return node
+  }
+
+  /** address is where this node serves clients ('host:port'; the real port when 0 was asked). */
+  get address(): string {
+    return `${this.ctx.options.host}:${this.ctx.server?.port ?? this.ctx.options.port}`
+  }
+
+  // ---- metadata and admin (cluster-admin.ts) -------------------------------------------------
+
+  metadata(request: MetadataRequest = {}): Promise<ClusterMetadata> {
+    return this.admin.metadata(request)
+  }
+
+  createTopics(specs: CreateTopicSpec[], options: { validateOnly?: boolean } = {}): Promise<CreateTopicResult[]> {
+    return this.admin.createTopics(specs, options)
+  }
+
+  deleteTopics(topics: string[]): Promise<void> {
+    return this.admin.deleteTopics(topics)
+  }
+
+  createPartitions(topic: string, totalCount: number, options: { validateOnly?: boolean } = {}): Promise<void> {
+    return this.admin.createPartitions(topic, totalCount, options)
+  }
+
+  describeConfigs(topic: string): Promise<Array<{ name: string; value: string; isDefault: boolean }>> {
+    return this.admin.describeConfigs(topic)
+  }
+
+  alterConfigs(
+    topic: string,
+    entries: Array<{ name: string; value: string | null }>,
+    options: { validateOnly?: boolean } = {},
+  ): Promise<void> {
+    return this.admin.alterConfigs(topic, entries, options)
+  }
+
+  initProducerId(): Promise<ProducerIdentity> {
+    return this.admin.initProducerId()
+  }
+
+  // ---- produce and fetch (produce-path.ts, fetch-path.ts) ------------------------------------
+
+  produce(request: ProduceRequest): Promise<ProducePartitionResult[]> {
+    return this.producer.produce(request)
+  }
+
+  fetch(request: FetchRequest): Promise<FetchPartitionResult[]> {
+    return this.reader.fetch(request)
+  }
+
+  listOffsets(partitions: ListOffsetsPartitionRequest[]): Promise<ListOffsetsPartitionResult[]> {
+    return this.reader.listOffsets(partitions)
+  }
+
+  deleteRecords(partitions: Array<{ topic: string; partition: number; offset: number }>): Promise<DeleteRecordsResult[]> {
+    return this.reader.deleteRecords(partitions)
+  }
+
+  // ---- cluster membership and partition moves (membership-admin.ts) --------------------------
+
+  /**
+   * alterPartitionReassignments records partition moves; the leader of each partition then runs
+   * it (learner, promote, remove: see `nextReassignmentStep`). `replicas: null` cancels a move.
+   */
+  alterPartitionReassignments(reassignments: PartitionReassignment[]): Promise<ReassignmentResult[]> {
+    return this.membership.alterPartitionReassignments(reassignments)
+  }
+
+  listPartitionReassignments(): Promise<OngoingReassignment[]> {
+    return this.membership.listPartitionReassignments()
+  }
+
+  /**
+   * unregisterBroker removes a node that hosts no replica: from the registered nodes and from
+   * the metadata group (a learner takes its vote when one exists). Close that node afterwards.
+   * @throws TributaryError BROKER_NOT_AVAILABLE (unknown node), INVALID_REQUEST (it still hosts replicas).
+   */
+  unregisterBroker(nodeId: number): Promise<void> {
+    return this.membership.unregisterBroker(nodeId)
+  }
+
+  /** completeReassignment records a finished move (called by the partition's leader). */
+  completeReassignment(topic: string, partition: number, target: number[]): Promise<void> {
+    return this.membership.completeReassignment(topic, partition, target)
+  }
+
+  /** registerBroker records a node's address and makes it a learner of the metadata group. */
+  registerBroker(nodeId: number, address: BrokerAddress): Promise<void> {
+    return this.membership.registerBroker(nodeId, address)
+  }
+
+  /** joinCluster asks the configured peers to admit this new node; the node closes when none does. */
+  private async joinCluster(): Promise<void> {
+    try {
+      await this.membership.joinCluster()
+    } catch (error) {
+      await this.close()
+      throw error
+    }
+  }
+
+  // ---- consumer groups: on the metadata leader (group-router.ts) -----------------------------
+
+  joinGroup(request: JoinGroupRequest): Promise<JoinGroupResult> {
+    return this.groups.call('joinGroup', [request])
+  }
+
+  syncGroup(request: SyncGroupRequest): Promise<GroupAssignment> {
+    return this.groups.call('syncGroup', [request])
+  }
+
+  heartbeat(request: GroupMemberRef): Promise<void> {
+    return this.groups.call('heartbeat', [request])
+  }
+
+  leaveGroup(request: LeaveGroupRequest): Promise<void> {
+    return this.groups.call('leaveGroup', [request])
+  }
+
+  commitOffsets(request: OffsetCommitRequest): Promise<void> {
+    return this.groups.call('commitOffsets', [request])
+  }
+
+  fetchOffsets(groupId: string, partitions?: TopicPartition[]): Promise<OffsetFetchResult[]> {
+    return this.groups.call('fetchOffsets', [groupId, partitions])
+  }
+
+  listGroups(): Promise<GroupListing[]> {
+    return this.groups.call('listGroups', [])
+  }
+
+  describeGroups(groupIds: string[]): Promise<GroupDescription[]> {
+    return this.groups.call('describeGroups', [groupIds])
+  }
+
+  deleteGroups(groupIds: string[]): Promise<void> {
+    return this.groups.call('deleteGroups', [groupIds])
+  }
+
+  // ---- peers --------------------------------------------------------------------------------
+
+  /** handlePeer serves a request forwarded by another node (see servePeerRequest). */
+  private handlePeer(method: string, args: unknown[]): Promise<unknown> {
+    const { ctx, meta, groups, producer: produce, reader: fetch } = this
+    return servePeerRequest({ node: this, ctx, meta, groups, produce, fetch }, method, args)
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  /**
+   * schedulePreferredLeaders hands each partition this node leads back to its preferred leader
+   * every 30 ticks (see `LocalReplicas.handBackLeadership`), and re-registers this node when the
+   * metadata holds an old address for it.
+   */
+  private schedulePreferredLeaders(): void {
+    this.preferredTimer = this.ctx.options.clock.setTimeout(() => {
+      if (this.ctx.closed) return
+      this.local.handBackLeadership()
+      this.membership.ensureRegistered()
+      this.schedulePreferredLeaders()
+    }, this.ctx.options.tickMs * 30)
+  }
+
+  /**
+   * runLogCleaner applies compaction to every local replica and retention to those this node
+   * leads (replicated as a log-start move). It runs every `retentionCheckIntervalMs`; tests call it.
+   */
+  runLogCleaner(): Promise<void> {
+    return this.local.runLogCleaner()
+  }
+
+  private scheduleCleaner(): void {
+    this.cleanerTimer = this.ctx.options.clock.setTimeout(() => {
+      if (this.ctx.closed) return
+      void this.runLogCleaner().finally(() => this.scheduleCleaner())
+    }, this.ctx.options.retentionCheckIntervalMs)
+  }
+
+  /** status reports this node's view: metadata role and the partitions it leads. */
+  status(): { nodeId: number; metaLeader: number; leaderOf: string[]; lastReplicaError?: ReplicaError } {
+    const leaderOf = [...this.replicas].filter(([, r]) => r.isReady()).map(([k]) => k)
+    const lastReplicaError = this.local.lastReplicaError
+    return { nodeId: this.nodeId, metaLeader: this.meta.status().leader, leaderOf, ...(lastReplicaError ? { lastReplicaError } : {}) }
+  }
+
+  /** partitionLeader is the leader of a partition as this node knows it (0: unknown). */
+  partitionLeader(topic: string, partition: number): number {
+    return this.replicas.get(key(topic, partition))?.leader() ?? 0
+  }
+
+  /** close stops serving, leaves every group and closes the storage. Later calls throw CLIENT_CLOSED. */
+  async close(): Promise<void> {
+    const { ctx } = this
+    if (ctx.closed) return
+    ctx.closed = true
+    this.preferredTimer?.cancel()
+    this.reassigner?.stop()
+    this.cleanerTimer?.cancel()
+    await ctx.server?.close()
+    await this.groups.dropCoordinator()
+    ctx.wake(ctx.dataWaiters)
+    ctx.wake(ctx.appliedWaiters)
+    await this.local.settled()
+    await ctx.host.close()
+    for (const r of this.replicas.values()) await r.close()
+    await ctx.peers.close()
+    await ctx.disk.storage.close()
+  }
+}
+
+/**
+ * peerLimits bound each peer connection as the remote client's are bounded by default: a
+ * forwarded request may take `requestTimeoutMs` plus the wait it asks for.
+ */
+function peerLimits(o: ResolvedClusterNodeOptions): PeerConnectionLimits {
+  return {
+    clock: o.clock,
+    requestTimeoutMs: o.requestTimeoutMs,
+    connectTimeoutMs: o.requestTimeoutMs,
+    maxInFlightRequests: 1024,
+    maxQueuedRequests: 10_000,
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * @tributary/cluster/testing — test support for code built on ClusterNode: a MemoryCluster of
+ * nodes in one process on in-memory networks (crash, restart, partition, seeded message faults),
+ * and a cluster on localhost TCP with the free-port finder every multi-process test shares.
+ */
+export { MemoryCluster } from './memory-cluster'
+export { startTcpCluster, freePortPair } from './tcp-cluster'
+
+export type { MemoryClusterOptions } from './memory-cluster'
