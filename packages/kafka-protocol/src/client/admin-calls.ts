@@ -1,4 +1,5 @@
 import { type CreateTopicResult, type CreateTopicSpec, TributaryError } from '@tributary/core'
+import { checkCreateTopicsRequest } from '@tributary/core/internal'
 import { errorFromKafkaCode } from '../error-codes'
 import type { KafkaContext } from './context'
 import {
@@ -11,7 +12,7 @@ import {
   parseDescribeConfigs,
 } from './requests/admin'
 import type { MetadataSnapshot } from './requests/metadata'
-import { checkEntries, refusedTopic, topicSpecError } from './request-checks'
+import { refusedTopic, topicSpecError } from './request-checks'
 
 /*
  * Topic admin at the controller. Kafka applies these asynchronously: a created topic's leaders, a
@@ -31,7 +32,7 @@ export async function createTopics(
   specs: CreateTopicSpec[],
   options: { validateOnly?: boolean } = {},
 ): Promise<CreateTopicResult[]> {
-  checkEntries(specs, 'createTopics topics')
+  checkCreateTopicsRequest(specs)
   if (specs.length === 0) return []
   const validateOnly = options.validateOnly === true
   // Specs the wire cannot carry are refused here, each in its own result; the rest go to the controller.

@@ -12,10 +12,11 @@ import {
   type TopicPartition,
   TributaryError,
 } from '@tributary/core'
+import { checkPartitionRequests } from '@tributary/core/internal'
 import type { BrokerConnections } from './broker-connections'
 import type { KafkaConnection } from './connection'
 import type { KafkaContext } from './context'
-import { checkEntries, partitionError } from './request-checks'
+import { partitionError } from './request-checks'
 import {
   groupError,
   heartbeatRequest,
@@ -128,7 +129,7 @@ export async function leaveGroup(ctx: KafkaContext, request: LeaveGroupRequest):
 /** commitOffsets commits offsets with their metadata (generation -1 and member '' from outside the group). */
 export async function commitOffsets(ctx: KafkaContext, request: OffsetCommitRequest): Promise<void> {
   checkGroupId(request?.groupId)
-  checkEntries(request.offsets, 'commitOffsets offsets')
+  checkPartitionRequests(request.offsets, 'commitOffsets offsets')
   for (const o of request.offsets) {
     if (!Number.isSafeInteger(o.offset) || o.offset < 0)
       throw new TributaryError(

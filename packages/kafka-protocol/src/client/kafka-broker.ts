@@ -26,7 +26,16 @@ import {
   TributaryError,
   systemClock,
 } from '@tributary/core'
-import { fetchHasEnough } from '@tributary/core/internal'
+import {
+  checkFetchRequest,
+  checkPartitionRequests,
+  checkProduceRequest,
+  failedDeleteRecords,
+  failedFetch,
+  failedListOffset,
+  failedProduce,
+  fetchHasEnough,
+} from '@tributary/core/internal'
 import { errorFromKafkaCode } from '../error-codes'
 import * as admin from './admin-calls'
 import { ClusterConnections } from './cluster-connections'
@@ -35,14 +44,7 @@ import { Coordinators } from './coordinators'
 import { FetchLanes } from './fetch-lanes'
 import * as groups from './group-calls'
 import { MetadataCache } from './metadata-cache'
-import {
-  checkEntries,
-  checkFetchRequest,
-  checkProduceRequest,
-  fetchOffsetError,
-  producedBatchError,
-  timestampError,
-} from './request-checks'
+import { fetchOffsetError, producedBatchError, timestampError } from './request-checks'
 import { Router } from './router'
 import { type KafkaClientOptions, type ResolvedKafkaClientOptions, resolveKafkaClientOptions } from './options'
 import { type MetadataSnapshot, type TopicSnapshot, metadataRequest, parseMetadata, toClusterMetadata } from './requests/metadata'
@@ -50,10 +52,6 @@ import {
   type DeleteRecordsResult,
   deleteRecordsRequest,
   emptyFetch,
-  failedDeleteRecords,
-  failedFetch,
-  failedListOffsets,
-  failedProduce,
   listOffsetsRequest,
   parseDeleteRecords,
   parseListOffsets,
@@ -259,14 +257,14 @@ export class KafkaBroker implements Broker {
   /** listOffsets asks each leader for offsets by timestamp; a moved leader is found again and asked once more. */
   async listOffsets(partitions: ListOffsetsPartitionRequest[]): Promise<ListOffsetsPartitionResult[]> {
     this.assertOpen()
-    checkEntries(partitions, 'listOffsets partitions')
+    checkPartitionRequests(partitions, 'listOffsets partitions')
     return this.router.routedWithRetry(
       partitions,
       async (broker, part) => {
         const { body, version } = await this.ctx.send(broker, 'data', 2, listOffsetsRequest(part, this.options.requestTimeoutMs))
         return parseListOffsets(body, version, part)
       },
-      failedListOffsets,
+      failedListOffset,
       { check: (p) => timestampError(p.timestamp) },
     )
   }
@@ -274,7 +272,7 @@ export class KafkaBroker implements Broker {
   /** deleteRecords moves partitions' log start offsets forward at their leaders (-1: to the high watermark). */
   async deleteRecords(partitions: Array<{ topic: string; partition: number; offset: number }>): Promise<DeleteRecordsResult[]> {
     this.assertOpen()
-    checkEntries(partitions, 'deleteRecords partitions')
+    checkPartitionRequests(partitions, 'deleteRecords partitions')
     return this.router.routedWithRetry(
       partitions,
       async (broker, part) => {

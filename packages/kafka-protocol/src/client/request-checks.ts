@@ -1,20 +1,12 @@
-import {
-  type Acks,
-  type CreateTopicResult,
-  type CreateTopicSpec,
-  EARLIEST_TIMESTAMP,
-  type FetchRequest,
-  LATEST_TIMESTAMP,
-  type ProduceRequest,
-  TributaryError,
-} from '@tributary/core'
+import { type CreateTopicResult, type CreateTopicSpec, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, TributaryError } from '@tributary/core'
 import { BatchLayout, checkFramingAt } from '@tributary/core/internal'
 
 /*
- * What the Kafka backend checks before sending: the Broker contract's rules for a request's shape
- * (the same codes LocalBroker answers: INVALID_REQUEST, INVALID_REQUIRED_ACKS, …) and every value
- * the wire cannot carry (a fraction where Kafka has an int32). The cluster checks the rest —
- * topic names, configs, offsets against the log — and answers with Kafka's codes, which are the
+ * What the Kafka backend checks before sending, beyond core's request rules (checkProduceRequest,
+ * checkFetchRequest, … in @tributary/core/internal, which every broker applies): each value the
+ * wire cannot carry (a fraction where Kafka has an int32) and each input the contract answers with
+ * its own code (a produced buffer that is not one batch). The cluster checks the rest — topic
+ * names, configs, offsets against the log — and answers with Kafka's codes, which are the
  * contract's. A refused request sends nothing, so it changes nothing.
  */
 
@@ -22,44 +14,6 @@ const INT32_MAX = 2_147_483_647
 const INT16_MAX = 32_767
 /** A Kafka STRING is at most 32767 bytes. */
 const MAX_STRING_CHARS = 32_767
-
-/** DEFAULT_FETCH_MAX_BYTES is a fetch's response budget when it gives none (Kafka's fetch.max.bytes, 50 MiB). */
-export const DEFAULT_FETCH_MAX_BYTES = 52_428_800
-
-function invalidRequest(message: string): TributaryError {
-  return new TributaryError('INVALID_REQUEST', message)
-}
-
-/** checkEntries refuses anything but a list of objects (INVALID_REQUEST). */
-export function checkEntries(list: unknown, what: string): asserts list is object[] {
-  if (!Array.isArray(list)) throw invalidRequest(`${what} must be an array`)
-  for (const entry of list) if (entry === null || typeof entry !== 'object') throw invalidRequest(`each of ${what} must be an object`)
-}
-
-/** checkWait refuses a wait that is not an integer in [0, 2^31-1] ms (INVALID_REQUEST). */
-function checkWait(ms: unknown, what: string): asserts ms is number {
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > INT32_MAX)
-    throw invalidRequest(`${what} must be an integer in [0, ${INT32_MAX}] ms, got ${String(ms)}`)
-}
-
-function checkBytes(bytes: unknown, what: string): asserts bytes is number {
-  if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 0 || bytes > INT32_MAX)
-    throw invalidRequest(`${what} must be an integer in [0, ${INT32_MAX}], got ${String(bytes)}`)
-}
-
-/**
- * checkProduceRequest checks a produce request's shape.
- * @throws TributaryError INVALID_REQUEST, INVALID_REQUIRED_ACKS.
- */
-export function checkProduceRequest(request: ProduceRequest): { acks: Acks; timeoutMs: number } {
-  if (request === null || typeof request !== 'object') throw invalidRequest('a produce request must be an object')
-  checkEntries(request.partitions, 'produce request partitions')
-  const { acks, timeoutMs } = request
-  if (acks !== 0 && acks !== 1 && acks !== -1)
-    throw new TributaryError('INVALID_REQUIRED_ACKS', `acks must be 0, 1 or -1, got ${String(acks)}`)
-  checkWait(timeoutMs, 'timeoutMs')
-  return { acks, timeoutMs }
-}
 
 /**
  * producedBatchError is why a batch cannot be sent (null when it can): not a Buffer, or not
@@ -80,24 +34,6 @@ export function producedBatchError(batch: unknown): TributaryError | null {
   if (count < 1 || lastOffsetDelta !== count - 1)
     return new TributaryError('CORRUPT_MESSAGE', `Batch record count ${count} does not match its last offset delta ${lastOffsetDelta}`)
   return null
-}
-
-/**
- * checkFetchRequest checks a fetch request's shape and applies its defaults (minBytes 1, maxBytes
- * DEFAULT_FETCH_MAX_BYTES, maxWaitMs 0).
- * @throws TributaryError INVALID_REQUEST.
- */
-export function checkFetchRequest(request: FetchRequest): { maxWaitMs: number; minBytes: number; maxBytes: number } {
-  if (request === null || typeof request !== 'object') throw invalidRequest('a fetch request must be an object')
-  checkEntries(request.partitions, 'fetch request partitions')
-  const maxWaitMs = request.maxWaitMs ?? 0
-  const minBytes = request.minBytes ?? 1
-  const maxBytes = request.maxBytes ?? DEFAULT_FETCH_MAX_BYTES
-  checkWait(maxWaitMs, 'maxWaitMs')
-  checkBytes(minBytes, 'minBytes')
-  checkBytes(maxBytes, 'maxBytes')
-  request.partitions.forEach((p, i) => checkBytes(p.maxBytes, `partitions[${i}].maxBytes`))
-  return { maxWaitMs, minBytes, maxBytes }
 }
 
 /** fetchOffsetError refuses an offset the wire cannot carry or no log has (OFFSET_OUT_OF_RANGE), else null. */

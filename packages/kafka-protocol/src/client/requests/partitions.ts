@@ -8,6 +8,7 @@ import {
   TributaryError,
 } from '@tributary/core'
 import { BatchLayout } from '@tributary/core/internal'
+import { failedDeleteRecords, failedFetch, failedListOffset, failedProduce } from '@tributary/core/internal'
 import { ZERO_UUID } from '../../codec/uuid'
 import { errorFromKafkaCode } from '../../error-codes'
 import type { RequestInput } from '../../messages'
@@ -95,11 +96,6 @@ export function parseProduce(body: ProduceResponse, parts: readonly ProduceParti
   return inRequestOrder(parts, answers, failedProduce)
 }
 
-/** failedProduce is a partition's produce result carrying `error`. */
-export function failedProduce(p: { topic: string; partition: number }, error: TributaryError): ProducePartitionResult {
-  return { topic: p.topic, partition: p.partition, baseOffset: -1, logAppendTime: -1, logStartOffset: -1, error }
-}
-
 // ---- Fetch ------------------------------------------------------------------------------------
 
 /** FetchLimits are a fetch's wait and byte limits. */
@@ -174,11 +170,6 @@ export function parseFetch(
   return inRequestOrder(parts, answers, failedFetch)
 }
 
-/** failedFetch is a partition's fetch result carrying `error`. */
-export function failedFetch(p: { topic: string; partition: number }, error: TributaryError): FetchPartitionResult {
-  return { topic: p.topic, partition: p.partition, highWatermark: -1, logStartOffset: -1, batches: [], error }
-}
-
 /** emptyFetch is a partition's fetch result with no data and no error (a wait cut short). */
 export function emptyFetch(p: { topic: string; partition: number }): FetchPartitionResult {
   return { topic: p.topic, partition: p.partition, highWatermark: -1, logStartOffset: -1, batches: [] }
@@ -229,17 +220,12 @@ export function parseListOffsets(
       answers.set(
         key(t.name, p.partitionIndex),
         error
-          ? failedListOffsets({ topic: t.name, partition: p.partitionIndex }, error)
+          ? failedListOffset({ topic: t.name, partition: p.partitionIndex }, error)
           : { topic: t.name, partition: p.partitionIndex, offset, timestamp: p.timestamp },
       )
     }
   }
-  return inRequestOrder(parts, answers, failedListOffsets)
-}
-
-/** failedListOffsets is a partition's offset lookup carrying `error`. */
-export function failedListOffsets(p: { topic: string; partition: number }, error: TributaryError): ListOffsetsPartitionResult {
-  return { topic: p.topic, partition: p.partition, offset: -1, timestamp: -1, error }
+  return inRequestOrder(parts, answers, failedListOffset)
 }
 
 // ---- DeleteRecords ----------------------------------------------------------------------------
@@ -276,9 +262,4 @@ export function parseDeleteRecords(
     }
   }
   return inRequestOrder(parts, answers, failedDeleteRecords)
-}
-
-/** failedDeleteRecords is a partition's deleteRecords result carrying `error`. */
-export function failedDeleteRecords(p: { topic: string; partition: number }, error: TributaryError): DeleteRecordsResult {
-  return { topic: p.topic, partition: p.partition, lowWatermark: -1, error }
 }
