@@ -1,6 +1,7 @@
 import { baselineArray } from './baseline-array'
 import { baselineFs, baselineFsFsync } from './baseline-fs'
 import { baselineSqlite } from './baseline-sqlite'
+import { kafkaJs, tributaryKafkaClient } from './kafka-serve'
 import { natsJetstreamR3 } from './nats-cluster'
 import { natsJetstream } from './nats-jetstream'
 import { redisStreams } from './redis-streams'
@@ -19,6 +20,8 @@ const LOG_SYSTEMS: readonly LogSystem[] = [
   redisStreams,
   natsJetstream,
   natsJetstreamR3,
+  tributaryKafkaClient,
+  kafkaJs,
 ]
 
 /** logSystem returns the system called `name`; an unknown name is a programmer error. */

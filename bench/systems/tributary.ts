@@ -14,7 +14,8 @@ export const TOPIC = 'bench'
 export const GROUP_ID = 'bench-group'
 const BATCH_BYTES = 1024 * 1024
 
-class TributarySession implements LogSession {
+/** TributarySession drives one Tributary instance (embedded, or connected to a Kafka cluster) as a LogSession. */
+export class TributarySession implements LogSession {
   private topicCreated = false
 
   constructor(private readonly tb: TributaryApi) {}

@@ -18,6 +18,8 @@ const SYSTEMS = [
   'baseline-sqlite',
   'redis-streams',
   'nats-jetstream',
+  'tributary-kafka-client',
+  'kafkajs',
 ]
 
 export const consume: Workload = {

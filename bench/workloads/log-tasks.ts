@@ -21,6 +21,9 @@ const BASELINE_OF: Record<string, string> = {
   'baseline-sqlite': 'baseline-fs',
   'redis-streams': 'baseline-fs',
   'nats-jetstream': 'baseline-fs',
+  // Over the Kafka protocol, what a Node user would otherwise use: KafkaJS against the same server.
+  'tributary-kafka-client': 'kafkajs',
+  kafkajs: 'baseline-fs',
 }
 
 /** logTasks plans one task per system with the same count and time limit. */

@@ -19,6 +19,8 @@ const SYSTEMS = [
   'baseline-sqlite',
   'redis-streams',
   'nats-jetstream',
+  'tributary-kafka-client',
+  'kafkajs',
 ]
 
 export const produce: Workload = {

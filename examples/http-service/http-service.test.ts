@@ -3,11 +3,12 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ChildProcess } from 'node:child_process'
+import { kafkaEnv } from '../kafka-env'
 import { startExample } from '../run-example'
 
 /** start runs the service and resolves with its port once it listens. */
-function start(dataDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = startExample('http-service', { PORT: '0', DATA_DIR: dataDir })
+function start(dataDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  const child = startExample('http-service', { PORT: '0', DATA_DIR: dataDir, ...env })
   return new Promise((resolve, reject) => {
     let out = ''
     child.stdout?.on('data', (d: Buffer) => {
@@ -37,12 +38,13 @@ function post(port: number, id: string): Promise<number> {
 
 const exited = (child: ChildProcess): Promise<number | null> => new Promise((resolve) => child.once('exit', (code) => resolve(code)))
 
-test('killed with SIGKILL mid-load and restarted, the service loses no accepted order and processes each at least once', async () => {
+/** killAndRestart loads the service, SIGKILLs it, restarts it and checks that every accepted order is processed. */
+async function killAndRestart(env: Record<string, string> = {}): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), 'tributary-http-'))
   const ids = Array.from({ length: 240 }, (_, i) => `order-${i}`)
   const accepted = new Set<string>()
   try {
-    let service = await start(dataDir)
+    let service = await start(dataDir, env)
     // Load with 8 concurrent clients; kill the service once 80 orders are accepted.
     let next = 0
     let killed = false
@@ -60,7 +62,7 @@ test('killed with SIGKILL mid-load and restarted, the service loses no accepted 
     await exited(service.child).catch(() => null)
     expect(accepted.size).toBeGreaterThanOrEqual(80)
 
-    service = await start(dataDir)
+    service = await start(dataDir, env)
     for (const id of ids) if (!accepted.has(id) && (await post(service.port, id)) === 202) accepted.add(id)
     expect(accepted.size).toBe(ids.length)
 
@@ -78,4 +80,19 @@ test('killed with SIGKILL mid-load and restarted, the service loses no accepted 
   } finally {
     await rm(dataDir, { recursive: true, force: true })
   }
-}, 60_000)
+}
+
+test(
+  'killed with SIGKILL mid-load and restarted, the service loses no accepted order and processes each at least once',
+  () => killAndRestart(),
+  60_000,
+)
+
+test('unchanged, over the Kafka protocol (KAFKA_BROKERS), a SIGKILL loses no accepted order either', async () => {
+  const kafka = await kafkaEnv()
+  try {
+    await killAndRestart(kafka.env)
+  } finally {
+    await kafka.close()
+  }
+}, 90_000)

@@ -8,12 +8,14 @@
  * Run with `pnpm tsx examples/http-service/index.ts` (PORT default 3000, 0 picks a free port;
  * DATA_DIR default <os temp dir>/tributary-http-service, the same on every run so that a restart
  * finds its data, and outside the repository). Try: curl -XPOST localhost:3000/orders -d '{"id":"o-1"}'
+ * With KAFKA_BROKERS=host:port,… the log is that Kafka cluster instead (see ../open-tributary.ts).
  */
 import { mkdir, open, type FileHandle } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Tributary, TributaryError, type Producer } from '@tributary/client'
+import { type Tributary, TributaryError, type Producer } from '@tributary/client'
+import { openTributary } from '../open-tributary'
 
 const PORT = Number(process.env.PORT ?? 3000)
 const DATA_DIR = process.env.DATA_DIR ?? join(tmpdir(), 'tributary-http-service')
@@ -21,7 +23,7 @@ const MAX_BODY_BYTES = 64 * 1024
 
 async function main(): Promise<void> {
   await mkdir(DATA_DIR, { recursive: true })
-  const tb = await Tributary.open({ dir: join(DATA_DIR, 'log') })
+  const tb = await openTributary({ dir: join(DATA_DIR, 'log') })
   await tb.admin().createTopics({ topics: [{ topic: 'orders', numPartitions: 4 }] })
   const processed = await open(join(DATA_DIR, 'processed.log'), 'a')
   await startFulfilment(tb, processed)
@@ -44,7 +46,10 @@ async function main(): Promise<void> {
 
 /** startFulfilment consumes orders; an order counts as fulfilled once its id is on disk. */
 async function startFulfilment(tb: Tributary, processed: FileHandle): Promise<void> {
-  const consumer = tb.consumer({ groupId: 'fulfilment' })
+  // A static member (KIP-345): restarted after a crash, it takes its own place back at once. On a
+  // Kafka cluster a member that dies without leaving otherwise holds its partitions for the session
+  // timeout. Each running instance needs its own INSTANCE_ID.
+  const consumer = tb.consumer({ groupId: 'fulfilment', groupInstanceId: process.env.INSTANCE_ID ?? 'fulfilment-1' })
   await consumer.subscribe({ topics: ['orders'], fromBeginning: true })
   await consumer.run({
     eachMessage: async ({ message }) => {

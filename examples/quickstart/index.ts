@@ -3,12 +3,13 @@
  * consumer group, print what happened. Run with `pnpm demo` (or `pnpm tsx examples/quickstart/index.ts`).
  *
  * Data goes to $TRIBUTARY_DIR when set, otherwise to a fresh temporary directory that is removed
- * at the end.
+ * at the end. With KAFKA_BROKERS=host:port,… it runs unchanged against that Kafka cluster instead
+ * (see ../open-tributary.ts).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Tributary } from '@tributary/client'
+import { openTributary } from '../open-tributary'
 
 const CUSTOMERS = ['alice', 'bob', 'carol']
 const ORDERS_PER_CUSTOMER = 3
@@ -16,7 +17,7 @@ const ORDERS_PER_CUSTOMER = 3
 async function main(): Promise<void> {
   const dir = process.env.TRIBUTARY_DIR ?? (await mkdtemp(join(tmpdir(), 'tributary-quickstart-')))
   console.log(`data directory: ${dir}`)
-  const tb = await Tributary.open({ dir })
+  const tb = await openTributary({ dir })
   try {
     const admin = tb.admin()
     const created = await admin.createTopics({

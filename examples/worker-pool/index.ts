@@ -3,9 +3,11 @@
  * Jobs are keyed by user, so each user's jobs go to one partition and are handled in order by
  * whichever worker owns it, while different users' jobs run in parallel.
  *
- * Run with `pnpm tsx examples/worker-pool/index.ts` (WORKERS and JOBS set the sizes).
+ * Run with `pnpm tsx examples/worker-pool/index.ts` (WORKERS and JOBS set the sizes); with
+ * KAFKA_BROKERS=host:port,… it runs against that Kafka cluster instead (see ../open-tributary.ts).
  */
-import { Tributary, type Consumer } from '@tributary/client'
+import type { Consumer } from '@tributary/client'
+import { openTributary } from '../open-tributary'
 
 const WORKERS = Number(process.env.WORKERS ?? 3)
 const JOBS = Number(process.env.JOBS ?? 60)
@@ -14,7 +16,7 @@ const USERS = ['ada', 'brian', 'grace', 'ken', 'linus', 'margaret', 'dennis', 'b
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 async function main(): Promise<void> {
-  const tb = await Tributary.open()
+  const tb = await openTributary()
   try {
     await tb.admin().createTopics({ topics: [{ topic: 'jobs', numPartitions: 6 }] })
     const handled = new Map<string, number[]>()

@@ -24,6 +24,8 @@ export type {
   OffsetReset,
 } from './options'
 export type { ConnectOptions } from './remote/options'
+export type { KafkaConnectOptions } from './kafka-connect'
+export type { KafkaClientOptions, KafkaTlsOptions, KafkaSaslOptions, KafkaSaslMechanism } from '@tributary/kafka-protocol'
 export type { ProducerRecord, ProducerBatch } from './producer/producer'
 export type { TopicPartitions, PartitionLag } from './consumer/consumer'
 export type { StreamMessage, StreamOptions } from './consumer/stream'

@@ -72,8 +72,7 @@ export class MetadataCache {
     if (!found || found.partitions.length === 0) {
       throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Unknown topic '${topic}'`, { details: { topic } })
     }
-    const configs = await this.broker.describeConfigs(topic)
-    const max = Number(configs.find((c) => c.name === 'max.message.bytes')?.value)
+    const max = Number((await this.maxMessageBytesConfig(topic))?.value)
     const entry = {
       numPartitions: found.partitions.length,
       maxMessageBytes: Number.isSafeInteger(max) && max > 0 ? max : TOPIC_CONFIG_DEFAULTS.maxMessageBytes,
@@ -81,5 +80,20 @@ export class MetadataCache {
     }
     this.entries.set(topic, entry)
     return entry
+  }
+
+  /**
+   * maxMessageBytesConfig reads the topic's max.message.bytes. On a Kafka cluster a producer's
+   * principal may not be allowed to describe configs (TOPIC_AUTHORIZATION_FAILED, …), or the
+   * broker may not serve DescribeConfigs: the broker's own check then stands (MESSAGE_TOO_LARGE
+   * for a batch over it), and Kafka's default is assumed here. Retriable errors are thrown.
+   */
+  private async maxMessageBytesConfig(topic: string): Promise<{ value: string } | undefined> {
+    try {
+      return (await this.broker.describeConfigs(topic)).find((c) => c.name === 'max.message.bytes')
+    } catch (error) {
+      if (!(error instanceof TributaryError) || error.retriable || error.code === 'CLIENT_CLOSED') throw error
+      return undefined
+    }
   }
 }

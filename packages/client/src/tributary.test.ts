@@ -110,3 +110,24 @@ describe('Tributary.close', () => {
     }
   })
 })
+
+describe('Tributary.connect({ kafka })', () => {
+  test('bad options are INVALID_CONFIG with their path, before any connection is made', async () => {
+    const invalid = (path: string) => expect.objectContaining({ code: 'INVALID_CONFIG', details: { path } })
+    await expect(Tributary.connect({ kafka: { brokers: [] } })).rejects.toEqual(invalid('kafka.brokers'))
+    await expect(
+      Tributary.connect({ kafka: { brokers: ['h:1'], sasl: { mechanism: 'md5' as never, username: 'u', password: 'p' } } }),
+    ).rejects.toEqual(invalid('kafka.sasl.mechanism'))
+    await expect(Tributary.connect({ kafka: { brokers: ['h:1'] }, brokers: ['h:2'] } as never)).rejects.toEqual(invalid('connect.brokers'))
+    await expect(Tributary.connect({ kafka: 'h:1' as never })).rejects.toEqual(invalid('kafka'))
+  })
+
+  test('opens lazily: a Tributary on an unreachable cluster is made, and its calls fail with NETWORK_EXCEPTION (retriable)', async () => {
+    const tb = await Tributary.connect({ kafka: { brokers: ['127.0.0.1:1'], reconnectBackoffMs: 0 } })
+    try {
+      await expect(tb.admin().listTopics()).rejects.toMatchObject({ code: 'NETWORK_EXCEPTION', retriable: true })
+    } finally {
+      await tb.close()
+    }
+  })
+})

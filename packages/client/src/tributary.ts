@@ -1,9 +1,10 @@
 import { LocalBroker, MemoryStorage, systemClock, type Broker, type Storage } from '@tributary/core'
-import { registerKafkaCodecs } from '@tributary/kafka-protocol'
+import { KafkaBroker, registerKafkaCodecs } from '@tributary/kafka-protocol'
 import { FileStorage } from '@tributary/storage-file'
 import { Admin } from './admin'
 import { assertOpen, keepAliveCounter, type ClientContext } from './context'
 import { Consumer } from './consumer/consumer'
+import { type KafkaConnectOptions, checkKafkaConnect, isKafkaConnect } from './kafka-connect'
 import {
   resolveTributaryOptions,
   type ConsumerOptions,
@@ -66,19 +67,38 @@ export class Tributary {
   }
 
   /**
-   * connect makes a Tributary for an application that hosts no node: producers, consumers and
-   * admins talk to a cluster's nodes over TCP (`brokers: ['host:port', ...]`, some of the nodes'
-   * `listen` addresses; the rest are learnt from metadata). No connection is made until the first
-   * request; produce and fetch go straight to each partition's leader, other calls to any live
-   * node, and a lost node's work moves to the others. `close()` closes every connection.
-   * @throws TributaryError INVALID_CONFIG for bad options. Requests fail with LEADER_NOT_AVAILABLE
-   * (retriable) when no broker can be reached and REQUEST_TIMED_OUT (retriable) when one does not answer.
+   * connect makes a Tributary for an application that hosts no node.
+   *
+   * - `{ brokers: ['host:port', ...] }`: producers, consumers and admins talk to a Tributary
+   *   cluster's nodes over TCP (some of the nodes' `listen` addresses; the rest are learnt from
+   *   metadata). Produce and fetch go straight to each partition's leader, other calls to any live
+   *   node, and a lost node's work moves to the others. Requests fail with LEADER_NOT_AVAILABLE
+   *   (retriable) when no broker can be reached and REQUEST_TIMED_OUT (retriable) when one does not answer.
+   * - `{ kafka: { brokers, clientId, ssl, sasl, … } }`: the same clients over the Kafka protocol,
+   *   against any Kafka cluster (see KafkaConnectOptions and `@tributary/kafka-protocol`'s
+   *   KafkaBroker). Requests fail with NETWORK_EXCEPTION (retriable) when no broker can be reached,
+   *   SASL_AUTHENTICATION_FAILED for refused credentials, and Kafka's own error codes otherwise.
+   *
+   * No connection is made until the first request. `close()` closes every connection.
+   * @throws TributaryError INVALID_CONFIG for bad options (with the option's path).
    */
-  static async connect(options: ConnectOptions): Promise<Tributary> {
+  static async connect(options: ConnectOptions | KafkaConnectOptions): Promise<Tributary> {
+    if (isKafkaConnect(options)) return Tributary.connectKafka(options)
     const { clientId, clock, ...network } = options ?? ({} as ConnectOptions)
     const resolved = resolveTributaryOptions({ clientId, clock })
     registerKafkaCodecs()
     const broker = new RemoteBroker(network, resolved.clock ?? systemClock)
+    return new Tributary(broker, true, resolved)
+  }
+
+  private static connectKafka(options: KafkaConnectOptions): Tributary {
+    checkKafkaConnect(options)
+    const resolved = resolveTributaryOptions({ clientId: options.clientId ?? options.kafka.clientId, clock: options.clock })
+    registerKafkaCodecs()
+    const broker = new KafkaBroker(
+      { ...options.kafka, clientId: options.kafka.clientId ?? resolved.clientId },
+      resolved.clock ?? systemClock,
+    )
     return new Tributary(broker, true, resolved)
   }
 

@@ -122,6 +122,12 @@ export interface FetchRequest {
   maxBytes?: number
   /** Aborting ends the wait early with whatever is available. */
   signal?: AbortSignal
+  /**
+   * forward: a cluster node asks a partition's leader for what it cannot serve itself (default
+   * true, for in-process clients); false answers NOT_LEADER_OR_FOLLOWER with `details.leaderId` for
+   * every partition it does not lead, for clients that route by leader (Kafka clients).
+   */
+  forward?: boolean
 }
 
 /** FetchPartitionResult carries whole batches for one partition. */
@@ -166,16 +172,31 @@ export interface GroupSubscription {
   userData?: Buffer | null
 }
 
-/** GroupProtocol is one assignment strategy a member supports, with its subscription. */
+/**
+ * GroupProtocol is one assignment strategy a member supports, with its subscription.
+ *
+ * Kafka clients describe themselves in opaque bytes (`metadata`: for protocol type "consumer",
+ * Kafka's ConsumerProtocol subscription; for others, such as Kafka Connect's "connect", anything);
+ * the coordinator hands them to the group leader untouched. `subscription` is what Tributary reads
+ * of them (the topics, so a partition change can rebalance the group); for non-consumer groups it
+ * lists no topics.
+ */
 export interface GroupProtocol {
   name: string
   subscription: GroupSubscription
+  /** The member's protocol metadata exactly as its Kafka client sent it; absent from Tributary's own clients. */
+  metadata?: Buffer
 }
 
-/** GroupAssignment is what a member receives: partitions per topic. */
+/**
+ * GroupAssignment is what a member receives: partitions per topic, and, when the leader is a Kafka
+ * client, the assignment bytes exactly as it wrote them (`raw`), passed to the member untouched.
+ */
 export interface GroupAssignment {
   assignment: Record<string, number[]>
   userData?: Buffer | null
+  /** The leader's assignment bytes for this member (opaque; ConsumerProtocol for "consumer" groups). */
+  raw?: Buffer
 }
 
 /** JoinGroupRequest joins (or re-joins) a consumer group. */
@@ -186,10 +207,18 @@ export interface JoinGroupRequest {
   /** Static membership (KIP-345): a stable id that keeps the assignment across restarts. */
   groupInstanceId?: string | null
   clientId: string
+  /** The client's host as DescribeGroups reports it; default ''. */
+  clientHost?: string
   sessionTimeoutMs: number
   rebalanceTimeoutMs: number
   protocolType: string
   protocols: GroupProtocol[]
+  /**
+   * Kafka's JoinGroup v4+ handshake (KIP-394): a first join with memberId '' and no instance id
+   * fails with MEMBER_ID_REQUIRED whose `details.memberId` is the id to join with, so a join lost
+   * on the network leaves no ghost member. Default false (in-process callers join in one call).
+   */
+  requireKnownMemberId?: boolean
 }
 
 /** JoinGroupMember is a member as the leader sees it in the join response. */
@@ -197,6 +226,8 @@ export interface JoinGroupMember {
   memberId: string
   groupInstanceId: string | null
   subscription: GroupSubscription
+  /** The member's protocol metadata as its Kafka client sent it (see GroupProtocol). */
+  metadata?: Buffer
 }
 
 /** JoinGroupResult completes a join once the rebalance has gathered its members. */
@@ -272,7 +303,11 @@ export interface GroupDescription {
     memberId: string
     groupInstanceId: string | null
     clientId: string
+    /** The client's host, when known (Kafka clients). */
+    clientHost?: string
     subscription: GroupSubscription | null
+    /** The raw protocol metadata of the group's protocol, when the member is a Kafka client. */
+    metadata?: Buffer
     assignment: GroupAssignment | null
   }>
 }

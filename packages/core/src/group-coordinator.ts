@@ -49,10 +49,11 @@ export interface GroupCoordinatorDeps {
  * Liveness is heartbeats alone: a member whose session timer (reset by heartbeat, join, sync and
  * commit) runs out is removed and the group rebalances. The coordinator never waits on user code.
  *
- * One deliberate difference from Kafka: a first JoinGroup with memberId '' is given its id and
- * joins in the same call, skipping Kafka's MEMBER_ID_REQUIRED round trip (which exists so a
- * broker can tell a retried join from a new member over an unreliable network; an in-process
- * call cannot be lost half-way).
+ * A first JoinGroup with memberId '' is given its id and joins in the same call, skipping Kafka's
+ * MEMBER_ID_REQUIRED round trip (which exists so a broker can tell a retried join from a new
+ * member over an unreliable network; an in-process call cannot be lost half-way), unless the
+ * caller asks for the round trip (`requireKnownMemberId`, as the Kafka protocol server does for
+ * JoinGroup v4+).
  *
  * Every public method throws COORDINATOR_NOT_AVAILABLE after `close()`.
  */
@@ -102,9 +103,28 @@ export class GroupCoordinator {
     const existing = this.liveGroup(req.groupId)
     if (req.memberId !== '') {
       if (existing === undefined) throw groupError('UNKNOWN_MEMBER_ID', req.groupId, `unknown member ${JSON.stringify(req.memberId)}`)
+      if (!existing.members.has(req.memberId) && existing.takePending(req.memberId)) return this.joinNewMember(existing, req, req.memberId)
       return this.joinKnownMember(existing, req)
     }
+    if (req.requireKnownMemberId === true && (req.groupInstanceId ?? null) === null) return this.requireMemberId(existing, req)
     return this.joinNewMember(existing ?? this.createGroup(req.groupId), req)
+  }
+
+  /**
+   * requireMemberId answers a first join of a Kafka client (JoinGroup v4+): the member id it must
+   * join with, remembered for one session timeout, as MEMBER_ID_REQUIRED.
+   */
+  private requireMemberId(existing: Group | undefined, req: JoinGroupRequest): never {
+    const group = existing ?? this.createGroup(req.groupId)
+    if (group.members.size + group.pendingCount >= this.options.maxGroupSize) {
+      throw groupError('GROUP_MAX_SIZE_REACHED', group.groupId, `the group already has ${group.members.size} members`)
+    }
+    const memberId = this.newMemberId(req)
+    group.addPending(
+      memberId,
+      this.clock.setTimeout(() => group.takePending(memberId), req.sessionTimeoutMs),
+    )
+    throw groupError('MEMBER_ID_REQUIRED', group.groupId, 'join again with the member id given', { memberId })
   }
 
   /**
@@ -273,6 +293,7 @@ export class GroupCoordinator {
     this.closed = true
     for (const group of this.groups.values()) {
       group.cancelTimers()
+      group.dropPending()
       for (const member of group.members.values()) {
         member.cancelSession()
         member.failPending(groupError('COORDINATOR_NOT_AVAILABLE', group.groupId, 'the coordinator closed'))
@@ -282,13 +303,13 @@ export class GroupCoordinator {
 
   // ---- join internals -----------------------------------------------------------------------
 
-  private joinNewMember(group: Group, req: JoinGroupRequest): Promise<JoinGroupResult> {
+  private joinNewMember(group: Group, req: JoinGroupRequest, memberId = this.newMemberId(req)): Promise<JoinGroupResult> {
     const instanceId = req.groupInstanceId ?? null
     const previous = instanceId === null ? undefined : group.memberByInstance(instanceId)
     if (!group.supportsProtocols(req.protocolType, req.protocols, previous)) {
       throw inconsistentProtocol(group.groupId, 'no protocol in common with the group')
     }
-    const member = new GroupMember({ ...req, groupInstanceId: instanceId, memberId: this.newMemberId(req) })
+    const member = new GroupMember({ ...req, groupInstanceId: instanceId, memberId })
     if (previous !== undefined) return this.replaceStaticMember(group, previous, member)
     if (group.members.size >= this.options.maxGroupSize) {
       throw groupError('GROUP_MAX_SIZE_REACHED', group.groupId, `the group already has ${group.members.size} members`)
@@ -407,6 +428,7 @@ export class GroupCoordinator {
 
 function updateMember(member: GroupMember, req: JoinGroupRequest): void {
   member.clientId = req.clientId
+  if (req.clientHost !== undefined) member.clientHost = req.clientHost
   member.sessionTimeoutMs = req.sessionTimeoutMs
   member.rebalanceTimeoutMs = req.rebalanceTimeoutMs
   member.protocolType = req.protocolType

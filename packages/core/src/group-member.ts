@@ -13,6 +13,7 @@ export class GroupMember {
   memberId: string
   readonly groupInstanceId: string | null
   clientId: string
+  clientHost: string
   sessionTimeoutMs: number
   rebalanceTimeoutMs: number
   protocolType: string
@@ -27,6 +28,7 @@ export class GroupMember {
     memberId: string
     groupInstanceId: string | null
     clientId: string
+    clientHost?: string
     sessionTimeoutMs: number
     rebalanceTimeoutMs: number
     protocolType: string
@@ -35,6 +37,7 @@ export class GroupMember {
     this.memberId = fields.memberId
     this.groupInstanceId = fields.groupInstanceId
     this.clientId = fields.clientId
+    this.clientHost = fields.clientHost ?? ''
     this.sessionTimeoutMs = fields.sessionTimeoutMs
     this.rebalanceTimeoutMs = fields.rebalanceTimeoutMs
     this.protocolType = fields.protocolType
@@ -51,6 +54,11 @@ export class GroupMember {
     return this.protocols.find((p) => p.name === protocolName)?.subscription ?? null
   }
 
+  /** metadata returns the raw protocol metadata under `protocolName` (Kafka clients only). */
+  metadata(protocolName: string | null): Buffer | undefined {
+    return this.protocols.find((p) => p.name === protocolName)?.metadata
+  }
+
   /** supports tells whether the member offers `protocolName`. */
   supports(protocolName: string): boolean {
     return this.protocols.some((p) => p.name === protocolName)
@@ -65,13 +73,17 @@ export class GroupMember {
    * matches tells whether `protocols` asks for the same thing as the member's current ones:
    * the same protocol names in the same order, each with the same topic set. Owned partitions and
    * user data are left out on purpose: they change with every assignment (and are empty after a
-   * restart) without the member wanting anything different.
+   * restart) without the member wanting anything different. Groups of other protocol types
+   * (Kafka Connect's, say) are opaque to Tributary: there the metadata bytes must be equal, as
+   * Kafka requires of every group.
    */
   matches(protocolType: string, protocols: GroupProtocol[]): boolean {
     if (protocolType !== this.protocolType || protocols.length !== this.protocols.length) return false
+    const opaque = protocolType !== 'consumer'
     return protocols.every((p, i) => {
       const mine = this.protocols[i]
-      return mine !== undefined && mine.name === p.name && sameTopics(mine.subscription.topics, p.subscription.topics)
+      if (mine === undefined || mine.name !== p.name || !sameTopics(mine.subscription.topics, p.subscription.topics)) return false
+      return !opaque || sameBytes(mine.metadata, p.metadata)
     })
   }
 
@@ -88,6 +100,11 @@ export class GroupMember {
     this.syncWaiter?.reject(error)
     this.syncWaiter = null
   }
+}
+
+function sameBytes(a: Buffer | undefined, b: Buffer | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b
+  return a.equals(b)
 }
 
 function sameTopics(a: readonly string[], b: readonly string[]): boolean {

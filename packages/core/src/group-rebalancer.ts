@@ -157,5 +157,8 @@ export class GroupRebalancer {
 function copyAssignment(assignment: GroupAssignment | undefined): GroupAssignment {
   const copy: Record<string, number[]> = {}
   for (const [topic, partitions] of Object.entries(assignment?.assignment ?? {})) copy[topic] = [...partitions]
-  return { assignment: copy, userData: assignment?.userData ?? null }
+  const raw = assignment?.raw
+  return raw instanceof Uint8Array
+    ? { assignment: copy, userData: assignment?.userData ?? null, raw: Buffer.from(raw) }
+    : { assignment: copy, userData: assignment?.userData ?? null }
 }

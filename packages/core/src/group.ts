@@ -35,6 +35,8 @@ export class Group {
   /** Fires when the initial rebalance delay is over. */
   delayTimer: TimerHandle | null = null
   private readonly staticIds = new Map<string, string>()
+  /** Member ids handed out with MEMBER_ID_REQUIRED and not yet joined, with their expiry timers. */
+  private readonly pending = new Map<string, TimerHandle>()
 
   constructor(groupId: string) {
     this.groupId = groupId
@@ -44,6 +46,25 @@ export class Group {
   memberByInstance(groupInstanceId: string): GroupMember | undefined {
     const memberId = this.staticIds.get(groupInstanceId)
     return memberId === undefined ? undefined : this.members.get(memberId)
+  }
+
+  /** pendingCount is the number of member ids handed out and not yet used to join. */
+  get pendingCount(): number {
+    return this.pending.size
+  }
+
+  /** addPending remembers a member id handed out with MEMBER_ID_REQUIRED until `expiry` fires. */
+  addPending(memberId: string, expiry: TimerHandle): void {
+    this.pending.set(memberId, expiry)
+  }
+
+  /** takePending forgets a handed-out member id and tells whether it was pending. */
+  takePending(memberId: string): boolean {
+    const timer = this.pending.get(memberId)
+    if (timer === undefined) return false
+    timer.cancel()
+    this.pending.delete(memberId)
+    return true
   }
 
   /** add makes `member` part of the group. */
@@ -122,6 +143,7 @@ export class Group {
             memberId: m.memberId,
             groupInstanceId: m.groupInstanceId,
             subscription: m.subscription(this.protocolName) ?? { topics: [] },
+            ...withMetadata(m.metadata(this.protocolName)),
           }))
         : [],
     }
@@ -133,6 +155,12 @@ export class Group {
     this.phaseTimer = null
     this.delayTimer?.cancel()
     this.delayTimer = null
+  }
+
+  /** dropPending forgets every handed-out member id (on close). */
+  dropPending(): void {
+    for (const timer of this.pending.values()) timer.cancel()
+    this.pending.clear()
   }
 
   /** describe reports the group for `describeGroups`. */
@@ -147,9 +175,16 @@ export class Group {
         memberId: m.memberId,
         groupInstanceId: m.groupInstanceId,
         clientId: m.clientId,
+        clientHost: m.clientHost,
         subscription: m.subscription(this.protocolName),
+        ...withMetadata(m.metadata(this.protocolName)),
         assignment: m.assignment,
       })),
     }
   }
+}
+
+/** withMetadata adds a member's raw protocol metadata to an answer only when there is some. */
+function withMetadata(metadata: Buffer | undefined): { metadata?: Buffer } {
+  return metadata === undefined ? {} : { metadata }
 }

@@ -7,6 +7,7 @@
 export { ErrorCodes, TributaryError, isTributaryError, errorFromJSON, errorNameForCode } from './errors'
 export { CompressionTypes, LATEST_TIMESTAMP, EARLIEST_TIMESTAMP } from './model'
 export { systemClock } from './clock'
+export { LOG_LEVELS, consoleLogger, silentLogger, defaultLogger, toLogger, isLoggerInput, withFields } from './logger'
 export { BatchAttributes, readBatchHeader } from './batch-header'
 export { encodeRecordBatch, RecordBatch, decodeRecordBatch, iterateBatches } from './record-batch'
 export {
@@ -58,6 +59,16 @@ export type {
   CompressionId,
 } from './model'
 export type { Clock, TimerHandle } from './clock'
+export type {
+  Logger,
+  LogLevel,
+  LogFields,
+  LoggerInput,
+  PinoLikeLogger,
+  KafkaJsLogCreator,
+  KafkaJsLogEntry,
+  ConsoleLoggerOptions,
+} from './logger'
 export type { RecordBatchHeader } from './batch-header'
 export type { EncodeBatchOptions } from './record-batch'
 export type { CompressionCodec } from './compression'

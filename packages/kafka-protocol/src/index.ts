@@ -11,6 +11,26 @@ export { lz4Compress, lz4Decompress } from './compression/lz4'
 export { zstdCompress, zstdDecompress } from './compression/zstd'
 // ---- end of compression ---------------------------------------------------------------------------
 
+// ---- Server (src/server/): KafkaServer serves any Broker to Kafka clients ---------------------------
+export { KafkaServer, advertisedApis } from './server/kafka-server'
+export { SERVER_DEFAULTS, SASL_MECHANISMS, resolveServerOptions } from './server/options'
+export { singleNodeTopology } from './server/topology'
+export { scramCredential, toScramCredentialJson } from './server/sasl/credentials'
+export { parseHostPort, formatHostPort } from './server/address'
+export type { AdvertisedApi } from './server/kafka-server'
+export type {
+  KafkaServerOptions,
+  ResolvedServerOptions,
+  SaslOptions,
+  SaslUser,
+  SaslMechanism,
+  ScramCredential,
+  TlsServerOptions,
+} from './server/options'
+export type { ServerTopology } from './server/topology'
+export type { HostPort } from './server/address'
+// ---- end of server ----------------------------------------------------------------------------------
+
 // ---- Codec (src/codec/, src/messages/): entry points, framing, errors --------------------------------
 export {
   decodeRequestHeader,
@@ -116,3 +136,28 @@ export type { CreatePartitionsRequest, CreatePartitionsResponse } from './messag
 export type { DeleteGroupsRequest, DeleteGroupsResponse } from './messages/42-delete-groups'
 export type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from './messages/44-incremental-alter-configs'
 export type { DescribeClusterRequest, DescribeClusterResponse } from './messages/60-describe-cluster'
+
+// ---- Client (src/client/): KafkaBroker, the Broker contract over any Kafka cluster -----------------
+export { KafkaBroker } from './client/kafka-broker'
+export { KAFKA_CLIENT_DEFAULTS, KAFKA_RETRY_DEFAULTS, resolveKafkaClientOptions } from './client/options'
+export {
+  encodeSubscription,
+  decodeSubscription,
+  encodeAssignment,
+  decodeAssignment,
+  CONSUMER_PROTOCOL_TYPE,
+  SUBSCRIPTION_VERSION,
+  ASSIGNMENT_VERSION,
+} from './client/consumer-protocol'
+export { ScramClient } from './client/sasl/scram'
+export type {
+  KafkaClientOptions,
+  ResolvedKafkaClientOptions,
+  KafkaTlsOptions,
+  KafkaSaslOptions,
+  KafkaSaslMechanism,
+  KafkaRetryOptions,
+} from './client/options'
+export type { DecodedSubscription } from './client/consumer-protocol'
+export type { ScramMechanism } from './client/sasl/scram'
+// ---- end of client ----------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ export interface BrokerAddress {
   port: number
   /** Where its Raft transport listens when that is not `port + 1` (a node started on port 0). */
   raftPort?: number
+  /** Where it serves the Kafka protocol (KafkaServer), as Kafka clients dial it; absent without a Kafka listener. */
+  kafka?: { host: string; port: number }
 }
 
 /** Reassignment is a partition move in progress: `target` replaces `original` once done. */

@@ -42,11 +42,17 @@ export class ClusterContext {
     this.nodeId = options.nodeId
   }
 
-  /** myAddress is this node's client and peer address as other nodes should dial it. */
+  /** kafkaAddress is where this node serves the Kafka protocol, once a KafkaServer listens for it. */
+  kafkaAddress: { host: string; port: number } | null = null
+
+  /** myAddress is this node's client and peer address as other nodes should dial it (and its Kafka listener's). */
   myAddress(): BrokerAddress {
     const port = this.server?.port ?? this.options.port
     const raftPort = this.tcp?.port
-    return raftPort === undefined || raftPort === port + 1 ? { host: this.options.host, port } : { host: this.options.host, port, raftPort }
+    const address: BrokerAddress =
+      raftPort === undefined || raftPort === port + 1 ? { host: this.options.host, port } : { host: this.options.host, port, raftPort }
+    if (this.kafkaAddress !== null) address.kafka = { ...this.kafkaAddress }
+    return address
   }
 
   /** configuredBrokers are this node and its configured peers: the brokers a new cluster bootstraps with. */
@@ -122,5 +128,13 @@ export function key(topic: string, partition: number): string {
 
 /** sameAddress tells whether two broker addresses are known and equal. */
 export function sameAddress(a: BrokerAddress | undefined, b: BrokerAddress | undefined): boolean {
-  return a !== undefined && b !== undefined && a.host === b.host && a.port === b.port && a.raftPort === b.raftPort
+  return (
+    a !== undefined &&
+    b !== undefined &&
+    a.host === b.host &&
+    a.port === b.port &&
+    a.raftPort === b.raftPort &&
+    a.kafka?.host === b.kafka?.host &&
+    a.kafka?.port === b.kafka?.port
+  )
 }

@@ -24,7 +24,9 @@ import type {
   TopicPartition,
   OngoingReassignment,
   PartitionReassignment,
+  NodeInfo,
 } from '@tributary/core'
+import { TributaryError } from '@tributary/core'
 import { type Message, RaftHost, TcpTransport } from '@tributary/raft'
 import { BrokerServer } from '../server/broker-server'
 import { ClusterAdmin } from '../metadata/cluster-admin'
@@ -221,6 +223,48 @@ export class ClusterNode implements Broker {
   /** completeReassignment records a finished move (called by the partition's leader). */
   completeReassignment(topic: string, partition: number, target: number[]): Promise<void> {
     return this.membership.completeReassignment(topic, partition, target)
+  }
+
+  // ---- the Kafka protocol (a KafkaServer over this node) -----------------------------------
+
+  /**
+   * setKafkaAddress records where this node serves the Kafka protocol (a KafkaServer over it), as
+   * Kafka clients dial it, in the cluster metadata beside its client address: every node then
+   * lists it in Metadata and FindCoordinator. Resolves once this node's metadata holds it.
+   * @throws TributaryError INVALID_REQUEST for an address that is not { host, port }; a retriable
+   * error while the metadata has no leader (the node keeps the address and registers it later).
+   */
+  async setKafkaAddress(address: { host: string; port: number }): Promise<void> {
+    const { ctx } = this
+    if (typeof address?.host !== 'string' || address.host === '' || !Number.isSafeInteger(address.port) || address.port <= 0)
+      throw new TributaryError('INVALID_REQUEST', `a Kafka listener address must be { host, port }, got ${JSON.stringify(address)}`)
+    ctx.kafkaAddress = { host: address.host, port: address.port }
+    await this.membership.registerBroker(ctx.nodeId, ctx.myAddress())
+    await ctx.waitFor(() => ctx.state.brokers.get(ctx.nodeId)?.kafka?.port === address.port, ctx.options.requestTimeoutMs)
+  }
+
+  /**
+   * kafkaTopology is what a KafkaServer over this node needs to know of the cluster (structurally
+   * @tributary/kafka-protocol's ServerTopology, which this package does not depend on): every
+   * node's Kafka listener, from the metadata, and the node that runs the group coordinator (the
+   * metadata leader; this node, which forwards group calls there, while the leader's listener is
+   * not known).
+   */
+  kafkaTopology(): { brokers(metadata: ClusterMetadata): NodeInfo[]; coordinator(groupId: string): Promise<NodeInfo> } {
+    const { ctx } = this
+    const listener = (nodeId: number): NodeInfo | undefined => {
+      const kafka = ctx.state.brokers.get(nodeId)?.kafka ?? (nodeId === ctx.nodeId ? ctx.kafkaAddress : null)
+      return kafka ? { nodeId, host: kafka.host, port: kafka.port } : undefined
+    }
+    return {
+      brokers: (metadata) => metadata.brokers.map((b) => listener(b.nodeId)).filter((b): b is NodeInfo => b !== undefined),
+      coordinator: async () => {
+        const leader = this.meta.status().leader
+        const node = (leader > 0 ? listener(leader) : undefined) ?? listener(ctx.nodeId)
+        if (node === undefined) throw new TributaryError('COORDINATOR_NOT_AVAILABLE', `node ${ctx.nodeId} has no Kafka listener`)
+        return node
+      },
+    }
   }
 
   /** registerBroker records a node's address and makes it a learner of the metadata group. */

@@ -21,6 +21,7 @@ import {
   type CheckedFetch,
 } from '@tributary/core/internal'
 import { key, type ClusterContext } from '../node/cluster-context'
+import { notLeaderHere } from '../node/cluster-errors'
 
 /** How often a fetch that includes partitions served by other nodes polls them again. */
 const REMOTE_FETCH_POLL_MS = 50
@@ -49,7 +50,7 @@ export class FetchPath {
     const fetch = checkFetchRequest(request)
     const deadline = ctx.options.clock.now() + fetch.maxWaitMs
     for (;;) {
-      const { results, remote } = await this.readPartitions(fetch)
+      const { results, remote } = await this.readPartitions(fetch, request.forward !== false)
       const left = deadline - ctx.options.clock.now()
       if (left <= 0 || request.signal?.aborted || ctx.closed || fetchHasEnough(results, fetch.minBytes)) return results
       await this.waitForData(remote ? Math.min(left, REMOTE_FETCH_POLL_MS) : left, request.signal)
@@ -63,7 +64,8 @@ export class FetchPath {
     return fetch.partitions.map((p) => this.readLocal(p, budget))
   }
 
-  private async readPartitions(fetch: CheckedFetch): Promise<{ results: FetchPartitionResult[]; remote: boolean }> {
+  /** readPartitions reads each partition here or from its leader (forward), or answers NOT_LEADER_OR_FOLLOWER (not forward). */
+  private async readPartitions(fetch: CheckedFetch, forward: boolean): Promise<{ results: FetchPartitionResult[]; remote: boolean }> {
     const { ctx } = this
     const budget = new FetchBudget(fetch.maxBytes)
     const forwards = new Map<number, number[]>()
@@ -73,6 +75,8 @@ export class FetchPath {
       // Reads go to the leader, as Kafka's do: a follower's log may lag its high watermark and its
       // log start, so a fetch through it after an acknowledged write would not see that write.
       if (!replica?.isReady() && leader !== 0 && leader !== ctx.nodeId) {
+        // A client that routes by leader (a Kafka client) is told to go there itself.
+        if (!forward) return failedFetch(p, replica?.notLeader() ?? notLeaderHere(ctx.nodeId, p, leader))
         forwards.set(leader, [...(forwards.get(leader) ?? []), i])
         return undefined
       }

@@ -1,0 +1,55 @@
+import { encodeRecordBatch } from '@tributary/core'
+import { waitUntil } from '@tributary/core/testing'
+import { MemoryCluster } from '../testing/memory-cluster'
+
+/*
+ * What a KafkaServer over a cluster node relies on: each node's Kafka listener recorded in the
+ * metadata (so any node lists every listener), the coordinator named on the metadata leader, and
+ * `forward: false` answering NOT_LEADER_OR_FOLLOWER for partitions led elsewhere.
+ */
+
+jest.setTimeout(30_000)
+
+let cluster: MemoryCluster
+beforeEach(async () => {
+  cluster = await MemoryCluster.start(3)
+  await waitUntil(() => cluster.metaLeader() !== 0, 10_000)
+})
+afterEach(() => cluster.close())
+
+test("every node's Kafka listener reaches every node's metadata; the coordinator is the metadata leader's", async () => {
+  for (const id of [1, 2, 3]) await cluster.node(id).setKafkaAddress({ host: '127.0.0.1', port: 9090 + id })
+  for (const id of [1, 2, 3]) {
+    const node = cluster.node(id)
+    await waitUntil(async () => node.kafkaTopology().brokers(await node.metadata({ topics: [] })).length === 3, 10_000)
+    const listed = node.kafkaTopology().brokers(await node.metadata({ topics: [] }))
+    expect(listed.sort((a, b) => a.nodeId - b.nodeId)).toEqual([1, 2, 3].map((n) => ({ nodeId: n, host: '127.0.0.1', port: 9090 + n })))
+    expect(await node.kafkaTopology().coordinator('any-group')).toEqual({
+      nodeId: cluster.metaLeader(),
+      host: '127.0.0.1',
+      port: 9090 + cluster.metaLeader(),
+    })
+  }
+  await expect(cluster.node(1).setKafkaAddress({ host: '', port: 0 })).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
+})
+
+test('produce and fetch with forward: false answer NOT_LEADER_OR_FOLLOWER for a partition led elsewhere; forwarded ones work', async () => {
+  await cluster.node(1).createTopics([{ topic: 't', numPartitions: 1, replicationFactor: 3 }])
+  const leader = await cluster.leaderOf('t', 0)
+  const other = cluster.node([1, 2, 3].find((id) => id !== leader) as number)
+  const batch = encodeRecordBatch([{ key: null, value: Buffer.from('x'), headers: [], timestamp: 1 }])
+  const [refused] = await other.produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic: 't', partition: 0, batch }], forward: false })
+  expect(refused?.error).toMatchObject({ code: 'NOT_LEADER_OR_FOLLOWER' })
+  const [forwarded] = await other.produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic: 't', partition: 0, batch }] })
+  expect(forwarded?.error).toBeUndefined()
+  const [notHere] = await other.fetch({
+    partitions: [{ topic: 't', partition: 0, offset: 0, maxBytes: 1024 }],
+    maxWaitMs: 0,
+    forward: false,
+  })
+  expect(notHere?.error).toMatchObject({ code: 'NOT_LEADER_OR_FOLLOWER', details: { leaderId: leader } })
+  const [read] = await cluster
+    .node(leader)
+    .fetch({ partitions: [{ topic: 't', partition: 0, offset: 0, maxBytes: 1024 }], maxWaitMs: 0, forward: false })
+  expect(read?.batches).toHaveLength(1)
+})

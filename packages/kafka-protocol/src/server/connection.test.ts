@@ -1,0 +1,165 @@
+import { LocalBroker, type Logger, MemoryStorage, encodeRecordBatch, silentLogger } from '@tributary/core'
+import { decodeResponse, encodeRequest, readResponseCorrelationId } from '../protocol'
+import { SERVED_APIS } from './apis'
+import { KafkaServer, advertisedApis } from './kafka-server'
+import { type RawClient, rawClient } from './test-client'
+
+/*
+ * The connection's contract with raw bytes: answers in arrival order, ApiVersions built from the
+ * registrations, Kafka's answer to a too-new ApiVersions, no answer to acks=0, and a bad frame
+ * closing only its own connection.
+ */
+
+let broker: LocalBroker
+let server: KafkaServer
+let warnings: string[]
+const clients: RawClient[] = []
+
+async function open(
+  options: { maxRequestBytes?: number; maxInFlightPerConnection?: number; maxConnections?: number; idleTimeoutMs?: number } = {},
+) {
+  broker = await LocalBroker.open({ storage: new MemoryStorage() })
+  await broker.createTopics([{ topic: 't', numPartitions: 1 }])
+  warnings = []
+  const logger: Logger = { ...silentLogger, warn: (m, f) => warnings.push(`${m} ${JSON.stringify(f)}`) }
+  server = await KafkaServer.start({ broker, listen: '127.0.0.1:0', logger, ...options })
+}
+async function client(): Promise<RawClient> {
+  const c = await rawClient(server.address.port)
+  clients.push(c)
+  return c
+}
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.end()
+  await server.close()
+  await broker.close()
+})
+
+const batch = (value: string) => encodeRecordBatch([{ key: null, value: Buffer.from(value), headers: [], timestamp: 1 }])
+const produce = (correlationId: number, acks: number, records: Buffer, version = 7) =>
+  encodeRequest(
+    0,
+    version,
+    { correlationId, clientId: 'raw' },
+    { acks, timeoutMs: 1000, topicData: [{ name: 't', partitionData: [{ index: 0, records }] }] },
+  )
+const fetch = (correlationId: number, maxWaitMs: number) =>
+  encodeRequest(
+    1,
+    11,
+    { correlationId },
+    {
+      maxWaitMs,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      topics: [{ topic: 't', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes: 1 << 20 }] }],
+    },
+  )
+const apiVersions = (correlationId: number, version = 2) =>
+  encodeRequest(18, version, { correlationId, clientId: 'raw' }, { clientSoftwareName: 'raw-test', clientSoftwareVersion: '1.0' })
+
+test('ApiVersions lists exactly the registered APIs and versions', async () => {
+  await open()
+  const c = await client()
+  c.send(apiVersions(1, 3))
+  const [frame] = await c.waitFrames(1)
+  const { body } = decodeResponse(18, 3, frame as Buffer)
+  expect(body.errorCode).toBe(0)
+  expect(body.apiKeys).toEqual(advertisedApis(SERVED_APIS))
+  expect(body.apiKeys.find((k) => k.apiKey === 0)).toEqual({ apiKey: 0, minVersion: 0, maxVersion: 11 })
+  expect(body.apiKeys.find((k) => k.apiKey === 17)).toEqual({ apiKey: 17, minVersion: 0, maxVersion: 1 })
+})
+
+test('a too-new ApiVersions gets UNSUPPORTED_VERSION with the v0 body listing ApiVersions only', async () => {
+  await open()
+  const c = await client()
+  // Version 9 (a flexible header, as a newer client sends it); the body is ignored.
+  const frame = apiVersions(7, 3)
+  frame.writeInt16BE(9, 6)
+  c.send(frame)
+  const [answer] = await c.waitFrames(1)
+  const { correlationId, body } = decodeResponse(18, 0, answer as Buffer)
+  expect(correlationId).toBe(7)
+  expect(body).toMatchObject({ errorCode: 35, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }] })
+})
+
+test('pipelined requests are answered in arrival order, a long poll included; acks=0 gets no answer', async () => {
+  await open()
+  const c = await client()
+  // 1: a fetch that waits (nothing to read yet); 2: acks=0 produce (no answer); 3: ApiVersions; 4: acks=1 produce.
+  c.send([fetch(1, 2000), produce(2, 0, batch('zero')), apiVersions(3), produce(4, 1, batch('one'))])
+  const frames = await c.waitFrames(3)
+  expect(frames.map(readResponseCorrelationId)).toEqual([1, 3, 4])
+  const fetched = decodeResponse(1, 11, frames[0] as Buffer).body.responses[0]?.partitions[0]
+  // The fetch woke on the acks=0 append, which came after it on the same connection.
+  expect(fetched?.highWatermark).toBeGreaterThanOrEqual(1)
+  const produced = decodeResponse(0, 7, frames[2] as Buffer).body.responses[0]?.partitionResponses[0]
+  expect(produced).toMatchObject({ errorCode: 0, baseOffset: 1 })
+})
+
+test('Produce v3+ with two batches in one partition is INVALID_RECORD; zstd below v7 UNSUPPORTED_COMPRESSION_TYPE', async () => {
+  await open()
+  const c = await client()
+  c.send(produce(1, 1, Buffer.concat([batch('a'), batch('b')])))
+  const zstd = batch('z')
+  zstd.writeInt16BE(4, 21) // codec bits say zstd (the CRC no longer matches, but the version check comes first)
+  c.send(produce(2, 1, zstd, 5))
+  const frames = await c.waitFrames(2)
+  expect(decodeResponse(0, 7, frames[0] as Buffer).body.responses[0]?.partitionResponses[0]?.errorCode).toBe(87)
+  expect(decodeResponse(0, 5, frames[1] as Buffer).body.responses[0]?.partitionResponses[0]?.errorCode).toBe(76)
+  expect(await broker.listOffsets([{ topic: 't', partition: 0, timestamp: -1 }])).toMatchObject([{ offset: 0 }])
+})
+
+test('an unknown API key, Produce v2, or an oversized frame closes only that connection', async () => {
+  await open({ maxRequestBytes: 4096 })
+  const healthy = await client()
+  const unknown = await client()
+  const legacy = await client()
+  const huge = await client()
+  const frame = apiVersions(1)
+  frame.writeInt16BE(77, 4) // api key 77
+  unknown.send(frame)
+  legacy.send(produce(1, 1, batch('legacy'), 2))
+  const prefix = Buffer.alloc(4)
+  prefix.writeInt32BE(1 << 30)
+  huge.send(prefix)
+  await Promise.all([unknown.closed, legacy.closed, huge.closed])
+  healthy.send(apiVersions(5))
+  const [answer] = await healthy.waitFrames(1)
+  expect(readResponseCorrelationId(answer as Buffer)).toBe(5)
+  expect(warnings.join('\n')).toMatch(/unsupported API key or version.*"apiKey":77/)
+  expect(warnings.join('\n')).toMatch(/Produce v2 is not served/)
+  expect(warnings.join('\n')).toMatch(/bad frame size/)
+})
+
+test('a connection holds at most maxInFlightPerConnection requests: it stops reading, then catches up', async () => {
+  await open({ maxInFlightPerConnection: 2 })
+  const c = await client()
+  const requests = [fetch(1, 300), fetch(2, 300), ...Array.from({ length: 20 }, (_, i) => apiVersions(10 + i))]
+  c.send(requests)
+  const frames = await c.waitFrames(22)
+  expect(frames.map(readResponseCorrelationId)).toEqual([1, 2, ...Array.from({ length: 20 }, (_, i) => 10 + i)])
+})
+
+test('connections beyond maxConnections are refused at once; the others keep working', async () => {
+  await open({ maxConnections: 2 })
+  const a = await client()
+  const b = await client()
+  const c = await client()
+  await c.closed
+  a.send(apiVersions(1))
+  b.send(apiVersions(2))
+  expect((await a.waitFrames(1)).map(readResponseCorrelationId)).toEqual([1])
+  expect((await b.waitFrames(1)).map(readResponseCorrelationId)).toEqual([2])
+  expect(warnings.join('\n')).toMatch(/too many connections/)
+})
+
+test('an idle connection is closed after idleTimeoutMs; a busy one is not', async () => {
+  await open({ idleTimeoutMs: 150 })
+  const idle = await client()
+  const busy = await client()
+  busy.send(fetch(1, 400)) // a long poll in progress is not idleness
+  await idle.closed
+  expect(busy.socket.destroyed).toBe(false)
+  expect((await busy.waitFrames(1)).map(readResponseCorrelationId)).toEqual([1])
+})
