@@ -1,5 +1,14 @@
 import { MAX_TIMER_MS, checkBool, checkInt, checkNumber, checkObject, checkOneOf, invalidConfig } from '@tributary/core/internal'
-import { TributaryError, toCompressionType, type Acks, type Broker, type Clock, type CompressionId, type CompressionType, type Storage } from '@tributary/core'
+import {
+  TributaryError,
+  toCompressionType,
+  type Acks,
+  type Broker,
+  type Clock,
+  type CompressionId,
+  type CompressionType,
+  type Storage,
+} from '@tributary/core'
 import type { LocalBrokerOptions } from '@tributary/core'
 import type { PartitionAssigner } from './assignors'
 
