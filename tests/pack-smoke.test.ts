@@ -107,7 +107,6 @@ describe('published packages', () => {
     }
   }, 120_000)
 
-
   it('the compression codecs load their native packages on first use: a missing addon is a typed error', () => {
     // snappy and lz4-napi come prebuilt (per-platform npm packages); zstd-napi compiles in its
     // install script, which --ignore-scripts skipped, so here zstd must fail cleanly and alone.
