@@ -6,6 +6,7 @@ module.exports = {
   transform: { '^.+\\.ts$': swc },
   testMatch: ['<rootDir>/packages/*/src/**/*.test.ts', '<rootDir>/examples/**/*.test.ts', '<rootDir>/tests/**/*.test.ts'],
   moduleNameMapper: {
+    '^@tributary/client/kafkajs$': '<rootDir>/packages/client/src/kafkajs/index.ts',
     '^@tributary/core/internal$': '<rootDir>/packages/core/src/internal.ts',
     '^@tributary/(core|raft|cluster)/testing$': '<rootDir>/packages/$1/src/testing/index.ts',
     '^@tributary/(core|storage-file|storage-sqlite|raft|cluster|client|kafka-protocol|cli)$': '<rootDir>/packages/$1/src/index.ts',

@@ -124,6 +124,8 @@ export interface ConsumerOptions {
   maxWaitMs?: number
   /** Static membership id (KIP-345): a restart within the session timeout keeps the assignment. Default null. */
   groupInstanceId?: string | null
+  /** Client id this member reports to the group coordinator (describeGroups shows it). Default: the Tributary's clientId. */
+  clientId?: string | null
   /** Create unknown subscribed topics. Default true. */
   allowAutoTopicCreation?: boolean
   /**
@@ -136,8 +138,9 @@ export interface ConsumerOptions {
   retry?: ConsumerRetryOptions
 }
 
-export type ResolvedConsumerOptions = Required<Omit<ConsumerOptions, 'retry' | 'groupInstanceId'>> & {
+export type ResolvedConsumerOptions = Required<Omit<ConsumerOptions, 'retry' | 'groupInstanceId' | 'clientId'>> & {
   groupInstanceId: string | null
+  clientId: string | null
   retry: ResolvedConsumerRetry
 }
 
@@ -173,6 +176,7 @@ export const CONSUMER_DEFAULTS = Object.freeze({
   minBytes: 1,
   maxWaitMs: 5_000,
   groupInstanceId: null,
+  clientId: null,
   allowAutoTopicCreation: true,
   metadataMaxAgeMs: 300_000,
   retry: Object.freeze({ ...RETRY_DEFAULTS, restartOnFailure: async () => true }),
@@ -233,6 +237,9 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
   checkInt(r.maxWaitMs, 'consumer.maxWaitMs', 0, MAX_TIMER_MS)
   if (r.groupInstanceId !== null && (typeof r.groupInstanceId !== 'string' || r.groupInstanceId.length === 0)) {
     throw invalidConfig('consumer.groupInstanceId', 'must be a non-empty string or null')
+  }
+  if (r.clientId !== null && (typeof r.clientId !== 'string' || r.clientId.length === 0)) {
+    throw invalidConfig('consumer.clientId', 'must be a non-empty string or null')
   }
   checkBool(r.allowAutoTopicCreation, 'consumer.allowAutoTopicCreation')
   checkInt(r.metadataMaxAgeMs, 'consumer.metadataMaxAgeMs', 0, MAX_TIMER_MS)

@@ -79,7 +79,9 @@ export class Consumer {
       }
     })
     this.emitter = new ClientEmitter(() => ctx.clock.now())
-    this.membership = new GroupMembership(ctx, this.options, assigners, this.emitter, () => this.runner?.onGenerationEnded())
+    // The member reports its own clientId when it has one (the KafkaJS facade passes KafkaJS's).
+    const groupCtx = this.options.clientId === null ? ctx : { ...ctx, clientId: this.options.clientId }
+    this.membership = new GroupMembership(groupCtx, this.options, assigners, this.emitter, () => this.runner?.onGenerationEnded())
     this.committer = new OffsetCommitter(
       ctx.broker,
       this.options.groupId,
