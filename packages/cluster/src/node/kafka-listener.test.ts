@@ -1,5 +1,6 @@
 import { encodeRecordBatch } from '@tributary/core'
 import { waitUntil } from '@tributary/core/testing'
+import { MetadataState } from '../metadata/metadata-state'
 import { MemoryCluster } from '../testing/memory-cluster'
 
 /*
@@ -52,4 +53,16 @@ test('produce and fetch with forward: false answer NOT_LEADER_OR_FOLLOWER for a 
     .node(leader)
     .fetch({ partitions: [{ topic: 't', partition: 0, offset: 0, maxBytes: 1024 }], maxWaitMs: 0, forward: false })
   expect(read?.batches).toHaveLength(1)
+})
+
+test('a registration that names no Kafka listener keeps the one recorded for the same address', () => {
+  const state = new MetadataState()
+  const address = { host: '127.0.0.1', port: 7001 }
+  state.apply({ op: 'registerBroker', nodeId: 1, address: { ...address, kafka: { host: '127.0.0.1', port: 9092 } } })
+  state.apply({ op: 'registerBroker', nodeId: 1, address })
+  expect(state.brokers.get(1)).toEqual({ ...address, kafka: { host: '127.0.0.1', port: 9092 } })
+  state.apply({ op: 'registerBroker', nodeId: 1, address: { ...address, kafka: { host: '127.0.0.1', port: 9093 } } })
+  expect(state.brokers.get(1)?.kafka?.port).toBe(9093)
+  state.apply({ op: 'registerBroker', nodeId: 1, address: { host: '127.0.0.1', port: 7005 } })
+  expect(state.brokers.get(1)).toEqual({ host: '127.0.0.1', port: 7005 })
 })
