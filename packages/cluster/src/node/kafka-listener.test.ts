@@ -22,14 +22,20 @@ test("every node's Kafka listener reaches every node's metadata; the coordinator
   for (const id of [1, 2, 3]) await cluster.node(id).setKafkaAddress({ host: '127.0.0.1', port: 9090 + id })
   for (const id of [1, 2, 3]) {
     const node = cluster.node(id)
-    await waitUntil(async () => node.kafkaTopology().brokers(await node.metadata({ topics: [] })).length === 3, 10_000)
-    const listed = node.kafkaTopology().brokers(await node.metadata({ topics: [] }))
-    expect(listed.sort((a, b) => a.nodeId - b.nodeId)).toEqual([1, 2, 3].map((n) => ({ nodeId: n, host: '127.0.0.1', port: 9090 + n })))
-    expect(await node.kafkaTopology().coordinator('any-group')).toEqual({
-      nodeId: cluster.metaLeader(),
-      host: '127.0.0.1',
-      port: 9090 + cluster.metaLeader(),
-    })
+    const expected = JSON.stringify([1, 2, 3].map((n) => ({ nodeId: n, host: '127.0.0.1', port: 9090 + n })))
+    const listed = async () =>
+      JSON.stringify(
+        node
+          .kafkaTopology()
+          .brokers(await node.metadata({ topics: [] }))
+          .sort((a, b) => a.nodeId - b.nodeId),
+      )
+    await waitUntil(async () => (await listed()) === expected, 10_000)
+    // The coordinator is the metadata leader's listener (read again if leadership moved in between).
+    await waitUntil(async () => {
+      const coordinator = await node.kafkaTopology().coordinator('any-group')
+      return coordinator.nodeId === cluster.metaLeader() && coordinator.port === 9090 + coordinator.nodeId
+    }, 10_000)
   }
   await expect(cluster.node(1).setKafkaAddress({ host: '', port: 0 })).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
 })
