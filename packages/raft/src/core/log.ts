@@ -7,9 +7,12 @@ export function assert(condition: boolean, message: string): asserts condition {
   if (!condition) throw new Error(`raft invariant violated: ${message}`)
 }
 
-/** entryBytes is the size an entry counts for in message and uncommitted-size limits. */
+/** ENTRY_OVERHEAD_BYTES is what an entry counts for beyond its data (index, term, type, framing). */
+export const ENTRY_OVERHEAD_BYTES = 16
+
+/** entryBytes is the size an entry counts for in message, uncommitted-size and apply limits. */
 export function entryBytes(e: Entry): number {
-  return e.data.byteLength + 16
+  return e.data.byteLength + ENTRY_OVERHEAD_BYTES
 }
 
 /**

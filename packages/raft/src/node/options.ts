@@ -11,6 +11,18 @@ export interface RestoreContext {
   readonly signal: AbortSignal
 }
 
+/** RaftLogger receives a group's log lines (a leader that stopped committing, and when it resumed). */
+export interface RaftLogger {
+  info(message: string, details?: Record<string, unknown>): void
+  warn(message: string, details?: Record<string, unknown>): void
+}
+
+/** CONSOLE_LOGGER sends warnings to the console and drops info lines. */
+export const CONSOLE_LOGGER: RaftLogger = Object.freeze({
+  info: () => {},
+  warn: (message: string, details?: Record<string, unknown>) => console.warn(`[tributary/raft] ${message}`, details ?? {}),
+})
+
 /** StateMachine is the application a Raft group replicates. */
 export interface StateMachine {
   /** apply is called once per committed entry, in index order (no-ops and membership entries included). */
@@ -52,6 +64,10 @@ export interface RaftGroupOptions {
   readonly snapshotTrailingBytes?: number
   /** maxPendingProposals: proposals awaiting commit before propose() refuses. Default 10,000. */
   readonly maxPendingProposals?: number
+  /** maxPersistWaiters: callers of whenPersisted() waiting at once before it refuses. Default 10,000. */
+  readonly maxPersistWaiters?: number
+  /** logger: where the group's log lines go. Default: warnings to the console. */
+  readonly logger?: RaftLogger
 }
 
 /** ResolvedGroupOptions are RaftGroupOptions with every default filled in. */
@@ -66,9 +82,10 @@ export const defaultGroupOptions = Object.freeze({
   snapshotTrailingEntries: 1000,
   snapshotTrailingBytes: 8 * 1024 * 1024,
   maxPendingProposals: 10_000,
+  maxPersistWaiters: 10_000,
 })
 
-const KNOWN = new Set(['groupId', 'voters', 'storage', 'stateMachine', 'raft', ...Object.keys(defaultGroupOptions)])
+const KNOWN = new Set(['groupId', 'voters', 'storage', 'stateMachine', 'raft', 'logger', ...Object.keys(defaultGroupOptions)])
 
 /**
  * resolveGroupOptions merges defaults and validates.
@@ -83,8 +100,12 @@ export function resolveGroupOptions(options: RaftGroupOptions): ResolvedGroupOpt
     throw invalid('voters', 'must be an array of positive integer node ids')
   const resolved = {
     ...defaultGroupOptions,
+    logger: CONSOLE_LOGGER,
     ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
   } as ResolvedGroupOptions
+  const logger = resolved.logger as Partial<RaftLogger> | null
+  if (typeof logger !== 'object' || logger === null || typeof logger.info !== 'function' || typeof logger.warn !== 'function')
+    throw invalid('logger', 'must have info() and warn() methods')
   for (const key of [
     'proposalTimeoutMs',
     'snapshotEveryEntries',
@@ -92,6 +113,7 @@ export function resolveGroupOptions(options: RaftGroupOptions): ResolvedGroupOpt
     'snapshotTrailingEntries',
     'snapshotTrailingBytes',
     'maxPendingProposals',
+    'maxPersistWaiters',
   ] as const) {
     const v = resolved[key]
     if (typeof v !== 'number' || !(v > 0)) throw invalid(key, `must be a positive number, got ${String(v)}`)
