@@ -1,4 +1,5 @@
 import { resolveRaftConfig } from '../core/config'
+import type { Raft } from '../core/raft'
 import { Sfc32 } from '../core/random'
 import type { ConfChange } from '../core/membership'
 import type { Entry, Membership, Message, NodeId } from '../core/types'
@@ -317,8 +318,23 @@ export class Simulation {
       const res = r.propose(data)
       if (res.ok) this.pendingProposals.set(`${node.id}:${node.epoch}:${res.index}`, { term: res.term })
       this.trace.add(this.now, `propose at ${node.id} -> ${res.ok ? res.index : res.reason}`)
+      if (res.ok) this.checkBacklog(r)
     })
     this.kick(node)
+  }
+
+  /**
+   * checkBacklog: no leader holds more than its budget of entries with data beyond the highest
+   * commit index any replica reached (one more for a membership change, which the budget never
+   * refuses; no-ops are empty), however many leaders the backlog passed through.
+   */
+  private checkBacklog(r: Raft): void {
+    let backlog = 0
+    for (let i = Math.max(this.checker.maxCommitted, r.log.committed) + 1; i <= r.log.lastIndex(); i++) {
+      if ((r.log.entryAt(i)?.data.byteLength ?? 0) > 0) backlog++
+    }
+    if (backlog > this.params.maxUncommittedEntries + 1)
+      throw new SafetyViolation('bounded backlog', `leader ${r.id} holds ${backlog} entries past commit ${this.checker.maxCommitted}`)
   }
 
   private startRead(node: SimNode): void {
