@@ -20,6 +20,11 @@ export interface RaftConfig {
   maxMsgBytes: number
   /** maxInflightMsgs: appends in flight per follower before replication pauses. Default 64. */
   maxInflightMsgs: number
+  /**
+   * maxInflightBytes: entry bytes in flight per follower before replication pauses (at least one
+   * append goes). Keep it within what the transport queues per peer (TCP: 16 MiB). Default 8 MiB.
+   */
+  maxInflightBytes: number
   /** maxUncommittedBytes: entry bytes the leader holds beyond its commit index before refusing proposals. Default 64 MiB. */
   maxUncommittedBytes: number
   /** maxUncommittedEntries: entries the leader holds beyond its commit index before refusing proposals. Default 10,000. */
@@ -43,6 +48,7 @@ export const defaultRaftConfig: Readonly<Omit<RaftConfig, 'id'>> = Object.freeze
   checkQuorum: true,
   maxMsgBytes: 1024 * 1024,
   maxInflightMsgs: 64,
+  maxInflightBytes: 8 * 1024 * 1024,
   maxUncommittedBytes: 64 * 1024 * 1024,
   maxUncommittedEntries: 10_000,
   maxCommittedBytesPerReady: 4 * 1024 * 1024,

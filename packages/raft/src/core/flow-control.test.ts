@@ -43,6 +43,19 @@ describe('a follower that answers successfully leaves probe mode', () => {
     expect(sentIndexes(drain(r), 2)).toEqual([9, 10])
   })
 
+  it('the window also closes at maxInflightBytes (one append always goes)', () => {
+    const r = electedLeader({ maxMsgBytes: 40, maxInflightMsgs: 10, maxInflightBytes: 60 }, terms, 1)
+    r.step(msg(MessageType.AppResp, 2, 1, 2, { index: 20, reject: true, rejectHint: 0, logTerm: 0 }))
+    drain(r)
+    r.step(msg(MessageType.AppResp, 2, 1, 2, { index: 2 }))
+    // Two batches of 36 and 38 bytes: the second crosses 60 bytes, and the window closes there.
+    expect(appsTo(drain(r), 2).map((m) => m.entries.map((e) => e.index))).toEqual([
+      [3, 4],
+      [5, 6],
+    ])
+    expect(r.prs.get(2)?.isPaused()).toBe(true)
+  })
+
   it('duplicate and stale acknowledgements send nothing', () => {
     const { r } = caughtUpToProbe()
     r.step(msg(MessageType.AppResp, 2, 1, 2, { index: 4 }))

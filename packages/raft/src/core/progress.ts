@@ -2,26 +2,34 @@ import type { NodeId } from './types'
 
 /**
  * Inflights is a bounded FIFO of the appends sent to one follower in the replicate state and not
- * yet acknowledged: each one's last index, the leader tick it was sent at, and whether its answer
- * may be taken as a round-trip sample (not when it was a retransmission: Karn's rule). When it is
- * full, replication to that follower pauses (flow control).
+ * yet acknowledged: each one's last index, entry bytes, the leader tick it was sent at, and
+ * whether its answer may be taken as a round-trip sample (not when it was a retransmission:
+ * Karn's rule). When it holds `capacity` appends or `maxBytes` bytes, replication to that
+ * follower pauses (flow control; the byte bound keeps a catch-up within what a transport queues).
  */
 export class Inflights {
   private readonly lastIndexes: number[] = []
+  private readonly byteCounts: number[] = []
   private readonly sentTicks: number[] = []
   private readonly sampleable: boolean[] = []
-  constructor(readonly capacity: number) {}
+  private bytes = 0
+  constructor(
+    readonly capacity: number,
+    readonly maxBytes = Infinity,
+  ) {}
 
   full(): boolean {
-    return this.lastIndexes.length >= this.capacity
+    return this.lastIndexes.length >= this.capacity || this.bytes >= this.maxBytes
   }
 
   count(): number {
     return this.lastIndexes.length
   }
 
-  add(lastIndex: number, tick: number, sampleable = true): void {
+  add(lastIndex: number, bytes: number, tick: number, sampleable = true): void {
     this.lastIndexes.push(lastIndex)
+    this.byteCounts.push(bytes)
+    this.bytes += bytes
     this.sentTicks.push(tick)
     this.sampleable.push(sampleable)
   }
@@ -35,6 +43,8 @@ export class Inflights {
     while (k < this.lastIndexes.length && this.lastIndexes[k]! <= index) k++
     if (k === 0) return undefined
     const sample = this.sampleable[k - 1] === true ? this.sentTicks[k - 1] : undefined
+    for (let i = 0; i < k; i++) this.bytes -= this.byteCounts[i]!
+    this.byteCounts.splice(0, k)
     this.lastIndexes.splice(0, k)
     this.sentTicks.splice(0, k)
     this.sampleable.splice(0, k)
@@ -47,6 +57,8 @@ export class Inflights {
   }
 
   reset(): void {
+    this.bytes = 0
+    this.byteCounts.length = 0
     this.lastIndexes.length = 0
     this.sentTicks.length = 0
     this.sampleable.length = 0
@@ -87,8 +99,9 @@ export class Progress {
   state: ProgressState = 'probe'
   /** In probe state, an append was sent and its answer is awaited. */
   probeSent = false
-  /** The last index the outstanding probe carried (its prev index when it carried none). */
+  /** The last index the outstanding probe carried (its prev index when it carried none), and its entry bytes. */
   probeLast = 0
+  private probeBytes = 0
   /** The tick the outstanding probe was sent at, and whether that was its first transmission. */
   private probeSentTick = 0
   private probeFirstSend = false
@@ -112,9 +125,10 @@ export class Progress {
     next: number,
     maxInflight: number,
     public isLearner: boolean,
+    maxInflightBytes = Infinity,
   ) {
     this.next = next
-    this.inflights = new Inflights(maxInflight)
+    this.inflights = new Inflights(maxInflight, maxInflightBytes)
   }
 
   private resetState(state: ProgressState): void {
@@ -140,11 +154,11 @@ export class Progress {
    */
   becomeReplicate(): void {
     const probeLast = this.probeSent ? this.probeLast : 0
-    const { probeSentTick, probeFirstSend } = this
+    const { probeSentTick, probeFirstSend, probeBytes } = this
     this.resetState('replicate')
     this.next = this.match + 1
     if (probeLast > this.match) {
-      this.inflights.add(probeLast, probeSentTick, probeFirstSend)
+      this.inflights.add(probeLast, probeBytes, probeSentTick, probeFirstSend)
       this.next = probeLast + 1
     }
   }
@@ -179,16 +193,17 @@ export class Progress {
     return this.state === 'probe' && index >= this.next - 1
   }
 
-  /** sentEntries updates the window after an append of `entryCount` entries ending at `lastIndex` was sent at `tick`. */
-  sentEntries(lastIndex: number, entryCount: number, tick: number): void {
+  /** sentEntries updates the window after an append of `entryCount` entries (`bytes` in all) ending at `lastIndex` was sent at `tick`. */
+  sentEntries(lastIndex: number, entryCount: number, bytes: number, tick: number): void {
     if (this.state === 'replicate') {
       if (entryCount === 0) return
       if (this.inflights.count() === 0) this.waitTicks = 0
       this.next = lastIndex + 1
-      this.inflights.add(lastIndex, tick)
+      this.inflights.add(lastIndex, bytes, tick)
     } else if (this.state === 'probe') {
       this.probeSent = true
       this.probeLast = lastIndex
+      this.probeBytes = bytes
       this.probeSentTick = tick
       this.probeFirstSend = this.retries === 0
       this.waitTicks = 0

@@ -3,9 +3,10 @@ import type { RandomSource } from './random'
 import type { Ready } from './ready'
 import type { Entry, HardState, Membership, Message, NodeId, RaftRole, ReadState, Snapshot, SoftState } from './types'
 import { EntryType, MessageType, NONE, emptyMessage } from './types'
-import { ENTRY_OVERHEAD_BYTES, RaftLog, assert } from './log'
+import { ENTRY_OVERHEAD_BYTES, RaftLog, assert, entryBytes } from './log'
 import { Progress, type RetransmitLimits } from './progress'
 import { UncommittedBudget } from './uncommitted'
+import { ReorderBuffer } from './reorder-buffer'
 import { committedIndex, hasQuorum, voteResult } from './quorum'
 import { applyConfChange, encodeConfEntry, isMember, isVoter, type ConfChange } from './membership'
 
@@ -81,6 +82,9 @@ export class Raft {
   /** Leader only: ticks its commit index stood still with entries waiting and a quorum answering. */
   private commitWaitTicks = 0
   private readonly retransmit: RetransmitLimits
+  /** Follower only: appends of its leader that overtook earlier ones, and that leader once it accepted one. */
+  private readonly reorder: ReorderBuffer
+  private pipelineLeader: NodeId = NONE
   private pendingBroadcast = false
   /** ReadIndex requests waiting for heartbeat acks (in order), and those waiting for a commit in this term. */
   private pendingReads: { requestId: number; index: number; acks: Set<NodeId> }[] = []
@@ -100,6 +104,7 @@ export class Raft {
     this.id = config.id
     this.budget = new UncommittedBudget(config.maxUncommittedEntries, config.maxUncommittedBytes)
     this.retransmit = { initialTicks: 2 * config.heartbeatTicks + 1, maxTicks: config.electionTicks }
+    this.reorder = new ReorderBuffer(config.maxInflightMsgs, config.maxInflightBytes)
     this.log = new RaftLog(init.snapshot, init.entries, init.hardState?.commit ?? 0)
     this.term = init.hardState?.term ?? 0
     this.vote = init.hardState?.vote ?? NONE
@@ -426,10 +431,15 @@ export class Raft {
       this.send({ ...emptyMessage, type: MessageType.AppResp, to: m.from, index: this.log.committed })
       return
     }
+    // An append that overtook earlier ones of an established pipeline waits for them.
+    if (m.index > this.log.lastIndex() && this.pipelineLeader === m.from && this.reorder.hold(m)) return
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.entries)
     if (lastNew !== undefined) {
+      this.pipelineLeader = m.from
       this.log.commitTo(Math.min(m.commit, lastNew))
       this.send({ ...emptyMessage, type: MessageType.AppResp, to: m.from, index: lastNew })
+      const next = this.reorder.takeReady(this.log.lastIndex())
+      if (next !== undefined) this.handleAppend(next)
       return
     }
     // Fast back-off: point the leader at our last index whose term is <= the probed term.
@@ -465,6 +475,7 @@ export class Raft {
       this.log.commitTo(index)
     } else {
       this.log.restore(snap)
+      this.reorder.clear()
     }
     this.send({ ...emptyMessage, type: MessageType.AppResp, to: m.from, index })
   }
@@ -517,19 +528,28 @@ export class Raft {
       this.term = term
       this.vote = NONE
     }
+    this.forgetPipeline()
     if (this.role === 'leader') this.leaveLeadership()
     this.role = 'follower'
     this.leader = leader
     this.resetTimers()
   }
 
+  /** forgetPipeline drops what a follower held for its leader's pipeline (a new term or role). */
+  private forgetPipeline(): void {
+    this.pipelineLeader = NONE
+    this.reorder.clear()
+  }
+
   private becomePreCandidate(): void {
+    this.forgetPipeline()
     this.role = 'pre-candidate'
     this.leader = NONE
     this.votes.clear()
   }
 
   private becomeCandidate(): void {
+    this.forgetPipeline()
     this.term++
     this.vote = this.id
     this.role = 'candidate'
@@ -560,7 +580,10 @@ export class Raft {
       if (id === this.id) continue
       const pr = this.prs.get(id)
       if (pr === undefined)
-        this.prs.set(id, new Progress(id, this.log.lastIndex() + 1, this.config.maxInflightMsgs, m.learners.includes(id)))
+        this.prs.set(
+          id,
+          new Progress(id, this.log.lastIndex() + 1, this.config.maxInflightMsgs, m.learners.includes(id), this.config.maxInflightBytes),
+        )
       else pr.isLearner = m.learners.includes(id)
     }
   }
@@ -674,7 +697,9 @@ export class Raft {
     if (entries.length === 0 && !sendIfEmpty) return false
     const commit = this.log.committed
     this.send({ ...emptyMessage, type: MessageType.App, to, index: prevIndex, logTerm: prevTerm, entries, commit })
-    pr.sentEntries(prevIndex + entries.length, entries.length, this.ticks)
+    let bytes = 0
+    for (const e of entries) bytes += entryBytes(e)
+    pr.sentEntries(prevIndex + entries.length, entries.length, bytes, this.ticks)
     // The follower commits at most up to the last entry this message lets it verify.
     pr.sentCommit = Math.max(pr.sentCommit, Math.min(commit, prevIndex + entries.length))
     return true

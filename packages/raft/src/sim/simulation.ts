@@ -35,6 +35,8 @@ export interface SimParams {
   /** The leader's backpressure: entries and bytes it may hold beyond its commit index. */
   readonly maxUncommittedEntries: number
   readonly maxUncommittedBytes: number
+  /** Entry bytes in flight per follower before its pipeline pauses. */
+  readonly maxInflightBytes: number
 }
 
 /** drawParams picks a seed's cluster shape and fault rates. */
@@ -72,8 +74,10 @@ export function drawParams(rng: Sfc32): SimParams {
  * few as one may be in flight, so the default budget (10,000 entries) would let a leader that
  * cannot commit pile up a backlog that takes minutes of simulated time to replicate.
  */
-function drawBackpressure(rng: Sfc32): Pick<SimParams, 'maxUncommittedEntries' | 'maxUncommittedBytes'> {
-  return { maxUncommittedEntries: 4 + rng.nextInt(45), maxUncommittedBytes: 256 + rng.nextInt(1024) }
+function drawBackpressure(rng: Sfc32): Pick<SimParams, 'maxUncommittedEntries' | 'maxUncommittedBytes' | 'maxInflightBytes'> {
+  const maxUncommittedEntries = 4 + rng.nextInt(45)
+  const maxUncommittedBytes = 256 + rng.nextInt(1024)
+  return { maxUncommittedEntries, maxUncommittedBytes, maxInflightBytes: 32 + rng.nextInt(1024) }
 }
 
 /** MAX_EVENTS bounds one seed so that a livelock or message storm fails instead of hanging. */
@@ -166,6 +170,7 @@ export class Simulation {
       maxMsgBytes: p.maxMsgBytes,
       maxUncommittedEntries: p.maxUncommittedEntries,
       maxUncommittedBytes: p.maxUncommittedBytes,
+      maxInflightBytes: p.maxInflightBytes,
     })
     const node = new SimNode(
       id,
