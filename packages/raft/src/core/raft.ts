@@ -2,7 +2,7 @@ import type { RaftConfig } from './config'
 import type { RandomSource } from './random'
 import type { Ready } from './ready'
 import type { Entry, HardState, Membership, Message, NodeId, RaftRole, ReadState, Snapshot, SoftState } from './types'
-import { EntryType, MessageType, NONE, emptyMessage } from './types'
+import { EntryType, MessageType, NONE, PIPELINED, emptyMessage } from './types'
 import { ENTRY_OVERHEAD_BYTES, RaftLog, assert, entryBytes } from './log'
 import { Progress, type RetransmitLimits } from './progress'
 import { UncommittedBudget } from './uncommitted'
@@ -431,8 +431,10 @@ export class Raft {
       this.send({ ...emptyMessage, type: MessageType.AppResp, to: m.from, index: this.log.committed })
       return
     }
-    // An append that overtook earlier ones of an established pipeline waits for them.
-    if (m.index > this.log.lastIndex() && this.pipelineLeader === m.from && this.reorder.hold(m)) return
+    // A pipelined append that overtook earlier ones of its leader's pipeline waits for them (a
+    // probe, or an append of a leader whose pipeline we never joined, is answered at once).
+    const overtook = m.index > this.log.lastIndex() && m.context === PIPELINED && this.pipelineLeader === m.from
+    if (overtook && this.reorder.hold(m)) return
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.entries)
     if (lastNew !== undefined) {
       this.pipelineLeader = m.from
@@ -696,7 +698,8 @@ export class Raft {
     const entries = pr.next <= last ? this.log.slice(pr.next, last + 1, this.config.maxMsgBytes) : []
     if (entries.length === 0 && !sendIfEmpty) return false
     const commit = this.log.committed
-    this.send({ ...emptyMessage, type: MessageType.App, to, index: prevIndex, logTerm: prevTerm, entries, commit })
+    const context = pr.state === 'replicate' && entries.length > 0 ? PIPELINED : 0
+    this.send({ ...emptyMessage, type: MessageType.App, to, index: prevIndex, logTerm: prevTerm, entries, commit, context })
     let bytes = 0
     for (const e of entries) bytes += entryBytes(e)
     pr.sentEntries(prevIndex + entries.length, entries.length, bytes, this.ticks)

@@ -8,10 +8,11 @@ import type { Message } from './types'
  * it send the whole window again; held, they are taken in order as soon as the gap fills. A
  * buffered append is handled exactly as a late delivery of it would be, so safety is unchanged.
  *
- * It is bounded (appends and entry bytes, the sizes of a leader's in-flight window). Appends that
- * do not fit, empty appends (a leader asking whether the follower holds everything sent) and appends
- * before the leader's first accepted one (its probes) are refused as before, so a real loss is
- * still reported to the leader.
+ * Only appends the leader marked as pipelined are held, and only from a leader whose pipeline
+ * this follower joined (it accepted one of its appends in this term). It is bounded (appends and
+ * entry bytes, the sizes of a leader's in-flight window). Probes, empty appends (a leader asking
+ * whether the follower holds everything sent) and appends that do not fit are refused as before,
+ * so a real loss is still reported to the leader.
  */
 export class ReorderBuffer {
   private held: Message[] = []

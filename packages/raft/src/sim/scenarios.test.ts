@@ -212,7 +212,9 @@ describe('S7 single-server membership changes', () => {
     const early = c.raft(1).proposeConfChange({ type: 'add-learner', nodeId: 4 })
     expect(early).toMatchObject({ ok: false, reason: 'no-commit-in-term' })
     c.dropIf = () => false
-    c.tickAll(3)
+    // The lost no-op goes again once its retransmission timeout (2 * heartbeatTicks + 1) passed.
+    const r = c.raft(1)
+    for (let i = 0; i < 10 && r.log.term(r.log.committed) !== r.term; i++) c.tickAll(1)
     expect(c.raft(1).proposeConfChange({ type: 'add-learner', nodeId: 4 }).ok).toBe(true)
     expect(c.raft(1).proposeConfChange({ type: 'add-learner', nodeId: 5 })).toMatchObject({ ok: false, reason: 'conf-change-pending' })
   })
