@@ -5,8 +5,8 @@
  * round trip.
  */
 import type { Raft } from './raft'
-import { MessageType, type Message } from './types'
-import { appsTo, drain, electedLeader, leaderOf3, msg, replica } from '../testing/core-kit'
+import { MessageType, PIPELINED, type Message } from './types'
+import { appsTo, drain, electedLeader, entry, leaderOf3, msg, replica } from '../testing/core-kit'
 
 /** sentIndexes lists the entry indexes of the appends in `msgs` to `to`. */
 const sentIndexes = (msgs: readonly Message[], to: number): number[] => appsTo(msgs, to).flatMap((m) => m.entries.map((e) => e.index))
@@ -147,5 +147,41 @@ describe('retransmission follows the round trip, with backoff', () => {
     r.step(msg(MessageType.AppResp, 2, 1, 1, { index: 3, reject: true, rejectHint: 1, logTerm: 1 }))
     expect(appsTo(drain(r), 2)).toMatchObject([{ index: 1, entries: [{ index: 2 }, { index: 3 }] }])
     expect(r.prs.get(2)?.state).toBe('probe')
+  })
+})
+
+describe('a follower on a reordering network', () => {
+  const app = (prev: number, index: number, context = PIPELINED): Message =>
+    msg(MessageType.App, 1, 2, 1, { index: prev, logTerm: 1, entries: [entry(index, 1)], context })
+  const answers = (r: Raft): string[] =>
+    drain(r)
+      .filter((m) => m.type === MessageType.AppResp)
+      .map((m) => (m.reject ? `reject ${m.index}` : `ack ${m.index}`))
+
+  it('holds a pipelined append that overtook an earlier one and takes both in order when it arrives', () => {
+    const f = replica(2, [1], 1, 1)
+    f.step(app(1, 2)) // joins leader 1's pipeline
+    expect(answers(f)).toEqual(['ack 2'])
+    f.step(app(4, 5))
+    f.step(app(3, 4))
+    expect(answers(f)).toEqual([]) // held, not refused: the leader stays pipelining
+    f.step(app(2, 3))
+    expect(answers(f)).toEqual(['ack 3', 'ack 4', 'ack 5'])
+    expect(f.log.lastIndex()).toBe(5)
+  })
+
+  it('answers a probe or an empty append with a gap at once, so a real loss still reaches the leader', () => {
+    const f = replica(2, [1], 1, 1)
+    f.step(app(1, 2))
+    drain(f)
+    f.step(app(5, 6, 0))
+    f.step(msg(MessageType.App, 1, 2, 1, { index: 7, logTerm: 1, context: PIPELINED }))
+    expect(answers(f)).toEqual(['reject 5', 'reject 7'])
+  })
+
+  it('holds nothing for a leader whose pipeline it has not joined in this term', () => {
+    const f = replica(2, [1], 1, 1)
+    f.step(app(3, 4))
+    expect(answers(f)).toEqual(['reject 3'])
   })
 })
