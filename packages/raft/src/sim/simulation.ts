@@ -142,8 +142,8 @@ export class Simulation {
   private healedAt = 0
   private livenessMs = 0
   private resentEntries = 0
-  /** The highest index sent to each follower, by `${from}>${to}:${term}` (for resentEntries). */
-  private readonly sentUpTo = new Map<string, number>()
+  /** The indexes sent to each follower while healed, by `${from}>${to}:${term}` (for resentEntries). */
+  private readonly sentIndexes = new Map<string, Set<number>>()
   private readonly nextIds: NodeId[] = []
 
   constructor(
@@ -298,12 +298,14 @@ export class Simulation {
   }
 
   private countResent(m: Message): void {
-    const last = m.entries[m.entries.length - 1]
-    if (last === undefined) return
+    if (m.entries.length === 0) return
     const key = `${m.from}>${m.to}:${m.term}`
-    const sent = this.sentUpTo.get(key) ?? 0
-    this.resentEntries += Math.max(0, Math.min(sent, last.index) - m.entries[0]!.index + 1)
-    if (last.index > sent) this.sentUpTo.set(key, last.index)
+    let sent = this.sentIndexes.get(key)
+    if (sent === undefined) this.sentIndexes.set(key, (sent = new Set()))
+    for (const e of m.entries) {
+      if (sent.has(e.index)) this.resentEntries++
+      else sent.add(e.index)
+    }
   }
 
   // ---- workload -----------------------------------------------------------------------------
