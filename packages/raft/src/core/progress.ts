@@ -51,11 +51,6 @@ export class Inflights {
     return sample
   }
 
-  /** oldestSentTick is when the oldest unacknowledged append was sent (undefined: none). */
-  oldestSentTick(): number | undefined {
-    return this.sentTicks[0]
-  }
-
   reset(): void {
     this.bytes = 0
     this.byteCounts.length = 0
@@ -140,11 +135,14 @@ export class Progress {
     this.inflights.reset()
   }
 
-  becomeProbe(): void {
-    // Coming back from a snapshot, resume right after it; otherwise right after the match point.
-    const from = this.state === 'snapshot' ? Math.max(this.match + 1, this.pendingSnapshot + 1) : this.match + 1
+  /**
+   * becomeProbe starts probing at `from` (a rejection's hint), or else right after the match
+   * point, or, coming back from a snapshot, right after it. Never at or below the match point.
+   */
+  becomeProbe(from?: number): void {
+    const after = this.state === 'snapshot' ? Math.max(this.match + 1, this.pendingSnapshot + 1) : this.match + 1
     this.resetState('probe')
-    this.next = from
+    this.next = Math.max(this.match + 1, from ?? after)
   }
 
   /**
@@ -223,8 +221,10 @@ export class Progress {
   maybeDecrTo(rejected: number, matchHint: number): boolean {
     if (this.state === 'replicate') {
       // Rejections of indexes at or below match are stale: the follower already agreed there.
+      // Otherwise probing resumes from the hint (what the follower holds past the match point,
+      // e.g. appends whose acknowledgements are still on their way, is not sent again).
       if (rejected <= this.match) return false
-      this.next = this.match + 1
+      this.becomeProbe(Math.min(rejected, matchHint + 1))
       this.retries = 0
       return true
     }
@@ -264,17 +264,6 @@ export class Progress {
   /** retransmitDue tells whether the outstanding data waited long enough to be sent again. */
   retransmitDue(limits: RetransmitLimits): boolean {
     return this.outstanding() && this.waitTicks >= this.rto(limits)
-  }
-
-  /**
-   * pipelineInTransit tells, at `tick`, whether the oldest append in flight was sent less than a
-   * retransmission timeout (without backoff) ago. A rejection then may only mean that a later append overtook it
-   * (a reordering network), not that it was lost: the pipeline is left alone, and the
-   * retransmission timer still catches a real loss.
-   */
-  pipelineInTransit(tick: number, limits: RetransmitLimits): boolean {
-    const oldest = this.inflights.oldestSentTick()
-    return this.state === 'replicate' && oldest !== undefined && tick - oldest < this.baseRto(limits)
   }
 
   private sampleRtt(ticks: number): void {

@@ -612,7 +612,6 @@ export class Raft {
     // one never does: the follower's log agrees with ours up to match, so its conflict search
     // stops at or above it).
     if (m.rejectHint < pr.match || !pr.maybeDecrTo(m.index, hint)) return
-    if (pr.state === 'replicate') pr.becomeProbe()
     this.sendAppend(pr.id, true)
   }
 
