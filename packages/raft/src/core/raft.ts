@@ -359,10 +359,12 @@ export class Raft {
   }
 
   private stepLowerTerm(m: Message): void {
-    if (m.type === MessageType.App || m.type === MessageType.Heartbeat) {
-      // With pre-vote or check-quorum a stale leader could otherwise never learn that it was
-      // deposed (we would not raise its term by campaigning), so tell it our term.
-      if (this.config.checkQuorum || this.config.preVote) this.send({ ...emptyMessage, type: MessageType.AppResp, to: m.from })
+    if (m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap) {
+      // Tell a stale leader our term (Figure 2: the reply carries currentTerm), so that it steps
+      // down instead of accepting writes it can never commit. With pre-vote or check-quorum no
+      // campaign of ours would raise its term; and a server removed from the configuration hears
+      // no campaign at all (nobody sends it votes), so it would lead its old term forever.
+      this.send({ ...emptyMessage, type: MessageType.AppResp, to: m.from })
     } else if (m.type === MessageType.PreVote) {
       this.send({ ...emptyMessage, type: MessageType.PreVoteResp, to: m.from, reject: true })
     }

@@ -382,4 +382,24 @@ describe('issue 19: a healed group commits without first draining an unbounded b
     }
     expect(c.propose(1, 'more').ok).toBe(true)
   })
+
+  it('a stale leader removed from the configuration learns the newer term and stops taking writes (pre-vote and check-quorum off)', () => {
+    // Seed 3073679 in miniature: 3 leads an old term, unaware that the others moved on and
+    // removed it. Nobody in the new configuration sends it anything (no heartbeats, no votes).
+    const c = new Cluster([1, 2, 3], { config: noPreVote })
+    c.campaign(3)
+    c.isolate(3)
+    c.campaign(1)
+    expect(c.raft(1).term).toBe(2)
+    expect(c.raft(1).proposeConfChange({ type: 'remove', nodeId: 3 }).ok).toBe(true)
+    c.stabilize()
+    expect(c.raft(1).membership().voters).toEqual([1, 2])
+    expect(c.raft(3)).toMatchObject({ role: 'leader', term: 1 })
+    // Healed: 3's own heartbeats reach 1 and 2, whose answers carry term 2 (Figure 2).
+    c.heal()
+    c.tick(3, 3)
+    expect(c.raft(3).role).not.toBe('leader')
+    expect(c.raft(3).term).toBe(2)
+    expect(c.propose(3, 'lost')).toMatchObject({ ok: false, reason: 'not-leader' })
+  })
 })
