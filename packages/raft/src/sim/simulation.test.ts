@@ -30,6 +30,8 @@ describe('deterministic simulation', () => {
     [1026033, 'leader 3 back in term 6 behind 77 uncommitted entries of its term 3'],
     [1008797, 'leader 3 of term 5 with 60 entries it accepted while it could not commit'],
     [2019891, 'member 1 (the only other voter once 2 was removed) 113 entries behind leader 3'],
+    // Found by the 200,000-seed run: removed node 3 led term 19 forever (no pre-vote, no check-quorum).
+    [3073679, 'the marker on a removed leader of an old term that nobody told of the newer one'],
   ])('seed %i recovers liveness (was: %s)', (seed) => {
     const r = runSeed(seed)
     expect(r.livenessMs).toBeGreaterThan(0)
