@@ -1,7 +1,7 @@
 import { encodeRecordBatch } from '@tributary/core'
 import { decodeResponse, encodeRequest, parseHostPort } from '@tributary/kafka-protocol'
 import { Kafka, logLevel } from 'kafkajs'
-import { rawClient } from '../../packages/kafka-protocol/src/server/test-client'
+import { rawClient } from '@tributary/kafka-protocol/testing'
 import { sleep } from './kit'
 import { KafkaServeCluster } from './serve-cluster'
 

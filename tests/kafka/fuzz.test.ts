@@ -2,7 +2,7 @@ import { type Socket, connect } from 'node:net'
 import { encodeRecordBatch } from '@tributary/core'
 import { waitUntil } from '@tributary/core/testing'
 import { type ApiKey, decodeResponse, encodeRequest, readResponseCorrelationId } from '@tributary/kafka-protocol'
-import { rawClient } from '../../packages/kafka-protocol/src/server/test-client'
+import { rawClient } from '@tributary/kafka-protocol/testing'
 import { readAll, type Served, serve, sleep } from './kit'
 
 /*

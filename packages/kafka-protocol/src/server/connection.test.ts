@@ -2,7 +2,7 @@ import { LocalBroker, type Logger, MemoryStorage, encodeRecordBatch, silentLogge
 import { decodeResponse, encodeRequest, readResponseCorrelationId } from '../protocol'
 import { SERVED_APIS } from './apis'
 import { KafkaServer, advertisedApis } from './kafka-server'
-import { type RawClient, rawClient } from './test-client'
+import { type RawClient, rawClient } from '../testing/raw-client'
 
 /*
  * The connection's contract with raw bytes: answers in arrival order, ApiVersions built from the

@@ -2,7 +2,7 @@ import { type Socket, connect } from 'node:net'
 import { FrameDecoder } from '../codec/frame'
 
 /*
- * Test-only: a raw socket to a KafkaServer that collects response frames, for tests that need to
+ * A raw socket to a KafkaServer that collects response frames, for tests that need to
  * send exactly the bytes they choose (pipelined requests, broken frames).
  */
 
