@@ -1,4 +1,4 @@
-import { TributaryError } from '@tributary/core'
+import { checkInt, checkObject, invalidConfig } from '@tributary/core/internal'
 import type { NodeId } from './types'
 
 /**
@@ -56,38 +56,22 @@ export const defaultRaftConfig: Readonly<Omit<RaftConfig, 'id'>> = Object.freeze
   maxPendingReads: 1024,
 })
 
-const KNOWN_KEYS = new Set(['id', ...Object.keys(defaultRaftConfig)])
-
-function invalid(path: string, message: string): TributaryError {
-  return new TributaryError('INVALID_CONFIG', `${path}: ${message}`, { details: { path } })
-}
-
-function positiveInt(options: Record<string, unknown>, key: string, prefix: string): void {
-  const v = options[key]
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
-    throw invalid(`${prefix}${key}`, `must be a positive integer, got ${String(v)}`)
-}
+const KNOWN_KEYS = ['id', ...Object.keys(defaultRaftConfig)]
 
 /**
  * resolveRaftConfig merges `options` over the defaults and validates the result.
  * @throws TributaryError INVALID_CONFIG naming the offending option path.
  */
 export function resolveRaftConfig(options: Partial<RaftConfig> & { id: NodeId }, prefix = 'options.'): RaftConfig {
-  for (const key of Object.keys(options)) if (!KNOWN_KEYS.has(key)) throw invalid(`${prefix}${key}`, 'unknown option')
-  const merged = { ...defaultRaftConfig, ...stripUndefined(options) } as RaftConfig
+  const path = prefix.replace(/\.$/, '')
+  const merged = { ...defaultRaftConfig, ...checkObject(options, path, KNOWN_KEYS) } as RaftConfig
   const record = merged as unknown as Record<string, unknown>
-  for (const key of Object.keys(record)) if (key !== 'preVote' && key !== 'checkQuorum') positiveInt(record, key, prefix)
+  for (const key of Object.keys(record)) if (key !== 'preVote' && key !== 'checkQuorum') checkInt(record[key], `${prefix}${key}`, 1)
   for (const key of ['preVote', 'checkQuorum']) {
-    if (typeof record[key] !== 'boolean') throw invalid(`${prefix}${key}`, 'must be a boolean')
+    if (typeof record[key] !== 'boolean') throw invalidConfig(`${prefix}${key}`, 'must be a boolean')
   }
   if (merged.electionTicks <= merged.heartbeatTicks) {
-    throw invalid(`${prefix}electionTicks`, `must exceed heartbeatTicks (${merged.heartbeatTicks}), got ${merged.electionTicks}`)
+    throw invalidConfig(`${prefix}electionTicks`, `must exceed heartbeatTicks (${merged.heartbeatTicks}), got ${merged.electionTicks}`)
   }
   return Object.freeze(merged)
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {}
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v
-  return out
 }

@@ -20,7 +20,7 @@ describe('config', () => {
     }
   })
   it('rejects unknown keys and non-positive ids', () => {
-    expect(() => resolveRaftConfig({ id: 1, electionTick: 5 } as never)).toThrow(/electionTick: unknown option/)
+    expect(() => resolveRaftConfig({ id: 1, electionTick: 5 } as never)).toThrow(/options.electionTick is not a known option/)
     expect(() => resolveRaftConfig({ id: 0 })).toThrow(/options.id/)
   })
   it('defaults pre-vote and check-quorum on', () => {
