@@ -1,3 +1,4 @@
+import { InvariantError } from '@tributary/core/internal'
 import { type ApiDefinition, codecFor, isFlexible } from './codec/api'
 import { KafkaProtocolError } from './codec/errors'
 import { FRAME_SIZE_BYTES, writeFrameSize } from './codec/frame'
@@ -271,12 +272,12 @@ function finishedChunks(w: Writer, total: number): Buffer[] {
   const chunks = w.finish()
   let written = 0
   for (const c of chunks) written += c.length
-  if (written !== total) throw new Error(`encoder wrote ${written} bytes of a ${total}-byte frame`)
+  if (written !== total) throw new InvariantError(`encoder wrote ${written} bytes of a ${total}-byte frame`)
   return chunks
 }
 
 function finished(w: Writer, total: number): Buffer {
   // The size pass and the write pass are generated from one description; a mismatch is a codec bug.
-  if (w.pos !== total) throw new Error(`encoder wrote ${w.pos} bytes of a ${total}-byte frame`)
+  if (w.pos !== total) throw new InvariantError(`encoder wrote ${w.pos} bytes of a ${total}-byte frame`)
   return w.buf
 }

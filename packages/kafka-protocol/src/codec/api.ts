@@ -1,3 +1,4 @@
+import { InvariantError } from '@tributary/core/internal'
 import { type CompiledMessage, compileMessage } from './compiler'
 import type { MessageSpec } from './schema'
 import { parseVersions } from './versions'
@@ -37,10 +38,10 @@ export function defineApi<const K extends number, const N extends string, Req ex
   response: Res
 }): ApiDefinition<K, N, Req, Res> {
   const { request, response } = d
-  if (request.apiKey !== d.key || response.apiKey !== d.key) throw new Error(`${d.name}: api keys disagree`)
-  if (request.type !== 'request' || response.type !== 'response') throw new Error(`${d.name}: request/response swapped`)
-  if (request.validVersions !== response.validVersions) throw new Error(`${d.name}: version ranges disagree`)
-  if (request.flexibleVersions !== response.flexibleVersions) throw new Error(`${d.name}: flexible versions disagree`)
+  if (request.apiKey !== d.key || response.apiKey !== d.key) throw new InvariantError(`${d.name}: api keys disagree`)
+  if (request.type !== 'request' || response.type !== 'response') throw new InvariantError(`${d.name}: request/response swapped`)
+  if (request.validVersions !== response.validVersions) throw new InvariantError(`${d.name}: version ranges disagree`)
+  if (request.flexibleVersions !== response.flexibleVersions) throw new InvariantError(`${d.name}: flexible versions disagree`)
   const valid = parseVersions(request.validVersions)
   const flexible = parseVersions(request.flexibleVersions)
   const maxVersion = valid.highest

@@ -1,3 +1,4 @@
+import { InvariantError } from '@tributary/core/internal'
 import { KafkaProtocolError } from './errors'
 import type { Reader } from './reader'
 import type { ArrayField, DefaultValue, Field, MessageSpec, ScalarKind } from './schema'
@@ -153,8 +154,8 @@ class Generator {
   /** struct generates the r/s/w/z functions number `n` for a struct of `fields`. */
   private struct(n: number, fields: readonly Field[], prefix: string): void {
     for (const fd of fields) {
-      if (!IDENTIFIER.test(fd.name)) throw new Error(`field name ${JSON.stringify(fd.name)} is not an identifier`)
-      if (fd.taggedVersions !== undefined && fd.tag === undefined) throw new Error(`tagged field ${fd.name} has no tag`)
+      if (!IDENTIFIER.test(fd.name)) throw new InvariantError(`field name ${JSON.stringify(fd.name)} is not an identifier`)
+      if (fd.taggedVersions !== undefined && fd.tag === undefined) throw new InvariantError(`tagged field ${fd.name} has no tag`)
     }
     const inline = fields.filter((fd) => this.present(fd) && !this.tagged(fd))
     const tagged = fields.filter((fd) => this.present(fd) && this.tagged(fd)).sort((a, b) => a.tag! - b.tag!)
@@ -248,7 +249,7 @@ class Generator {
   private readExpr(fd: Field, path: string): string {
     const p = JSON.stringify(path)
     if (fd.kind === 'struct') {
-      if (fd.nullableVersions !== undefined) throw new Error(`nullable struct ${fd.name} is not supported`)
+      if (fd.nullableVersions !== undefined) throw new InvariantError(`nullable struct ${fd.name} is not supported`)
       return `r${this.structFor(fd.fields, `${path}.`)}(r)`
     }
     if (fd.kind === 'array') return `a${this.arrayReader(fd, path)}(r)`

@@ -1,3 +1,4 @@
+import { InvariantError } from '@tributary/core/internal'
 import type { VersionSpec } from './schema'
 
 /** VersionRange is a parsed VersionSpec: `[lowest, highest]`, inclusive; `none` is empty. */
@@ -23,10 +24,10 @@ export function parseVersions(spec: VersionSpec): VersionRange {
   if (spec === 'none') range = NO_VERSIONS
   else {
     const m = /^(\d+)(?:(\+)|-(\d+))?$/.exec(spec)
-    if (!m) throw new Error(`bad version spec ${JSON.stringify(spec)}`)
+    if (!m) throw new InvariantError(`bad version spec ${JSON.stringify(spec)}`)
     const lowest = Number(m[1])
     const highest = m[2] ? Number.POSITIVE_INFINITY : m[3] !== undefined ? Number(m[3]) : lowest
-    if (highest < lowest) throw new Error(`bad version spec ${JSON.stringify(spec)}`)
+    if (highest < lowest) throw new InvariantError(`bad version spec ${JSON.stringify(spec)}`)
     range = Object.freeze({ lowest, highest })
   }
   cache.set(spec, range)

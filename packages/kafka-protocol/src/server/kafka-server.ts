@@ -1,3 +1,4 @@
+import { InvariantError } from '@tributary/core/internal'
 import { type Server, type Socket, createServer } from 'node:net'
 import { createServer as createTlsServer } from 'node:tls'
 import { TributaryError } from '@tributary/core'
@@ -151,7 +152,7 @@ function listen(net: Server, options: ResolvedServerOptions): Promise<HostPort> 
 function apiTable(apis: readonly ServedApi[]): ApiTable {
   const table = new Map<number, ServedApi>()
   for (const api of apis) {
-    if (table.has(api.api.key)) throw new Error(`${api.api.name} is registered twice`)
+    if (table.has(api.api.key)) throw new InvariantError(`${api.api.name} is registered twice`)
     table.set(api.api.key, api)
   }
   return table

@@ -1,3 +1,4 @@
+import { InvariantError } from '@tributary/core/internal'
 import type { ApiDefinition } from '../codec/api'
 import type { ApiKey, ResponseInput } from '../messages'
 import type { KafkaRequest } from '../protocol'
@@ -52,7 +53,9 @@ export function serveApi<K extends ApiKey>(d: {
   handle: ApiHandler<K>
 }): ServedApi<K> {
   if (d.minVersion < d.api.minVersion || d.maxVersion > d.api.maxVersion || d.minVersion > d.maxVersion)
-    throw new Error(`${d.api.name}: serves v${d.minVersion}-${d.maxVersion}, the codec knows v${d.api.minVersion}-${d.api.maxVersion}`)
+    throw new InvariantError(
+      `${d.api.name}: serves v${d.minVersion}-${d.maxVersion}, the codec knows v${d.api.minVersion}-${d.api.maxVersion}`,
+    )
   return Object.freeze({
     api: d.api,
     minVersion: d.minVersion,

@@ -1,3 +1,4 @@
+import { TributaryError } from '@tributary/core'
 import type { Membership, NodeId } from './types'
 
 /** ConfChangeType is one single-server membership change. */
@@ -80,7 +81,11 @@ export function decodeConfEntry(data: Uint8Array): { change: ConfChange; members
     return v
   }
   const type = CHANGE_CODES[next()]
-  if (type === undefined) throw new Error('corrupt membership entry')
+  if (type === undefined)
+    throw new TributaryError(
+      'CORRUPT_MESSAGE',
+      `corrupt membership entry: unknown change code ${data.length >= 4 ? view.getUint32(0, true) : -1}`,
+    )
   const nodeId = next()
   const voters = Array.from({ length: next() }, next)
   const learners = Array.from({ length: next() }, next)
