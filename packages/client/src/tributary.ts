@@ -43,6 +43,7 @@ export class Tributary {
       broker,
       clock: options.clock ?? systemClock,
       clientId: options.clientId,
+      logger: options.logger,
       isClosed: () => this.closing !== null,
       keepAlive: keepAliveCounter(),
     }
@@ -61,7 +62,8 @@ export class Tributary {
     if (resolved.broker) return new Tributary(resolved.broker, false, resolved)
     const clock = resolved.clock ?? systemClock
     const storage: Storage =
-      resolved.storage ?? (resolved.dir !== undefined ? new FileStorage({ dir: resolved.dir, clock }) : new MemoryStorage({ clock }))
+      resolved.storage ??
+      (resolved.dir !== undefined ? new FileStorage({ dir: resolved.dir, clock, logger: resolved.logger }) : new MemoryStorage({ clock }))
     const broker = await LocalBroker.open({ ...resolved.brokerOptions, storage, clock })
     return new Tributary(broker, true, resolved)
   }
@@ -84,8 +86,8 @@ export class Tributary {
    */
   static async connect(options: ConnectOptions | KafkaConnectOptions): Promise<Tributary> {
     if (isKafkaConnect(options)) return Tributary.connectKafka(options)
-    const { clientId, clock, ...network } = options ?? ({} as ConnectOptions)
-    const resolved = resolveTributaryOptions({ clientId, clock })
+    const { clientId, clock, logger, logLevel, ...network } = options ?? ({} as ConnectOptions)
+    const resolved = resolveTributaryOptions({ clientId, clock, logger, logLevel })
     registerKafkaCodecs()
     const broker = new RemoteBroker(network, resolved.clock ?? systemClock)
     return new Tributary(broker, true, resolved)
@@ -93,7 +95,12 @@ export class Tributary {
 
   private static connectKafka(options: KafkaConnectOptions): Tributary {
     checkKafkaConnect(options)
-    const resolved = resolveTributaryOptions({ clientId: options.clientId ?? options.kafka.clientId, clock: options.clock })
+    const resolved = resolveTributaryOptions({
+      clientId: options.clientId ?? options.kafka.clientId,
+      clock: options.clock,
+      logger: options.logger,
+      logLevel: options.logLevel,
+    })
     registerKafkaCodecs()
     const broker = new KafkaBroker(
       { ...options.kafka, clientId: options.kafka.clientId ?? resolved.clientId },

@@ -7,7 +7,18 @@
 export { ErrorCodes, TributaryError, isTributaryError, errorFromJSON, errorNameForCode } from './errors'
 export { CompressionTypes, LATEST_TIMESTAMP, EARLIEST_TIMESTAMP } from './model'
 export { systemClock } from './clock'
-export { LOG_LEVELS, consoleLogger, silentLogger, defaultLogger, toLogger, isLoggerInput, withFields } from './logger'
+export {
+  LOG_LEVELS,
+  consoleLogger,
+  silentLogger,
+  defaultLogger,
+  toLogger,
+  isLoggerInput,
+  isLogLevel,
+  withFields,
+  resolveLogger,
+  atLevel,
+} from './logger'
 export { BatchAttributes, readBatchHeader } from './batch-header'
 export { encodeRecordBatch, RecordBatch, decodeRecordBatch, iterateBatches } from './record-batch'
 export {
@@ -68,6 +79,7 @@ export type {
   KafkaJsLogCreator,
   KafkaJsLogEntry,
   ConsoleLoggerOptions,
+  LoggerOptions,
 } from './logger'
 export type { RecordBatchHeader } from './batch-header'
 export type { EncodeBatchOptions } from './record-batch'
