@@ -56,7 +56,7 @@ test('a handler that throws shows a warn line with its topic, partition and offs
   for (const [i, w] of warns.entries()) {
     expect(w.message).toMatch(/^a consumer handler failed; retrying in \d+ ms$/)
     expect(w.fields).toMatchObject({ topic: 'orders', partition: 0, offset: 0, groupId: 'orders-g', attempt: i + 1, retries: 2 })
-    expect((w.fields?.error as Error).message).toBe('handler bug')
+    expect((w.fields?.error as Error | undefined)?.message).toBe('handler bug')
   }
   expect(lines.find((l) => l.level === 'error' && l.message.includes('giving up'))?.fields).toMatchObject({
     topic: 'orders',
