@@ -1,6 +1,12 @@
 import {
   GROUP_COORDINATOR_DEFAULTS,
+  isLogLevel,
+  isLoggerInput,
+  resolveLogger,
   type Clock,
+  type Logger,
+  type LoggerInput,
+  type LogLevel,
   type GroupCoordinatorOptions,
   type Storage,
   resolveGroupCoordinatorOptions,
@@ -74,6 +80,13 @@ export interface ClusterNodeOptions {
    * snapshotTrailingBytes 4 MiB by default; see PartitionSnapshotOptions).
    */
   readonly partitionSnapshots?: Partial<PartitionSnapshotOptions>
+  /**
+   * logger: where this node logs leader changes and elections, replica failures and its storage's
+   * recovery and slow flushes: a Tributary, pino-style or KafkaJS logCreator logger. Default: stderr.
+   */
+  readonly logger?: LoggerInput
+  /** logLevel: the least severe level logged ('error', 'warn', 'info', 'debug'). Default 'warn' (every level for a given logger). */
+  readonly logLevel?: LogLevel
 }
 
 /** CLUSTER_NODE_DEFAULTS holds the default of every optional scalar option (defaultReplicationFactor: min(3, nodes)). */
@@ -105,6 +118,8 @@ const OTHER_KEYS = [
   'seed',
   'groupCoordinator',
   'partitionSnapshots',
+  'logger',
+  'logLevel',
 ] as const satisfies ReadonlyArray<keyof ClusterNodeOptions>
 
 /** KNOWN_KEYS lists every option: the defaults' keys and the others. */
@@ -143,6 +158,7 @@ export interface ResolvedClusterNodeOptions {
   readonly seed: number | undefined
   readonly groupCoordinator: Partial<GroupCoordinatorOptions>
   readonly partitionSnapshots: PartitionSnapshotOptions
+  readonly logger: Logger
 }
 
 /**
@@ -185,6 +201,7 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     seed: o.seed === undefined ? undefined : checkInt(o.seed, 'options.seed', Number.MIN_SAFE_INTEGER),
     groupCoordinator: checkGroupCoordinator(o.groupCoordinator),
     partitionSnapshots: resolvePartitionSnapshotOptions(o.partitionSnapshots),
+    logger: checkLogger(o.logger, o.logLevel),
   }
 }
 
@@ -227,4 +244,12 @@ function checkGroupCoordinator(value: Partial<GroupCoordinatorOptions> | undefin
   const given = checkObject(value, 'options.groupCoordinator', Object.keys(GROUP_COORDINATOR_DEFAULTS))
   resolveGroupCoordinatorOptions(given, 'options.groupCoordinator')
   return given
+}
+
+/** checkLogger resolves `logger` and `logLevel` (see core's resolveLogger). */
+function checkLogger(logger: unknown, logLevel: unknown): Logger {
+  if (logLevel !== undefined && !isLogLevel(logLevel)) throw invalidConfig('options.logLevel', "must be 'error', 'warn', 'info' or 'debug'")
+  if (logger !== undefined && !isLoggerInput(logger))
+    throw invalidConfig('options.logger', 'must have error, warn, info and debug methods, or be a KafkaJS logCreator')
+  return resolveLogger({ logger: logger as LoggerInput | undefined, logLevel: logLevel as LogLevel | undefined })
 }

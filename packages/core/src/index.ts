@@ -42,6 +42,7 @@ export {
   toBytes,
   normalizeMessage,
 } from './validation'
+export { Histogram, LATENCY_BUCKETS_SECONDS, BATCH_RECORDS_BUCKETS, BATCH_BYTES_BUCKETS } from './histogram'
 export { MemoryStorage, MemoryVolume } from './memory-storage'
 export { LocalBroker } from './local-broker'
 export { BROKER_DEFAULTS, resolveBrokerOptions } from './broker-options'
@@ -81,6 +82,7 @@ export type {
   ConsoleLoggerOptions,
   LoggerOptions,
 } from './logger'
+export type { HistogramSnapshot } from './histogram'
 export type { RecordBatchHeader } from './batch-header'
 export type { EncodeBatchOptions } from './record-batch'
 export type { CompressionCodec } from './compression'
@@ -97,6 +99,7 @@ export type {
   StoredMetadata,
   CommittedOffset,
   Storage,
+  StorageStats,
 } from './storage'
 export type * from './broker'
 export type { MemoryStorageOptions } from './memory-storage'
