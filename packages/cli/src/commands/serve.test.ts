@@ -39,6 +39,6 @@ test('tributary serve: listens, serves kcat, closes cleanly on SIGTERM and reope
 
 test('tributary serve refuses contradictory flags with the flag named', async () => {
   const r = await run(process.execPath, ['--import', 'tsx', BIN, 'serve', '--storage', 'sqlite', '--kafka', '127.0.0.1:0'])
-  expect(r.code).toBe(1)
+  expect(r.code).toBe(2) // bad usage (EXIT_CODES.USAGE)
   expect(r.stderr).toMatch(/--path is required with --storage sqlite.*\[INVALID_CONFIG\]/)
 })
