@@ -1,5 +1,5 @@
 import { Command } from 'commander'
-import { type ConfigEntry, isTributaryError } from '@tributary/core'
+import { type ConfigEntry, TributaryError, isTributaryError } from '@tributary/core'
 import { UsageError } from '../cli/exit-codes'
 import { note, printJson, printTable } from '../cli/output'
 import { type TopicView, openReadView } from '../cli/read-view'
@@ -113,7 +113,8 @@ function createCommand(): Command {
           const [result] = await target.tb.broker.createTopics([spec])
           if (result?.error) throw result.error
           const created = result?.created === true
-          if (!created && !flags.ifNotExists) throw new UsageError(`topic '${topic}' already exists (--if-not-exists to accept that)`)
+          if (!created && !flags.ifNotExists)
+            throw new TributaryError('TOPIC_ALREADY_EXISTS', `topic '${topic}' already exists (--if-not-exists to accept that)`)
           if (flags.json) return printJson({ topic, created })
           note(created ? `created topic ${topic}` : `topic ${topic} already exists`)
         } finally {
