@@ -40,7 +40,7 @@ export class OffsetHistory {
   }
 }
 
-/** endOffsets returns every partition's start and end offsets (one metadata and two list-offsets requests). */
+/** topicsWithOffsets returns every partition's start and end offsets (one metadata and two list-offsets requests). */
 export async function topicsWithOffsets(broker: Broker) {
   const metadata = await broker.metadata()
   const tps = metadata.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })))
@@ -135,6 +135,9 @@ export async function browseMessages(
   if (!Number.isSafeInteger(q.partition) || q.partition < 0) throw badRequest('partition must be a whole number ≥ 0')
   if (!Number.isSafeInteger(q.limit) || q.limit < 1 || q.limit > MAX_BROWSE_MESSAGES)
     throw badRequest(`limit must be 1..${MAX_BROWSE_MESSAGES}`)
+  if (q.offset !== undefined && (!Number.isSafeInteger(q.offset) || q.offset < 0)) throw badRequest('offset must be a whole number ≥ 0')
+  if (q.timestampMs !== undefined && (!Number.isSafeInteger(q.timestampMs) || q.timestampMs < 0))
+    throw badRequest('timestamp must be milliseconds since the epoch')
   const tp = { topic: q.topic, partition: q.partition }
   const offsetAt = async (timestamp: number): Promise<number> => {
     const [r] = await broker.listOffsets([{ ...tp, timestamp }])

@@ -176,19 +176,13 @@ const DEFINITIONS: readonly Definition[] = [
     name: 'tributary_raft_term',
     help: 'The current Raft term of each group this node hosts.',
     type: 'gauge',
-    samples: (s) =>
-      s.cluster
-        ? [s.cluster.metadata, ...s.cluster.partitions.map((p) => p.raft)].map((g) => ({ labels: { group: g.groupId }, value: g.term }))
-        : [],
+    samples: (s) => raftGroups(s).map(({ labels, raft }) => ({ labels, value: raft.term })),
   },
   {
     name: 'tributary_raft_leader',
     help: 'The node id that leads each Raft group this node hosts (0: none).',
     type: 'gauge',
-    samples: (s) =>
-      s.cluster
-        ? [s.cluster.metadata, ...s.cluster.partitions.map((p) => p.raft)].map((g) => ({ labels: { group: g.groupId }, value: g.leader }))
-        : [],
+    samples: (s) => raftGroups(s).map(({ labels, raft }) => ({ labels, value: raft.leader })),
   },
   {
     name: 'tributary_replica_lag_entries',
@@ -277,6 +271,15 @@ const DEFINITIONS: readonly Definition[] = [
     samples: (s) => s.groups.map((g) => ({ labels: { consumergroup: g.groupId }, value: g.members })),
   },
 ]
+
+/** raftGroups lists the Raft groups a cluster node hosts, labelled group="metadata" or group="partition" with topic and partition. */
+function raftGroups(s: MetricsSnapshot): Array<{ labels: Labels; raft: { term: number; leader: number } }> {
+  if (!s.cluster) return []
+  return [
+    { labels: { group: 'metadata' }, raft: s.cluster.metadata },
+    ...s.cluster.partitions.map((p) => ({ labels: { group: 'partition', ...tp(p) }, raft: p.raft })),
+  ]
+}
 
 function perGroupTopic(s: MetricsSnapshot, value: (p: MetricsSnapshot['groups'][number]['partitions'][number]) => number): Sample[] {
   const out: Sample[] = []

@@ -3,8 +3,8 @@ import type { RaftNodeStatus, SoftState } from '@tributary/raft'
 
 /**
  * ClusterObserver is what a ClusterNode tells operators about its Raft groups: it logs leader
- * changes and elections (info for a new leader, warn when a group this node hosts has lost its
- * leader), counts leader changes, and times produced batches from proposal to commit. Calls are
+ * changes and elections (info for a new leader, warn when a group this node hosts has lost the
+ * leader it had; a new group's first election is debug), counts leader changes, and times produced batches from proposal to commit. Calls are
  * per role change and per proposed batch, never per message.
  */
 export class ClusterObserver {
@@ -24,7 +24,9 @@ export class ClusterObserver {
     this.leaders.set(groupId, state.leader)
     const fields = { nodeId: this.nodeId, group: what, leader: state.leader, role: state.role, term }
     if (state.leader === 0) {
-      this.logger.warn(`${what}: the Raft group has no leader; an election is under way`, fields)
+      // A group that had a leader and lost it is worth a warning; a new group's first election is not.
+      const lost = before !== undefined && before !== 0
+      this.logger[lost ? 'warn' : 'debug'](`${what}: the Raft group has no leader; an election is under way`, fields)
       return
     }
     if (before !== undefined) this.changes++
@@ -45,7 +47,7 @@ export class ClusterObserver {
     )
   }
 
-  /** leaderChanges is how many times a hosted group's leader changed (not counting the first one seen). */
+  /** leaderChanges is how many times a hosted group got a new leader after this node had seen it without one or with another (elections included). */
   get leaderChanges(): number {
     return this.changes
   }
