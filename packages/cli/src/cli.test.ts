@@ -1,13 +1,15 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { run } from '../../../tests/kafka/kit'
+import { freePortPair } from '@tributary/cluster/testing'
+import { run, start } from '../../../tests/kafka/kit'
 
 /*
  * The `tributary` command as a user runs it, as a process, against a real data directory: every
  * command (topics, groups, produce, consume, inspect, verify, completion), tables and --json,
  * the documented exit codes (0 ok, 1 failed or damage found, 2 bad usage), --help everywhere.
- * (commands/serve.test.ts runs the same commands against a running node.)
+ * The same commands on a SQLite file and on a cluster node over Tributary's protocol (--brokers);
+ * commands/serve.test.ts runs them against a running node over the Kafka protocol.
  */
 
 const BIN = join(__dirname, 'bin.ts')
@@ -164,4 +166,55 @@ test('bad usage exits 2, every command has --help with the exit codes, and compl
     `${bash}\nCOMP_WORDS=(tributary groups re); COMP_CWORD=2; _tributary; echo "\${COMPREPLY[@]}"`,
   ])
   expect(completed.stdout.trim()).toBe('reset-offsets')
+}, 180_000)
+
+test('a SQLite file: create, produce, consume, inspect and verify', async () => {
+  const file = join(root, 'store.db')
+  const q = ['--sqlite', file]
+  await ok(['topics', 'create', 'events', '--partitions', '2', ...q])
+  await ok(['produce', 'events', '-p', '1', ...q], 'one\ntwo\nthree\n')
+  expect(await ok(['consume', 'events', '-b', '-e', '-f', '%p:%o:%v\\n', ...q])).toBe('1:0:one\n1:1:two\n1:2:three\n')
+  const inspected = await json<{ kind: string; partitions: Array<{ partition: number; endOffset: number }> }>(['inspect', file])
+  expect(inspected.kind).toBe('sqlite')
+  expect(inspected.partitions.map((p) => [p.partition, p.endOffset])).toEqual([
+    [0, 0],
+    [1, 3],
+  ])
+  expect(await ok(['verify', file])).toMatch(/^ok: 2 partitions, 1 batches checked/)
+}, 120_000)
+
+test('a cluster node over --brokers: topics, produce, a group consume and its lag', async () => {
+  const port = await freePortPair()
+  const node = start(process.execPath, [
+    '--import',
+    'tsx',
+    BIN,
+    'serve',
+    '--node-id',
+    '1',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--peers',
+    '',
+    '--dir',
+    join(root, 'node-1'),
+    '--kafka',
+    '127.0.0.1:0',
+  ])
+  try {
+    await node.waitFor((out) => out.includes('kafka listening on'), 60_000, 'the cluster node')
+    const b = ['--brokers', `127.0.0.1:${port}`]
+    await ok(['topics', 'create', 'jobs', '--partitions', '2', ...b])
+    await ok(['produce', 'jobs', '-K', '=', ...b], 'a=1\nb=2\nc=3\nd=4\n')
+    expect(await ok(['topics', 'list', ...b])).toMatch(/jobs\s+2\s+1\s+4\n/)
+    const read = await ok(['consume', 'jobs', '-b', '-g', 'workers', '-n', '4', '-f', '%k=%v\\n', ...b])
+    expect(read.trim().split('\n').sort()).toEqual(['a=1', 'b=2', 'c=3', 'd=4'])
+    type Lag = { committed: number; end: number; lag: number }
+    const lag = await json<Lag[]>(['groups', 'lag', 'workers', ...b])
+    expect(lag.reduce((n, l) => n + l.committed, 0)).toBe(4)
+    expect(lag.every((l) => l.lag === 0)).toBe(true)
+    expect(await node.stop('SIGTERM')).toBe(0)
+  } finally {
+    await node.stop('SIGKILL')
+  }
 }, 180_000)
