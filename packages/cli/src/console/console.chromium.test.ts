@@ -1,8 +1,9 @@
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { Tributary } from '@tributary/client'
+import { launchChromium } from './chromium-kit'
 import { ConsoleServer } from './console-server'
 
 /*
@@ -10,21 +11,10 @@ import { ConsoleServer } from './console-server'
  * the topics page shows a topic created here with its message count and a sparkline; the groups
  * page shows a group's lag, which drops to 0 once a consumer has read everything; the message
  * browser shows the messages as JSON; the cluster page shows the node. A screenshot of each page
- * goes under the test's temp dir (UPDATE_DOCS_SCREENSHOT=1 also copies the topics page to docs/).
+ * goes under the test's temp dir, or CONSOLE_SHOTS_DIR to keep them (UPDATE_DOCS_SCREENSHOT=1 also
+ * copies the topics page to docs/).
  * Without Chromium at /usr/bin/chromium this test fails: `.ci/run` installs it.
  */
-
-const CHROMIUM = '/usr/bin/chromium'
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-]
 
 let dir: string
 let tb: Tributary
@@ -36,12 +26,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tributary-console-'))
   tb = await Tributary.open({ brokerOptions: { minSessionTimeoutMs: 50 } })
   server = await ConsoleServer.start({ broker: tb.broker, listen: '127.0.0.1:0', sampleIntervalMs: 250 })
-  browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    viewport: { width: 1100, height: 640 },
-  })
+  browser = await launchChromium(dir)
   page = browser.pages()[0] ?? (await browser.newPage())
 }, 120_000)
 
@@ -53,7 +38,8 @@ afterAll(async () => {
 })
 
 async function shot(name: string): Promise<string> {
-  const path = join(dir, `${name}.png`)
+  // CONSOLE_SHOTS_DIR keeps the screenshots (CI artifacts); otherwise they go with the temp dir.
+  const path = join(process.env.CONSOLE_SHOTS_DIR ?? dir, `${name}.png`)
   await page.screenshot({ path })
   expect(statSync(path).size).toBeGreaterThan(1000)
   return path

@@ -237,7 +237,7 @@ export const APP_JS = String.raw`(function () {
         el('dt', { text: 'Mode' }), el('dd', { text: cluster ? 'replicated (Raft)' : 'single node' }),
       ])]
       nodes.push(el('h3', { text: 'Nodes' }))
-      nodes.push(table([{ label: 'Node', num: true }, { label: 'Address' }, { label: 'Kafka listener' }, { label: 'Last heard' }], c.brokers.map(function (b) {
+      nodes.push(table([{ label: 'Node', num: true }, { label: 'Address' }, { label: 'Kafka listener' }, { label: 'Last heard' }], c.brokers.slice().sort(function (a, b) { return a.nodeId - b.nodeId }).map(function (b) {
         var n = heard[b.nodeId]
         var kafka = n && n.kafka ? n.kafka.host + ':' + n.kafka.port : '-'
         var last = !n || n.lastHeardMsAgo < 0 ? (b.nodeId === stats.nodeId ? 'this node' : '-') : n.lastHeardMsAgo + ' ms ago'
@@ -253,7 +253,7 @@ export const APP_JS = String.raw`(function () {
         ]))
         nodes.push(el('h3', { text: 'Partition Raft groups on this node' }))
         nodes.push(table([{ label: 'Partition' }, { label: 'Role' }, { label: 'Leader', num: true }, { label: 'Term', num: true }, { label: 'Commit', num: true }, { label: 'Followers (lag in entries)' }], cluster.partitions.map(function (p) {
-          return el('tr', {}, [td(p.topic + '-' + p.partition), td(p.raft.role), td(p.raft.leader, true), td(p.raft.term, true), td(p.raft.commitIndex, true),
+          return el('tr', { 'data-testid': 'raft-row-' + p.topic + '-' + p.partition }, [td(p.topic + '-' + p.partition), td(p.raft.role), td(p.raft.leader, true), td(p.raft.term, true), td(p.raft.commitIndex, true),
             td(p.followers.map(function (f) { return f.nodeId + ': ' + f.lagEntries + (f.inSync ? '' : ' (out of sync)') }).join(', ') || '-')])
         })))
       }

@@ -1,15 +1,20 @@
+import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import parsePrometheus from 'parse-prometheus-text-format'
 import { Tributary } from '@tributary/client'
 import { MemoryCluster } from '@tributary/cluster/testing'
 import { mountMetrics } from '../metrics/metrics-server'
+import { launchChromium } from './chromium-kit'
 import { ConsoleServer } from './console-server'
 
 /*
  * The console and the metrics over a three-node cluster (in one process): on a node that does
  * not lead every partition, the console shows every partition's end offset, its three replicas
- * and ISR, the three nodes and the Raft groups with their leaders; a Tributary over a node
+ * and ISR, the three nodes and the Raft groups with their leaders (its cluster page in Chromium
+ * too, with a screenshot); a Tributary over a node
  * reports the cluster's leader changes, Raft commit latency and replica lag, and an
  * application's own HTTP server answers /metrics with them (mountMetrics) and everything else
  * as before.
@@ -90,6 +95,22 @@ test('the console and /metrics on a cluster node: placement, offsets, nodes, Raf
     for (const g of view.stats.cluster?.partitions ?? []) {
       expect(g.raft.role.toLowerCase()).toBe(g.raft.leader === 2 ? 'leader' : 'follower')
       expect(g.raft.term).toBeGreaterThan(0)
+    }
+
+    // The cluster page in Chromium: every node, the metadata group, the partitions' Raft groups.
+    const dir = mkdtempSync(join(tmpdir(), 'tributary-console-cluster-'))
+    const browser = await launchChromium(dir)
+    try {
+      const page = browser.pages()[0] ?? (await browser.newPage())
+      await page.goto(`${ui.url}#/cluster`)
+      for (const id of [1, 2, 3]) await page.locator(`[data-testid="node-row-${id}"]`).waitFor({ timeout: 20_000 })
+      await page.locator('[data-testid="raft-metadata"]').waitFor()
+      for (const p of [0, 1, 2]) await page.locator(`[data-testid="raft-row-orders-${p}"]`).waitFor()
+      expect(await page.locator('[data-testid="raft-row-orders-0"] td').first().textContent()).toBe('orders-0')
+      await page.screenshot({ path: join(process.env.CONSOLE_SHOTS_DIR ?? dir, 'cluster-3-nodes.png'), fullPage: true })
+    } finally {
+      await browser.close()
+      rmSync(dir, { recursive: true, force: true })
     }
   } finally {
     await ui.close()
