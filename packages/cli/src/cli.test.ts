@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePortPair } from '@tributary/cluster/testing'
 import { run, start } from '../../../tests/kafka/kit'
+import { tributaryCommand } from './testing-bin'
 
 /*
  * The `tributary` command as a user runs it, as a process, against a real data directory: every
@@ -12,10 +13,10 @@ import { run, start } from '../../../tests/kafka/kit'
  * commands/serve.test.ts runs them against a running node over the Kafka protocol.
  */
 
-const BIN = join(__dirname, 'bin.ts')
+const [NODE, ...BIN] = tributaryCommand()
 
 function tributary(args: string[], input?: string) {
-  return run(process.execPath, ['--import', 'tsx', BIN, ...args], { input: input ?? '', timeoutMs: 60_000 })
+  return run(NODE as string, [...BIN, ...args], { input: input ?? '', timeoutMs: 60_000 })
 }
 
 async function ok(args: string[], input?: string): Promise<string> {
@@ -91,8 +92,15 @@ test('topics, produce, consume, groups on a data directory', async () => {
   const fromZero = await json<Lag[]>(['groups', 'lag', 'billing', ...d])
   expect(fromZero.map((l) => l.committed)).toEqual([0, 0, 0])
   expect(fromZero.reduce((n, l) => n + l.lag, 0)).toBe(4)
-  const badReset = await tributary(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-offset', 'soon', ...d])
+  // --to-datetime after every message plans the log ends; --json shows the plan, still a dry run.
+  type Plan = { executed: boolean; plan: Array<{ partition: number; current: number; next: number }> }
+  const future = await json<Plan>(['groups', 'reset-offsets', 'billing', '--all-topics', '--to-datetime', '2100-01-01T00:00:00Z', ...d])
+  expect(future.executed).toBe(false)
+  expect(future.plan.map((p) => p.current)).toEqual([0, 0, 0])
+  expect(future.plan.reduce((n, p) => n + p.next, 0)).toBe(4)
+  const badReset = await tributary(['groups', 'reset-offsets', 'billing', '--topic', 'orders', '--to-datetime', 'soon', ...d])
   expect(badReset.code).toBe(2)
+  expect(badReset.stderr).toMatch(/--to-datetime must be an ISO-8601 time/)
 
   await ok(['groups', 'delete', 'billing', ...d])
   expect(await json<unknown[]>(['groups', 'list', ...d])).toEqual([])
@@ -185,10 +193,8 @@ test('a SQLite file: create, produce, consume, inspect and verify', async () => 
 
 test('a cluster node over --brokers: topics, produce, a group consume and its lag', async () => {
   const port = await freePortPair()
-  const node = start(process.execPath, [
-    '--import',
-    'tsx',
-    BIN,
+  const node = start(NODE as string, [
+    ...BIN,
     'serve',
     '--node-id',
     '1',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import parsePrometheus from 'parse-prometheus-text-format'
 import { start as startChild, run } from '../../../../tests/kafka/kit'
+import { tributaryCommand } from '../testing-bin'
 
 /*
  * `tributary serve` as a process: the one stdout line once listening, kcat produces and consumes,
@@ -13,10 +14,10 @@ import { start as startChild, run } from '../../../../tests/kafka/kit'
  * consumed, and the console's API shows the same.
  */
 
-const BIN = join(__dirname, '..', 'bin.ts')
+const [NODE, ...BIN] = tributaryCommand()
 
 function serveProcess(dir: string) {
-  return startChild(process.execPath, ['--import', 'tsx', BIN, 'serve', '--dir', dir, '--kafka', '127.0.0.1:0', '--log-level', 'warn'])
+  return startChild(NODE as string, [...BIN, 'serve', '--dir', dir, '--kafka', '127.0.0.1:0', '--log-level', 'warn'])
 }
 
 test('tributary serve: listens, serves kcat, closes cleanly on SIGTERM and reopens its data', async () => {
@@ -42,14 +43,14 @@ test('tributary serve: listens, serves kcat, closes cleanly on SIGTERM and reope
 }, 90_000)
 
 test('tributary serve refuses contradictory flags with the flag named', async () => {
-  const r = await run(process.execPath, ['--import', 'tsx', BIN, 'serve', '--storage', 'sqlite', '--kafka', '127.0.0.1:0'])
+  const r = await run(NODE as string, [...BIN, 'serve', '--storage', 'sqlite', '--kafka', '127.0.0.1:0'])
   expect(r.code).toBe(2) // bad usage (EXIT_CODES.USAGE)
   expect(r.stderr).toMatch(/--path is required with --storage sqlite.*\[INVALID_CONFIG\]/)
 })
 
 /** cli runs a `tributary` command to its end and returns its stdout, failing on a non-zero exit. */
 async function cli(args: string[], input?: string): Promise<string> {
-  const r = await run(process.execPath, ['--import', 'tsx', BIN, ...args], { input: input ?? '', timeoutMs: 60_000 })
+  const r = await run(NODE as string, [...BIN, ...args], { input: input ?? '', timeoutMs: 60_000 })
   if (r.code !== 0) throw new Error(`tributary ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`)
   return r.stdout
 }
@@ -67,10 +68,8 @@ function total(families: Family[], name: string, labels: Record<string, string>)
 
 test('tributary serve --ui --metrics: the CLI on the running node and its locked directory, /metrics counters, the console', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-serve-observe-'))
-  const node = startChild(process.execPath, [
-    '--import',
-    'tsx',
-    BIN,
+  const node = startChild(NODE as string, [
+    ...BIN,
     'serve',
     '--dir',
     dir,
@@ -100,7 +99,7 @@ test('tributary serve --ui --metrics: the CLI on the running node and its locked
 
     // The directory is locked by the node; read-only commands read it from disk.
     expect(await cli(['topics', 'list', '--dir', dir])).toMatch(/events\s+2\s+1\s+7\n/)
-    const locked = await run(process.execPath, ['--import', 'tsx', BIN, 'topics', 'create', 'other', '--dir', dir])
+    const locked = await run(NODE as string, [...BIN, 'topics', 'create', 'other', '--dir', dir])
     expect(locked.code).toBe(3)
     expect(locked.stderr).toMatch(/STORAGE_LOCKED/)
 
