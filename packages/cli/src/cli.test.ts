@@ -206,9 +206,12 @@ test('a cluster node over --brokers: topics, produce, a group consume and its la
     join(root, 'node-1'),
     '--kafka',
     '127.0.0.1:0',
+    '--metrics',
+    '127.0.0.1:0',
   ])
   try {
-    await node.waitFor((out) => out.includes('kafka listening on'), 60_000, 'the cluster node')
+    await node.waitFor((_out, err) => err.includes('metrics on '), 60_000, 'the cluster node')
+    const metrics = /metrics on (\S+)/.exec(node.stderr())?.[1] as string
     const b = ['--brokers', `127.0.0.1:${port}`]
     await ok(['topics', 'create', 'jobs', '--partitions', '2', ...b])
     await ok(['produce', 'jobs', '-K', '=', ...b], 'a=1\nb=2\nc=3\nd=4\n')
@@ -219,6 +222,16 @@ test('a cluster node over --brokers: topics, produce, a group consume and its la
     const lag = await json<Lag[]>(['groups', 'lag', 'workers', ...b])
     expect(lag.reduce((n, l) => n + l.committed, 0)).toBe(4)
     expect(lag.every((l) => l.lag === 0)).toBe(true)
+    // The node counts what its Tributary-protocol clients wrote and read.
+    const text = await (await fetch(metrics)).text()
+    const sum = (name: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.startsWith(`${name}{`) && l.includes('topic="jobs"'))
+        .reduce((n, l) => n + Number(l.split(' ').pop()), 0)
+    expect(sum('tributary_messages_in_total')).toBe(4)
+    expect(sum('tributary_messages_out_total')).toBe(4)
+    expect(sum('kafka_consumergroup_lag')).toBe(0)
     expect(await node.stop('SIGTERM')).toBe(0)
   } finally {
     await node.stop('SIGKILL')

@@ -3,6 +3,7 @@ import {
   isLogLevel,
   isLoggerInput,
   resolveLogger,
+  type Broker,
   type Clock,
   type Logger,
   type LoggerInput,
@@ -87,6 +88,12 @@ export interface ClusterNodeOptions {
   readonly logger?: LoggerInput
   /** logLevel: the least severe level logged ('error', 'warn', 'info', 'debug'). Default 'warn' (every level for a given logger). */
   readonly logLevel?: LogLevel
+  /**
+   * clientBroker: what the node's listener serves to clients, given the node (for example the node
+   * seen through metrics counters, as `tributary serve --metrics` does). Default: the node itself.
+   * Calls forwarded by other nodes are not passed through it.
+   */
+  readonly clientBroker?: (node: Broker) => Broker
 }
 
 /** CLUSTER_NODE_DEFAULTS holds the default of every optional scalar option (defaultReplicationFactor: min(3, nodes)). */
@@ -120,6 +127,7 @@ const OTHER_KEYS = [
   'partitionSnapshots',
   'logger',
   'logLevel',
+  'clientBroker',
 ] as const satisfies ReadonlyArray<keyof ClusterNodeOptions>
 
 /** KNOWN_KEYS lists every option: the defaults' keys and the others. */
@@ -159,6 +167,7 @@ export interface ResolvedClusterNodeOptions {
   readonly groupCoordinator: Partial<GroupCoordinatorOptions>
   readonly partitionSnapshots: PartitionSnapshotOptions
   readonly logger: Logger
+  readonly clientBroker: ((node: Broker) => Broker) | undefined
 }
 
 /**
@@ -202,7 +211,14 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     groupCoordinator: checkGroupCoordinator(o.groupCoordinator),
     partitionSnapshots: resolvePartitionSnapshotOptions(o.partitionSnapshots),
     logger: checkLogger(o.logger, o.logLevel),
+    clientBroker: checkFunction(o.clientBroker, 'options.clientBroker'),
   }
+}
+
+/** checkFunction checks an optional function option. */
+function checkFunction<T>(value: T | undefined, path: string): T | undefined {
+  if (value !== undefined && typeof value !== 'function') throw invalidConfig(path, 'must be a function')
+  return value
 }
 
 /** resolvePeers checks `peers`: ids are positive integers other than this node's, addresses 'host:port'. */

@@ -218,6 +218,8 @@ async function startClusterNode(options: ServeOptions, numPartitions: number, lo
   if (options.listen === undefined || parseHostPort(options.listen) === undefined)
     throw flagError('--listen', 'must be HOST:PORT in cluster mode')
   if (options.storage === 'sqlite') throw flagError('--storage', 'sqlite is not available in cluster mode (file with --dir, or memory)')
+  // One set of counters for both listeners: Kafka clients and Tributary's own (--brokers).
+  const traffic = new BrokerTraffic()
   const node = await ClusterNode.start({
     nodeId,
     listen: options.listen,
@@ -229,9 +231,9 @@ async function startClusterNode(options: ServeOptions, numPartitions: number, lo
     groupCoordinator: groupOptions(options),
     ...(options.raftTickMs !== undefined ? { tickMs: msFlag('--raft-tick-ms', options.raftTickMs) } : {}),
     logger,
+    clientBroker: (b) => instrumentBroker(b, [traffic], 'tributary'),
   })
   try {
-    const traffic = new BrokerTraffic()
     const server = await KafkaServer.start({
       ...serverOptions(options, instrumentBroker(node, [traffic], 'kafka'), logger),
       topology: node.kafkaTopology(),

@@ -128,7 +128,8 @@ export class ClusterNode implements Broker {
       if (s.role !== 'leader') void node.groups.dropCoordinator()
     })
     node.schedulePreferredLeaders()
-    if (o.transport === undefined) ctx.server = await BrokerServer.listen(node, (m, a) => node.handlePeer(m, a), o.host, o.port)
+    if (o.transport === undefined)
+      ctx.server = await BrokerServer.listen(o.clientBroker?.(node) ?? node, (m, a) => node.handlePeer(m, a), o.host, o.port)
     node.reassigner = new Reassigner({
       nodeId: o.nodeId,
       clock: o.clock,
