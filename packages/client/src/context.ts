@@ -1,4 +1,4 @@
-import { TributaryError, type Broker, type Clock } from '@tributary/core'
+import { TributaryError, type Broker, type Clock, type Logger } from '@tributary/core'
 
 /**
  * ClientContext is what every client made by one `Tributary` shares: the broker it talks to, the
@@ -8,6 +8,8 @@ export interface ClientContext {
   readonly broker: Broker
   readonly clock: Clock
   readonly clientId: string
+  /** logger is where the clients' log lines go (the Tributary's `logger` and `logLevel`). */
+  readonly logger: Logger
   /** isClosed tells whether `tb.close()` has begun. */
   isClosed(): boolean
   /**

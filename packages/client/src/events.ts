@@ -1,4 +1,5 @@
 import { EventEmitter } from 'eventemitter3'
+import { defaultLogger, type Logger } from '@tributary/core'
 
 /**
  * Client events, named as KafkaJS names them so that dashboards and watchdogs written for KafkaJS
@@ -46,14 +47,17 @@ export type RemoveListener = () => void
 
 /**
  * ClientEmitter wraps eventemitter3 with KafkaJS's `on(event, fn)` returning a remover, and an
- * `emit` that builds the event envelope. A listener that throws is reported on the console instead
+ * `emit` that builds the event envelope. A listener that throws is logged (an error line) instead
  * of breaking the client, because liveness must never depend on user code.
  */
 export class ClientEmitter<Name extends string> {
   private readonly emitter = new EventEmitter()
   private nextId = 0
 
-  constructor(private readonly now: () => number) {}
+  constructor(
+    private readonly now: () => number,
+    private readonly logger: Logger = defaultLogger(),
+  ) {}
 
   /** on registers `listener` for `event` and returns a function that removes it. */
   on<P = Record<string, unknown>>(event: Name, listener: (event: ClientEvent<P>) => void): RemoveListener {
@@ -61,7 +65,7 @@ export class ClientEmitter<Name extends string> {
       try {
         listener(e)
       } catch (error) {
-        console.error(`tributary: a '${event}' listener threw`, error)
+        this.logger.error(`a '${event}' event listener threw`, { event, error: error instanceof Error ? error : String(error) })
       }
     }
     this.emitter.on(event, safe)

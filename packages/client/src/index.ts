@@ -11,6 +11,9 @@ export { Admin, ConfigResourceTypes } from './admin'
 export { ConsumerEvents, ProducerEvents } from './events'
 export { Assigners, resolveAssigner } from './assignors'
 export { PRODUCER_DEFAULTS, CONSUMER_DEFAULTS, RETRY_DEFAULTS } from './options'
+export { BrokerTraffic } from './observe/broker-metrics'
+export { instrumentBroker, DIAGNOSTICS_CHANNELS } from './observe/instrument'
+export { collectMetrics, MAX_SNAPSHOT_GROUPS } from './observe/snapshot'
 export { TributaryError, isTributaryError, ErrorCodes, CompressionTypes } from '@tributary/core'
 
 export type {
@@ -24,6 +27,15 @@ export type {
   OffsetReset,
 } from './options'
 export type { ConnectOptions } from './remote/options'
+export type { PartitionTraffic } from './observe/broker-metrics'
+export type {
+  MetricsSnapshot,
+  MetricsSource,
+  PartitionMetrics,
+  GroupMetrics,
+  GroupPartitionLag,
+  ProducerMetrics,
+} from './observe/snapshot'
 export type { KafkaConnectOptions } from './kafka-connect'
 export type { KafkaClientOptions, KafkaTlsOptions, KafkaSaslOptions, KafkaSaslMechanism } from '@tributary/kafka-protocol'
 export type { ProducerRecord, ProducerBatch } from './producer/producer'

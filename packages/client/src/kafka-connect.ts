@@ -1,4 +1,4 @@
-import type { Clock } from '@tributary/core'
+import type { Clock, LoggerInput, LogLevel } from '@tributary/core'
 import { checkObject, invalidConfig } from '@tributary/core/internal'
 import type { KafkaClientOptions } from '@tributary/kafka-protocol'
 
@@ -21,6 +21,10 @@ export interface KafkaConnectOptions {
   clientId?: string
   /** clock: time for timeouts, retries, heartbeats and metadata age. Default the system clock. */
   clock?: Clock
+  /** logger: where log lines go (see TributaryOptions.logger). Default stderr. */
+  logger?: LoggerInput
+  /** logLevel: the least severe level logged. Default 'warn'. */
+  logLevel?: LogLevel
 }
 
 /** isKafkaConnect tells whether `connect` options ask for the Kafka backend. */
@@ -34,7 +38,7 @@ export function isKafkaConnect(options: unknown): options is KafkaConnectOptions
  * @throws TributaryError INVALID_CONFIG with the option's path.
  */
 export function checkKafkaConnect(options: KafkaConnectOptions): void {
-  const o = checkObject(options, 'connect', ['kafka', 'clientId', 'clock', 'brokers'])
+  const o = checkObject(options, 'connect', ['kafka', 'clientId', 'clock', 'brokers', 'logger', 'logLevel'])
   if (o.brokers !== undefined)
     throw invalidConfig('connect.brokers', 'cannot be combined with kafka (kafka.brokers lists the Kafka cluster)')
   if (o.kafka === null || typeof o.kafka !== 'object' || Array.isArray(o.kafka)) throw invalidConfig('kafka', 'must be an object')

@@ -1,12 +1,18 @@
 import { MAX_TIMER_MS, checkBool, checkInt, checkNumber, checkObject, checkOneOf, invalidConfig } from '@tributary/core/internal'
 import {
   TributaryError,
+  isLogLevel,
+  isLoggerInput,
+  resolveLogger,
   toCompressionType,
   type Acks,
   type Broker,
   type Clock,
   type CompressionId,
   type CompressionType,
+  type Logger,
+  type LoggerInput,
+  type LogLevel,
   type Storage,
 } from '@tributary/core'
 import type { LocalBrokerOptions } from '@tributary/core'
@@ -59,6 +65,14 @@ export interface TributaryOptions {
   clock?: Clock
   /** Name reported to the group coordinator. Default 'tributary'. */
   clientId?: string
+  /**
+   * Where this Tributary's log lines go (handler failures and retries, rebalances and assignments,
+   * storage recovery): a Tributary-shaped, pino-style or KafkaJS logCreator logger, used as it is.
+   * Default: lines at `logLevel` and above on stderr.
+   */
+  logger?: LoggerInput
+  /** The least severe level logged: 'error', 'warn', 'info' or 'debug'. Default 'warn' (every level for a given logger). */
+  logLevel?: LogLevel
 }
 
 /** ProducerOptions configure `tb.producer()`. */
@@ -256,11 +270,20 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
 }
 
 /** ResolvedTributaryOptions are the entry point's options after checking. */
-export type ResolvedTributaryOptions = Omit<TributaryOptions, 'clientId'> & { clientId: string }
+export type ResolvedTributaryOptions = Omit<TributaryOptions, 'clientId' | 'logger' | 'logLevel'> & { clientId: string; logger: Logger }
 
 /** resolveTributaryOptions checks `Tributary.open()` options. Throws INVALID_CONFIG. */
 export function resolveTributaryOptions(options: TributaryOptions | undefined): ResolvedTributaryOptions {
-  const o = checkObject(options, 'tributary', ['dir', 'storage', 'broker', 'brokerOptions', 'clock', 'clientId']) as TributaryOptions
+  const o = checkObject(options, 'tributary', [
+    'dir',
+    'storage',
+    'broker',
+    'brokerOptions',
+    'clock',
+    'clientId',
+    'logger',
+    'logLevel',
+  ]) as TributaryOptions
   const sources = (['dir', 'storage', 'broker'] as const).filter((k) => o[k] !== undefined)
   if (sources.length > 1) throw invalidConfig(`tributary.${sources[1]}`, `cannot be combined with ${sources[0]}`)
   if (o.dir !== undefined && (typeof o.dir !== 'string' || o.dir.length === 0))
@@ -275,7 +298,19 @@ export function resolveTributaryOptions(options: TributaryOptions | undefined): 
   }
   const clientId = o.clientId ?? 'tributary'
   if (typeof clientId !== 'string' || clientId.length === 0) throw invalidConfig('tributary.clientId', 'must be a non-empty string')
-  return { ...o, clientId }
+  return { ...o, clientId, logger: checkLogger(o, 'tributary') }
+}
+
+/**
+ * checkLogger checks and resolves a `{ logger, logLevel }` pair (see core's resolveLogger).
+ * @throws TributaryError INVALID_CONFIG naming `<path>.logger` or `<path>.logLevel`.
+ */
+export function checkLogger(o: { logger?: unknown; logLevel?: unknown }, path: string): Logger {
+  if (o.logLevel !== undefined && !isLogLevel(o.logLevel))
+    throw invalidConfig(`${path}.logLevel`, "must be 'error', 'warn', 'info' or 'debug'")
+  if (o.logger !== undefined && !isLoggerInput(o.logger))
+    throw invalidConfig(`${path}.logger`, 'must have error, warn, info and debug methods, or be a KafkaJS logCreator')
+  return resolveLogger({ logger: o.logger as LoggerInput | undefined, logLevel: o.logLevel as LogLevel | undefined })
 }
 
 export { checkBool, checkInt, checkObject, invalidConfig }

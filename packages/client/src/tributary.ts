@@ -12,9 +12,15 @@ import {
   type ResolvedTributaryOptions,
   type TributaryOptions,
 } from './options'
+import { BrokerTraffic } from './observe/broker-metrics'
+import { instrumentBroker } from './observe/instrument'
+import { collectMetrics, type MetricsSnapshot } from './observe/snapshot'
 import { Producer } from './producer/producer'
 import { RemoteBroker } from './remote/remote-broker'
 import type { ConnectOptions } from './remote/options'
+
+/** MAX_TRACKED_PRODUCERS bounds the producers whose own metrics a Tributary keeps (the newest). */
+const MAX_TRACKED_PRODUCERS = 256
 
 /**
  * Tributary is the entry point: it owns (or borrows) a broker and makes producers, consumers and
@@ -32,6 +38,11 @@ export class Tributary {
   private readonly consumers = new Set<Consumer>()
   private closing: Promise<void> | null = null
   private readonly ctx: ClientContext
+  /** Traffic of every client of this Tributary (produce and fetch through its broker). */
+  private readonly traffic = new BrokerTraffic()
+  /** Each producer's own traffic, newest last (bounded: the oldest are dropped beyond MAX_TRACKED_PRODUCERS). */
+  private readonly producerTraffic: Array<{ name: string; clientId: string; traffic: BrokerTraffic }> = []
+  private producersMade = 0
 
   private constructor(
     /** broker is the Broker every client of this Tributary talks to. */
@@ -40,9 +51,10 @@ export class Tributary {
     options: ResolvedTributaryOptions,
   ) {
     this.ctx = {
-      broker,
+      broker: instrumentBroker(broker, [this.traffic], options.clientId),
       clock: options.clock ?? systemClock,
       clientId: options.clientId,
+      logger: options.logger,
       isClosed: () => this.closing !== null,
       keepAlive: keepAliveCounter(),
     }
@@ -61,7 +73,8 @@ export class Tributary {
     if (resolved.broker) return new Tributary(resolved.broker, false, resolved)
     const clock = resolved.clock ?? systemClock
     const storage: Storage =
-      resolved.storage ?? (resolved.dir !== undefined ? new FileStorage({ dir: resolved.dir, clock }) : new MemoryStorage({ clock }))
+      resolved.storage ??
+      (resolved.dir !== undefined ? new FileStorage({ dir: resolved.dir, clock, logger: resolved.logger }) : new MemoryStorage({ clock }))
     const broker = await LocalBroker.open({ ...resolved.brokerOptions, storage, clock })
     return new Tributary(broker, true, resolved)
   }
@@ -84,8 +97,8 @@ export class Tributary {
    */
   static async connect(options: ConnectOptions | KafkaConnectOptions): Promise<Tributary> {
     if (isKafkaConnect(options)) return Tributary.connectKafka(options)
-    const { clientId, clock, ...network } = options ?? ({} as ConnectOptions)
-    const resolved = resolveTributaryOptions({ clientId, clock })
+    const { clientId, clock, logger, logLevel, ...network } = options ?? ({} as ConnectOptions)
+    const resolved = resolveTributaryOptions({ clientId, clock, logger, logLevel })
     registerKafkaCodecs()
     const broker = new RemoteBroker(network, resolved.clock ?? systemClock)
     return new Tributary(broker, true, resolved)
@@ -93,7 +106,12 @@ export class Tributary {
 
   private static connectKafka(options: KafkaConnectOptions): Tributary {
     checkKafkaConnect(options)
-    const resolved = resolveTributaryOptions({ clientId: options.clientId ?? options.kafka.clientId, clock: options.clock })
+    const resolved = resolveTributaryOptions({
+      clientId: options.clientId ?? options.kafka.clientId,
+      clock: options.clock,
+      logger: options.logger,
+      logLevel: options.logLevel,
+    })
     registerKafkaCodecs()
     const broker = new KafkaBroker(
       { ...options.kafka, clientId: options.kafka.clientId ?? resolved.clientId },
@@ -105,7 +123,13 @@ export class Tributary {
   /** producer makes a producer. Throws INVALID_CONFIG for bad options, CLIENT_CLOSED after close. */
   producer(options?: ProducerOptions): Producer {
     assertOpen(this.closing !== null, 'tributary.producer')
-    const producer = new Producer(this.ctx, options)
+    const traffic = new BrokerTraffic()
+    this.producerTraffic.push({ name: `producer-${++this.producersMade}`, clientId: this.ctx.clientId, traffic })
+    if (this.producerTraffic.length > MAX_TRACKED_PRODUCERS) this.producerTraffic.shift()
+    const producer = new Producer(
+      { ...this.ctx, broker: instrumentBroker(this.broker, [this.traffic, traffic], this.ctx.clientId) },
+      options,
+    )
     this.producers.add(producer)
     return producer
   }
@@ -122,6 +146,18 @@ export class Tributary {
   admin(): Admin {
     assertOpen(this.closing !== null, 'tributary.admin')
     return new Admin(this.ctx)
+  }
+
+  /**
+   * metrics takes a snapshot: per topic and partition the messages and bytes produced and consumed
+   * through this Tributary, start and end offsets, leader, replicas and ISR; per group its lag per
+   * partition; per producer its batch sizes and send latency histogram; the storage's flush
+   * latency and segment counts and, on a cluster node, Raft and replication (see MetricsSnapshot).
+   * Counters run from when this Tributary was made. Throws CLIENT_CLOSED after close.
+   */
+  metrics(): Promise<MetricsSnapshot> {
+    assertOpen(this.closing !== null, 'tributary.metrics')
+    return collectMetrics({ broker: this.broker, traffic: this.traffic, producers: this.producerTraffic })
   }
 
   /**

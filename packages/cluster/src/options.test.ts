@@ -38,6 +38,10 @@ describe('resolveClusterNodeOptions', () => {
     expect(rejected({ tickMS: 10 })).toBe('options.tickMS')
   })
 
+  it('rejects a clientBroker that is not a function', () => {
+    expect(rejected({ clientBroker: 'node' })).toBe('options.clientBroker')
+  })
+
   it('rejects non-integers and out-of-range numbers (numPartitions 1.5, a fractional nodeId, a zero tick)', () => {
     expect(rejected({ numPartitions: 1.5 })).toBe('options.numPartitions')
     expect(rejected({ numPartitions: 0 })).toBe('options.numPartitions')

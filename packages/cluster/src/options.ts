@@ -1,6 +1,13 @@
 import {
   GROUP_COORDINATOR_DEFAULTS,
+  isLogLevel,
+  isLoggerInput,
+  resolveLogger,
+  type Broker,
   type Clock,
+  type Logger,
+  type LoggerInput,
+  type LogLevel,
   type GroupCoordinatorOptions,
   type Storage,
   resolveGroupCoordinatorOptions,
@@ -74,6 +81,19 @@ export interface ClusterNodeOptions {
    * snapshotTrailingBytes 4 MiB by default; see PartitionSnapshotOptions).
    */
   readonly partitionSnapshots?: Partial<PartitionSnapshotOptions>
+  /**
+   * logger: where this node logs leader changes and elections, replica failures and its storage's
+   * recovery and slow flushes: a Tributary, pino-style or KafkaJS logCreator logger. Default: stderr.
+   */
+  readonly logger?: LoggerInput
+  /** logLevel: the least severe level logged ('error', 'warn', 'info', 'debug'). Default 'warn' (every level for a given logger). */
+  readonly logLevel?: LogLevel
+  /**
+   * clientBroker: what the node's listener serves to clients, given the node (for example the node
+   * seen through metrics counters, as `tributary serve --metrics` does). Default: the node itself.
+   * Calls forwarded by other nodes are not passed through it.
+   */
+  readonly clientBroker?: (node: Broker) => Broker
 }
 
 /** CLUSTER_NODE_DEFAULTS holds the default of every optional scalar option (defaultReplicationFactor: min(3, nodes)). */
@@ -105,6 +125,9 @@ const OTHER_KEYS = [
   'seed',
   'groupCoordinator',
   'partitionSnapshots',
+  'logger',
+  'logLevel',
+  'clientBroker',
 ] as const satisfies ReadonlyArray<keyof ClusterNodeOptions>
 
 /** KNOWN_KEYS lists every option: the defaults' keys and the others. */
@@ -143,6 +166,8 @@ export interface ResolvedClusterNodeOptions {
   readonly seed: number | undefined
   readonly groupCoordinator: Partial<GroupCoordinatorOptions>
   readonly partitionSnapshots: PartitionSnapshotOptions
+  readonly logger: Logger
+  readonly clientBroker: ((node: Broker) => Broker) | undefined
 }
 
 /**
@@ -185,7 +210,15 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     seed: o.seed === undefined ? undefined : checkInt(o.seed, 'options.seed', Number.MIN_SAFE_INTEGER),
     groupCoordinator: checkGroupCoordinator(o.groupCoordinator),
     partitionSnapshots: resolvePartitionSnapshotOptions(o.partitionSnapshots),
+    logger: checkLogger(o.logger, o.logLevel),
+    clientBroker: checkFunction(o.clientBroker, 'options.clientBroker'),
   }
+}
+
+/** checkFunction checks an optional function option. */
+function checkFunction<T>(value: T | undefined, path: string): T | undefined {
+  if (value !== undefined && typeof value !== 'function') throw invalidConfig(path, 'must be a function')
+  return value
 }
 
 /** resolvePeers checks `peers`: ids are positive integers other than this node's, addresses 'host:port'. */
@@ -227,4 +260,12 @@ function checkGroupCoordinator(value: Partial<GroupCoordinatorOptions> | undefin
   const given = checkObject(value, 'options.groupCoordinator', Object.keys(GROUP_COORDINATOR_DEFAULTS))
   resolveGroupCoordinatorOptions(given, 'options.groupCoordinator')
   return given
+}
+
+/** checkLogger resolves `logger` and `logLevel` (see core's resolveLogger). */
+function checkLogger(logger: unknown, logLevel: unknown): Logger {
+  if (logLevel !== undefined && !isLogLevel(logLevel)) throw invalidConfig('options.logLevel', "must be 'error', 'warn', 'info' or 'debug'")
+  if (logger !== undefined && !isLoggerInput(logger))
+    throw invalidConfig('options.logger', 'must have error, warn, info and debug methods, or be a KafkaJS logCreator')
+  return resolveLogger({ logger: logger as LoggerInput | undefined, logLevel: logLevel as LogLevel | undefined })
 }

@@ -1,5 +1,7 @@
 import type { TributaryError } from './errors'
+import type { HistogramSnapshot } from './histogram'
 import type { Acks, TopicPartition } from './model'
+import type { StorageStats } from './storage'
 import type { ConfigEntry } from './topic-config'
 
 /**
@@ -398,6 +400,55 @@ export interface Broker {
   /** unregisterBroker removes a node that hosts no replica from the cluster (replicated clusters only). */
   unregisterBroker?(nodeId: number): Promise<void>
 
+  /**
+   * stats reports the node's own view for metrics and consoles: its storage and, for a cluster
+   * node, Raft and replication (optional: a remote stub has none). Cheap and synchronous.
+   */
+  stats?(): BrokerStats
+
   /** close stops background work and closes the storage; later calls throw CLIENT_CLOSED. */
   close(): Promise<void>
+}
+
+/** BrokerStats is what `Broker.stats()` reports. */
+export interface BrokerStats {
+  nodeId: number
+  storage?: StorageStats
+  cluster?: ClusterStats
+}
+
+/** RaftGroupStats is one Raft group as this node sees it. */
+export interface RaftGroupStats {
+  /** The group: 'metadata', or the partition's group id. */
+  groupId: string
+  role: string
+  term: number
+  /** The leader's node id (0: none known). */
+  leader: number
+  commitIndex: number
+  appliedIndex: number
+  lastIndex: number
+  voters: number[]
+  learners: number[]
+}
+
+/** PartitionReplicaStats is one partition replica this node hosts. */
+export interface PartitionReplicaStats {
+  topic: string
+  partition: number
+  raft: RaftGroupStats
+  /** On the leader: each follower's lag in Raft entries behind the leader's log, and whether it is in sync. */
+  followers: Array<{ nodeId: number; lagEntries: number; inSync: boolean }>
+}
+
+/** ClusterStats is a cluster node's Raft and replication view. */
+export interface ClusterStats {
+  metadata: RaftGroupStats
+  partitions: PartitionReplicaStats[]
+  /** Times a group this node hosts saw its leader change (elections and hand-overs). */
+  leaderChanges: number
+  /** Time from proposing a produced batch to its commit, on the leader, in seconds. */
+  raftCommitLatencySeconds: HistogramSnapshot
+  /** Every registered node: its client and Kafka addresses, and when its last Raft message arrived (ms ago; -1: never, or this node). */
+  nodes: Array<{ nodeId: number; host: string; port: number; kafka: { host: string; port: number } | null; lastHeardMsAgo: number }>
 }

@@ -7,7 +7,18 @@
 export { ErrorCodes, TributaryError, isTributaryError, errorFromJSON, errorNameForCode } from './errors'
 export { CompressionTypes, LATEST_TIMESTAMP, EARLIEST_TIMESTAMP } from './model'
 export { systemClock } from './clock'
-export { LOG_LEVELS, consoleLogger, silentLogger, defaultLogger, toLogger, isLoggerInput, withFields } from './logger'
+export {
+  LOG_LEVELS,
+  consoleLogger,
+  silentLogger,
+  defaultLogger,
+  toLogger,
+  isLoggerInput,
+  isLogLevel,
+  withFields,
+  resolveLogger,
+  atLevel,
+} from './logger'
 export { BatchAttributes, readBatchHeader } from './batch-header'
 export { encodeRecordBatch, RecordBatch, decodeRecordBatch, iterateBatches } from './record-batch'
 export {
@@ -31,6 +42,7 @@ export {
   toBytes,
   normalizeMessage,
 } from './validation'
+export { Histogram, LATENCY_BUCKETS_SECONDS, BATCH_RECORDS_BUCKETS, BATCH_BYTES_BUCKETS } from './histogram'
 export { MemoryStorage, MemoryVolume } from './memory-storage'
 export { LocalBroker } from './local-broker'
 export { BROKER_DEFAULTS, resolveBrokerOptions } from './broker-options'
@@ -68,7 +80,10 @@ export type {
   KafkaJsLogCreator,
   KafkaJsLogEntry,
   ConsoleLoggerOptions,
+  LoggerOptions,
 } from './logger'
+export type { HistogramSnapshot } from './histogram'
+export type { StorageInspection, InspectedPartition, InspectedSegment, StorageDamage } from './storage-inspection'
 export type { RecordBatchHeader } from './batch-header'
 export type { EncodeBatchOptions } from './record-batch'
 export type { CompressionCodec } from './compression'
@@ -85,6 +100,7 @@ export type {
   StoredMetadata,
   CommittedOffset,
   Storage,
+  StorageStats,
 } from './storage'
 export type * from './broker'
 export type { MemoryStorageOptions } from './memory-storage'

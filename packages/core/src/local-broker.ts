@@ -1,6 +1,7 @@
 import { EventEmitter } from 'eventemitter3'
 import type {
   Broker,
+  BrokerStats,
   ClusterMetadata,
   CreateTopicResult,
   CreateTopicSpec,
@@ -408,6 +409,12 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
         }
       }
     }
+  }
+
+  /** stats reports this node's storage for metrics (see Broker.stats). */
+  stats(): BrokerStats {
+    const storage = this.options.storage.stats?.()
+    return storage === undefined ? { nodeId: this.nodeId } : { nodeId: this.nodeId, storage }
   }
 
   /** close stops background work, ends pending fetches and group calls, syncs and closes the storage. */

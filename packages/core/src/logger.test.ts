@@ -1,4 +1,4 @@
-import { consoleLogger, silentLogger, toLogger, withFields, type KafkaJsLogEntry } from './logger'
+import { consoleLogger, resolveLogger, silentLogger, toLogger, withFields, type KafkaJsLogEntry } from './logger'
 
 describe('logger', () => {
   test('consoleLogger writes warn and error lines by default, with readable fields', () => {
@@ -58,5 +58,35 @@ describe('logger', () => {
 
   test('toLogger rejects what is not a logger', () => {
     expect(() => toLogger({ warn() {} } as never)).toThrow(TypeError)
+  })
+})
+
+describe('resolveLogger', () => {
+  test('no logger: stderr at logLevel; a given logger is filtered at logLevel; a logCreator is set up at the matching KafkaJS level', () => {
+    const seen: string[] = []
+    const mine = {
+      error: (m: string) => seen.push(`E ${m}`),
+      warn: (m: string) => seen.push(`W ${m}`),
+      info: (m: string) => seen.push(`I ${m}`),
+      debug: (m: string) => seen.push(`D ${m}`),
+    }
+    const filtered = resolveLogger({ logger: mine, logLevel: 'warn' })
+    filtered.info('dropped')
+    filtered.warn('kept')
+    expect(seen).toEqual(['W kept'])
+    expect(resolveLogger({ logger: mine })).toBe(mine)
+    let asked = -1
+    const entries: KafkaJsLogEntry[] = []
+    const fromCreator = resolveLogger({
+      logger: (level) => {
+        asked = level
+        return (e) => entries.push(e)
+      },
+      logLevel: 'debug',
+    })
+    fromCreator.debug('d')
+    expect(asked).toBe(5)
+    expect(entries.map((e) => e.label)).toEqual(['DEBUG'])
+    expect(() => resolveLogger({ logLevel: 'loud' as 'warn' })).toThrow(TypeError)
   })
 })

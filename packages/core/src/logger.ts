@@ -10,6 +10,11 @@
  *
  * Extending it (metrics of log volume, more levels, per-module levels) should add to this file,
  * not replace the interface: packages only ever call the four methods and `withFields`.
+ *
+ * Every part that takes options (`Tributary`, `ClusterNode`, `KafkaServer`, `FileStorage`) takes
+ * the pair `{ logger, logLevel }` and turns it into a Logger with `resolveLogger`: without a
+ * logger, lines at `logLevel` (default warn) and above go to stderr; with one, lines below
+ * `logLevel` are dropped before they reach it (when `logLevel` is given).
  */
 
 /** LogLevel orders the levels from most to least severe. */
@@ -108,6 +113,43 @@ export function toLogger(input: LoggerInput | undefined): Logger {
   throw new TypeError('a logger must have error, warn, info and debug methods, or be a KafkaJS logCreator')
 }
 
+/** LoggerOptions is the `{ logger, logLevel }` pair that every part with options accepts. */
+export interface LoggerOptions {
+  /** Where lines go: a Tributary, pino-style or KafkaJS logCreator logger. Default: stderr. */
+  logger?: LoggerInput
+  /** The least severe level passed on: 'error', 'warn', 'info' or 'debug'. Default 'warn' (stderr); every level for a given logger. */
+  logLevel?: LogLevel
+}
+
+/** isLogLevel tells whether `value` is one of the four level names. */
+export function isLogLevel(value: unknown): value is LogLevel {
+  return typeof value === 'string' && (LOG_LEVELS as readonly string[]).includes(value)
+}
+
+/**
+ * resolveLogger turns `{ logger, logLevel }` into a Logger: no logger writes `logLevel` (default
+ * warn) and above to stderr, prefixed with `name`; a given logger gets every line at `logLevel`
+ * and above (every line when `logLevel` is not given; a KafkaJS logCreator is set up at the
+ * matching KafkaJS level, INFO by default).
+ * @throws TypeError for a logger of no accepted form or an unknown level (options validation reports it as INVALID_CONFIG).
+ */
+export function resolveLogger(options: LoggerOptions = {}, name = 'tributary'): Logger {
+  const { logger, logLevel } = options
+  if (logLevel !== undefined && !isLogLevel(logLevel)) throw new TypeError(`logLevel must be one of ${LOG_LEVELS.join(', ')}`)
+  if (logger === undefined)
+    return logLevel === undefined && name === 'tributary' ? defaultLogger() : consoleLogger({ level: logLevel ?? 'warn', name })
+  if (typeof logger === 'function') return fromLogCreator(logger, logLevel ?? 'info')
+  const base = toLogger(logger)
+  return logLevel === undefined ? base : atLevel(base, logLevel)
+}
+
+/** atLevel returns a logger that passes on only lines at `level` or more severe. */
+export function atLevel(logger: Logger, level: LogLevel): Logger {
+  const threshold = LOG_LEVELS.indexOf(level)
+  const pass = (l: LogLevel) => (LOG_LEVELS.indexOf(l) > threshold ? noop : (m: string, f?: LogFields) => logger[l](m, f))
+  return { error: pass('error'), warn: pass('warn'), info: pass('info'), debug: pass('debug') }
+}
+
 /** isLoggerInput tells whether `value` is something `toLogger` accepts. */
 export function isLoggerInput(value: unknown): value is LoggerInput {
   return typeof value === 'function' || isLogger(value)
@@ -138,11 +180,12 @@ function fromPino(pino: PinoLikeLogger): Logger {
 
 const KAFKAJS_LEVELS: Record<LogLevel, number> = { error: 1, warn: 2, info: 4, debug: 5 }
 
-/** A logCreator is set up at KafkaJS's default level, INFO: debug lines are not passed on. */
-function fromLogCreator(logCreator: KafkaJsLogCreator): Logger {
-  const log = logCreator(KAFKAJS_LEVELS.info)
+/** A logCreator is set up at KafkaJS's default level, INFO, unless told otherwise: less severe lines are not passed on. */
+function fromLogCreator(logCreator: KafkaJsLogCreator, least: LogLevel = 'info'): Logger {
+  const log = logCreator(KAFKAJS_LEVELS[least])
+  const threshold = LOG_LEVELS.indexOf(least)
   const at = (level: LogLevel) => {
-    if (level === 'debug') return noop
+    if (LOG_LEVELS.indexOf(level) > threshold) return noop
     return (message: string, fields?: LogFields) =>
       log({
         namespace: typeof fields?.namespace === 'string' ? fields.namespace : 'tributary',

@@ -13,6 +13,7 @@ import type {
   RecordFilter,
   SegmentInfo,
   Storage,
+  StorageStats,
   StoredMetadata,
 } from './storage'
 import {
@@ -217,6 +218,17 @@ export class MemoryStorage implements Storage {
   }
 
   /** close syncs everything (a clean shutdown loses nothing) and releases the volume. Idempotent. */
+  /** stats counts the partition logs, their segments and bytes (memory has no flushes to time). */
+  stats(): StorageStats {
+    let segments = 0
+    let sizeBytes = 0
+    for (const log of this.logs.values()) {
+      segments += log.segments().length
+      sizeBytes += log.sizeBytes()
+    }
+    return { kind: this.kind, partitions: this.logs.size, segments, sizeBytes }
+  }
+
   async close(): Promise<void> {
     this.closeNow()
   }

@@ -1,3 +1,4 @@
+import type { HistogramSnapshot } from './histogram'
 import type { TopicPartition } from './model'
 
 /**
@@ -207,4 +208,22 @@ export interface Storage {
   sync(): Promise<void>
   /** close flushes and releases everything; the storage cannot be used afterwards. */
   close(): Promise<void>
+  /** stats reports what the storage holds and how fast it flushes, for metrics (optional: adapters without it report nothing). */
+  stats?(): StorageStats
+}
+
+/** StorageStats is a storage's own view for metrics (`Storage.stats`). */
+export interface StorageStats {
+  /** The storage kind: 'memory', 'file', 'sqlite'. */
+  kind: string
+  /** Partition logs opened in this process. */
+  partitions: number
+  /** Segments over those logs. */
+  segments: number
+  /** Bytes of stored batches over those logs. */
+  sizeBytes: number
+  /** How long each flush to disk (a group commit's fdatasync) took, in seconds; absent where there is none. */
+  fsyncLatencySeconds?: HistogramSnapshot
+  /** Flushes that took longer than the slow-flush threshold (each is logged as a warning). */
+  slowFsyncs?: number
 }

@@ -2,12 +2,16 @@ import * as fs from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import {
+  Histogram,
+  LATENCY_BUCKETS_SECONDS,
   TributaryError,
+  isTributaryError,
   validateTopicName,
   type CommittedOffset,
   type PartitionLog,
   type PartitionLogConfig,
   type Storage,
+  type StorageStats,
   type StoredMetadata,
   type TopicPartition,
 } from '@tributary/core'
@@ -60,6 +64,9 @@ export class FileStorage implements Storage {
   private readonly known = new Map<string, TopicPartition>()
   /** Logs written since their last flush: what `sync()` must cover. */
   private readonly dirty = new Set<FilePartitionLog>()
+  /** How long each partition flush took (metrics). */
+  private readonly fsyncLatency = new Histogram(LATENCY_BUCKETS_SECONDS)
+  private slowFsyncs = 0
   /** Group commit of the storage directory itself, for the entries of newly created partitions. */
   private readonly rootCommit = new GroupCommit(() => this.cache.withSlot(() => fsyncDirAsync(this.options.dir)))
 
@@ -81,7 +88,13 @@ export class FileStorage implements Storage {
     if (this.state === 'closed') throw closedError()
     if (this.state === 'open') return
     attempt(`create ${this.dir}`, () => fs.mkdirSync(this.dir, { recursive: true }))
-    this.lock.acquire()
+    try {
+      this.lock.acquire()
+    } catch (err) {
+      if (isTributaryError(err, 'STORAGE_LOCKED'))
+        this.options.logger.warn('The storage directory is locked by another process', { path: this.dir, ...err.details })
+      throw err
+    }
     try {
       await this.findPartitions()
       this.metadata.load()
@@ -165,6 +178,24 @@ export class FileStorage implements Storage {
     await Promise.all(logs.map((log) => log.sync()))
   }
 
+  /** stats counts the loaded partition logs, their segments and bytes, and the flush latencies (see StorageStats). */
+  stats(): StorageStats {
+    let segments = 0
+    let sizeBytes = 0
+    for (const log of this.logs.values()) {
+      segments += log.segmentCount()
+      sizeBytes += log.sizeBytes()
+    }
+    return {
+      kind: this.kind,
+      partitions: this.logs.size,
+      segments,
+      sizeBytes,
+      fsyncLatencySeconds: this.fsyncLatency.snapshot(),
+      slowFsyncs: this.slowFsyncs,
+    }
+  }
+
   /** close makes everything durable, closes every file and releases the lock. Idempotent. */
   async close(): Promise<void> {
     if (this.state !== 'open') {
@@ -203,12 +234,26 @@ export class FileStorage implements Storage {
         clock,
         logger,
         onDirty: (log) => this.dirty.add(log),
+        onFlushed: (log, ms) => this.noteFlush(log, ms),
         assertUsable: () => this.assertLogUsable(name, self),
       },
       config,
       onRecovery,
     )
     return self
+  }
+
+  /** noteFlush times a partition flush, and warns about a slow one (a disk in trouble stalls every acks=all producer). */
+  private noteFlush(log: FilePartitionLog, ms: number): void {
+    this.fsyncLatency.observe(ms / 1000)
+    if (ms < this.options.slowFsyncMs) return
+    this.slowFsyncs++
+    this.options.logger.warn('A flush to disk (fdatasync) was slow', {
+      topic: log.topic,
+      partition: log.partition,
+      ms: Math.round(ms),
+      thresholdMs: this.options.slowFsyncMs,
+    })
   }
 
   private assertLogUsable(name: string, log: FilePartitionLog | null): void {

@@ -4,5 +4,9 @@
  */
 export { FileStorage } from './file-storage'
 export { FILE_STORAGE_DEFAULTS, resolveFileStorageOptions } from './options'
+export { inspectDirectory } from './inspect/inspect-directory'
+export { truncateCorruptTails } from './inspect/repair-directory'
 
+export type { InspectDirectoryOptions } from './inspect/inspect-directory'
+export type { RepairAction } from './inspect/repair-directory'
 export type { FileStorageOptions, FileStorageLogger, RecoveryReport, ResolvedFileStorageOptions } from './options'

@@ -145,3 +145,33 @@ function readFrame(buf: Buffer, pos: number, end: number): { entry: OffsetsEntry
     return null
   }
 }
+
+/**
+ * readOffsetsFile replays a committed-offsets log without changing it (for inspection while
+ * another process may own it): the latest offsets, and where the valid frames end (a shorter
+ * `validBytes` than `fileBytes` is a torn or damaged tail, which the next open cuts).
+ */
+export function readOffsetsFile(path: string): { offsets: CommittedOffset[]; validBytes: number; fileBytes: number } {
+  let buf: Buffer
+  try {
+    buf = fs.readFileSync(path)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { offsets: [], validBytes: 0, fileBytes: 0 }
+    throw err
+  }
+  const latest = new Map<string, CommittedOffset>()
+  let pos = 0
+  for (let frame = readFrame(buf, pos, buf.length); frame !== null; frame = readFrame(buf, pos, buf.length)) {
+    const entry = frame.entry
+    if (entry.t === 'commit') for (const o of entry.offsets) latest.set(keyOf(o.groupId, o.topic, o.partition), o)
+    else
+      for (const [key, o] of latest)
+        if (
+          o.groupId === entry.groupId &&
+          (entry.partitions === null || entry.partitions.some((p) => p.topic === o.topic && p.partition === o.partition))
+        )
+          latest.delete(key)
+    pos = frame.next
+  }
+  return { offsets: [...latest.values()], validBytes: pos, fileBytes: buf.length }
+}

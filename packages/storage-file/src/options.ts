@@ -37,6 +37,8 @@ export interface FileStorageOptions {
   onRecovery?: (report: RecoveryReport) => void
   /** Bytes the committed-offsets log may reach before it is rewritten as a snapshot. Default 4 MiB (4194304). */
   offsetsLogMaxBytes?: number
+  /** A flush to disk (fdatasync) slower than this, in ms, is logged as a warning and counted. Default 1000. */
+  slowFsyncMs?: number
 }
 
 /** ResolvedFileStorageOptions is `FileStorageOptions` with every default applied. */
@@ -47,6 +49,7 @@ export interface ResolvedFileStorageOptions {
   logger: FileStorageLogger
   onRecovery: (report: RecoveryReport) => void
   offsetsLogMaxBytes: number
+  slowFsyncMs: number
 }
 
 /** CONSOLE_LOGGER sends warnings to the console and drops info lines. */
@@ -59,9 +62,10 @@ const CONSOLE_LOGGER: FileStorageLogger = Object.freeze({
 export const FILE_STORAGE_DEFAULTS = Object.freeze({
   maxOpenFiles: 256,
   offsetsLogMaxBytes: 4 * 1024 * 1024,
+  slowFsyncMs: 1000,
 })
 
-const KNOWN_KEYS = new Set(['dir', 'clock', 'maxOpenFiles', 'logger', 'onRecovery', 'offsetsLogMaxBytes'])
+const KNOWN_KEYS = new Set(['dir', 'clock', 'maxOpenFiles', 'logger', 'onRecovery', 'offsetsLogMaxBytes', 'slowFsyncMs'])
 
 /**
  * resolveFileStorageOptions merges defaults and checks every option, throwing INVALID_CONFIG
@@ -76,6 +80,8 @@ export function resolveFileStorageOptions(options: FileStorageOptions): Resolved
   const offsetsLogMaxBytes = options.offsetsLogMaxBytes ?? FILE_STORAGE_DEFAULTS.offsetsLogMaxBytes
   if (!Number.isInteger(offsetsLogMaxBytes) || offsetsLogMaxBytes < 1024)
     throw invalidConfig('options.offsetsLogMaxBytes', 'must be an integer ≥ 1024')
+  const slowFsyncMs = options.slowFsyncMs ?? FILE_STORAGE_DEFAULTS.slowFsyncMs
+  if (typeof slowFsyncMs !== 'number' || !(slowFsyncMs >= 0)) throw invalidConfig('options.slowFsyncMs', 'must be a number ≥ 0')
   if (options.onRecovery !== undefined && typeof options.onRecovery !== 'function')
     throw invalidConfig('options.onRecovery', 'must be a function')
   return {
@@ -85,5 +91,6 @@ export function resolveFileStorageOptions(options: FileStorageOptions): Resolved
     logger: options.logger ?? CONSOLE_LOGGER,
     onRecovery: options.onRecovery ?? (() => {}),
     offsetsLogMaxBytes,
+    slowFsyncMs,
   }
 }

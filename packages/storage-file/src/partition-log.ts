@@ -50,6 +50,8 @@ export interface PartitionLogContext {
   logger: FileStorageLogger
   /** Called on the first write after a flush, so the storage's `sync()` knows whom to flush. */
   onDirty: (log: FilePartitionLog) => void
+  /** Called after each flush (group commit) with how long it took, in ms (metrics, slow-flush warnings). */
+  onFlushed?: (log: FilePartitionLog, ms: number) => void
   /** Throws the error for calls on a closed storage (or deleted partition). */
   assertUsable: () => void
 }
@@ -65,7 +67,7 @@ export class FilePartitionLog implements PartitionLog {
   private end: number
   private bytes: number
   private config: PartitionLogConfig
-  private readonly commit = new GroupCommit(() => this.flush())
+  private readonly commit = new GroupCommit(() => this.timedFlush())
   private dirDirty: boolean
   private rootDirty: boolean
   /** The last rolled segment until its fdatasync is known done (recovery's two-segment rule depends on it). */
@@ -241,6 +243,11 @@ export class FilePartitionLog implements PartitionLog {
     return null
   }
 
+  /** segmentCount is how many segment files the log has (metrics; `segments()` without building the list). */
+  segmentCount(): number {
+    return this.segmentList.length
+  }
+
   segments(): SegmentInfo[] {
     this.assertUsable()
     const last = this.segmentList.length - 1
@@ -409,6 +416,12 @@ export class FilePartitionLog implements PartitionLog {
   private noteWrite(): void {
     this.ctx.onDirty(this)
     this.commit.noteWrite()
+  }
+
+  /** timedFlush is `flush` reporting its duration (one clock read each side, per group commit). */
+  private timedFlush(): Promise<void> {
+    const started = performance.now()
+    return this.flush().then(() => this.ctx.onFlushed?.(this, performance.now() - started))
   }
 
   /**

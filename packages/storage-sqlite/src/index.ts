@@ -5,5 +5,7 @@
 export { SqliteStorage } from './sqlite-storage'
 export { SQLITE_STORAGE_DEFAULTS, resolveSqliteOptions } from './options'
 export { SCHEMA_VERSION } from './schema'
+export { inspectDatabase, truncateDatabaseTails } from './inspect'
 
+export type { InspectDatabaseOptions } from './inspect'
 export type { SqliteStorageOptions, ResolvedSqliteOptions } from './options'

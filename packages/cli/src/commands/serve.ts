@@ -19,7 +19,10 @@ import {
   parseHostPort,
   registerKafkaCodecs,
 } from '@tributary/kafka-protocol'
+import { BrokerTraffic, collectMetrics, instrumentBroker } from '@tributary/client'
 import { ClusterNode } from '@tributary/cluster'
+import { ConsoleServer } from '../console/console-server'
+import { MetricsServer } from '../metrics/metrics-server'
 import { FileStorage } from '@tributary/storage-file'
 import { SqliteStorage } from '@tributary/storage-sqlite'
 
@@ -66,12 +69,22 @@ export interface ServeOptions {
   groupInitialRebalanceDelayMs?: string
   /** Cluster mode: one Raft tick, in ms (elections take 10-20 ticks). */
   raftTickMs?: string
+  /** The web console's address ('host:port'); none without it. */
+  ui?: string
+  /** Allow the console's actions (create topic, reset offsets). */
+  uiActions?: boolean
+  /** The Prometheus endpoint's address ('host:port', serving /metrics); none without it. */
+  metrics?: string
 }
 
 /** Serving is a running `serve`: its Kafka address and how to stop it. */
 export interface Serving {
   readonly kafka: { host: string; port: number }
   readonly broker: Broker
+  /** The console's URL, with --ui. */
+  readonly ui?: string
+  /** The metrics endpoint's URL, with --metrics. */
+  readonly metrics?: string
   close(): Promise<void>
 }
 
@@ -99,9 +112,14 @@ export function serveCommand(): Command {
     .option('--group-min-session-timeout-ms <ms>', 'shortest consumer session accepted (group.min.session.timeout.ms)')
     .option('--group-initial-rebalance-delay-ms <ms>', "wait before a new group's first rebalance (group.initial.rebalance.delay.ms)")
     .option('--raft-tick-ms <ms>', 'cluster mode: one Raft tick (elections take 10-20 ticks)')
+    .option('--ui <host:port>', 'serve the web console here (loopback unless --insecure)')
+    .option('--ui-actions', 'let the console create topics and reset offsets (read-only without it)')
+    .option('--metrics <host:port>', 'serve Prometheus metrics at /metrics here (loopback unless --insecure)')
     .action(async (options: ServeOptions) => {
       const serving = await startServe(options)
       process.stdout.write(`kafka listening on ${formatHostPort(serving.kafka)}\n`)
+      if (serving.ui !== undefined) process.stderr.write(`tributary: console on ${serving.ui}\n`)
+      if (serving.metrics !== undefined) process.stderr.write(`tributary: metrics on ${serving.metrics}\n`)
       await untilStopped(serving)
     })
 }
@@ -131,19 +149,65 @@ export async function startServe(options: ServeOptions): Promise<Serving> {
     ...groupOptions(options),
   })
   try {
-    const server = await KafkaServer.start(serverOptions(options, broker, logger))
+    const traffic = new BrokerTraffic()
+    const server = await KafkaServer.start(serverOptions(options, instrumentBroker(broker, [traffic], 'kafka'), logger))
+    const observers = await startObservers(options, broker, traffic, logger).catch(async (error: unknown) => {
+      await server.close()
+      throw error
+    })
     let closing: Promise<void> | null = null
     return {
       kafka: server.advertised,
       broker,
+      ...observers.urls,
       close: () => {
-        closing ??= server.close().finally(() => broker.close())
+        closing ??= server
+          .close()
+          .then(() => observers.close())
+          .finally(() => broker.close())
         return closing
       },
     }
   } catch (error) {
     await broker.close()
     throw error
+  }
+}
+
+/** startObservers starts the console (--ui) and the metrics endpoint (--metrics) over the served broker. */
+async function startObservers(
+  options: ServeOptions,
+  broker: Broker,
+  traffic: BrokerTraffic,
+  logger: Logger,
+): Promise<{ urls: { ui?: string; metrics?: string }; close(): Promise<void> }> {
+  const insecure = options.insecure === true
+  if (options.uiActions && options.ui === undefined) throw flagError('--ui-actions', 'needs --ui')
+  const metrics =
+    options.metrics === undefined
+      ? undefined
+      : await MetricsServer.start({
+          source: () => collectMetrics({ broker, traffic }),
+          listen: options.metrics,
+          insecure,
+          logger,
+          processMetrics: true,
+        })
+  let ui: ConsoleServer | undefined
+  try {
+    ui =
+      options.ui === undefined
+        ? undefined
+        : await ConsoleServer.start({ broker, listen: options.ui, insecure, logger, actions: options.uiActions === true })
+  } catch (error) {
+    await metrics?.close()
+    throw error
+  }
+  return {
+    urls: { ...(ui ? { ui: ui.url } : {}), ...(metrics ? { metrics: metrics.url } : {}) },
+    close: async () => {
+      await Promise.allSettled([ui?.close(), metrics?.close()])
+    },
   }
 }
 
@@ -154,6 +218,8 @@ async function startClusterNode(options: ServeOptions, numPartitions: number, lo
   if (options.listen === undefined || parseHostPort(options.listen) === undefined)
     throw flagError('--listen', 'must be HOST:PORT in cluster mode')
   if (options.storage === 'sqlite') throw flagError('--storage', 'sqlite is not available in cluster mode (file with --dir, or memory)')
+  // One set of counters for both listeners: Kafka clients and Tributary's own (--brokers).
+  const traffic = new BrokerTraffic()
   const node = await ClusterNode.start({
     nodeId,
     listen: options.listen,
@@ -164,16 +230,29 @@ async function startClusterNode(options: ServeOptions, numPartitions: number, lo
     autoCreateTopics: options.autoCreateTopics,
     groupCoordinator: groupOptions(options),
     ...(options.raftTickMs !== undefined ? { tickMs: msFlag('--raft-tick-ms', options.raftTickMs) } : {}),
+    logger,
+    clientBroker: (b) => instrumentBroker(b, [traffic], 'tributary'),
   })
   try {
-    const server = await KafkaServer.start({ ...serverOptions(options, node, logger), topology: node.kafkaTopology() })
+    const server = await KafkaServer.start({
+      ...serverOptions(options, instrumentBroker(node, [traffic], 'kafka'), logger),
+      topology: node.kafkaTopology(),
+    })
     await registerKafkaListener(node, server, logger)
+    const observers = await startObservers(options, node, traffic, logger).catch(async (error: unknown) => {
+      await server.close()
+      throw error
+    })
     let closing: Promise<void> | null = null
     return {
       kafka: server.advertised,
       broker: node,
+      ...observers.urls,
       close: () => {
-        closing ??= server.close().finally(() => node.close())
+        closing ??= server
+          .close()
+          .then(() => observers.close())
+          .finally(() => node.close())
         return closing
       },
     }
@@ -288,7 +367,7 @@ function untilStopped(serving: Serving): Promise<void> {
     if (process.send !== undefined) {
       process.on('message', (m: { type?: string }) => m?.type === 'stop' && stop('asked to stop'))
       process.on('disconnect', () => stop('the parent went away'))
-      process.send({ type: 'ready', kafka: formatHostPort(serving.kafka) })
+      process.send({ type: 'ready', kafka: formatHostPort(serving.kafka), ui: serving.ui, metrics: serving.metrics })
     }
   })
 }

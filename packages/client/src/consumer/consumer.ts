@@ -78,7 +78,7 @@ export class Consumer {
         })
       }
     })
-    this.emitter = new ClientEmitter(() => ctx.clock.now())
+    this.emitter = new ClientEmitter(() => ctx.clock.now(), ctx.logger)
     // The member reports its own clientId when it has one (the KafkaJS facade passes KafkaJS's).
     const groupCtx = this.options.clientId === null ? ctx : { ...ctx, clientId: this.options.clientId }
     this.membership = new GroupMembership(groupCtx, this.options, assigners, this.emitter, () => this.runner?.onGenerationEnded())

@@ -195,6 +195,13 @@ export class GroupMembership {
       generationId: joined.generationId,
       memberAssignment,
     })
+    this.ctx.logger.info('joined the consumer group', {
+      groupId: this.options.groupId,
+      memberId: joined.memberId,
+      generationId: joined.generationId,
+      leader: joined.leaderId === joined.memberId,
+      assignment: memberAssignment,
+    })
   }
 
   /** stopMetadataChecks cancels the leader's metadata check (on join and leave). */

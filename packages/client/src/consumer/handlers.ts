@@ -1,4 +1,4 @@
-import type { Clock } from '@tributary/core'
+import type { Clock, Logger } from '@tributary/core'
 import { ConsumerEvents, type ClientEmitter, type ConsumerEventName } from '../events'
 import type { ResolvedConsumerRetry } from '../options'
 import { backoffMs, sleep, toError } from '../retry'
@@ -12,6 +12,10 @@ export interface ChunkContext {
   run: ResolvedRunOptions
   retry: ResolvedConsumerRetry
   clock: Clock
+  /** Where handler failures and retries are logged. */
+  logger: Logger
+  /** The consumer's group, for the log lines. */
+  groupId: string
   emitter: ClientEmitter<ConsumerEventName>
   /** Aborted when the generation ends or the consumer stops. */
   interrupt: AbortSignal
@@ -36,17 +40,31 @@ const heartbeat = async (): Promise<void> => {}
 /**
  * attempt calls `fn` until it resolves, backing off between failures. Returns false when the
  * chunk went stale meanwhile (the work is abandoned, not failed); throws HandlerGaveUp after the
- * last retry. The partition never advances past input whose handler has not resolved.
+ * last retry. The partition never advances past input whose handler has not resolved. Every
+ * failure is logged with the topic, partition and `offset` (the first message the handler got):
+ * a warn line per retry, an error line when the retries are spent.
  */
-async function attempt(ctx: ChunkContext, fn: () => Promise<void>): Promise<boolean> {
+async function attempt(ctx: ChunkContext, fn: () => Promise<void>, offset: () => number): Promise<boolean> {
   for (let n = 0; ; n++) {
     try {
       await fn()
       return true
     } catch (error) {
       if (ctx.isStale()) return false
-      if (n >= ctx.retry.retries) throw new HandlerGaveUp(toError(error))
-      await sleep(ctx.clock, backoffMs(ctx.retry, n), ctx.interrupt)
+      const fields = {
+        topic: ctx.state.topic,
+        partition: ctx.state.partition,
+        offset: offset(),
+        groupId: ctx.groupId,
+        error: toError(error),
+      }
+      if (n >= ctx.retry.retries) {
+        ctx.logger.error(`a consumer handler failed ${n + 1} times; giving up on this message`, { ...fields, attempts: n + 1 })
+        throw new HandlerGaveUp(toError(error))
+      }
+      const waitMs = backoffMs(ctx.retry, n)
+      ctx.logger.warn(`a consumer handler failed; retrying in ${waitMs} ms`, { ...fields, attempt: n + 1, retries: ctx.retry.retries })
+      await sleep(ctx.clock, waitMs, ctx.interrupt)
       if (ctx.isStale()) return false
     }
   }
@@ -60,7 +78,14 @@ export async function runMessageHandlers(ctx: ChunkContext, eachMessage: (p: Eac
   for (const message of chunk.messages) {
     if (ctx.isStale()) return false
     const payload: EachMessagePayload = { topic: state.topic, partition: state.partition, message, heartbeat, pause: ctx.pause }
-    if (!(await attempt(ctx, () => eachMessage(payload)))) return false
+    if (
+      !(await attempt(
+        ctx,
+        () => eachMessage(payload),
+        () => message.offset,
+      ))
+    )
+      return false
     ctx.resolve(message.offset + 1)
   }
   ctx.resolve(chunk.nextOffset)
@@ -80,14 +105,18 @@ export async function runBatchHandler(ctx: ChunkContext, eachBatch: (p: EachBatc
   }
   const started = ctx.clock.now()
   batchEvent(ctx, ConsumerEvents.START_BATCH_PROCESS, chunk.messages)
-  const handled = await attempt(ctx, () => {
-    // Offsets ascend: what is not yet resolved is a tail of the chunk (all of it on a first attempt).
-    const messages = chunk.messages
-    const resolved = state.resolved ?? 0
-    let first = 0
-    while (first < messages.length && (messages[first] as KafkaMessage).offset < resolved) first++
-    return eachBatch(batchPayload(ctx, messages.slice(first)))
-  })
+  const handled = await attempt(
+    ctx,
+    () => {
+      // Offsets ascend: what is not yet resolved is a tail of the chunk (all of it on a first attempt).
+      const messages = chunk.messages
+      const resolved = state.resolved ?? 0
+      let first = 0
+      while (first < messages.length && (messages[first] as KafkaMessage).offset < resolved) first++
+      return eachBatch(batchPayload(ctx, messages.slice(first)))
+    },
+    () => Math.max(state.resolved ?? 0, chunk.messages[0]?.offset ?? 0),
+  )
   if (!handled) return false
   if (ctx.run.eachBatchAutoResolve && !ctx.isStale()) ctx.resolve(chunk.nextOffset)
   batchEvent(ctx, ConsumerEvents.END_BATCH_PROCESS, chunk.messages, ctx.clock.now() - started)

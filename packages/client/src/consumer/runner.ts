@@ -161,6 +161,8 @@ export class Runner {
       run: this.run,
       retry: this.host.options.retry,
       clock: this.host.ctx.clock,
+      logger: this.host.ctx.logger,
+      groupId: this.host.options.groupId,
       emitter: this.host.emitter,
       interrupt: this.interrupt.signal,
       isStale: () => this.isStale(state, chunk),
@@ -215,6 +217,7 @@ export class Runner {
     const { membership, options, emitter } = this.host
     if (membership.generationId >= 0) {
       emitter.emit(ConsumerEvents.REBALANCING, { groupId: options.groupId, memberId: membership.memberId })
+      this.host.ctx.logger.info('the consumer group is rebalancing', { groupId: options.groupId, memberId: membership.memberId })
       if (this.run.autoCommit) await this.commitQuietly()
     }
     this.interrupt = new AbortController()
@@ -234,6 +237,11 @@ export class Runner {
       }
     }
     emitter.emit(ConsumerEvents.CRASH, { error, groupId: options.groupId, restart })
+    ctx.logger.error(restart ? 'the consumer crashed; restarting from the committed offsets' : 'the consumer crashed and stops', {
+      groupId: options.groupId,
+      memberId: this.host.membership.memberId,
+      error,
+    })
     this.crashError = null
     if (!restart || !this.running) {
       // The loop ends with `running` false; the consumer's stop (leave the group, events) runs after it.

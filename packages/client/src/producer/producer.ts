@@ -100,7 +100,7 @@ export class Producer {
       this.options.retry,
     )
     this.accumulator = new RecordAccumulator(this.options.batchSizeBytes, this.options.lingerMs, MAX_IN_FLIGHT_PER_PARTITION)
-    this.emitter = new ClientEmitter(() => ctx.clock.now())
+    this.emitter = new ClientEmitter(() => ctx.clock.now(), ctx.logger)
     this.sender = new Sender(ctx.broker, ctx.clock, this.options.retry, this.options.idempotent, {
       onSuccess: (batch, result) => this.batchDone(batch, null, result),
       onFailure: (batch, error) => this.batchDone(batch, error),

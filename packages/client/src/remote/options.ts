@@ -1,4 +1,4 @@
-import type { Clock } from '@tributary/core'
+import type { Clock, LoggerInput, LogLevel } from '@tributary/core'
 import { MAX_TIMER_MS, parseHostPort } from '@tributary/core/internal'
 import { checkInt, checkObject, invalidConfig } from '../options'
 
@@ -13,6 +13,10 @@ export interface ConnectOptions {
   clientId?: string
   /** clock: time for timeouts, retries, heartbeats and metadata age. Default the system clock. */
   clock?: Clock
+  /** logger: where log lines go (see TributaryOptions.logger). Default stderr. */
+  logger?: LoggerInput
+  /** logLevel: the least severe level logged. Default 'warn'. */
+  logLevel?: LogLevel
   /** connectTimeoutMs: how long one address may take to accept a connection, in ms. Default 10,000. */
   connectTimeoutMs?: number
   /** requestTimeoutMs: how long a request may wait for its answer, in ms, on top of the wait it asks for (a fetch's maxWaitMs, a produce's timeoutMs, a join's rebalanceTimeoutMs). Default 30,000. */
@@ -65,7 +69,14 @@ const MIN: Readonly<Record<keyof typeof CONNECT_DEFAULTS, number>> = {
   reconnectBackoffMs: 0,
 }
 
-const KNOWN = ['brokers', 'clientId', 'clock', ...(Object.keys(CONNECT_DEFAULTS) as Array<keyof typeof CONNECT_DEFAULTS>)] as const
+const KNOWN = [
+  'brokers',
+  'clientId',
+  'clock',
+  'logger',
+  'logLevel',
+  ...(Object.keys(CONNECT_DEFAULTS) as Array<keyof typeof CONNECT_DEFAULTS>),
+] as const
 
 /**
  * resolveConnectOptions checks `Tributary.connect` options (clientId and clock are checked by

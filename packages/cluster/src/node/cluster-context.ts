@@ -1,6 +1,7 @@
 import { TributaryError } from '@tributary/core'
 import type { RaftHost, TcpTransport } from '@tributary/raft'
 import type { BrokerServer } from '../server/broker-server'
+import { ClusterObserver } from './cluster-observer'
 import { MetadataState, type BrokerAddress, type ClusterTopic } from '../metadata/metadata-state'
 import type { ResolvedClusterNodeOptions } from '../options'
 import type { NodeStorage } from './node-storage'
@@ -27,6 +28,8 @@ export class ClusterContext {
   /** server serves clients and peers over TCP (null with an injected transport, or before it listens). */
   server: BrokerServer | null = null
   closed = false
+  /** observer logs leader changes and elections and keeps the node's Raft metrics. */
+  readonly observer: ClusterObserver
 
   constructor(
     readonly options: ResolvedClusterNodeOptions,
@@ -40,6 +43,7 @@ export class ClusterContext {
     readonly tcp: TcpTransport | undefined,
   ) {
     this.nodeId = options.nodeId
+    this.observer = new ClusterObserver(options.nodeId, options.logger)
   }
 
   /** kafkaAddress is where this node serves the Kafka protocol, once a KafkaServer listens for it. */

@@ -1,5 +1,6 @@
 import type {
   Broker,
+  BrokerStats,
   ClusterMetadata,
   CreateTopicResult,
   CreateTopicSpec,
@@ -31,6 +32,7 @@ import { type Message, RaftHost, TcpTransport } from '@tributary/raft'
 import { BrokerServer } from '../server/broker-server'
 import { ClusterAdmin } from '../metadata/cluster-admin'
 import { ClusterContext, key } from './cluster-context'
+import { raftGroupStats } from './cluster-observer'
 import { nodeStorage } from './node-storage'
 import { FetchPath, type DeleteRecordsResult } from '../paths/fetch-path'
 import { GroupRouter } from '../paths/group-router'
@@ -121,11 +123,13 @@ export class ClusterNode implements Broker {
     // A joining node starts with no metadata membership: the leader adds it as a learner.
     await node.meta.start(o.join ? [] : [o.nodeId, ...o.peers.keys()].sort((a, b) => a - b))
     node.meta.raft.on('role', (s) => {
+      ctx.observer.roleChanged('metadata', 'meta', s, node.meta.status().term)
       ctx.wake(ctx.appliedWaiters)
       if (s.role !== 'leader') void node.groups.dropCoordinator()
     })
     node.schedulePreferredLeaders()
-    if (o.transport === undefined) ctx.server = await BrokerServer.listen(node, (m, a) => node.handlePeer(m, a), o.host, o.port)
+    if (o.transport === undefined)
+      ctx.server = await BrokerServer.listen(o.clientBroker?.(node) ?? node, (m, a) => node.handlePeer(m, a), o.host, o.port)
     node.reassigner = new Reassigner({
       nodeId: o.nodeId,
       clock: o.clock,
@@ -364,6 +368,40 @@ export class ClusterNode implements Broker {
     const leaderOf = [...this.replicas].filter(([, r]) => r.isReady()).map(([k]) => k)
     const lastReplicaError = this.local.lastReplicaError
     return { nodeId: this.nodeId, metaLeader: this.meta.status().leader, leaderOf, ...(lastReplicaError ? { lastReplicaError } : {}) }
+  }
+
+  /** stats reports this node's storage, Raft groups, replica lag and registered nodes (see Broker.stats). */
+  stats(): BrokerStats {
+    const { ctx } = this
+    const now = ctx.options.clock.now()
+    const partitions = [...this.replicas.values()].map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      raft: raftGroupStats(r.raft.status()),
+      followers: r.followerLag(),
+    }))
+    const nodes = [...ctx.state.brokers].map(([nodeId, a]) => {
+      const heard = ctx.peerHeardAt.get(nodeId)
+      return {
+        nodeId,
+        host: a.host,
+        port: a.port,
+        kafka: a.kafka ? { ...a.kafka } : null,
+        lastHeardMsAgo: nodeId === this.nodeId || heard === undefined ? -1 : now - heard,
+      }
+    })
+    const storage = ctx.disk.storage.stats?.()
+    return {
+      nodeId: this.nodeId,
+      ...(storage === undefined ? {} : { storage }),
+      cluster: {
+        metadata: raftGroupStats(this.meta.status()),
+        partitions,
+        leaderChanges: ctx.observer.leaderChanges,
+        raftCommitLatencySeconds: ctx.observer.commitLatencySeconds(),
+        nodes,
+      },
+    }
   }
 
   /** partitionLeader is the leader of a partition as this node knows it (0: unknown). */

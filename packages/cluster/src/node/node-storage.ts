@@ -17,7 +17,10 @@ export interface NodeStorage {
  */
 export function nodeStorage(o: ResolvedClusterNodeOptions): NodeStorage {
   if (o.dir === undefined) return { storage: o.storage ?? new MemoryStorage(), raftStorage: o.raftStorage }
-  return { storage: new FileStorage({ dir: join(o.dir, 'data'), clock: o.clock }), raftStorage: fileRaftStorage(join(o.dir, 'raft')) }
+  return {
+    storage: new FileStorage({ dir: join(o.dir, 'data'), clock: o.clock, logger: o.logger }),
+    raftStorage: fileRaftStorage(join(o.dir, 'raft')),
+  }
 }
 
 /**

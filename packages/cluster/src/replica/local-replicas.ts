@@ -105,10 +105,12 @@ export class LocalReplicas {
         onData: () => ctx.wake(ctx.dataWaiters),
         fetchRange: peerFetchRange(ctx.peers, () => ctx.closed),
         producerIdExpirationMs: ctx.options.producerIdExpirationMs,
+        proposed: (committed) => ctx.observer.proposed(committed),
       },
     )
     ctx.replicas.set(k, replica)
     replica.raft.on('error', (error: TributaryError) => this.replicaFailed(k, replica, error))
+    replica.raft.on('role', (s) => ctx.observer.roleChanged(k, groupId, s, replica.raft.status().term))
   }
 
   /**
@@ -120,6 +122,8 @@ export class LocalReplicas {
     const { ctx } = this
     if (ctx.closed || ctx.replicas.get(k) !== replica) return
     this.lastError = { partition: k, error, atMs: ctx.options.clock.now() }
+    ctx.observer.logger.error(`${k}: the partition replica failed; restarting it from its storage`, { nodeId: ctx.nodeId, error })
+    ctx.observer.forget(replica.groupId)
     ctx.replicas.delete(k)
     this.reconciling = this.reconciling
       .then(async () => {

@@ -64,6 +64,8 @@ export interface ReplicaDeps {
   readonly fetchRange: FetchRange
   /** producerIdExpirationMs (`producer.id.expiration.ms`): idle producers are forgotten after this long (log time). */
   readonly producerIdExpirationMs: number
+  /** proposed is told of each produced batch's commit promise (commit latency metrics). */
+  readonly proposed?: (committed: Promise<number>) => void
 }
 
 /** PartitionReplicaArgs describe the partition a replica serves and its Raft group's settings. */
@@ -185,6 +187,7 @@ export class PartitionReplica {
       await committed
       throw this.notLeader()
     }
+    this.deps.proposed?.(committed)
     this.nextOffset = baseOffset + h.lastOffsetDelta + 1
     this.leaderTable.record(idem, baseOffset, appendTime, h.maxTimestamp)
     if (acks === 0) {
@@ -223,6 +226,18 @@ export class PartitionReplica {
     for (const [id, f] of this.followers)
       if (s.membership.voters.includes(id) && now - f.caughtUpAtMs <= this.deps.replicaLagTimeMaxMs) isr.push(id)
     return isr
+  }
+
+  /** followerLag lists, on the leader, each follower's lag in Raft entries and whether it is in sync (metrics). */
+  followerLag(): Array<{ nodeId: number; lagEntries: number; inSync: boolean }> {
+    const s = this.raft.status()
+    if (s.role !== 'leader') return []
+    const isr = new Set(this.inSyncReplicas())
+    const ids = [...s.membership.voters, ...s.membership.learners].filter((id) => id !== this.deps.nodeId)
+    return ids.map((id) => {
+      const match = s.term === this.trackedTerm ? (this.followers.get(id)?.match ?? 0) : 0
+      return { nodeId: id, lagEntries: Math.max(0, s.lastIndex - match), inSync: isr.has(id) }
+    })
   }
 
   /** caughtUp tells whether the leader saw replica `id` (voter or learner) in sync within the lag time. */
