@@ -38,7 +38,12 @@ async function stopNode(node: Node): Promise<void> {
 }
 
 const kafkaOf = (node: Node): Kafka =>
-  new Kafka({ clientId: 'delete-records-test', brokers: [node.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 50 } })
+  new Kafka({
+    clientId: 'delete-records-test',
+    brokers: [node.bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 2, initialRetryTime: 50 },
+  })
 
 /** kcatFromBeginning reads the topic from the beginning to its end with kcat: "offset value" lines. */
 async function kcatFromBeginning(node: Node): Promise<string[]> {
@@ -97,7 +102,9 @@ test('deleteTopicRecords inside a batch: the low watermark is the asked offset a
 
   const expected = Array.from({ length: 11 }, (_, i) => `${4 + i} m${4 + i}`)
   expect(await kcatFromBeginning(current)).toEqual(expected)
-  const py = await run(PYTHON, [join(__dirname, 'python', 'confluent_from_beginning.py'), current.bootstrap, TOPIC, '11'], { timeoutMs: 60_000 })
+  const py = await run(PYTHON, [join(__dirname, 'python', 'confluent_from_beginning.py'), current.bootstrap, TOPIC, '11'], {
+    timeoutMs: 60_000,
+  })
   if (py.code !== 0) throw new Error(`python failed (${py.code}): ${py.stderr}`)
   expect(JSON.parse(py.stdout)).toEqual(Array.from({ length: 11 }, (_, i) => [4 + i, `m${4 + i}`]))
 

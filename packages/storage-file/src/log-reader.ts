@@ -148,7 +148,8 @@ function firstMatchingRecord(segment: Segment, position: number, size: number, t
   collect(segment, position, size, out)
   const bytes = out[0]
   if (bytes === undefined) return null
-  for (const record of RecordBatch.fromChecked(bytes).records()) if (record.timestamp >= timestampMs && record.offset >= minOffset) return record.offset
+  for (const record of RecordBatch.fromChecked(bytes).records())
+    if (record.timestamp >= timestampMs && record.offset >= minOffset) return record.offset
   return null
 }
 

@@ -70,11 +70,7 @@ interface RecoveredLog {
  * the start (appended, never synced, then deleted by `deleteBefore` before the crash), the log
  * restarts empty at the start, with a new segment there, so the end is never below the start.
  */
-export function applyLogStart(
-  dir: string,
-  log: RecoveredLog,
-  env: { cache: FdCache; nowMs: number; logger: FileStorageLogger },
-): number {
+export function applyLogStart(dir: string, log: RecoveredLog, env: { cache: FdCache; nowMs: number; logger: FileStorageLogger }): number {
   const start = Math.max(readLogStart(dir), log.segments[0]!.baseOffset)
   if (log.endOffset < start) {
     env.logger.warn('Recovery found the log end below the log start; the log restarts empty at its start', {

@@ -1,7 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { MemoryStorage, TributaryError, encodeRecordBatch, iterateBatches, resolveTopicConfig, systemClock, type PartitionLog } from '@tributary/core'
+import {
+  MemoryStorage,
+  TributaryError,
+  encodeRecordBatch,
+  iterateBatches,
+  resolveTopicConfig,
+  systemClock,
+  type PartitionLog,
+} from '@tributary/core'
 import { partitionLogConfig } from '@tributary/core/internal'
 import { eventually, waitUntil } from '@tributary/core/testing'
 import type { ClusterNode } from '../node/cluster-node'
@@ -92,7 +100,12 @@ describe('the log start offset across replicas', () => {
     const dirOf = (id: number): string => join(dir, `node-${id}`)
     let c = (cluster = await MemoryCluster.start(3, { tickMs: 20 }, dirOf))
     await createTopic(c, 'cut')
-    for (let b = 0; b < 4; b++) await produce(c.node(1), 'cut', Array.from({ length: 5 }, (_, i) => `v${b * 5 + i}`))
+    for (let b = 0; b < 4; b++)
+      await produce(
+        c.node(1),
+        'cut',
+        Array.from({ length: 5 }, (_, i) => `v${b * 5 + i}`),
+      )
     expect(await deleteRecords(c.node(2), 'cut', 7)).toBe(7)
     const starts = (): Array<number | undefined> => [1, 2, 3].map((id) => replicaOf(c.node(id), 'cut')?.log.startOffset())
     await waitUntil(() => starts().every((s) => s === 7), 10_000)

@@ -10,13 +10,12 @@ import {
   readAll,
   text,
   expectRecords,
-  expectCode,
   logState,
   metadata,
   committed,
   sortOffsets,
 } from './conformance-kit'
-import { DEFAULT_TEST_TIMESTAMP_MS, makeBatch, makeRecords, type TestRecord } from './make-batch'
+import { DEFAULT_TEST_TIMESTAMP_MS, makeBatch, makeRecords } from './make-batch'
 
 /** Conformance of what retention, compaction and restarts do to a partition log. See storage-conformance.ts. */
 
