@@ -6,12 +6,15 @@ import { KafkaServer } from '@tributary/kafka-protocol'
 import { FileStorage } from '@tributary/storage-file'
 import { Kafka, logLevel } from 'kafkajs'
 import { requirePython, requireTool, run } from './kit'
+import { KafkaServeCluster } from './serve-cluster'
 
 /*
  * DeleteRecords as Kafka does it, seen by real clients against KafkaServer over file storage:
  * KafkaJS's admin.deleteTopicRecords moves the log start to exactly the asked offset (inside a
  * batch), fetchTopicOffsets reports it as the low watermark, and kcat, confluent-kafka and KafkaJS
- * consuming from the beginning start there, also after the server restarts on the same files.
+ * consuming from the beginning start there, also after the server restarts on the same files;
+ * and the same through three `tributary serve` processes in cluster mode, where the start is
+ * replicated: it stays when the partition's leader is SIGKILLed and another replica leads.
  */
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
@@ -46,7 +49,7 @@ const kafkaOf = (node: Node): Kafka =>
   })
 
 /** kcatFromBeginning reads the topic from the beginning to its end with kcat: "offset value" lines. */
-async function kcatFromBeginning(node: Node): Promise<string[]> {
+async function kcatFromBeginning(node: { bootstrap: string }): Promise<string[]> {
   const r = await run('kcat', ['-b', node.bootstrap, '-C', '-t', TOPIC, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%o %s\\n'], {
     timeoutMs: 30_000,
   })
@@ -139,3 +142,40 @@ test('deleteTopicRecords inside a batch: the low watermark is the asked offset a
   expect(meta?.baseOffset).toBe('15')
   expect(await kcatFromBeginning(current)).toEqual(['15 after'])
 })
+
+test('tributary serve cluster: deleteTopicRecords inside a batch is replicated; the low watermark and kcat stay at it after the leader is killed', async () => {
+  const cluster = await KafkaServeCluster.start(3)
+  try {
+    const kafka = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } })
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 3 }] })
+    const producer = kafka.producer()
+    await producer.connect()
+    await producer.send({ topic: TOPIC, acks: -1, messages: Array.from({ length: 10 }, (_, i) => ({ partition: 0, value: `m${i}` })) })
+    await producer.disconnect()
+    await admin.fetchTopicMetadata({ topics: [TOPIC] })
+    await admin.deleteTopicRecords({ topic: TOPIC, partitions: [{ partition: 0, offset: '6' }] })
+    expect(await lowAndHigh(kafka)).toEqual({ low: '6', high: '10' })
+    const expected = ['6 m6', '7 m7', '8 m8', '9 m9']
+    expect(await kcatFromBeginning({ bootstrap: cluster.bootstrap.join(',') })).toEqual(expected)
+
+    const meta = await admin.fetchTopicMetadata({ topics: [TOPIC] })
+    const leader = meta.topics[0]?.partitions[0]?.leader as number
+    await admin.disconnect()
+    await cluster.kill(leader)
+    // Until a new leader is elected and the metadata shows it, clients may still try the dead node.
+    const deadline = Date.now() + 60_000
+    let after: { low: string; high: string } | Error = new Error('not asked')
+    while (Date.now() < deadline) {
+      const survivors = new Kafka({ brokers: cluster.bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 } })
+      after = await lowAndHigh(survivors).catch((error: Error) => error)
+      if (!(after instanceof Error)) break
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    expect(after).toEqual({ low: '6', high: '10' })
+    expect(await kcatFromBeginning({ bootstrap: cluster.bootstrap.join(',') })).toEqual(expected)
+  } finally {
+    await cluster.stop()
+  }
+}, 240_000)
