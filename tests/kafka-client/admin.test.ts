@@ -79,9 +79,7 @@ test('configs are described with their defaults, set, and reset', async () => {
 test("offsets: log ends, offsets by time, deleted records, and a group's committed offsets set and reset", async () => {
   const admin = tb.admin()
   const topic = uniqueName('offsets')
-  // Tributary deletes records by whole segments (Kafka moves the log start exactly): a segment per batch here.
-  const configEntries = cluster.served === null ? [] : [{ name: 'segment.bytes', value: '100' }]
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries }] })
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] })
   const producer = tb.producer()
   const t0 = Date.now() - 10_000
   for (let i = 0; i < 10; i++) await producer.send({ topic, messages: [{ value: `m${i}`, timestamp: t0 + i * 1000 }] })

@@ -85,8 +85,11 @@ describe('Admin', () => {
       { partition: 0, offset: 1 },
       { partition: 1, offset: 0 },
     ])
+    // As Kafka: the log start moves to exactly the asked offset, inside the one batch; -1 is the high watermark.
+    await admin.deleteTopicRecords({ topic: 'o', partitions: [{ partition: 0, offset: 1 }] })
+    expect((await admin.fetchTopicOffsets('o'))[0]).toEqual({ partition: 0, offset: 3, high: 3, low: 1 })
     await admin.deleteTopicRecords({ topic: 'o', partitions: [{ partition: 0, offset: -1 }] })
-    expect((await admin.fetchTopicOffsets('o'))[0]?.low).toBeGreaterThanOrEqual(0)
+    expect((await admin.fetchTopicOffsets('o'))[0]?.low).toBe(3)
     await admin.deleteTopics({ topics: ['o'] })
     expect(await admin.listTopics()).toEqual([])
     await expect(admin.deleteTopics({ topics: ['o'] })).rejects.toMatchObject({ code: 'UNKNOWN_TOPIC_OR_PARTITION' })

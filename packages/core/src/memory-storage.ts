@@ -348,7 +348,9 @@ class MemoryPartitionLog implements PartitionLog {
     if (fromOffset >= data.endOffset) return
     const from = Math.max(fromOffset, data.startOffset)
     const firstRemoved = batchesFrom(data, from).next()
-    cutData(data, firstRemoved.done === true ? from : firstRemoved.value.baseOffset, this.owner.clock.now())
+    // Never below the log start: a removed batch straddling it leaves the log empty at the start.
+    const newEnd = firstRemoved.done === true ? from : Math.max(firstRemoved.value.baseOffset, data.startOffset)
+    cutData(data, newEnd, this.owner.clock.now())
   }
 
   resetTo(offset: number): void {
@@ -364,11 +366,13 @@ class MemoryPartitionLog implements PartitionLog {
   deleteBefore(offset: number): number {
     const data = this.live()
     checkOffsetArgument(offset, 'deleteBefore')
-    // Whole closed segments only: the last (active) segment always stays.
-    while (data.segments.length > 1 && segmentEnd(data, 0) <= offset) data.segments.shift()
-    data.startOffset = Math.max(data.startOffset, (data.segments[0] as MemorySegment).baseOffset)
-    data.syncedEndOffset = Math.max(data.syncedEndOffset, data.startOffset)
-    return data.startOffset
+    const start = Math.max(data.startOffset, Math.min(offset, data.endOffset))
+    // Closed segments wholly below the new start go; the last (active) segment always stays.
+    while (data.segments.length > 1 && segmentEnd(data, 0) <= start) data.segments.shift()
+    data.startOffset = start
+    // Durable at once, as the disk adapters make it: a crash never leaves the end below the start.
+    data.syncedEndOffset = Math.max(data.syncedEndOffset, start)
+    return start
   }
 
   offsetForTimestamp(timestampMs: number): number | null {
@@ -381,7 +385,8 @@ class MemoryPartitionLog implements PartitionLog {
       const first = lowerBound(segment.maxTsPrefix.length, (i) => (segment.maxTsPrefix[i] as number) >= timestampMs)
       for (const batch of segment.batches.slice(first)) {
         if (batch.maxTimestamp < timestampMs) continue
-        for (const record of RecordBatch.from(batch.buf).records()) if (record.timestamp >= timestampMs) return record.offset
+        for (const record of RecordBatch.from(batch.buf).records())
+          if (record.timestamp >= timestampMs && record.offset >= data.startOffset) return record.offset
       }
     }
     return null

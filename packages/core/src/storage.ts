@@ -72,7 +72,10 @@ export interface CompactionResult {
 export interface PartitionLog {
   readonly topic: string
   readonly partition: number
-  /** startOffset is the first offset still stored (the log start offset). */
+  /**
+   * startOffset is the log start offset: the first offset a read may ask for. It is the first
+   * stored offset, or higher after `deleteBefore` moved it inside a segment (or a batch).
+   */
   startOffset(): number
   /** endOffset is the next offset to be assigned (the log end offset). */
   endOffset(): number
@@ -107,8 +110,9 @@ export interface PartitionLog {
    * truncate removes every batch whose last offset is ≥ `fromOffset`, so that `endOffset()`
    * becomes the base of the first removed batch (used by recovery and Raft conflicts); a gap
    * before that batch stays a gap. When no batch lies at or after `fromOffset` (a gap reaching the
-   * end), the end becomes max(`fromOffset`, `startOffset()`). `fromOffset` ≥ `endOffset()` does
-   * nothing. Throws INVALID_ARGUMENT for a negative or non-integer offset.
+   * end), the end becomes max(`fromOffset`, `startOffset()`). It never goes below the log start:
+   * when the first removed batch straddles `startOffset()`, the log ends (empty) at the start.
+   * `fromOffset` ≥ `endOffset()` does nothing. Throws INVALID_ARGUMENT for a negative or non-integer offset.
    */
   truncate(fromOffset: number): void
   /**
@@ -122,14 +126,20 @@ export interface PartitionLog {
    */
   resetTo(offset: number): void
   /**
-   * deleteBefore removes whole segments whose every offset is below `offset` (retention and
-   * delete-records). It never removes the active segment's data when `offset` ≤ its base, and
-   * returns the new `startOffset()`.
+   * deleteBefore moves the log start offset (Kafka's DeleteRecords and retention): the new start is
+   * exactly max(`startOffset()`, min(`offset`, `endOffset()`)), and it is returned. It is durable
+   * when this returns (a reopen or crash recovery keeps it). Segments wholly below the new start
+   * are removed; the active segment always stays, and a segment that straddles the start stays
+   * whole, but its records below the start are never served except inside the batch that holds
+   * the start (reads return whole batches): `read` below it throws OFFSET_OUT_OF_RANGE, and
+   * `offsetForTimestamp` never answers below it. Retention passes a segment's end offset, so it
+   * keeps removing whole segments. `truncate` never takes the start back; `resetTo` sets it.
+   * Throws INVALID_ARGUMENT for a negative or non-integer offset, KAFKA_STORAGE_ERROR on I/O failure.
    */
   deleteBefore(offset: number): number
   /**
-   * offsetForTimestamp returns the first offset whose record timestamp is ≥ `timestampMs`, or
-   * null when there is none.
+   * offsetForTimestamp returns the first offset at or after `startOffset()` whose record
+   * timestamp is ≥ `timestampMs`, or null when there is none.
    */
   offsetForTimestamp(timestampMs: number): number | null
   /** segments lists the units retention and compaction work on, oldest first. */

@@ -126,29 +126,30 @@ function batchSizeAt(segment: Segment, position: number): number {
 }
 
 /**
- * firstOffsetAtOrAfter returns the first offset in `segment` whose record timestamp is ≥
- * `timestampMs`, or null. The time index gives a batch before which nothing can match; batch
+ * firstOffsetAtOrAfter returns the first offset ≥ `minOffset` (the log start) in `segment` whose
+ * record timestamp is ≥ `timestampMs`, or null. The time index gives a batch before which nothing can match; batch
  * headers are walked from there to the first batch whose max timestamp reaches the target,
  * and its records are decoded to find the exact record.
  */
-export function firstOffsetAtOrAfter(segment: Segment, timestampMs: number): number | null {
-  const skipTo = segment.timeIndex.offsetBefore(timestampMs)
-  const start = skipTo < 0 ? 0 : segment.offsetIndex.lookup(skipTo)
+export function firstOffsetAtOrAfter(segment: Segment, timestampMs: number, minOffset = 0): number | null {
+  const skipTo = Math.max(segment.timeIndex.offsetBefore(timestampMs), minOffset)
+  const start = skipTo <= 0 ? 0 : segment.offsetIndex.lookup(skipTo)
   let result: number | null = null
   walkHeaders(segment, start, (b) => {
-    if (readMaxTimestamp(b.header, b.at) < timestampMs) return false
-    result = firstMatchingRecord(segment, b.position, b.size, timestampMs)
+    if (readMaxTimestamp(b.header, b.at) < timestampMs || readLastOffset(b.header, b.at) < minOffset) return false
+    result = firstMatchingRecord(segment, b.position, b.size, timestampMs, minOffset)
     return result !== null
   })
   return result
 }
 
-function firstMatchingRecord(segment: Segment, position: number, size: number, timestampMs: number): number | null {
+function firstMatchingRecord(segment: Segment, position: number, size: number, timestampMs: number, minOffset: number): number | null {
   const out: Buffer[] = []
   collect(segment, position, size, out)
   const bytes = out[0]
   if (bytes === undefined) return null
-  for (const record of RecordBatch.fromChecked(bytes).records()) if (record.timestamp >= timestampMs) return record.offset
+  for (const record of RecordBatch.fromChecked(bytes).records())
+    if (record.timestamp >= timestampMs && record.offset >= minOffset) return record.offset
   return null
 }
 

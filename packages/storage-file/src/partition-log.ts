@@ -29,6 +29,7 @@ import { GroupCommit } from './group-commit'
 import { attempt, fdatasyncAsync, fsyncDirAsync } from './io'
 import { collect, findSegmentIndex, firstOffsetAtOrAfter, locate, segmentTail } from './log-reader'
 import { completeReset, writeResetMarker } from './log-reset'
+import { applyLogStart, removeLogStart, segmentsBelow, writeLogStart } from './log-start'
 import type { FileStorageLogger, RecoveryReport } from './options'
 import { loadPartition } from './recovery'
 import { Segment } from './segment'
@@ -65,6 +66,8 @@ export class FilePartitionLog implements PartitionLog {
   readonly partition: number
   private readonly segmentList: Segment[]
   private end: number
+  /** The log start offset: the first segment's base, or above it after `deleteBefore` (see log-start.ts). */
+  private start: number
   private bytes: number
   private config: PartitionLogConfig
   private readonly commit = new GroupCommit(() => this.timedFlush())
@@ -82,12 +85,14 @@ export class FilePartitionLog implements PartitionLog {
     config: PartitionLogConfig,
     segments: Segment[],
     endOffset: number,
+    startOffset: number,
   ) {
     this.topic = ctx.topic
     this.partition = ctx.partition
     this.config = config
     this.segmentList = segments
     this.end = endOffset
+    this.start = startOffset
     this.bytes = segments.reduce((sum, s) => sum + s.size, 0)
     this.dirDirty = ctx.createdDir
     this.rootDirty = ctx.createdDir
@@ -99,12 +104,13 @@ export class FilePartitionLog implements PartitionLog {
     attempt(`create ${ctx.dir}`, () => fs.mkdirSync(ctx.dir, { recursive: true }))
     const loaded = loadPartition({ ...ctx, indexIntervalBytes: checked.indexIntervalBytes, nowMs: ctx.clock.now() })
     for (const report of loaded.reports) onRecovery(report)
-    return new FilePartitionLog(ctx, checked, loaded.segments, loaded.endOffset)
+    const start = applyLogStart(ctx.dir, loaded, { cache: ctx.cache, nowMs: ctx.clock.now(), logger: ctx.logger })
+    return new FilePartitionLog(ctx, checked, loaded.segments, loaded.endOffset, start)
   }
 
   startOffset(): number {
     this.assertUsable()
-    return this.segmentList[0]!.baseOffset
+    return this.start
   }
 
   endOffset(): number {
@@ -137,7 +143,7 @@ export class FilePartitionLog implements PartitionLog {
             topic: this.topic,
             partition: this.partition,
             baseOffset,
-            startOffset: this.segmentList[0]!.baseOffset,
+            startOffset: this.start,
             endOffset: this.end,
           },
         },
@@ -148,7 +154,7 @@ export class FilePartitionLog implements PartitionLog {
 
   read(offset: number, maxBytes: number): Buffer[] {
     this.assertUsable()
-    checkReadArguments(offset, maxBytes, this.segmentList[0]!.baseOffset, this.end, this)
+    checkReadArguments(offset, maxBytes, this.start, this.end, this)
     const out: Buffer[] = []
     if (offset === this.end) return out
     let i = findSegmentIndex(this.segmentList, offset)
@@ -168,9 +174,10 @@ export class FilePartitionLog implements PartitionLog {
     this.assertUsable()
     checkOffsetArgument(fromOffset, 'truncate')
     if (fromOffset >= this.end) return
-    const from = Math.max(fromOffset, this.segmentList[0]!.baseOffset)
+    const from = Math.max(fromOffset, this.start)
     const cut = this.firstBatchFrom(from)
-    const newEnd = cut?.baseOffset ?? from
+    // Never below the log start: a removed batch straddling it leaves the log empty at the start.
+    const newEnd = Math.max(cut?.baseOffset ?? from, this.start)
     // Without a removed batch (a gap reaches the end), the segment holding `from` keeps all it has.
     const i = cut?.segment ?? findSegmentIndex(this.segmentList, from)
     const segment = this.segmentList[i]!
@@ -186,6 +193,7 @@ export class FilePartitionLog implements PartitionLog {
     this.end = Math.max(segment.baseOffset, tail.lastOffset + 1)
     if (this.end < newEnd) this.rollTo(newEnd)
     this.end = newEnd
+    this.dropSegmentsBelowStart()
   }
 
   /**
@@ -200,8 +208,10 @@ export class FilePartitionLog implements PartitionLog {
     try {
       writeResetMarker(this.ctx.dir, offset)
       this.removeSegments(0, this.segmentList.length)
+      removeLogStart(this.ctx.dir)
       this.segmentList.push(Segment.create(this.ctx.dir, offset, this.ctx.cache, this.ctx.clock.now()))
       this.end = offset
+      this.start = offset
       this.bytes = 0
       completeReset(this.ctx.dir, offset)
     } catch (err) {
@@ -218,18 +228,21 @@ export class FilePartitionLog implements PartitionLog {
     }
   }
 
+  /**
+   * deleteBefore moves the log start to exactly max(start, min(`offset`, end)). A start inside a
+   * segment is checkpointed durably first (log-start.ts); then the segments wholly below it go
+   * (a crash in between leaves recovery to delete them). The active segment always stays.
+   */
   deleteBefore(offset: number): number {
     this.assertUsable()
     checkOffsetArgument(offset, 'deleteBefore')
-    // Whole closed segments only: the active segment always stays, even for an offset past the end.
-    let n = 0
-    while (n < this.segmentList.length - 1 && this.segmentList[n + 1]!.baseOffset <= offset) n++
-    if (n > 0) {
-      this.removeSegments(0, n)
-      this.bytes = this.segmentList.reduce((sum, s) => sum + s.size, 0)
-      this.noteWrite()
-    }
-    return this.segmentList[0]!.baseOffset
+    const start = Math.max(this.start, Math.min(offset, this.end))
+    if (start === this.start) return start
+    const first = this.segmentList[segmentsBelow(this.segmentList, start)]!
+    if (start > first.baseOffset) writeLogStart(this.ctx.dir, start)
+    this.start = start
+    this.dropSegmentsBelowStart()
+    return start
   }
 
   offsetForTimestamp(timestampMs: number): number | null {
@@ -237,7 +250,7 @@ export class FilePartitionLog implements PartitionLog {
     checkTimestampArgument(timestampMs)
     for (const segment of this.segmentList) {
       if (segment.size === 0 || segment.maxTimestamp < timestampMs) continue
-      const found = firstOffsetAtOrAfter(segment, timestampMs)
+      const found = firstOffsetAtOrAfter(segment, timestampMs, this.start)
       if (found !== null) return found
     }
     return null
@@ -402,6 +415,15 @@ export class FilePartitionLog implements PartitionLog {
     attempt(`fdatasync ${segment.log.path}`, () => fs.fdatasyncSync(fd))
     segment.persistIndexes()
     rolled.flushed = true
+  }
+
+  /** dropSegmentsBelowStart deletes the closed segments wholly below the log start. */
+  private dropSegmentsBelowStart(): void {
+    const n = segmentsBelow(this.segmentList, this.start)
+    if (n === 0) return
+    this.removeSegments(0, n)
+    this.bytes = this.segmentList.reduce((sum, s) => sum + s.size, 0)
+    this.noteWrite()
   }
 
   private removeSegments(from: number, to: number): void {

@@ -59,8 +59,9 @@ const COMPACTION_CHUNK_BATCHES = 16
  * after an operation that removes batches. Memory is per segment, never per batch.
  *
  * Segments follow the file storage: the active segment rolls before it would pass `segmentBytes`
- * or once it is `segmentMs` old, and retention deletes whole closed segments, so `deleteBefore`
- * moves the start offset to a segment boundary at or below the asked offset.
+ * or once it is `segmentMs` old. `deleteBefore` moves the log start (`partitions.start_offset`)
+ * exactly to the asked offset and deletes the closed segments wholly below it; retention asks
+ * for a segment's end, so it deletes whole segments.
  */
 export class SqlitePartitionLog implements PartitionLog {
   readonly topic: string
@@ -194,12 +195,14 @@ export class SqlitePartitionLog implements PartitionLog {
     this.assertUsable()
     checkOffsetArgument(fromOffset, 'truncate')
     if (fromOffset >= this.end) return
-    const newEnd = this.write(`Truncating ${this.name()} from ${fromOffset}`, () =>
+    const from = Math.max(fromOffset, this.start)
+    const newEnd = this.write(`Truncating ${this.name()} from ${from}`, () =>
       this.ctx.db.transaction(() => {
-        // The end becomes the base of the first removed batch (or `fromOffset` inside a compacted gap).
-        const firstRemovedBase = this.ctx.stmts.selectFirstBaseFrom.get(this.id, fromOffset)
-        const end = Math.max(this.start, firstRemovedBase ?? fromOffset)
-        this.ctx.stmts.deleteBatchesFrom.run(this.id, fromOffset)
+        // The end becomes the base of the first removed batch (or `from` inside a compacted gap),
+        // never below the log start: a removed batch straddling it leaves the log empty there.
+        const firstRemovedBase = this.ctx.stmts.selectFirstBaseFrom.get(this.id, from)
+        const end = Math.max(this.start, firstRemovedBase ?? from)
+        this.ctx.stmts.deleteBatchesFrom.run(this.id, from)
         this.ctx.stmts.deleteSegmentsAbove.run(this.id, end)
         this.ctx.stmts.updatePartitionOffsets.run(this.start, end, this.id)
         return end
@@ -227,18 +230,22 @@ export class SqlitePartitionLog implements PartitionLog {
     this.reload()
   }
 
+  /** deleteBefore sets the log start exactly and deletes the closed segments wholly below it, in one transaction. */
   deleteBefore(offset: number): number {
     this.assertUsable()
     checkOffsetArgument(offset, 'deleteBefore')
+    const newStart = Math.max(this.start, Math.min(offset, this.end))
+    if (newStart === this.start) return this.start
     let removable = 0
-    // Never the active (last) segment; only closed segments that end at or below `offset`.
-    while (removable < this.segs.length - 1 && this.segmentEnd(removable) <= offset) removable++
-    if (removable === 0) return this.start
-    const newStart = this.segmentEnd(removable - 1)
+    // Never the active (last) segment; only closed segments that end at or below the new start.
+    while (removable < this.segs.length - 1 && this.segmentEnd(removable) <= newStart) removable++
+    const firstKept = (this.segs[removable] as SegmentState).baseOffset
     this.write(`Deleting ${this.name()} below ${newStart}`, () => {
       this.ctx.db.transaction(() => {
-        this.ctx.stmts.deleteBatchesBelow.run(this.id, newStart)
-        this.ctx.stmts.deleteSegmentsBelow.run(this.id, newStart)
+        if (removable > 0) {
+          this.ctx.stmts.deleteBatchesBelow.run(this.id, firstKept)
+          this.ctx.stmts.deleteSegmentsBelow.run(this.id, firstKept)
+        }
         this.ctx.stmts.updatePartitionOffsets.run(newStart, this.end, this.id)
       })()
     })

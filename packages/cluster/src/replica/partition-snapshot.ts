@@ -221,7 +221,10 @@ async function fetchRound(req: LogFillRequest): Promise<boolean> {
  * A batch may start past the log's end: the offsets between were compacted away at the source and
  * stay a gap here. While the log is short of `target`, a batch at or past it is copied too (the
  * source holds nothing in [end, target)), so the log may end past `target`, as after a restart:
- * the Raft entries replayed after the snapshot skip what the log already holds.
+ * the Raft entries replayed after the snapshot skip what the log already holds. A log that holds
+ * nothing (restarted at a source's log start, which DeleteRecords may have put inside a batch)
+ * takes the batch that straddles its end whole: it restarts at the batch's base, copies it and
+ * moves its log start back up to where it was, as the source keeps it.
  * @throws TributaryError KAFKA_STORAGE_ERROR when a batch straddles the log's end or `target` (the logs disagree).
  */
 export function appendUpTo(log: PartitionLog, batches: readonly Buffer[], target: number, groupId: string): number {
@@ -232,6 +235,13 @@ export function appendUpTo(log: PartitionLog, batches: readonly Buffer[], target
     const base = readBaseOffset(batch)
     const last = base + readBatchHeader(batch).lastOffsetDelta
     if (last < end) continue
+    if (base < end && last < target && log.startOffset() === end) {
+      log.resetTo(base)
+      log.appendCopy(batch)
+      log.deleteBefore(end)
+      copied++
+      continue
+    }
     if (base < end || (base < target && last >= target)) {
       throw lost(groupId, `a copied batch [${base}, ${last}] straddles the log's end ${end} or the target ${target}`)
     }

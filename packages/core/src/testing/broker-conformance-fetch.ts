@@ -129,7 +129,32 @@ export function describeFetch(ctx: BrokerCtx): void {
       await expectRejects(ctx.broker.listOffsets('x' as never), 'INVALID_REQUEST')
     })
 
-    it('deleteRecords moves the log start (whole segments) and reads below it are OFFSET_OUT_OF_RANGE', async () => {
+    it('deleteRecords moves the log start to exactly the offset, inside a batch: the low watermark, earliest and fetch bounds agree', async () => {
+      const topic = await createTopic(ctx, 'offsets-delete-mid')
+      await produce(ctx, topic, 0, records('m', 5))
+      await produce(ctx, topic, 0, records('n', 2))
+      const [cut] = await retrying(async () => {
+        const r = await ctx.broker.deleteRecords([{ topic, partition: 0, offset: 3 }])
+        if (r[0]?.error?.retriable) throw r[0].error
+        return r
+      })
+      expect(cut).toEqual({ topic, partition: 0, lowWatermark: 3 })
+      const [earliest] = await ctx.broker.listOffsets([{ topic, partition: 0, timestamp: EARLIEST_TIMESTAMP }])
+      expect(earliest?.offset).toBe(3)
+      expectError(await fetchOnce(ctx, topic, 0, 2), 'OFFSET_OUT_OF_RANGE')
+      // Kafka serves whole batches: a fetch at the log start gets the batch that holds it, and the reader skips below its offset.
+      const atStart = await fetchOnce(ctx, topic, 0, 3)
+      expect(atStart).toMatchObject({ logStartOffset: 3, highWatermark: 7 })
+      expect(Number(atStart.batches[0]?.readBigInt64BE(0))).toBe(0)
+      expect((await readPartition(ctx, topic, 0, 3)).map((r) => r.value)).toEqual(['v-m-3', 'v-m-4', 'v-n-0', 'v-n-1'])
+      const [again] = await ctx.broker.deleteRecords([{ topic, partition: 0, offset: 1 }])
+      expect(again).toEqual({ topic, partition: 0, lowWatermark: 3 })
+      const [all] = await ctx.broker.deleteRecords([{ topic, partition: 0, offset: -1 }])
+      expect(all).toEqual({ topic, partition: 0, lowWatermark: 7 })
+      expect((await fetchOnce(ctx, topic, 0, 7)).batches).toEqual([])
+    })
+
+    it('deleteRecords at a segment boundary removes whole segments and reads below it are OFFSET_OUT_OF_RANGE', async () => {
       // segment.bytes at its minimum: every batch rolls a segment of its own, so a cut lands exactly.
       const topic = await createTopic(ctx, 'offsets-delete', { configEntries: [{ name: 'segment.bytes', value: '14' }] })
       for (let i = 0; i < 4; i++) await produce(ctx, topic, 0, records(`d${i}`, 1))

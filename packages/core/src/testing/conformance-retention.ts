@@ -10,98 +10,14 @@ import {
   readAll,
   text,
   expectRecords,
-  expectCode,
   logState,
   metadata,
   committed,
   sortOffsets,
 } from './conformance-kit'
-import { DEFAULT_TEST_TIMESTAMP_MS, makeBatch, makeRecords, type TestRecord } from './make-batch'
+import { DEFAULT_TEST_TIMESTAMP_MS, makeBatch, makeRecords } from './make-batch'
 
 /** Conformance of what retention, compaction and restarts do to a partition log. See storage-conformance.ts. */
-
-// ---------------------------------------------------------------------------------------------
-// deleteBefore (retention by whole segments)
-
-export function describeDeleteBefore(ctx: Ctx): void {
-  describe('deleteBefore', () => {
-    /** A log of 60 batches of 3 records over many small segments. */
-    const segmented = (): { log: PartitionLog; records: TestRecord[] } => {
-      const log = openLog(ctx, SMALL_SEGMENTS)
-      return {
-        log,
-        records: appendBatches(
-          log,
-          Array.from({ length: 60 }, () => 3),
-        ),
-      }
-    }
-
-    it('removes only whole segments below the offset: start moves to a segment boundary ≤ the offset', () => {
-      const { log, records } = segmented()
-      const segments = log.segments()
-      expect(segments.length).toBeGreaterThan(4)
-      const target = segments[3] as (typeof segments)[number]
-      const inside = target.baseOffset + 1
-      expect(log.deleteBefore(inside)).toBe(target.baseOffset)
-      expect(log.startOffset()).toBe(target.baseOffset)
-      expect(log.segments()[0]?.baseOffset).toBe(target.baseOffset)
-      expectRecords(readAll(log), records.slice(target.baseOffset), target.baseOffset)
-      expect(log.endOffset()).toBe(records.length)
-      expect(log.sizeBytes()).toBe(log.segments().reduce((a, s) => a + s.sizeBytes, 0))
-    })
-
-    it('reads below the new start offset throw OFFSET_OUT_OF_RANGE', () => {
-      const { log } = segmented()
-      const start = log.deleteBefore(log.segments()[2]?.endOffset ?? 0)
-      expect(start).toBeGreaterThan(0)
-      expectCode(() => log.read(0, 100), 'OFFSET_OUT_OF_RANGE')
-      expectCode(() => log.read(start - 1, 100), 'OFFSET_OUT_OF_RANGE')
-      expect(Number(log.read(start, 100)[0]?.readBigInt64BE(0))).toBe(start)
-    })
-
-    it('never deletes the active segment, even for an offset at or past the end', () => {
-      const { log, records } = segmented()
-      const active = log.segments().find((s) => s.active)
-      const start = log.deleteBefore(log.endOffset())
-      expect(start).toBe(active?.baseOffset)
-      expect(log.segments()).toHaveLength(1)
-      expectRecords(readAll(log), records.slice(start), start)
-      log.deleteBefore(log.endOffset() + 1000)
-      expect(log.startOffset()).toBe(start)
-    })
-
-    it('a single-segment log keeps everything', () => {
-      const log = openLog(ctx)
-      const records = appendBatches(log, [3, 3])
-      expect(log.deleteBefore(6)).toBe(0)
-      expectRecords(readAll(log), records)
-    })
-
-    it('an offset at or below startOffset changes nothing', () => {
-      const { log } = segmented()
-      const start = log.deleteBefore(log.segments()[1]?.endOffset ?? 0)
-      const before = logState(log)
-      expect(log.deleteBefore(start)).toBe(start)
-      expect(log.deleteBefore(0)).toBe(start)
-      expect(logState(log)).toEqual(before)
-    })
-
-    it('offsets keep growing after a delete: appends never reuse offsets', () => {
-      const { log, records } = segmented()
-      log.deleteBefore(log.endOffset())
-      expect(log.append(makeBatch(makeRecords('n', 2))).baseOffset).toBe(records.length)
-    })
-
-    it('rejects a negative or non-integer offset and changes nothing', () => {
-      const { log } = segmented()
-      const before = logState(log)
-      expectCode(() => log.deleteBefore(-1), 'INVALID_ARGUMENT', 'OFFSET_OUT_OF_RANGE')
-      expectCode(() => log.deleteBefore(Number.NaN), 'INVALID_ARGUMENT', 'OFFSET_OUT_OF_RANGE')
-      expect(logState(log)).toEqual(before)
-    })
-  })
-}
 
 // ---------------------------------------------------------------------------------------------
 // offsetForTimestamp

@@ -19,7 +19,8 @@ import {
 import { describeArguments } from './conformance-arguments'
 import { describeAppendCopy, describeResetTo } from './conformance-copy'
 import { describeAppend, describeRead, describeSegments, describeTruncate } from './conformance-log'
-import { describeCompaction, describeDeleteBefore, describeReopen, describeTimestamps } from './conformance-retention'
+import { describeDeleteBefore } from './conformance-delete-before'
+import { describeCompaction, describeReopen, describeTimestamps } from './conformance-retention'
 import { DEFAULT_TEST_TIMESTAMP_MS, makeBatch, makeRecords, type TestRecord } from './make-batch'
 import { ManualClock } from './manual-clock'
 import { createRandom } from './random'
@@ -28,7 +29,8 @@ import { createRandom } from './random'
  * The storage conformance suite: the behaviour every `Storage` adapter (memory, file, SQLite)
  * must share. An adapter's test file calls `runStorageConformance('file', factory)`. The suite is
  * split by subject: conformance-log.ts (append, read, truncate, segments), conformance-retention.ts
- * (deleteBefore, timestamps, compaction, reopen), conformance-copy.ts (resetTo, appendCopy) and
+ * (timestamps, compaction, reopen), conformance-delete-before.ts (the log start offset),
+ * conformance-copy.ts (resetTo, appendCopy) and
  * conformance-arguments.ts (every bad argument's code) and this file (metadata, committed offsets,
  * partitions, errors); conformance-kit.ts holds the helpers.
  */
