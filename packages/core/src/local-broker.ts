@@ -115,6 +115,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     const broker = new LocalBroker(resolved, registry)
     await broker.removeOrphanPartitions()
     await broker.coordinator.load()
+    await broker.coordinator.removeOrphanOffsets((topic) => registry.get(topic) !== undefined)
     broker.scheduleCleaner()
     return broker
   }
