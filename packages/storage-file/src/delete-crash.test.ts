@@ -35,7 +35,7 @@ async function checkReopened(dir: string, topic: string, crashAt: number): Promi
   try {
     const listed = (await broker.metadata()).topics.map((t) => t.name)
     expect(listed).toContain('kept')
-    const kept = await broker.fetch({ partitions: [{ topic: 'kept', partition: 0, offset: 0, maxBytes: 1 << 20 }] })
+    const kept = await broker.fetch({ maxWaitMs: 0, partitions: [{ topic: 'kept', partition: 0, offset: 0, maxBytes: 1 << 20 }] })
     expect(kept[0]?.batches.length).toBe(1)
     const offsets = await broker.fetchOffsets('g')
     expect(offsets.find((o) => o.topic === 'kept')?.offset).toBe(1)
@@ -44,7 +44,10 @@ async function checkReopened(dir: string, topic: string, crashAt: number): Promi
     expect(entries.filter((e) => e.endsWith('.delete') || e.endsWith('-delete'))).toEqual([])
     for (const e of entries) expect(Buffer.byteLength(e)).toBeLessThanOrEqual(255)
     if (listed.includes(topic)) {
-      const data = await broker.fetch({ partitions: [0, 1].map((partition) => ({ topic, partition, offset: 0, maxBytes: 1 << 20 })) })
+      const data = await broker.fetch({
+        maxWaitMs: 0,
+        partitions: [0, 1].map((partition) => ({ topic, partition, offset: 0, maxBytes: 1 << 20 })),
+      })
       expect(data.map((d) => d.batches.length)).toEqual([1, 1])
       return 'present'
     }
@@ -52,7 +55,7 @@ async function checkReopened(dir: string, topic: string, crashAt: number): Promi
     expect(entries.filter((e) => e.startsWith(topic.slice(0, 50)))).toEqual([])
     expect(offsets.filter((o) => o.topic === topic)).toEqual([])
     await broker.createTopics([{ topic, numPartitions: 2 }])
-    const fresh = await broker.fetch({ partitions: [{ topic, partition: 0, offset: 0, maxBytes: 1 << 20 }] })
+    const fresh = await broker.fetch({ maxWaitMs: 0, partitions: [{ topic, partition: 0, offset: 0, maxBytes: 1 << 20 }] })
     expect(fresh[0]?.batches).toEqual([])
     expect((await broker.fetchOffsets('g', [{ topic, partition: 0 }]))[0]?.offset).toBe(-1)
     await broker.produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic, partition: 1, batch: makeBatch([{ value: 'again' }]) }] })
@@ -113,7 +116,7 @@ describe('topic deletion under SIGKILL', () => {
       expect(names).toHaveLength(3)
       for (const n of names) expect(Buffer.byteLength(n)).toBeLessThanOrEqual(PLAIN_DIR_MAX_BYTES)
       const again = await LocalBroker.open({ storage: new FileStorage({ dir, logger: SILENT_LOGGER }) })
-      const data = await again.fetch({ partitions: [{ topic: LONG_TOPIC, partition: 2, offset: 0, maxBytes: 1 << 20 }] })
+      const data = await again.fetch({ maxWaitMs: 0, partitions: [{ topic: LONG_TOPIC, partition: 2, offset: 0, maxBytes: 1 << 20 }] })
       expect(data[0]?.batches).toHaveLength(1)
       await again.deleteTopics([LONG_TOPIC])
       expect(readdirSync(dir).filter((e) => e.startsWith('t'))).toEqual([])
