@@ -2,6 +2,10 @@ import {
   GROUP_COORDINATOR_DEFAULTS,
   type Clock,
   type GroupCoordinatorOptions,
+  type Logger,
+  type LoggerInput,
+  isLoggerInput,
+  toLogger,
   type Storage,
   resolveGroupCoordinatorOptions,
   systemClock,
@@ -44,6 +48,14 @@ export interface ClusterNodeOptions {
   readonly peerChannel?: PeerChannel
   /** clock: time for ticks, timeouts and lag. Default: the system clock. */
   readonly clock?: Clock
+  /**
+   * maxOpenFiles: with `dir`, the most file descriptors the node's storage keeps open, in files:
+   * half for partition segments (FileStorage's LRU), half for the Raft logs of its groups. Keep it
+   * well under `ulimit -n` (sockets need descriptors too). Default 512, at least 32.
+   */
+  readonly maxOpenFiles?: number
+  /** logger: where the node logs (a Tributary, pino-style or KafkaJS logCreator logger). Default warn and error lines on stderr. */
+  readonly logger?: LoggerInput
   /** tickMs: one Raft tick, in ms (1..60,000); the election timeout is 10–20 ticks. Default 50. */
   readonly tickMs?: number
   /** replicaLagTimeMaxMs (`replica.lag.time.max.ms`): a follower not caught up within this is out of sync, in ms. Default 30,000. */
@@ -88,6 +100,7 @@ export const CLUSTER_NODE_DEFAULTS = Object.freeze({
   retentionCheckIntervalMs: 300_000,
   requestTimeoutMs: 10_000,
   maxFetchWaiters: 10_000,
+  maxOpenFiles: 512,
 })
 
 /** The options without a scalar default: required ones, injected parts and nested groups. */
@@ -101,6 +114,7 @@ const OTHER_KEYS = [
   'transport',
   'peerChannel',
   'clock',
+  'logger',
   'defaultReplicationFactor',
   'seed',
   'groupCoordinator',
@@ -130,6 +144,8 @@ export interface ResolvedClusterNodeOptions {
   readonly transport: Transport | undefined
   readonly peerChannel: PeerChannel | undefined
   readonly clock: Clock
+  readonly logger: Logger
+  readonly maxOpenFiles: number
   readonly tickMs: number
   readonly replicaLagTimeMaxMs: number
   readonly defaultReplicationFactor: number
@@ -172,6 +188,8 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     transport: checkPart(o.transport, 'options.transport', ['send', 'onMessage', 'close']),
     peerChannel: checkPart(o.peerChannel, 'options.peerChannel', ['call', 'serve', 'close']),
     clock: checkPart(o.clock, 'options.clock', ['now', 'setTimeout']) ?? systemClock,
+    logger: resolveLogger(o.logger),
+    maxOpenFiles: checkInt(r.maxOpenFiles, 'options.maxOpenFiles', 32),
     tickMs: checkInt(r.tickMs, 'options.tickMs', 1, MAX_TICK_MS),
     replicaLagTimeMaxMs: checkMs(r.replicaLagTimeMaxMs, 'options.replicaLagTimeMaxMs', 1),
     defaultReplicationFactor,
@@ -186,6 +204,13 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     groupCoordinator: checkGroupCoordinator(o.groupCoordinator),
     partitionSnapshots: resolvePartitionSnapshotOptions(o.partitionSnapshots),
   }
+}
+
+/** resolveLogger turns the `logger` option into a Logger. */
+function resolveLogger(value: unknown): Logger {
+  if (value !== undefined && !isLoggerInput(value))
+    throw invalidConfig('options.logger', 'must have error, warn, info and debug methods, or be a KafkaJS logCreator')
+  return toLogger(value as LoggerInput | undefined)
 }
 
 /** resolvePeers checks `peers`: ids are positive integers other than this node's, addresses 'host:port'. */

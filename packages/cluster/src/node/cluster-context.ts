@@ -24,6 +24,12 @@ export class ClusterContext {
   readonly appliedWaiters = new Set<() => void>()
   /** dataWaiters are woken when a local replica committed new data. */
   readonly dataWaiters = new Set<() => void>()
+  /**
+   * replicaStartErrors: why a replica placed here could not start (a storage error such as EMFILE
+   * or ENOSPC), by `key(topic, partition)`, until it starts; requests for the partition here fail
+   * with it instead of a bare LEADER_NOT_AVAILABLE.
+   */
+  readonly replicaStartErrors = new Map<string, TributaryError>()
   /** server serves clients and peers over TCP (null with an injected transport, or before it listens). */
   server: BrokerServer | null = null
   closed = false

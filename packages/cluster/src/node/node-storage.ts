@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { MemoryStorage, type Storage } from '@tributary/core'
-import { FileRaftStorage, type RaftStorage } from '@tributary/raft'
+import { FileRaftStorage, HandleCache, type RaftStorage } from '@tributary/raft'
 import { FileStorage } from '@tributary/storage-file'
 import type { ResolvedClusterNodeOptions } from '../options'
 
@@ -17,13 +17,22 @@ export interface NodeStorage {
  */
 export function nodeStorage(o: ResolvedClusterNodeOptions): NodeStorage {
   if (o.dir === undefined) return { storage: o.storage ?? new MemoryStorage(), raftStorage: o.raftStorage }
-  return { storage: new FileStorage({ dir: join(o.dir, 'data'), clock: o.clock }), raftStorage: fileRaftStorage(join(o.dir, 'raft')) }
+  // One descriptor budget for the node, split between partition segments and Raft logs.
+  const half = Math.floor(o.maxOpenFiles / 2)
+  const logger = {
+    info: (m: string, d?: Record<string, unknown>) => o.logger.info(m, d),
+    warn: (m: string, d?: Record<string, unknown>) => o.logger.warn(m, d),
+  }
+  return {
+    storage: new FileStorage({ dir: join(o.dir, 'data'), clock: o.clock, maxOpenFiles: half, logger }),
+    raftStorage: fileRaftStorage(join(o.dir, 'raft'), new HandleCache(o.maxOpenFiles - half)),
+  }
 }
 
 /**
  * fileRaftStorage keeps each Raft group in its own directory under `root`. Group ids are 'meta'
  * and 'p/<topicId>/<partition>'; '/' becomes '_' so that every group is one flat directory.
  */
-function fileRaftStorage(root: string): (groupId: string) => RaftStorage {
-  return (groupId) => new FileRaftStorage(join(root, groupId.replaceAll('/', '_')))
+function fileRaftStorage(root: string, handles: HandleCache): (groupId: string) => RaftStorage {
+  return (groupId) => new FileRaftStorage(join(root, groupId.replaceAll('/', '_')), handles)
 }
