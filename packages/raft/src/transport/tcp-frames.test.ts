@@ -15,6 +15,7 @@ function append(from: number, to: number, index: number, bytes: number): Message
     commit: 0,
     reject: false,
     rejectHint: 0,
+    context: 0,
     entries: [{ index, term: 1, type: EntryType.Normal, data }],
   } as unknown as Message
 }
