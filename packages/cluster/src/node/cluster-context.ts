@@ -3,6 +3,7 @@ import type { RaftHost, TcpTransport } from '@tributary/raft'
 import type { BrokerServer } from '../server/broker-server'
 import { MetadataState, type BrokerAddress, type ClusterTopic } from '../metadata/metadata-state'
 import type { ResolvedClusterNodeOptions } from '../options'
+import { defaultAdvertisedHost } from '../security'
 import type { NodeStorage } from './node-storage'
 import type { PartitionReplica } from '../replica/partition-replica'
 import type { PeerChannel } from '../server/peer-channel'
@@ -53,10 +54,11 @@ export class ClusterContext {
 
   /** myAddress is this node's client and peer address as other nodes should dial it (and its Kafka listener's). */
   myAddress(): BrokerAddress {
-    const port = this.server?.port ?? this.options.port
-    const raftPort = this.tcp?.port
-    const address: BrokerAddress =
-      raftPort === undefined || raftPort === port + 1 ? { host: this.options.host, port } : { host: this.options.host, port, raftPort }
+    const o = this.options
+    const port = o.advertise?.port ?? this.server?.port ?? o.port
+    const host = o.advertise?.host ?? defaultAdvertisedHost(o.host)
+    const raftPort = o.raftAdvertise?.port ?? this.tcp?.port
+    const address: BrokerAddress = raftPort === undefined || raftPort === port + 1 ? { host, port } : { host, port, raftPort }
     if (this.kafkaAddress !== null) address.kafka = { ...this.kafkaAddress }
     return address
   }
