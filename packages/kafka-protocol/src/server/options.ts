@@ -49,6 +49,12 @@ export interface KafkaServerOptions {
   maxConnections?: number
   /** Requests one connection may have received and not yet answered; the socket is not read beyond it. Default 100. */
   maxInFlightPerConnection?: number
+  /**
+   * Bytes of requests the whole server may hold (received, not yet answered), in bytes (Kafka's
+   * queued.max.request.bytes); beyond it no connection is read until answers free room. Default
+   * 536870912 (512 MiB).
+   */
+  maxQueuedRequestBytes?: number
   /** A connection with no request for this long is closed, in ms (Kafka's connections.max.idle.ms). Default 600000. */
   idleTimeoutMs?: number
   /** With SASL: a connection not authenticated within this time is closed, in ms. Default 10000. */
@@ -74,6 +80,7 @@ export interface ResolvedServerOptions {
   readonly maxRequestBytes: number
   readonly maxConnections: number
   readonly maxInFlightPerConnection: number
+  readonly maxQueuedRequestBytes: number
   readonly idleTimeoutMs: number
   readonly authenticationTimeoutMs: number
   readonly logger: Logger
@@ -87,6 +94,7 @@ export const SERVER_DEFAULTS = Object.freeze({
   maxRequestBytes: DEFAULT_MAX_FRAME_BYTES,
   maxConnections: 4096,
   maxInFlightPerConnection: 100,
+  maxQueuedRequestBytes: 512 * 1024 * 1024,
   idleTimeoutMs: 600_000,
   authenticationTimeoutMs: 10_000,
   sasl: SASL_DEFAULTS,
@@ -102,6 +110,7 @@ const KNOWN = [
   'maxRequestBytes',
   'maxConnections',
   'maxInFlightPerConnection',
+  'maxQueuedRequestBytes',
   'idleTimeoutMs',
   'authenticationTimeoutMs',
   'logger',
@@ -145,6 +154,7 @@ export function resolveServerOptions(options: KafkaServerOptions): ResolvedServe
     maxRequestBytes: int(o, 'maxRequestBytes', 1024, 2_147_483_647),
     maxConnections: int(o, 'maxConnections', 1, 1_000_000),
     maxInFlightPerConnection: int(o, 'maxInFlightPerConnection', 1, 100_000),
+    maxQueuedRequestBytes: int(o, 'maxQueuedRequestBytes', 1024, Number.MAX_SAFE_INTEGER),
     idleTimeoutMs: int(o, 'idleTimeoutMs', 1, 2_147_483_647),
     authenticationTimeoutMs: int(o, 'authenticationTimeoutMs', 1, 2_147_483_647),
     logger: toLogger(o.logger as LoggerInput | undefined),
