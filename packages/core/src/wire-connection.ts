@@ -13,9 +13,9 @@ export interface WireSocket {
   destroy(error?: Error): unknown
   setNoDelay(noDelay?: boolean): unknown
   // biome-ignore lint/suspicious/noExplicitAny: an event listener of any shape, as Node's EventEmitter takes.
-  on(event: 'connect' | 'data' | 'error' | 'close', listener: (...args: any[]) => void): unknown
+  on(event: 'connect' | 'secureConnect' | 'data' | 'error' | 'close', listener: (...args: any[]) => void): unknown
   // biome-ignore lint/suspicious/noExplicitAny: as above.
-  once(event: 'connect' | 'data' | 'error' | 'close', listener: (...args: any[]) => void): unknown
+  once(event: 'connect' | 'secureConnect' | 'data' | 'error' | 'close', listener: (...args: any[]) => void): unknown
 }
 
 /** WireDialer opens a connection to host:port (e.g. `(host, port) => net.connect({ host, port })`). */
@@ -47,6 +47,8 @@ export interface WireConnectionOptions {
    * A failure closes the connection and fails the calls waiting for it with that error.
    */
   readonly handshake?: (call: (method: string, args: readonly unknown[]) => Promise<unknown>) => Promise<void>
+  /** secure: the dialer makes TLS sockets; the connection is open once the TLS handshake is done ('secureConnect'). Default false. */
+  readonly secure?: boolean
   /** maxResponseBytes bounds one response frame. Default MAX_RESPONSE_BYTES (256 MiB). */
   readonly maxResponseBytes?: number
 }
@@ -249,7 +251,7 @@ export class WireConnection<T> {
         connectTimeoutMs,
       )
       let connected = false
-      s.once('connect', () => {
+      s.once(this.options.secure === true ? 'secureConnect' : 'connect', () => {
         connected = true
         timer.cancel()
         resolve(s)

@@ -73,6 +73,7 @@ export class TcpPeerChannel implements PeerChannel {
         host: a.host,
         port: a.port,
         dial: (host, port) => (tls === undefined ? connect({ host, port }) : tlsConnect({ host, port, ...tls })),
+        secure: tls !== undefined,
         handshake: secret === undefined ? undefined : (call) => provePeer(call, nodeId, secret, to),
         methodPrefix: 'peer:',
         details: { nodeId: to },
