@@ -87,7 +87,14 @@ const MIN: Readonly<Record<keyof typeof CONNECT_DEFAULTS, number>> = {
   reconnectBackoffMs: 0,
 }
 
-const KNOWN = ['brokers', 'clientId', 'clock', 'ssl', 'sasl', ...(Object.keys(CONNECT_DEFAULTS) as Array<keyof typeof CONNECT_DEFAULTS>)] as const
+const KNOWN = [
+  'brokers',
+  'clientId',
+  'clock',
+  'ssl',
+  'sasl',
+  ...(Object.keys(CONNECT_DEFAULTS) as Array<keyof typeof CONNECT_DEFAULTS>),
+] as const
 
 /**
  * resolveConnectOptions checks `Tributary.connect` options (clientId and clock are checked by
