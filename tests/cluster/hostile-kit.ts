@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
 import { FrameReader, encodeFrame, type WireHeader } from '@tributary/core/internal'
-import { type Message } from '@tributary/raft'
+import type { Message } from '@tributary/raft'
 import { encodedMessageBytes, writeMessage } from '../../packages/raft/src/transport/codec'
 
 /*
