@@ -4,7 +4,7 @@ import { TributaryError, type Broker, type Logger } from '@tributary/core'
 import { FrameReader, dispatchBrokerCall, encodeFrameChunks, type WireHeader } from '@tributary/core/internal'
 import { ConnectionGate, peerNonce, peerProof, SaslSession, verifyPeerProof, type CredentialStore } from '@tributary/core/net'
 import type { ResolvedClusterSecurity } from '../security'
-import { authorize, BROKER_ARGS, checkArgs } from './call-checks'
+import { authorize, BROKER_ARGS, checkArgs, filterMetadata } from './call-checks'
 import type { PeerHandler } from './peer-channel'
 
 /** PEER_PURPOSE separates the client port's peer handshake from the Raft port's (see core/net's peer-auth). */
@@ -264,6 +264,8 @@ class ServerConnection {
       throw new TributaryError('SASL_AUTHENTICATION_FAILED', `${method} before SASL authentication`)
     checkArgs(method, args, kinds)
     if (principal !== null) authorize(this.server.security.acl, principal, method, args)
+    if (method === 'metadata' && principal !== null)
+      return filterMetadata(this.server.security.acl, principal, args, await dispatchBrokerCall(this.server.broker, method, args))
     if (method !== 'fetch') return dispatchBrokerCall(this.server.broker, method, args)
     this.capFetch(args)
     const controller = new AbortController()

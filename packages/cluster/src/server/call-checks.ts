@@ -132,5 +132,18 @@ function guardOf(method: string, args: readonly unknown[]): Guard {
 export function authorize(acl: Acl | undefined, principal: string, method: string, args: readonly unknown[]): void {
   if (acl === undefined) return
   const g = guardOf(method, args)
+  // As Kafka: metadata of every topic is filtered to what the principal may describe (filterMetadata);
+  // a producer id needs the right to produce somewhere (Kafka's Write on any topic implies IdempotentWrite).
+  if (method === 'metadata' && g.resources.length === 0 && acl.allowsSome(principal, 'describe')) return
+  if (method === 'initProducerId' && acl.allowsSome(principal, 'produce')) return
+  if (method === 'listGroups' && (acl.allowsSome(principal, 'describe') || acl.allowsSome(principal, 'group'))) return
   acl.check(principal, g.operation, g.resources, g.kind)
+}
+
+/** filterMetadata keeps, of an all-topics metadata answer, the topics `principal` may describe. */
+export function filterMetadata(acl: Acl | undefined, principal: string, args: readonly unknown[], result: unknown): unknown {
+  if (acl === undefined || guardOf('metadata', args).resources.length > 0) return result
+  const r = result as { topics?: Array<{ name: string }> }
+  if (!Array.isArray(r?.topics)) return result
+  return { ...r, topics: r.topics.filter((t) => acl.allows(principal, 'describe', t.name)) }
 }

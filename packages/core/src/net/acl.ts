@@ -81,6 +81,13 @@ export class Acl {
     )
   }
 
+  /** allowsSome tells whether `principal` may run `operation` on some resource (an entry grants it, whatever its prefix). */
+  allowsSome(principal: string, operation: AclOperation): boolean {
+    return this.entries.some(
+      (e) => (e.principal === '*' || e.principal === principal) && (e.operations === '*' || e.operations.includes(operation)),
+    )
+  }
+
   /**
    * check throws unless `principal` may run `operation` on every resource named.
    * @throws TributaryError TOPIC_AUTHORIZATION_FAILED (a topic), CLUSTER_AUTHORIZATION_FAILED (cluster-wide), GROUP_AUTHORIZATION_FAILED.
