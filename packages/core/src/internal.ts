@@ -44,6 +44,7 @@ export {
   checkProduceRequest,
   checkProducedBatch,
   checkFetchRequest,
+  checkMetadataRequest,
   checkFetchOffset,
   checkPartitionRequests,
   listOffsetFor,

@@ -42,6 +42,7 @@ import {
   failedProduce,
   listOffsetFor,
   type CheckedFetch,
+  checkMetadataRequest,
 } from './broker-rules'
 import { TributaryError } from './errors'
 import { FetchWaiters, fetchHasEnough, partitionKey } from './fetch-waiters'
@@ -122,8 +123,9 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
 
   // ---- metadata and topic admin -------------------------------------------------------------
 
-  async metadata(request: MetadataRequest = {}): Promise<ClusterMetadata> {
+  async metadata(input?: MetadataRequest): Promise<ClusterMetadata> {
     this.assertOpen()
+    const request = checkMetadataRequest(input)
     const names = request.topics ?? this.registry.names()
     const topics: TopicMetadata[] = []
     for (const name of names) {
