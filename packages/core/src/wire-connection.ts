@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from './clock'
 import { TributaryError } from './errors'
 import { MAX_TIMER_MS } from './option-checks'
-import { FrameReader, encodeFrame, type WireHeader } from './wire-frames'
+import { FrameReader, encodeFrame, encodeFrameChunks, type WireHeader } from './wire-frames'
 import type { RpcArgs, RpcMethod, RpcResult } from './wire-rpc'
 
 /**
@@ -12,6 +12,9 @@ export interface WireSocket {
   write(data: Buffer): unknown
   destroy(error?: Error): unknown
   setNoDelay(noDelay?: boolean): unknown
+  /** cork and uncork, when the socket has them, gather a frame's chunks into one send. */
+  cork?(): void
+  uncork?(): void
   // biome-ignore lint/suspicious/noExplicitAny: an event listener of any shape, as Node's EventEmitter takes.
   on(event: 'connect' | 'secureConnect' | 'data' | 'error' | 'close', listener: (...args: any[]) => void): unknown
   // biome-ignore lint/suspicious/noExplicitAny: as above.
@@ -185,7 +188,10 @@ export class WireConnection<T> {
         reject: (e) => (settle(), reject(e)),
         timer,
       })
-      socket.write(encodeFrame({ id, m: method, a: args }))
+      // The batches are written as they are (no copy into one buffer: a large produce does not hold the event loop).
+      socket.cork?.()
+      for (const chunk of encodeFrameChunks({ id, m: method, a: args })) socket.write(chunk)
+      socket.uncork?.()
       if (signal?.aborted) onAbort()
     })
   }
