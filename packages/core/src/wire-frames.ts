@@ -125,8 +125,10 @@ function decodeFrame(frame: Buffer): WireHeader {
   let pos = 4 + jsonBytes
   for (const len of lengths as number[]) {
     if (pos + len > frame.length) throw bad('buffers longer than the frame')
-    // A copy, so that a kept batch does not pin the whole frame.
-    bufs.push(Buffer.from(frame.subarray(pos, pos + len)))
+    // A small buffer is copied, so that a kept batch does not pin the whole frame; one that is
+    // most of the frame is kept as it is (it pins at most as much again, and a large produce is
+    // not copied twice while the event loop waits).
+    bufs.push(len * 2 >= frame.length ? frame.subarray(pos, pos + len) : Buffer.from(frame.subarray(pos, pos + len)))
     pos += len
   }
   try {
