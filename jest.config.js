@@ -8,6 +8,7 @@ module.exports = {
   moduleNameMapper: {
     '^@tributary/client/kafkajs$': '<rootDir>/packages/client/src/kafkajs/index.ts',
     '^@tributary/core/internal$': '<rootDir>/packages/core/src/internal.ts',
+    '^@tributary/core/net$': '<rootDir>/packages/core/src/net.ts',
     '^@tributary/(core|raft|cluster|kafka-protocol)/testing$': '<rootDir>/packages/$1/src/testing/index.ts',
     '^@tributary/(core|storage-file|storage-sqlite|raft|cluster|client|kafka-protocol|cli)$': '<rootDir>/packages/$1/src/index.ts',
     '^@tributary/tests/supervisor$': '<rootDir>/tests/supervisor/index.ts',

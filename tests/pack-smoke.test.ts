@@ -12,7 +12,13 @@ import { join, resolve } from 'node:path'
 
 const root = resolve(__dirname, '..')
 const packages = ['core', 'storage-file', 'storage-sqlite', 'raft', 'cluster', 'kafka-protocol', 'client']
-const subpaths = ['@tributary/core/internal', '@tributary/core/testing', '@tributary/raft/testing', '@tributary/cluster/testing']
+const subpaths = [
+  '@tributary/core/internal',
+  '@tributary/core/net',
+  '@tributary/core/testing',
+  '@tributary/raft/testing',
+  '@tributary/cluster/testing',
+]
 const names = [...packages.map((p) => `@tributary/${p}`), ...subpaths]
 
 function run(cmd: string, args: string[], cwd: string): string {

@@ -8,6 +8,7 @@ export default defineConfig(
     {
       index: 'src/index.ts',
       internal: 'src/internal.ts',
+      net: 'src/net.ts',
       'testing/index': 'src/testing/index.ts',
       'testing/crash-child': 'src/testing/crash-child.ts',
     },

@@ -17,18 +17,33 @@ import { checkBool, checkInt, checkMs, checkObject, invalidConfig, parseHostPort
 import type { RaftStorage, Transport } from '@tributary/raft'
 import { type PartitionSnapshotOptions, resolvePartitionSnapshotOptions } from './replica/partition-snapshot'
 import type { PeerChannel } from './server/peer-channel'
+import { type ClusterSecurityOptions, type ResolvedClusterSecurity, resolveClusterSecurity } from './security'
 
 /** ClusterNodeOptions configures one node of a Tributary cluster. */
 export interface ClusterNodeOptions {
   /** nodeId: this node's id (positive integer, never reused). Required. */
   readonly nodeId: number
-  /** listen: 'host:port' where this node serves clients and peers. Required (port 0 = ephemeral). */
-  readonly listen: string
   /**
-   * peers: the other nodes, `{ id: 'host:port' }`. When the cluster is first formed, this node and
-   * its peers are the voters of the metadata group. With `join`, the nodes to ask for admission.
+   * listen: 'host:port' where this node serves clients and peers (the bind address). Required (port
+   * 0 = ephemeral). A routable host needs `security` (TLS, cluster secret, SASL) or `insecure: true`.
    */
-  readonly peers: Readonly<Record<number, string>>
+  readonly listen: string
+  /** advertise: 'host:port' other nodes and clients are told to dial. Default: `listen` (a wildcard host becomes this machine's name). */
+  readonly advertise?: string
+  /** raftListen: 'host:port' where this node serves Raft messages. Default: `listen`'s host, its port + 1 (0 with port 0). */
+  readonly raftListen?: string
+  /** raftAdvertise: 'host:port' other nodes dial for Raft. Default: `advertise`'s host with the Raft port. */
+  readonly raftAdvertise?: string
+  /**
+   * peers: the other nodes, `{ id: 'host:port' }` (their Raft port is then port + 1) or
+   * `{ id: { address: 'host:port', raft: 'host:port' } }`. When the cluster is first formed, this
+   * node and its peers are the voters of the metadata group. With `join`, the nodes to ask for admission.
+   */
+  readonly peers: Readonly<Record<number, string | { address: string; raft?: string }>>
+  /** security: TLS, the cluster secret, client SASL, ACLs and listener limits (see ClusterSecurityOptions). Default none: loopback only. */
+  readonly security?: ClusterSecurityOptions
+  /** insecure: allow a routable `listen` or `raftListen` without full security; a warning is logged at start. Default false. */
+  readonly insecure?: boolean
   /**
    * join: this node is new and joins a running cluster (reached through `peers`) instead of
    * forming one: it registers itself, follows the metadata group as a learner (it does not vote),
@@ -51,6 +66,12 @@ export interface ClusterNodeOptions {
   readonly peerChannel?: PeerChannel
   /** clock: time for ticks, timeouts and lag. Default: the system clock. */
   readonly clock?: Clock
+  /**
+   * maxOpenFiles: with `dir`, the most file descriptors the node's storage keeps open, in files:
+   * half for partition segments (FileStorage's LRU), half for the Raft logs of its groups. Keep it
+   * well under `ulimit -n` (sockets need descriptors too). Default 512, at least 32.
+   */
+  readonly maxOpenFiles?: number
   /** tickMs: one Raft tick, in ms (1..60,000); the election timeout is 10–20 ticks. Default 50. */
   readonly tickMs?: number
   /** replicaLagTimeMaxMs (`replica.lag.time.max.ms`): a follower not caught up within this is out of sync, in ms. Default 30,000. */
@@ -99,6 +120,7 @@ export interface ClusterNodeOptions {
 /** CLUSTER_NODE_DEFAULTS holds the default of every optional scalar option (defaultReplicationFactor: min(3, nodes)). */
 export const CLUSTER_NODE_DEFAULTS = Object.freeze({
   join: false,
+  insecure: false,
   tickMs: 50,
   replicaLagTimeMaxMs: 30_000,
   numPartitions: 1,
@@ -108,13 +130,18 @@ export const CLUSTER_NODE_DEFAULTS = Object.freeze({
   retentionCheckIntervalMs: 300_000,
   requestTimeoutMs: 10_000,
   maxFetchWaiters: 10_000,
+  maxOpenFiles: 512,
 })
 
 /** The options without a scalar default: required ones, injected parts and nested groups. */
 const OTHER_KEYS = [
   'nodeId',
   'listen',
+  'advertise',
+  'raftListen',
+  'raftAdvertise',
   'peers',
+  'security',
   'dir',
   'storage',
   'raftStorage',
@@ -143,9 +170,17 @@ const MAX_TICK_MS = 60_000
  */
 export interface ResolvedClusterNodeOptions {
   readonly nodeId: number
+  /** host and port: the client port's bind address. */
   readonly host: string
   readonly port: number
-  readonly peers: ReadonlyMap<number, { host: string; port: number }>
+  /** The advertised client address (port 0 until bound: the node fills in the bound port). */
+  readonly advertise: { host: string; port: number } | undefined
+  /** The Raft port's bind address (port 0: ephemeral). */
+  readonly raftListen: { host: string; port: number }
+  readonly raftAdvertise: { host: string; port: number } | undefined
+  readonly peers: ReadonlyMap<number, { host: string; port: number; raftPort?: number }>
+  readonly security: ResolvedClusterSecurity
+  readonly insecure: boolean
   readonly join: boolean
   readonly dir: string | undefined
   readonly storage: Storage | undefined
@@ -153,6 +188,7 @@ export interface ResolvedClusterNodeOptions {
   readonly transport: Transport | undefined
   readonly peerChannel: PeerChannel | undefined
   readonly clock: Clock
+  readonly maxOpenFiles: number
   readonly tickMs: number
   readonly replicaLagTimeMaxMs: number
   readonly defaultReplicationFactor: number
@@ -180,6 +216,15 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
   const r = { ...CLUSTER_NODE_DEFAULTS, ...stripUndefined(o) }
   const nodeId = checkInt(o.nodeId, 'options.nodeId', 1)
   const listen = parseHostPort(o.listen, 'options.listen', { allowPortZero: true })
+  const raftListen =
+    o.raftListen === undefined
+      ? { host: listen.host, port: listen.port === 0 ? 0 : listen.port + 1 }
+      : parseHostPort(o.raftListen, 'options.raftListen', { allowPortZero: true })
+  if (raftListen.port > 65535) throw invalidConfig('options.raftListen', `is needed when listen's port is 65535`)
+  const advertise = o.advertise === undefined ? undefined : parseHostPort(o.advertise, 'options.advertise')
+  const raftAdvertise = o.raftAdvertise === undefined ? undefined : parseHostPort(o.raftAdvertise, 'options.raftAdvertise')
+  const insecure = checkBool(r.insecure, 'options.insecure')
+  const security = resolveClusterSecurity(o.security, [listen.host, raftListen.host], insecure)
   const peers = resolvePeers(o.peers, nodeId)
   checkStorageChoice(o)
   const nodes = peers.size + 1
@@ -189,7 +234,12 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     nodeId,
     host: listen.host,
     port: listen.port,
+    advertise,
+    raftListen,
+    raftAdvertise,
     peers,
+    security,
+    insecure,
     join: checkBool(r.join, 'options.join'),
     dir: o.dir,
     storage: o.storage,
@@ -197,6 +247,7 @@ export function resolveClusterNodeOptions(options: ClusterNodeOptions): Resolved
     transport: checkPart(o.transport, 'options.transport', ['send', 'onMessage', 'close']),
     peerChannel: checkPart(o.peerChannel, 'options.peerChannel', ['call', 'serve', 'close']),
     clock: checkPart(o.clock, 'options.clock', ['now', 'setTimeout']) ?? systemClock,
+    maxOpenFiles: checkInt(r.maxOpenFiles, 'options.maxOpenFiles', 32),
     tickMs: checkInt(r.tickMs, 'options.tickMs', 1, MAX_TICK_MS),
     replicaLagTimeMaxMs: checkMs(r.replicaLagTimeMaxMs, 'options.replicaLagTimeMaxMs', 1),
     defaultReplicationFactor,
@@ -221,16 +272,28 @@ function checkFunction<T>(value: T | undefined, path: string): T | undefined {
   return value
 }
 
-/** resolvePeers checks `peers`: ids are positive integers other than this node's, addresses 'host:port'. */
-function resolvePeers(peers: unknown, nodeId: number): Map<number, { host: string; port: number }> {
+/** resolvePeers checks `peers`: ids are positive integers other than this node's, addresses 'host:port' (and their Raft ports). */
+function resolvePeers(peers: unknown, nodeId: number): Map<number, { host: string; port: number; raftPort?: number }> {
   if (peers === null || typeof peers !== 'object' || Array.isArray(peers))
     throw invalidConfig('options.peers', "must be an object { id: 'host:port' }")
-  const out = new Map<number, { host: string; port: number }>()
-  for (const [id, address] of Object.entries(peers)) {
+  const out = new Map<number, { host: string; port: number; raftPort?: number }>()
+  for (const [id, value] of Object.entries(peers)) {
     const n = Number(id)
     if (!Number.isSafeInteger(n) || n <= 0 || n === nodeId)
       throw invalidConfig(`options.peers.${id}`, 'peer ids must be positive integers other than nodeId')
-    out.set(n, parseHostPort(address, `options.peers.${id}`))
+    if (typeof value === 'string') {
+      out.set(n, parseHostPort(value, `options.peers.${id}`))
+      continue
+    }
+    const p = checkObject(value, `options.peers.${id}`, ['address', 'raft']) as { address?: unknown; raft?: unknown }
+    const address = parseHostPort(p.address, `options.peers.${id}.address`)
+    if (p.raft === undefined) {
+      out.set(n, address)
+      continue
+    }
+    const raft = parseHostPort(p.raft, `options.peers.${id}.raft`)
+    if (raft.host !== address.host) throw invalidConfig(`options.peers.${id}.raft`, 'must be on the same host as the address')
+    out.set(n, { ...address, raftPort: raft.port })
   }
   return out
 }

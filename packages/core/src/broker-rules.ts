@@ -1,5 +1,6 @@
 import { readBatchHeader, checkBatchAt, type RecordBatchHeader } from './batch-header'
 import type {
+  MetadataRequest,
   FetchPartitionRequest,
   FetchPartitionResult,
   FetchRequest,
@@ -230,6 +231,25 @@ export function unknownPartition(topic: string, partition: number): TributaryErr
 export function asBrokerError(error: unknown): TributaryError {
   if (error instanceof TributaryError) return error
   return new TributaryError('UNKNOWN_SERVER_ERROR', String(error), { cause: error })
+}
+
+/**
+ * checkMetadataRequest checks a metadata request's shape (a null topic list, as JSON carries
+ * "not given", means every topic).
+ * @throws TributaryError INVALID_REQUEST: not an object, topics not a list of names, allowAutoTopicCreation not a boolean.
+ */
+export function checkMetadataRequest(request: MetadataRequest | undefined | null): MetadataRequest {
+  if (request === undefined || request === null) return {}
+  if (typeof request !== 'object' || Array.isArray(request)) throw invalidRequest('a metadata request must be an object')
+  const { topics, allowAutoTopicCreation } = request as { topics?: unknown; allowAutoTopicCreation?: unknown }
+  if (topics !== undefined && topics !== null && (!Array.isArray(topics) || topics.some((t) => typeof t !== 'string')))
+    throw invalidRequest('metadata topics must be a list of topic names')
+  if (allowAutoTopicCreation !== undefined && allowAutoTopicCreation !== null && typeof allowAutoTopicCreation !== 'boolean')
+    throw invalidRequest('allowAutoTopicCreation must be a boolean')
+  return {
+    ...(Array.isArray(topics) ? { topics: topics as string[] } : {}),
+    ...(allowAutoTopicCreation === true ? { allowAutoTopicCreation: true } : {}),
+  }
 }
 
 function invalidRequest(why: string): TributaryError {

@@ -189,7 +189,7 @@ export function errorFromJSON(json: {
   retriable?: boolean
   details?: Record<string, unknown>
 }): TributaryError {
-  const code = (json.code in ErrorCodes ? json.code : 'UNKNOWN_SERVER_ERROR') as ErrorCode
+  const code = (Object.hasOwn(ErrorCodes, json.code) ? json.code : 'UNKNOWN_SERVER_ERROR') as ErrorCode
   return new TributaryError(code, json.message, { retriable: json.retriable, details: json.details })
 }
 

@@ -279,6 +279,16 @@ export class GroupCoordinator {
     }
   }
 
+  /**
+   * removeOrphanOffsets drops the committed offsets of topics that no longer exist (a crash
+   * between a topic's deletion and the removal of its offsets), so that a topic created again
+   * under the same name never starts from the old one's positions.
+   */
+  async removeOrphanOffsets(exists: (topic: string) => boolean): Promise<void> {
+    this.ensureLoaded()
+    for (const topic of this.offsets.topics()) if (!exists(topic)) await this.offsets.deleteTopic(topic)
+  }
+
   /** onTopicDeleted drops every group's offsets for `topic` and rebalances its subscribers. */
   async onTopicDeleted(topic: string): Promise<void> {
     if (this.closed) return

@@ -71,6 +71,13 @@ export class GroupOffsets {
     this.byGroup.delete(groupId)
   }
 
+  /** topics lists the topics that have at least one committed offset. */
+  topics(): Set<string> {
+    const out = new Set<string>()
+    for (const entries of this.byGroup.values()) for (const e of entries.values()) out.add(e.offset.topic)
+    return out
+  }
+
   /** deleteTopic removes every group's offsets for `topic` (the topic was deleted). */
   async deleteTopic(topic: string): Promise<void> {
     for (const [groupId, entries] of [...this.byGroup]) {

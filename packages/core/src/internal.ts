@@ -44,6 +44,7 @@ export {
   checkProduceRequest,
   checkProducedBatch,
   checkFetchRequest,
+  checkMetadataRequest,
   checkFetchOffset,
   checkPartitionRequests,
   listOffsetFor,
@@ -56,9 +57,9 @@ export {
   failedDeleteRecords,
 } from './broker-rules'
 export { partitionLogConfig } from './topic-config'
-export { MAX_FRAME_BYTES, encodeFrame, FrameReader } from './wire-frames'
+export { MAX_FRAME_BYTES, encodeFrame, encodeFrameChunks, FrameReader } from './wire-frames'
 export { BROKER_METHODS, isBrokerMethod, dispatchBrokerCall } from './wire-rpc'
-export { WireConnection } from './wire-connection'
+export { WireConnection, MAX_RESPONSE_BYTES } from './wire-connection'
 export {
   INT32_MAX,
   MIN_SEGMENT_BYTES,

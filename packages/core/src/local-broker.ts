@@ -43,6 +43,7 @@ import {
   failedProduce,
   listOffsetFor,
   type CheckedFetch,
+  checkMetadataRequest,
 } from './broker-rules'
 import { TributaryError } from './errors'
 import { FetchWaiters, fetchHasEnough, partitionKey } from './fetch-waiters'
@@ -116,14 +117,16 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     const broker = new LocalBroker(resolved, registry)
     await broker.removeOrphanPartitions()
     await broker.coordinator.load()
+    await broker.coordinator.removeOrphanOffsets((topic) => registry.get(topic) !== undefined)
     broker.scheduleCleaner()
     return broker
   }
 
   // ---- metadata and topic admin -------------------------------------------------------------
 
-  async metadata(request: MetadataRequest = {}): Promise<ClusterMetadata> {
+  async metadata(input?: MetadataRequest): Promise<ClusterMetadata> {
     this.assertOpen()
+    const request = checkMetadataRequest(input)
     const names = request.topics ?? this.registry.names()
     const topics: TopicMetadata[] = []
     for (const name of names) {

@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from './clock'
 import { TributaryError } from './errors'
 import { MAX_TIMER_MS } from './option-checks'
-import { FrameReader, encodeFrame, type WireHeader } from './wire-frames'
+import { FrameReader, encodeFrame, encodeFrameChunks, type WireHeader } from './wire-frames'
 import type { RpcArgs, RpcMethod, RpcResult } from './wire-rpc'
 
 /**
@@ -12,10 +12,13 @@ export interface WireSocket {
   write(data: Buffer): unknown
   destroy(error?: Error): unknown
   setNoDelay(noDelay?: boolean): unknown
+  /** cork and uncork, when the socket has them, gather a frame's chunks into one send. */
+  cork?(): void
+  uncork?(): void
   // biome-ignore lint/suspicious/noExplicitAny: an event listener of any shape, as Node's EventEmitter takes.
-  on(event: 'connect' | 'data' | 'error' | 'close', listener: (...args: any[]) => void): unknown
+  on(event: 'connect' | 'secureConnect' | 'data' | 'error' | 'close', listener: (...args: any[]) => void): unknown
   // biome-ignore lint/suspicious/noExplicitAny: as above.
-  once(event: 'connect' | 'data' | 'error' | 'close', listener: (...args: any[]) => void): unknown
+  once(event: 'connect' | 'secureConnect' | 'data' | 'error' | 'close', listener: (...args: any[]) => void): unknown
 }
 
 /** WireDialer opens a connection to host:port (e.g. `(host, port) => net.connect({ host, port })`). */
@@ -41,7 +44,28 @@ export interface WireConnectionOptions {
   readonly details?: Readonly<Record<string, unknown>>
   /** onLost is told when an open connection drops, before its unanswered requests fail. */
   readonly onLost?: () => void
+  /**
+   * handshake runs on every new connection before any call is sent on it (SASL, the peer
+   * challenge–response): `call` sends a request on that connection and resolves with its answer.
+   * A failure closes the connection and fails the calls waiting for it with that error.
+   */
+  readonly handshake?: (call: (method: string, args: readonly unknown[]) => Promise<unknown>) => Promise<void>
+  /** secure: the dialer makes TLS sockets; the connection is open once the TLS handshake is done ('secureConnect'). Default false. */
+  readonly secure?: boolean
+  /** maxResponseBytes bounds one response frame. Default MAX_RESPONSE_BYTES (256 MiB). */
+  readonly maxResponseBytes?: number
 }
+
+/** MAX_RESPONSE_BYTES bounds a response frame by default: above any fetch a server answers (cut to its frame limit) plus one batch. */
+export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+
+/** Errors of a handshake that a new connection would not cure: they reach the caller as they are. */
+const FINAL_HANDSHAKE_ERRORS = new Set([
+  'SASL_AUTHENTICATION_FAILED',
+  'UNSUPPORTED_SASL_MECHANISM',
+  'ILLEGAL_SASL_STATE',
+  'CLUSTER_AUTHORIZATION_FAILED',
+])
 
 /** CallOptions are a call's own wait and cancellation. */
 export interface CallOptions {
@@ -91,6 +115,8 @@ export class WireConnection<T> {
   private starting = 0
   private nextId = 1
   private closed = false
+  /** The new socket whose handshake is running (not yet `socket`). */
+  private handshaking: WireSocket | null = null
 
   constructor(private readonly options: WireConnectionOptions) {
     this.address = `${options.host}:${options.port}`
@@ -132,7 +158,13 @@ export class WireConnection<T> {
     return this.send(socket, `${this.options.methodPrefix ?? ''}${method}`, args, options) as Promise<RpcResult<T, K>>
   }
 
-  private send(socket: WireSocket, method: string, args: readonly unknown[], { extraWaitMs = 0, signal }: CallOptions): Promise<unknown> {
+  private send(
+    socket: WireSocket,
+    method: string,
+    args: readonly unknown[],
+    { extraWaitMs = 0, signal }: CallOptions,
+    counted = true,
+  ): Promise<unknown> {
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       const timeoutMs = Math.min(MAX_TIMER_MS, this.options.requestTimeoutMs + extraWaitMs)
@@ -140,7 +172,7 @@ export class WireConnection<T> {
         if (!this.pending.delete(id)) return
         signal?.removeEventListener('abort', onAbort)
         reject(this.error('REQUEST_TIMED_OUT', `${method} to ${this.address} got no answer within ${timeoutMs} ms`))
-        this.release()
+        if (counted) this.release()
       }, timeoutMs)
       const onAbort = (): void => {
         if (this.pending.has(id) && this.socket === socket) socket.write(encodeFrame({ id: this.nextId++, m: '$cancel', a: [id] }))
@@ -149,14 +181,17 @@ export class WireConnection<T> {
       const settle = (): void => {
         timer.cancel()
         signal?.removeEventListener('abort', onAbort)
-        this.release()
+        if (counted) this.release()
       }
       this.pending.set(id, {
         resolve: (v) => (settle(), resolve(v)),
         reject: (e) => (settle(), reject(e)),
         timer,
       })
-      socket.write(encodeFrame({ id, m: method, a: args }))
+      // The batches are written as they are (no copy into one buffer: a large produce does not hold the event loop).
+      socket.cork?.()
+      for (const chunk of encodeFrameChunks({ id, m: method, a: args })) socket.write(chunk)
+      socket.uncork?.()
       if (signal?.aborted) onAbort()
     })
   }
@@ -191,10 +226,23 @@ export class WireConnection<T> {
     try {
       const s = await this.openSocket()
       this.assertOpen(s)
+      const { handshake } = this.options
+      if (handshake !== undefined) {
+        this.handshaking = s
+        try {
+          await handshake((method, args) => this.send(s, method, args, {}, false))
+        } catch (error) {
+          s.destroy()
+          throw error
+        } finally {
+          this.handshaking = null
+        }
+        this.assertOpen(s)
+      }
       this.socket = s
       return s
     } catch (error) {
-      if (error instanceof TributaryError && error.code === 'CLIENT_CLOSED') throw error
+      if (error instanceof TributaryError && (error.code === 'CLIENT_CLOSED' || FINAL_HANDSHAKE_ERRORS.has(error.code))) throw error
       throw this.error('LEADER_NOT_AVAILABLE', `the node at ${this.address} cannot be reached`, error)
     }
   }
@@ -209,12 +257,12 @@ export class WireConnection<T> {
         connectTimeoutMs,
       )
       let connected = false
-      s.once('connect', () => {
+      s.once(this.options.secure === true ? 'secureConnect' : 'connect', () => {
         connected = true
         timer.cancel()
         resolve(s)
       })
-      const reader = new FrameReader()
+      const reader = new FrameReader(this.options.maxResponseBytes ?? MAX_RESPONSE_BYTES)
       s.on('data', (chunk: Buffer) => {
         try {
           reader.push(chunk, (h) => this.settle(h))
@@ -234,6 +282,13 @@ export class WireConnection<T> {
   }
 
   private lost(s: WireSocket, cause: unknown): void {
+    // A connection lost during its handshake fails the handshake's request (the only one sent on it).
+    if (this.handshaking === s) {
+      for (const p of [...this.pending.values()])
+        p.reject(this.error('LEADER_NOT_AVAILABLE', `the connection to ${this.address} was lost`, cause))
+      this.pending.clear()
+      return
+    }
     if (this.socket !== s) return
     this.socket = null
     // The owner hears first, so that the retries these failures cause go to another node.

@@ -14,8 +14,8 @@ import { TributaryError, errorFromJSON } from './errors'
  * Pure: no I/O, only Buffer.
  */
 
-/** MAX_FRAME_BYTES bounds one frame (a fetch response is bounded by its maxBytes). */
-export const MAX_FRAME_BYTES = 256 * 1024 * 1024
+/** MAX_FRAME_BYTES is the default bound of one frame (Kafka's socket.request.max.bytes, 100 MiB); a fetch response is cut to fit under it. */
+export const MAX_FRAME_BYTES = 100 * 1024 * 1024
 
 /** WireHeader is one decoded frame: a request (`m`, `a`) or a response (`v` or `e`). */
 export interface WireHeader {
@@ -26,8 +26,12 @@ export interface WireHeader {
   e?: unknown
 }
 
-/** encodeFrame packs a header whose values may hold Buffers and TributaryErrors. */
-export function encodeFrame(header: WireHeader): Buffer {
+/**
+ * encodeFrameChunks packs a header whose values may hold Buffers and TributaryErrors into the
+ * chunks of one frame: the prefix and JSON, then each buffer as it is (no copy of the batches, so
+ * writing a large fetch response does not hold the event loop for a copy of it).
+ */
+export function encodeFrameChunks(header: WireHeader): Buffer[] {
   const bufs: Buffer[] = []
   const packed = pack(header, bufs) as Record<string, unknown>
   const json = Buffer.from(JSON.stringify({ ...packed, b: bufs.map((b) => b.length) }))
@@ -35,48 +39,103 @@ export function encodeFrame(header: WireHeader): Buffer {
   const total = 4 + json.length + bufs.reduce((n, b) => n + b.length, 0)
   prefix.writeUInt32BE(total, 0)
   prefix.writeUInt32BE(json.length, 4)
-  return Buffer.concat([prefix, json, ...bufs])
+  return [prefix, json, ...bufs]
+}
+
+/** encodeFrame is `encodeFrameChunks` joined into one buffer (small frames). */
+export function encodeFrame(header: WireHeader): Buffer {
+  return Buffer.concat(encodeFrameChunks(header))
 }
 
 /**
- * FrameReader turns a byte stream into decoded headers.
- * @throws TributaryError INVALID_REQUEST from `push` for a frame over MAX_FRAME_BYTES (the
- * caller should drop the connection: the stream cannot be resynchronised).
+ * FrameReader turns a byte stream into decoded headers. The length prefix is checked against
+ * `maxFrameBytes` before a byte of the frame is kept; a frame's chunks are kept as they arrive and
+ * joined once, when it is complete (linear in its size, however it is split).
+ * @throws TributaryError INVALID_REQUEST from `push` for a frame over the limit or one that does
+ * not decode (the caller should drop the connection: the stream cannot be resynchronised).
  */
 export class FrameReader {
-  private pending: Buffer[] = []
-  private pendingBytes = 0
+  private chunks: Buffer[] = []
+  private buffered = 0
+  /** Bytes (prefix included) of the frame being collected; -1 until its prefix is in. */
+  private frameBytes = -1
+
+  constructor(readonly maxFrameBytes: number = MAX_FRAME_BYTES) {}
+
+  /** bufferedBytes is how many bytes of an incomplete frame are held. */
+  get bufferedBytes(): number {
+    return this.buffered
+  }
 
   push(chunk: Buffer, onFrame: (h: WireHeader) => void): void {
-    this.pending.push(chunk)
-    this.pendingBytes += chunk.length
+    this.chunks.push(chunk)
+    this.buffered += chunk.length
     for (;;) {
-      if (this.pendingBytes < 4) return
-      if (this.pending.length > 1) this.pending = [Buffer.concat(this.pending)]
-      const buf = this.pending[0] as Buffer
-      const total = buf.readUInt32BE(0)
-      if (total > MAX_FRAME_BYTES) throw new TributaryError('INVALID_REQUEST', `frame of ${total} bytes exceeds ${MAX_FRAME_BYTES}`)
-      if (buf.length < 4 + total) return
-      const frame = buf.subarray(4, 4 + total)
-      const rest = buf.subarray(4 + total)
-      this.pending = rest.length > 0 ? [rest] : []
-      this.pendingBytes = rest.length
+      if (this.frameBytes < 0) {
+        if (this.buffered < 4) return
+        const total = this.head().readUInt32BE(0)
+        if (total > this.maxFrameBytes)
+          throw new TributaryError('INVALID_REQUEST', `frame of ${total} bytes exceeds ${this.maxFrameBytes}`, {
+            details: { frameBytes: total, maxFrameBytes: this.maxFrameBytes },
+          })
+        this.frameBytes = 4 + total
+      }
+      if (this.buffered < this.frameBytes) return
+      const buf = this.head()
+      const frame = buf.subarray(4, this.frameBytes)
+      const rest = buf.subarray(this.frameBytes)
+      this.chunks = rest.length > 0 ? [rest] : []
+      this.buffered = rest.length
+      this.frameBytes = -1
       onFrame(decodeFrame(frame))
     }
   }
+
+  /** head joins the buffered chunks into one (a no-op when there is one). */
+  private head(): Buffer {
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.buffered)]
+    return this.chunks[0] as Buffer
+  }
 }
 
+/**
+ * decodeFrame reads one frame's header and buffers, checking its structure: a JSON object with a
+ * safe-integer id, a string method and an argument list if present, buffer lengths that add up to
+ * the frame. @throws TributaryError INVALID_REQUEST.
+ */
 function decodeFrame(frame: Buffer): WireHeader {
+  const bad = (why: string): TributaryError => new TributaryError('INVALID_REQUEST', `malformed frame: ${why}`)
+  if (frame.length < 4) throw bad('shorter than its header length')
   const jsonBytes = frame.readUInt32BE(0)
-  const raw = JSON.parse(frame.subarray(4, 4 + jsonBytes).toString('utf8')) as WireHeader & { b: number[] }
+  if (jsonBytes > frame.length - 4) throw bad('header longer than the frame')
+  let raw: WireHeader & { b?: unknown }
+  try {
+    raw = JSON.parse(frame.subarray(4, 4 + jsonBytes).toString('utf8')) as WireHeader & { b: number[] }
+  } catch {
+    throw bad('header is not JSON')
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw bad('header is not an object')
+  if (!Number.isSafeInteger(raw.id)) throw bad('id is not an integer')
+  if (raw.m !== undefined && typeof raw.m !== 'string') throw bad('method is not a string')
+  if (raw.a !== undefined && !Array.isArray(raw.a)) throw bad('arguments are not a list')
+  const lengths = raw.b ?? []
+  if (!Array.isArray(lengths) || lengths.some((n) => !Number.isSafeInteger(n) || (n as number) < 0))
+    throw bad('buffer lengths are not a list of sizes')
   const bufs: Buffer[] = []
   let pos = 4 + jsonBytes
-  for (const len of raw.b) {
-    // A copy, so that a kept batch does not pin the whole frame.
-    bufs.push(Buffer.from(frame.subarray(pos, pos + len)))
+  for (const len of lengths as number[]) {
+    if (pos + len > frame.length) throw bad('buffers longer than the frame')
+    // A small buffer is copied, so that a kept batch does not pin the whole frame; one that is
+    // most of the frame is kept as it is (it pins at most as much again, and a large produce is
+    // not copied twice while the event loop waits).
+    bufs.push(len * 2 >= frame.length ? frame.subarray(pos, pos + len) : Buffer.from(frame.subarray(pos, pos + len)))
     pos += len
   }
-  return unpack(raw, bufs) as WireHeader
+  try {
+    return unpack(raw, bufs) as WireHeader
+  } catch {
+    throw bad('nested too deeply')
+  }
 }
 
 function pack(v: unknown, bufs: Buffer[]): unknown {
@@ -101,7 +160,19 @@ function unpack(v: unknown, bufs: Buffer[]): unknown {
   if (v !== null && typeof v === 'object') {
     const o = v as Record<string, unknown>
     if (typeof o.$b === 'number') return bufs[o.$b]
-    if (o.$e !== undefined) return errorFromJSON(o.$e as { code: string; message: string })
+    if (o.$e !== undefined) {
+      const e = o.$e as { code?: unknown; message?: unknown; retriable?: unknown; details?: unknown } | null
+      const details = e?.details
+      return errorFromJSON({
+        code: String(e?.code),
+        message: String(e?.message),
+        retriable: typeof e?.retriable === 'boolean' ? e.retriable : undefined,
+        details:
+          details !== null && typeof details === 'object' && !Array.isArray(details)
+            ? (unpack(details, bufs) as Record<string, unknown>)
+            : undefined,
+      })
+    }
     const out: Record<string, unknown> = {}
     for (const [k, x] of Object.entries(o)) out[k] = unpack(x, bufs)
     return out

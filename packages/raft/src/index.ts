@@ -18,6 +18,7 @@ export { RaftNode } from './node/raft-node'
 export { resolveGroupOptions, defaultGroupOptions } from './node/options'
 export { MemoryRaftStorage } from './node/storage'
 export { FileRaftStorage } from './node/file-storage'
+export { HandleCache, CachedFile, DEFAULT_RAFT_HANDLES } from './node/handle-cache'
 
 // Transports.
 export { MemoryNetwork, MemoryTransport, FaultDice, LinkTable } from './transport/memory'

@@ -15,27 +15,16 @@ import {
   type StoredMetadata,
   type TopicPartition,
 } from '@tributary/core'
-import {
-  checkCommittedOffsets,
-  checkGroupId,
-  checkPartitionList,
-  checkStoredMetadata,
-  checkTopicPartition,
-  wrapStorageError,
-} from '@tributary/core/internal'
+import { checkCommittedOffsets, checkGroupId, checkPartitionList, checkStoredMetadata, wrapStorageError } from '@tributary/core/internal'
 import { FdCache } from './fd-cache'
 import { GroupCommit } from './group-commit'
 import { attempt, fsyncDirAsync, fsyncDirSync } from './io'
 import { DirectoryLock } from './lock-file'
 import { MetadataFile } from './metadata-file'
 import { OffsetsStore } from './offsets-store'
+import { deletedDirName, isDeletedDir, isShortened, parsePartitionDir, partitionDirName, recordTopicName } from './partition-dirs'
 import { resolveFileStorageOptions, type FileStorageOptions, type ResolvedFileStorageOptions } from './options'
 import { FilePartitionLog } from './partition-log'
-
-/** A partition directory is `<topic>-<partition>`; topic names may contain '-', so the number is after the last one. */
-const PARTITION_DIR = /^(.+)-(\d+)$/
-/** A deleted partition's directory is renamed `<topic>-<partition>.<random hex>-delete` before removal (as Kafka's). */
-const DELETED_DIR = /\.[0-9a-f]+-delete$/
 
 /**
  * FileStorage is the on-disk `Storage`: one directory holding a subdirectory of segment files per
@@ -138,9 +127,17 @@ export class FileStorage implements Storage {
       this.logs.delete(name)
     }
     if (!this.known.delete(name)) return
-    // Rename first (atomic), so that a crash during the recursive removal never leaves half a partition under its real name.
-    const doomed = join(this.dir, `${name}.${randomBytes(8).toString('hex')}-delete`)
-    attempt(`rename ${name}`, () => fs.renameSync(join(this.dir, name), doomed))
+    // Rename first (atomic, to a short name whatever the topic's length), so that a crash during the
+    // recursive removal never leaves half a partition under its real name; open() removes the rest.
+    const doomed = join(this.dir, deletedDirName(randomBytes(8).toString('hex')))
+    try {
+      fs.renameSync(join(this.dir, name), doomed)
+    } catch (err) {
+      // Already gone (a crash between the rename and its directory fsync, replayed): nothing to do.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+      this.known.set(name, tp)
+      throw wrapStorageError(err, `rename ${name} for deletion`)
+    }
     fsyncDirSync(this.dir)
     await removeTree(doomed)
   }
@@ -221,6 +218,7 @@ export class FileStorage implements Storage {
     const { clock, logger, onRecovery } = this.options
     const createdDir = !this.known.has(name)
     if (createdDir) this.rootCommit.noteWrite()
+    if (createdDir && isShortened(name)) recordTopicName(dir, tp.topic)
     // The log checks that it is still the storage's log of that name: a deleted and recreated partition gets a new one.
     let self: FilePartitionLog | null = null
     self = FilePartitionLog.open(
@@ -261,42 +259,30 @@ export class FileStorage implements Storage {
     if (log === null || this.logs.get(name) !== log) throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Partition ${name} was deleted`)
   }
 
-  /** findPartitions lists partition directories, and removes the leftovers of interrupted deletions. */
+  /**
+   * findPartitions lists partition directories, and removes the leftovers of interrupted
+   * deletions. A leftover that cannot be removed is logged and left: it never makes open fail.
+   */
   private async findPartitions(): Promise<void> {
     const entries = attempt(`list ${this.dir}`, () => fs.readdirSync(this.dir, { withFileTypes: true }))
     for (const entry of entries) {
       if (!entry.isDirectory()) continue
-      if (DELETED_DIR.test(entry.name)) {
-        await removeTree(join(this.dir, entry.name))
+      const path = join(this.dir, entry.name)
+      if (isDeletedDir(entry.name)) {
+        await removeTree(path).catch((err: unknown) =>
+          this.options.logger.warn('Could not remove the leftover of an interrupted partition deletion', { path, error: String(err) }),
+        )
         continue
       }
-      const tp = parsePartitionDirName(entry.name)
+      const tp = attempt(`read ${path}`, () => parsePartitionDir(this.dir, entry.name))
       if (tp !== null) this.known.set(entry.name, tp)
-      else this.options.logger.warn('Ignoring a directory that is not a partition', { path: join(this.dir, entry.name) })
+      else this.options.logger.warn('Ignoring a directory that is not a partition', { path })
     }
   }
 
   private assertOpen(): void {
     if (this.state !== 'open') throw closedError()
   }
-}
-
-/** partitionDirName validates a topic-partition (topic name first, before any path is built) and returns its directory name. */
-function partitionDirName(tp: TopicPartition): string {
-  checkTopicPartition(tp)
-  return `${tp.topic}-${tp.partition}`
-}
-
-function parsePartitionDirName(name: string): TopicPartition | null {
-  const match = PARTITION_DIR.exec(name)
-  if (match === null) return null
-  const topic = match[1]!
-  try {
-    validateTopicName(topic)
-  } catch {
-    return null
-  }
-  return { topic, partition: Number(match[2]) }
 }
 
 async function removeTree(path: string): Promise<void> {

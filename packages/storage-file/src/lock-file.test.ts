@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { isTributaryError, type TributaryError } from '@tributary/core'
 import { FileStorage } from './file-storage'
 import { LOCK_FILE_NAME } from './lock-file'
-import { killAndWait, spawnTs, waitForLine } from './testing/child-process'
+import { killAndWait, spawnInPidNamespace, spawnTs, waitForLine } from './testing/child-process'
 import { makeTempDir, removeTempDir, SILENT_LOGGER } from './testing/temp-dir'
 
 let dir: string
@@ -34,11 +34,11 @@ describe('directory lock', () => {
     } finally {
       await killAndWait(child)
     }
-    // SIGKILL left the lock file behind with a dead pid: it is stale.
-    expect(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8').trim()).toBe(String(child.pid))
+    // SIGKILL left the owner file behind naming a dead pid; the kernel dropped the lock itself.
+    expect(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8').split(' ')[0]).toBe(String(child.pid))
     const storage = new FileStorage({ dir, logger: SILENT_LOGGER })
     await storage.open()
-    expect(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8').trim()).toBe(String(process.pid))
+    expect(readFileSync(join(dir, LOCK_FILE_NAME), 'utf8').split(' ')[0]).toBe(String(process.pid))
     await storage.close()
   }, 60_000)
 
@@ -52,7 +52,44 @@ describe('directory lock', () => {
     await second.close()
   })
 
-  it('a lock file of a pid that no longer exists is taken over', async () => {
+  it('an owner file naming a pid that no longer exists does not keep anyone out', async () => {
+    writeFileSync(join(dir, LOCK_FILE_NAME), '999999999 elsewhere\n')
+    const storage = new FileStorage({ dir, logger: SILENT_LOGGER })
+    await storage.open()
+    await storage.close()
+  })
+
+  it('two processes in separate PID namespaces (both PID 1, as two containers sharing a volume) cannot both open one directory', async () => {
+    // Fails, not skips, where unshare is missing: the lock's claim is only proven with it.
+    const first = spawnInPidNamespace(join(__dirname, 'testing', 'lock-holder.ts'), [dir])
+    try {
+      expect(await waitForLine(first, 'locked')).toBe('locked pid=1')
+      const second = spawnInPidNamespace(join(__dirname, 'testing', 'lock-holder.ts'), [dir])
+      try {
+        const line = await waitForLine(second, 'refused')
+        expect(line).toMatch(/^refused STORAGE_LOCKED pid=1$/)
+      } finally {
+        await killAndWait(second)
+      }
+    } finally {
+      await killAndWait(first)
+    }
+    // The holder's namespace dies with unshare (--kill-child) a moment later: the kernel drops its lock.
+    const deadline = Date.now() + 10_000
+    for (;;) {
+      const storage = new FileStorage({ dir, logger: SILENT_LOGGER })
+      const err = await openError(storage)
+      if (err === null) {
+        await storage.close()
+        break
+      }
+      expect(err.code).toBe('STORAGE_LOCKED')
+      if (Date.now() > deadline) throw err
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }, 60_000)
+
+  it('a pre-upgrade lock file of a pid that no longer exists is taken over', async () => {
     writeFileSync(join(dir, LOCK_FILE_NAME), '999999999\n')
     const storage = new FileStorage({ dir, logger: SILENT_LOGGER })
     await storage.open()

@@ -1,101 +1,115 @@
 import * as fs from 'node:fs'
+import { hostname } from 'node:os'
 import { join, resolve } from 'node:path'
+import Database from 'better-sqlite3'
 import { TributaryError } from '@tributary/core'
 import { wrapStorageError } from '@tributary/core/internal'
 import { isMissing } from './io'
 
-/** LOCK_FILE_NAME is the lock file in a storage directory; it holds the owner's pid. */
+/** LOCK_FILE_NAME is the informational owner file in a storage directory: `<pid> <host>` of the holder. */
 export const LOCK_FILE_NAME = '.lock'
+/** LOCK_DB_NAME is the file whose OS-level lock is the directory lock (a SQLite database held in an exclusive transaction). */
+export const LOCK_DB_NAME = '.lock.db'
 
-/** Directories locked by this process: a second storage in the same process must fail too, although the pid is ours. */
+/** Directories locked by this process: a second storage in the same process must fail too. */
 const heldInProcess = new Set<string>()
 
 /**
  * DirectoryLock keeps other processes (and other storages in this process) out of a storage
- * directory. The lock is a file created exclusively (O_EXCL) holding the owner's pid; a lock
- * whose pid is no longer alive is stale (its owner crashed) and is taken over.
+ * directory with a lock the kernel holds, not a pid: `.lock.db` is a SQLite database opened in
+ * `locking_mode=EXCLUSIVE` inside a `BEGIN EXCLUSIVE` transaction that stays open until release.
+ * SQLite takes that lock with fcntl(F_SETLK) on the file, so:
  *
- * Limits: a crashed owner's pid reused by an unrelated live process makes the lock look held
- * (the error names the pid and the file, so an operator can remove it); two processes taking
- * over the same stale lock at the same instant can both succeed.
+ * - it holds across PID namespaces (two containers both running as PID 1) and across hosts that
+ *   share a volume whose file system honours POSIX locks (NFSv4, CephFS, …): the lock is on the
+ *   inode, not on a process number;
+ * - a dead owner's lock frees itself: the kernel drops fcntl locks when the process exits, however
+ *   it exits (SIGKILL included), so there is no stale lock to detect or take over;
+ * - a second storage in this process fails too (SQLite tracks its own locks per inode, and
+ *   `heldInProcess` names the directory).
+ *
+ * `.lock` beside it holds `<pid> <host>` of the current owner, for the error message only.
  */
 export class DirectoryLock {
-  private held = false
+  private db: Database.Database | null = null
   private readonly key: string
+  /** path is the informational owner file. */
   readonly path: string
+  readonly dbPath: string
 
   constructor(dir: string) {
     this.key = resolve(dir)
     this.path = join(dir, LOCK_FILE_NAME)
+    this.dbPath = join(dir, LOCK_DB_NAME)
   }
 
-  /** acquire takes the lock or throws STORAGE_LOCKED with the holder's pid in `details.pid`. */
+  /**
+   * acquire takes the lock or throws STORAGE_LOCKED (with the holder's pid and host in `details`
+   * when it wrote them).
+   * @throws TributaryError STORAGE_LOCKED, KAFKA_STORAGE_ERROR (the lock file cannot be created).
+   */
   acquire(): void {
-    if (heldInProcess.has(this.key)) throw locked(this.path, process.pid)
-    if (!this.tryCreate()) {
-      const owner = this.readOwner()
-      if (owner !== null && owner !== process.pid && isAlive(owner)) throw locked(this.path, owner)
-      // Stale: the owner died without removing its lock (or it was ours, from a storage never closed).
-      this.removeFile()
-      if (!this.tryCreate()) throw locked(this.path, this.readOwner() ?? -1)
-    }
-    heldInProcess.add(this.key)
-    this.held = true
-  }
-
-  /** release removes the lock file if this object holds it. */
-  release(): void {
-    if (!this.held) return
-    this.held = false
-    heldInProcess.delete(this.key)
-    this.removeFile()
-  }
-
-  private tryCreate(): boolean {
-    let fd = -1
+    if (heldInProcess.has(this.key)) throw locked(this.path, process.pid, hostname())
+    let db: Database.Database | null = null
     try {
-      fd = fs.openSync(this.path, 'wx', 0o644)
-      fs.writeSync(fd, `${process.pid}\n`)
-      return true
+      db = new Database(this.dbPath, { timeout: 0 })
+      db.pragma('locking_mode = EXCLUSIVE')
+      db.exec('BEGIN EXCLUSIVE')
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
-      throw wrapStorageError(err, `create lock file ${this.path}`)
-    } finally {
-      if (fd >= 0) fs.closeSync(fd)
+      try {
+        db?.close()
+      } catch {
+        // The lock failed already; that is the error worth reporting.
+      }
+      if (isBusy(err)) {
+        const owner = this.readOwner()
+        throw locked(this.path, owner?.pid ?? -1, owner?.host ?? 'unknown')
+      }
+      throw wrapStorageError(err, `lock ${this.dbPath}`)
+    }
+    this.db = db
+    heldInProcess.add(this.key)
+    try {
+      fs.writeFileSync(this.path, `${process.pid} ${hostname()}\n`)
+    } catch (err) {
+      this.release()
+      throw wrapStorageError(err, `write lock owner file ${this.path}`)
     }
   }
 
-  private readOwner(): number | null {
+  /** release drops the lock if this object holds it (the owner file stays; it is only informational). */
+  release(): void {
+    const db = this.db
+    if (db === null) return
+    this.db = null
+    heldInProcess.delete(this.key)
     try {
-      const pid = Number.parseInt(fs.readFileSync(this.path, 'utf8').trim(), 10)
-      return Number.isInteger(pid) && pid > 0 ? pid : null
+      db.close()
+    } catch {
+      // Closing ends the transaction and the lock whatever it reports.
+    }
+  }
+
+  private readOwner(): { pid: number; host: string } | null {
+    try {
+      const [pid, host] = fs.readFileSync(this.path, 'utf8').trim().split(/\s+/)
+      const n = Number.parseInt(pid ?? '', 10)
+      return Number.isInteger(n) && n > 0 ? { pid: n, host: host ?? 'unknown' } : null
     } catch (err) {
       if (isMissing(err)) return null
-      throw wrapStorageError(err, `read lock file ${this.path}`)
-    }
-  }
-
-  private removeFile(): void {
-    try {
-      fs.unlinkSync(this.path)
-    } catch (err) {
-      if (!isMissing(err)) throw wrapStorageError(err, `remove lock file ${this.path}`)
+      return null
     }
   }
 }
 
-/** isAlive tells whether a process with this pid exists (EPERM means it does, owned by someone else). */
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
+/** isBusy tells whether SQLite refused the lock because another connection holds it. */
+function isBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED'
 }
 
-function locked(path: string, pid: number): TributaryError {
-  return new TributaryError('STORAGE_LOCKED', `Storage directory is locked by process ${pid} (lock file ${path})`, {
-    details: { pid, path },
+function locked(path: string, pid: number, host: string): TributaryError {
+  return new TributaryError('STORAGE_LOCKED', `Storage directory is locked by process ${pid} on ${host} (lock ${path}.db)`, {
+    details: { pid, host, path },
   })
 }

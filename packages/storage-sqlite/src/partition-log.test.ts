@@ -5,6 +5,7 @@ import { decodeRecordBatch, TributaryError } from '@tributary/core'
 import type { PartitionLog, PartitionLogConfig } from '@tributary/core'
 import { DEFAULT_TEST_TIMESTAMP_MS, makeBatch, makeRecords, ManualClock } from '@tributary/core/testing'
 import { SqliteStorage } from './sqlite-storage'
+import { readLastOffset } from '@tributary/core/internal'
 
 const T = DEFAULT_TEST_TIMESTAMP_MS
 const CONFIG: PartitionLogConfig = { segmentBytes: 1024 * 1024, segmentMs: 7 * 86_400_000, indexIntervalBytes: 4096 }
@@ -118,6 +119,19 @@ describe('corruption on read', () => {
     expect(err.code).toBe('CORRUPT_MESSAGE')
     expect(err.details).toMatchObject({ topic: 't', partition: 0, lastOffset: 9 })
     expect(thrown(() => log.offsetForTimestamp(T + 11)).code).toBe('CORRUPT_MESSAGE')
+  })
+
+  it('a read from before a damaged batch serves every good batch up to it, as the file storage does; the next read is CORRUPT_MESSAGE', () => {
+    const log = storage.partitionLog({ topic: 't', partition: 0 }, CONFIG)
+    for (let i = 0; i < 60; i++) log.append(makeBatch(makeRecords(`b${i}`, 10, T + i)))
+    damage(509, 80)
+    const good = log.read(0, 1 << 20)
+    expect(good).toHaveLength(50)
+    expect(readLastOffset(good.at(-1) as Buffer)).toBe(499)
+    const err = thrown(() => log.read(500, 1 << 20))
+    expect(err.code).toBe('CORRUPT_MESSAGE')
+    expect(err.details).toMatchObject({ topic: 't', partition: 0, lastOffset: 509 })
+    expect(log.read(510, 1 << 20)).toHaveLength(9)
   })
 
   it('a stored base offset that disagrees with the row (outside the CRC) is CORRUPT_MESSAGE', () => {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { RecordBatch, TributaryError } from '@tributary/core'
+import { RecordBatch, TributaryError, isTributaryError } from '@tributary/core'
 import {
   BatchLayout,
   assert,
@@ -182,7 +182,14 @@ export class SqlitePartitionLog implements PartitionLog {
       // Breaking out of for..of resets the statement, so only the rows taken are stepped.
       for (const [lastOffset, data] of this.ctx.stmts.selectBatchesFrom.iterate(this.id, offset)) {
         if (out.length > 0 && total + data.length > maxBytes) break
-        this.verify(data, lastOffset)
+        try {
+          this.verify(data, lastOffset)
+        } catch (err) {
+          // As the file storage: the good batches before a damaged one are served; the next read,
+          // which starts at the damaged one, gets CORRUPT_MESSAGE.
+          if (out.length > 0 && isTributaryError(err, 'CORRUPT_MESSAGE')) break
+          throw err
+        }
         out.push(data)
         total += data.length
         if (total >= maxBytes) break

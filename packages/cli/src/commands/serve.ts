@@ -20,7 +20,7 @@ import {
   registerKafkaCodecs,
 } from '@tributary/kafka-protocol'
 import { BrokerTraffic, collectMetrics, instrumentBroker } from '@tributary/client'
-import { ClusterNode } from '@tributary/cluster'
+import { ClusterNode, type ClusterNodeOptions } from '@tributary/cluster'
 import { ConsoleServer } from '../console/console-server'
 import { MetricsServer } from '../metrics/metrics-server'
 import { FileStorage } from '@tributary/storage-file'
@@ -34,7 +34,13 @@ import { SqliteStorage } from '@tributary/storage-sqlite'
  * cleanly: the listener stops, the broker syncs its storage and releases the directory lock.
  *
  * Cluster mode (--node-id, --listen, --peers): the node is a ClusterNode (partitions and metadata
- * replicated with Raft; Tributary's own protocol on --listen, Raft on its port + 1) and its Kafka
+ * replicated with Raft; Tributary's own protocol on --listen, Raft on --raft-listen, by default
+ * its port + 1). The security flags protect every port: --tls-cert/--tls-key (and --tls-ca, the
+ * authority peers' certificates are checked against) put TLS on the Kafka listener, the client
+ * port and the Raft port; --sasl-users makes Kafka and Tributary clients authenticate;
+ * --cluster-secret-file (or TRIBUTARY_CLUSTER_SECRET) is the secret nodes prove to each other;
+ * --acl limits what each SASL user may do. Without them the node binds loopback only; a routable
+ * address needs all of them or --insecure (a warning is logged). Its Kafka
  * listener is registered in the cluster metadata, so every node's Metadata lists every node's
  * Kafka address with the partitions' real leaders. The line is printed once the registration is in
  * the metadata (which needs a quorum of the nodes up).
@@ -63,6 +69,16 @@ export interface ServeOptions {
   peers?: string
   /** Cluster mode: join a running cluster through --peers instead of forming one. */
   join?: boolean
+  /** Cluster mode: where Raft messages are served ('host:port'; default --listen's port + 1). */
+  raftListen?: string
+  /** Cluster mode: the client address other nodes and clients are told ('host:port'). */
+  clusterAdvertise?: string
+  /** Cluster mode: a file holding the cluster secret (default: the TRIBUTARY_CLUSTER_SECRET environment variable). */
+  clusterSecretFile?: string
+  /** Cluster mode: PEM certificate authority peers' certificates are checked against (default: --tls-cert itself). */
+  tlsCa?: string
+  /** Cluster mode: a JSON file holding the ACL, a list of { principal, operations, resourcePrefix? }. */
+  acl?: string
   /** group.min.session.timeout.ms, in ms. */
   groupMinSessionTimeoutMs?: string
   /** group.initial.rebalance.delay.ms, in ms. */
@@ -109,6 +125,11 @@ export function serveCommand(): Command {
     .option('--listen <host:port>', "cluster mode: Tributary's own protocol and the peers (Raft on port + 1)")
     .option('--peers <list>', 'cluster mode: the other nodes, 2=host:port,3=host:port')
     .option('--join', 'cluster mode: join a running cluster through --peers')
+    .option('--raft-listen <host:port>', 'cluster mode: where Raft messages are served (default: --listen port + 1)')
+    .option('--cluster-advertise <host:port>', 'cluster mode: client address told to other nodes and clients (default: --listen)')
+    .option('--cluster-secret-file <file>', 'cluster mode: file holding the secret nodes prove to each other (or TRIBUTARY_CLUSTER_SECRET)')
+    .option('--tls-ca <file>', "cluster mode: PEM authority peers' certificates are checked against (default: --tls-cert)")
+    .option('--acl <file>', 'cluster mode: JSON list of { principal, operations, resourcePrefix } (needs --sasl-users)')
     .option('--group-min-session-timeout-ms <ms>', 'shortest consumer session accepted (group.min.session.timeout.ms)')
     .option('--group-initial-rebalance-delay-ms <ms>', "wait before a new group's first rebalance (group.initial.rebalance.delay.ms)")
     .option('--raft-tick-ms <ms>', 'cluster mode: one Raft tick (elections take 10-20 ticks)')
@@ -223,6 +244,7 @@ async function startClusterNode(options: ServeOptions, numPartitions: number, lo
   const node = await ClusterNode.start({
     nodeId,
     listen: options.listen,
+    ...clusterNetworkOptions(options),
     peers: parsePeers(options.peers ?? ''),
     join: options.join === true,
     ...(options.dir !== undefined ? { dir: options.dir } : {}),
@@ -260,6 +282,44 @@ async function startClusterNode(options: ServeOptions, numPartitions: number, lo
     await node.close()
     throw error
   }
+}
+
+/**
+ * clusterNetworkOptions are the cluster node's bind, advertise and security options from the flags
+ * (the TLS certificate and SASL users of the Kafka listener serve its ports too).
+ * @throws TributaryError INVALID_CONFIG naming the flag.
+ */
+function clusterNetworkOptions(options: ServeOptions): Partial<ClusterNodeOptions> {
+  const out: { -readonly [K in keyof ClusterNodeOptions]?: ClusterNodeOptions[K] } = { insecure: options.insecure === true }
+  if (options.raftListen !== undefined) out.raftListen = options.raftListen
+  if (options.clusterAdvertise !== undefined) out.advertise = options.clusterAdvertise
+  type Security = NonNullable<ClusterNodeOptions['security']>
+  const security: { -readonly [K in keyof Security]?: Security[K] } = {}
+  if (options.tlsCert !== undefined && options.tlsKey !== undefined) {
+    const cert = readFileSync(options.tlsCert)
+    const ca = readFileSync(options.tlsCa ?? options.tlsCert)
+    security.tls = { server: { cert, key: readFileSync(options.tlsKey) }, client: { ca: [ca] } }
+  } else if (options.tlsCa !== undefined) throw flagError('--tls-ca', 'needs --tls-cert and --tls-key')
+  const secret =
+    options.clusterSecretFile !== undefined
+      ? readFileSync(options.clusterSecretFile, 'utf8').trim()
+      : process.env.TRIBUTARY_CLUSTER_SECRET?.trim() || undefined
+  if (secret !== undefined) security.clusterSecret = secret
+  if (options.saslUsers !== undefined) {
+    const mechanisms = options.saslMechanisms?.split(',').map((m) => m.trim()) as SaslMechanism[] | undefined
+    security.sasl = { usersFile: options.saslUsers, ...(mechanisms ? { mechanisms } : {}) }
+  }
+  if (options.acl !== undefined) {
+    let acl: unknown
+    try {
+      acl = JSON.parse(readFileSync(options.acl, 'utf8'))
+    } catch (error) {
+      throw flagError('--acl', `must name a JSON file: ${(error as Error).message}`)
+    }
+    security.acl = acl as never
+  }
+  out.security = security
+  return out
 }
 
 /** registerKafkaListener puts this node's Kafka address in the cluster metadata, retrying while there is no quorum yet. */

@@ -196,6 +196,7 @@ export class Consumer {
       this.pendingSeeks.set(partitionKey(target.topic, target.partition), target.offset)
       return
     }
+    state.stoppedBy = null
     state.start(target.offset)
     this.fetcher.poke()
     this.runner?.notify()

@@ -130,14 +130,36 @@ export class Fetcher {
         this.deps.onOutOfRange(state)
         return null
       }
+      if (result.error.code === 'CORRUPT_MESSAGE') return this.stopCorrupt(state, result.error)
       return result.error
     }
     if (result.highWatermark >= 0) state.highWatermark = result.highWatermark
     try {
       this.decodeInto(state, result)
     } catch (error) {
+      if (error instanceof TributaryError && error.code === 'CORRUPT_MESSAGE') return this.stopCorrupt(state, error)
       this.deps.onError(error)
     }
+    return null
+  }
+
+  /**
+   * stopCorrupt stops fetching a partition that reached a batch it cannot read, as Kafka's
+   * consumer does: refetching would only fail again while producers keep appending behind it. The
+   * error is buffered as the partition's next chunk; when the runner reaches it (every message
+   * before it handled) the consumer crashes with CORRUPT_MESSAGE naming the topic, partition and
+   * offset (the CRASH event), its other partitions go on after the restart, and this one stays
+   * stopped until `seek` moves it.
+   */
+  private stopCorrupt(state: PartitionState, cause: TributaryError): null {
+    const offset = state.fetchOffset as number
+    const error = new TributaryError(
+      'CORRUPT_MESSAGE',
+      `${state.topic}/${state.partition} cannot be read at offset ${offset} (${cause.message}); the partition is stopped: seek past the damaged batch to go on`,
+      { cause, retriable: false, details: { ...cause.details, topic: state.topic, partition: state.partition, offset } },
+    )
+    state.buffered = FetchedChunk.failed(error, offset, state.positionEpoch)
+    this.deps.onData()
     return null
   }
 

@@ -21,8 +21,18 @@ export class FetchedChunk {
     readonly highWatermark: number,
     /** The partition's `positionEpoch` when fetched: a seek since then makes the chunk stale. */
     readonly positionEpoch: number,
+    /** Set for a chunk that stands for a batch that cannot be read at `from` (it holds no messages). */
+    readonly error: Error | null = null,
   ) {
     this.batches = batches
+  }
+
+  /**
+   * failed is the chunk of a partition that reached a batch it cannot read: handed to the runner
+   * in turn, after every chunk before it was handled, so that the crash comes at the right offset.
+   */
+  static failed(error: Error, from: number, positionEpoch: number): FetchedChunk {
+    return new FetchedChunk([], from, from, -1, positionEpoch, error)
   }
 
   /** messages are the chunk's records from `from` on, decoded once. Throws CORRUPT_MESSAGE for an undecodable record. */
@@ -81,6 +91,12 @@ export class PartitionState {
   positionEpoch = 0
   /** Messages resolved since the last commit, for autoCommitThreshold. */
   uncommittedCount = 0
+  /**
+   * Set when the partition reached a batch that cannot be read (CORRUPT_MESSAGE): nothing more is
+   * fetched from it until the application seeks (as Kafka's consumer stops at such a record and
+   * asks to be sought past it). A restart from the committed offsets does not clear it.
+   */
+  stoppedBy: Error | null = null
 
   constructor(
     readonly topic: string,
@@ -108,7 +124,7 @@ export class PartitionState {
 
   /** fetchable tells whether the fetcher should ask for more of this partition now. */
   fetchable(): boolean {
-    return this.fetchOffset !== null && !this.paused && this.buffered === null
+    return this.fetchOffset !== null && !this.paused && this.buffered === null && this.stoppedBy === null
   }
 
   /** needsCommit tells whether handled offsets are not yet committed. */

@@ -141,6 +141,12 @@ export class Runner {
       state.buffered = null
       this.host.fetcher.poke()
       if (chunk.positionEpoch !== state.positionEpoch) continue
+      if (chunk.error !== null) {
+        // Every message before the unreadable batch is handled: stop the partition there and crash.
+        state.stoppedBy = chunk.error
+        this.reportError(chunk.error)
+        continue
+      }
       state.busy = true
       const task = this.process(state, chunk)
         .catch((error) => this.onTaskFailed(state, error))

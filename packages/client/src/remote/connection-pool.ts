@@ -79,7 +79,8 @@ export class ConnectionPool {
   /**
    * any returns an open connection to some node: the last one used, or the next that accepts
    * (nodes that are down are tried last).
-   * @throws TributaryError LEADER_NOT_AVAILABLE (retriable) when no address accepts; CLIENT_CLOSED after close.
+   * @throws TributaryError LEADER_NOT_AVAILABLE (retriable) when no address accepts; CLIENT_CLOSED after close;
+   *   SASL_AUTHENTICATION_FAILED (and the other final errors of the SASL handshake) as the node gave it.
    */
   async any(): Promise<NodeConnection> {
     this.assertOpen()
@@ -96,7 +97,8 @@ export class ConnectionPool {
         this.current = address
         return c
       } catch (error) {
-        if (error instanceof TributaryError && error.code === 'CLIENT_CLOSED') throw error
+        // Closed, or refused for a reason another node would give too (SASL credentials, TLS trust).
+        if (error instanceof TributaryError && (error.code === 'CLIENT_CLOSED' || !error.retriable)) throw error
         lastError = error
       }
     }

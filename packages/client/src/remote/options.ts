@@ -1,5 +1,6 @@
 import type { Clock, LoggerInput, LogLevel } from '@tributary/core'
 import { MAX_TIMER_MS, parseHostPort } from '@tributary/core/internal'
+import { type TlsClientOptions, resolveTlsClientOptions } from '@tributary/core/net'
 import { checkInt, checkObject, invalidConfig } from '../options'
 
 /** ConnectOptions configure `Tributary.connect`: a client of a cluster over TCP, hosting no node. */
@@ -36,6 +37,25 @@ export interface ConnectOptions {
    * partitions go to another node (which forwards) and it is tried last for other calls. Default 1,000.
    */
   reconnectBackoffMs?: number
+  /**
+   * ssl: dial the nodes over TLS (`true`: trusting the system's certificate authorities; an object
+   * of node:tls options: `ca` to trust a private authority, `key` and `cert` for a client
+   * certificate). Default plaintext.
+   */
+  ssl?: boolean | TlsClientOptions
+  /**
+   * sasl: authenticate on every connection before any call, as the node's `security.sasl`
+   * requires (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; SCRAM also checks that the node knows the
+   * password). Refused credentials fail the call with SASL_AUTHENTICATION_FAILED. Default none.
+   */
+  sasl?: ConnectSaslOptions
+}
+
+/** ConnectSaslOptions are the client's SASL credentials (the mechanism as KafkaJS spells it). */
+export interface ConnectSaslOptions {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'
+  username: string
+  password: string
 }
 
 /** ResolvedConnectOptions have every default filled in. */
@@ -47,6 +67,8 @@ export interface ResolvedConnectOptions {
   readonly maxQueuedRequests: number
   readonly metadataMaxAgeMs: number
   readonly reconnectBackoffMs: number
+  readonly tls: TlsClientOptions | undefined
+  readonly sasl: Readonly<ConnectSaslOptions> | undefined
 }
 
 /** CONNECT_DEFAULTS are the defaults of `Tributary.connect`'s network options. */
@@ -75,6 +97,8 @@ const KNOWN = [
   'clock',
   'logger',
   'logLevel',
+  'ssl',
+  'sasl',
   ...(Object.keys(CONNECT_DEFAULTS) as Array<keyof typeof CONNECT_DEFAULTS>),
 ] as const
 
@@ -100,5 +124,20 @@ export function resolveConnectOptions(options: ConnectOptions): ResolvedConnectO
     maxQueuedRequests: int('maxQueuedRequests'),
     metadataMaxAgeMs: int('metadataMaxAgeMs'),
     reconnectBackoffMs: int('reconnectBackoffMs'),
+    tls: resolveTlsClientOptions(o.ssl, 'connect.ssl'),
+    sasl: resolveConnectSasl(o.sasl),
   }
+}
+
+const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const
+
+/** resolveConnectSasl checks `connect.sasl`. @throws TributaryError INVALID_CONFIG. */
+function resolveConnectSasl(value: unknown): Readonly<ConnectSaslOptions> | undefined {
+  if (value === undefined) return undefined
+  const o = checkObject(value, 'connect.sasl', ['mechanism', 'username', 'password'])
+  if (!SASL_MECHANISMS.includes(o.mechanism as never))
+    throw invalidConfig('connect.sasl.mechanism', `must be one of ${SASL_MECHANISMS.join(', ')}`)
+  if (typeof o.username !== 'string' || o.username === '') throw invalidConfig('connect.sasl.username', 'must be a non-empty string')
+  if (typeof o.password !== 'string') throw invalidConfig('connect.sasl.password', 'must be a string')
+  return Object.freeze({ mechanism: o.mechanism as ConnectSaslOptions['mechanism'], username: o.username, password: o.password })
 }

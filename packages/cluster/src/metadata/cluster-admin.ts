@@ -10,7 +10,13 @@ import {
   type NodeInfo,
   type ProducerIdentity,
 } from '@tributary/core'
-import { applyConfigChanges, checkCreateTopicsRequest, checkPartitionIncrease, checkTopicSpec } from '@tributary/core/internal'
+import {
+  applyConfigChanges,
+  checkCreateTopicsRequest,
+  checkMetadataRequest,
+  checkPartitionIncrease,
+  checkTopicSpec,
+} from '@tributary/core/internal'
 import { key, type ClusterContext } from '../node/cluster-context'
 import type { GroupRouter } from '../paths/group-router'
 import type { MetadataGroup } from './metadata-group'
@@ -27,9 +33,10 @@ export class ClusterAdmin {
     private readonly groups: GroupRouter,
   ) {}
 
-  async metadata(request: MetadataRequest = {}): Promise<ClusterMetadata> {
+  async metadata(input?: MetadataRequest): Promise<ClusterMetadata> {
     const { ctx } = this
     ctx.assertOpen()
+    const request = checkMetadataRequest(input)
     // A node behind on the metadata (just restarted, or cut off) would call an existing topic
     // unknown or leave it out of a listing: first it catches up with the leader, or answers
     // LEADER_NOT_AVAILABLE (retriable), which beats a false "unknown topic".

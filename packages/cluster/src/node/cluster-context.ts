@@ -4,6 +4,7 @@ import type { BrokerServer } from '../server/broker-server'
 import { ClusterObserver } from './cluster-observer'
 import { MetadataState, type BrokerAddress, type ClusterTopic } from '../metadata/metadata-state'
 import type { ResolvedClusterNodeOptions } from '../options'
+import { defaultAdvertisedHost } from '../security'
 import type { NodeStorage } from './node-storage'
 import type { PartitionReplica } from '../replica/partition-replica'
 import type { PeerChannel } from '../server/peer-channel'
@@ -25,6 +26,12 @@ export class ClusterContext {
   readonly appliedWaiters = new Set<() => void>()
   /** dataWaiters are woken when a local replica committed new data. */
   readonly dataWaiters = new Set<() => void>()
+  /**
+   * replicaStartErrors: why a replica placed here could not start (a storage error such as EMFILE
+   * or ENOSPC), by `key(topic, partition)`, until it starts; requests for the partition here fail
+   * with it instead of a bare LEADER_NOT_AVAILABLE.
+   */
+  readonly replicaStartErrors = new Map<string, TributaryError>()
   /** server serves clients and peers over TCP (null with an injected transport, or before it listens). */
   server: BrokerServer | null = null
   closed = false
@@ -51,10 +58,11 @@ export class ClusterContext {
 
   /** myAddress is this node's client and peer address as other nodes should dial it (and its Kafka listener's). */
   myAddress(): BrokerAddress {
-    const port = this.server?.port ?? this.options.port
-    const raftPort = this.tcp?.port
-    const address: BrokerAddress =
-      raftPort === undefined || raftPort === port + 1 ? { host: this.options.host, port } : { host: this.options.host, port, raftPort }
+    const o = this.options
+    const port = o.advertise?.port ?? this.server?.port ?? o.port
+    const host = o.advertise?.host ?? defaultAdvertisedHost(o.host)
+    const raftPort = o.raftAdvertise?.port ?? this.tcp?.port
+    const address: BrokerAddress = raftPort === undefined || raftPort === port + 1 ? { host, port } : { host, port, raftPort }
     if (this.kafkaAddress !== null) address.kafka = { ...this.kafkaAddress }
     return address
   }

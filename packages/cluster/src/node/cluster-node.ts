@@ -47,6 +47,9 @@ import { servePeerRequest } from '../server/peer-requests'
 import { ProducePath } from '../paths/produce-path'
 import { Reassigner } from '../replica/reassigner'
 import { type PeerConnectionLimits, TcpPeerChannel } from '../server/tcp-peer-channel'
+import type { PeerCallContext } from '../server/peer-channel'
+import { isSecured } from '../security'
+import { CredentialStore, isLoopbackHost } from '@tributary/core/net'
 
 /**
  * ClusterNode is one node of a replicated Tributary cluster and implements the same `Broker`
@@ -64,7 +67,8 @@ import { type PeerConnectionLimits, TcpPeerChannel } from '../server/tcp-peer-ch
  */
 export class ClusterNode implements Broker {
   readonly nodeId: number
-  private readonly ctx: ClusterContext
+  /** @internal The node's shared state (its parts, and the Raft transport's peer check). */
+  readonly ctx: ClusterContext
   /** replicas are the partition replicas this node hosts (`ctx.replicas`; tests inspect them). */
   private readonly replicas: Map<string, PartitionReplica>
   private readonly meta: MetadataGroup
@@ -102,10 +106,24 @@ export class ClusterNode implements Broker {
     await disk.storage.open()
     let node: ClusterNode | undefined
     const observe = (groupId: string, m: Message): void => node?.local.observe(groupId, m)
-    const tcpPeers = Object.fromEntries([...o.peers].map(([id, a]) => [id, { host: a.host, port: a.port + 1 }]))
+    const tcpPeers = Object.fromEntries([...o.peers].map(([id, a]) => [id, { host: a.host, port: a.raftPort ?? a.port + 1 }]))
+    const { security } = o
+    // Raft messages are accepted from the configured peers and every node the metadata registers.
+    const isKnownPeer = (id: number): boolean =>
+      o.peers.has(id) || (node?.ctx.addresses.has(id) ?? false) || (node?.ctx.state.brokers.has(id) ?? false)
     const tcp =
       o.transport === undefined
-        ? await TcpTransport.listen({ id: o.nodeId, host: o.host, port: o.port === 0 ? 0 : o.port + 1, peers: tcpPeers })
+        ? await TcpTransport.listen({
+            id: o.nodeId,
+            host: o.raftListen.host,
+            port: o.raftListen.port,
+            peers: tcpPeers,
+            tls: security.tls,
+            secret: security.clusterSecret,
+            limits: security.limits,
+            isKnownPeer,
+            logger: o.logger,
+          })
         : undefined
     const inner = o.transport ?? (tcp as TcpTransport)
     const host = new RaftHost({
@@ -116,10 +134,12 @@ export class ClusterNode implements Broker {
       seed: o.seed,
     })
     const addresses = new Map(o.peers)
-    const peers = o.peerChannel ?? new TcpPeerChannel(addresses, peerLimits(o))
+    const peers =
+      o.peerChannel ??
+      new TcpPeerChannel(addresses, peerLimits(o), { nodeId: o.nodeId, tls: security.tls?.client, secret: security.clusterSecret })
     const ctx = new ClusterContext(o, disk, host, peers, addresses, tcp)
     node = new ClusterNode(ctx)
-    peers.serve((method, args) => node.handlePeer(method, args))
+    peers.serve((method, args, from) => node.handlePeer(method, args, from))
     // A joining node starts with no metadata membership: the leader adds it as a learner.
     await node.meta.start(o.join ? [] : [o.nodeId, ...o.peers.keys()].sort((a, b) => a - b))
     node.meta.raft.on('role', (s) => {
@@ -128,8 +148,19 @@ export class ClusterNode implements Broker {
       if (s.role !== 'leader') void node.groups.dropCoordinator()
     })
     node.schedulePreferredLeaders()
-    if (o.transport === undefined)
-      ctx.server = await BrokerServer.listen(o.clientBroker?.(node) ?? node, (m, a) => node.handlePeer(m, a), o.host, o.port)
+    if (o.transport === undefined) {
+      const credentials = security.sasl === undefined ? null : await CredentialStore.load(security.sasl)
+      ctx.server = await BrokerServer.listen(
+        o.clientBroker?.(node) ?? node,
+        (m, a, from) => node.handlePeer(m, a, from),
+        o.host,
+        o.port,
+        security,
+        credentials,
+        o.logger,
+      )
+      node.logSecurity()
+    }
     node.reassigner = new Reassigner({
       nodeId: o.nodeId,
       clock: o.clock,
@@ -144,9 +175,39 @@ export class ClusterNode implements Broker {
     return node
   }
 
-  /** address is where this node serves clients ('host:port'; the real port when 0 was asked). */
+  /** address is where this node serves clients, as advertised ('host:port'; the real port when 0 was asked). */
   get address(): string {
-    return `${this.ctx.options.host}:${this.ctx.server?.port ?? this.ctx.options.port}`
+    const a = this.ctx.myAddress()
+    return `${a.host}:${a.port}`
+  }
+
+  /** raftPort is the port this node serves Raft messages on (0 with an injected transport). */
+  get raftPort(): number {
+    return this.ctx.tcp?.port ?? 0
+  }
+
+  /** logSecurity says at start how the node's ports are protected: loopback only, secured, or insecure (a warning). */
+  private logSecurity(): void {
+    const { options: o } = this.ctx
+    const s = o.security
+    const fields = {
+      nodeId: o.nodeId,
+      listen: `${o.host}:${this.ctx.server?.port}`,
+      raftListen: `${o.raftListen.host}:${this.ctx.tcp?.port}`,
+      tls: s.tls !== undefined,
+      clusterSecret: s.clusterSecret !== undefined,
+      sasl: s.sasl !== undefined,
+      acl: s.acl !== undefined,
+    }
+    const routable = [o.host, o.raftListen.host].some((h) => !isLoopbackHost(h))
+    if (routable && !isSecured(s))
+      o.logger.warn(
+        'cluster node reachable from the network without full security (insecure: true): anyone who reaches its ports may use it',
+        fields,
+      )
+    else if (!routable && !isSecured(s))
+      o.logger.info('cluster node bound to loopback only (no security options: not reachable from other hosts)', fields)
+    else o.logger.info('cluster node listening with TLS, a cluster secret and SASL', fields)
   }
 
   // ---- metadata and admin (cluster-admin.ts) -------------------------------------------------
@@ -327,9 +388,9 @@ export class ClusterNode implements Broker {
   // ---- peers --------------------------------------------------------------------------------
 
   /** handlePeer serves a request forwarded by another node (see servePeerRequest). */
-  private handlePeer(method: string, args: unknown[]): Promise<unknown> {
+  private handlePeer(method: string, args: unknown[], from?: PeerCallContext): Promise<unknown> {
     const { ctx, meta, groups, producer: produce, reader: fetch } = this
-    return servePeerRequest({ node: this, ctx, meta, groups, produce, fetch }, method, args)
+    return servePeerRequest({ node: this, ctx, meta, groups, produce, fetch }, method, args, from)
   }
 
   // ---- lifecycle ----------------------------------------------------------------------------

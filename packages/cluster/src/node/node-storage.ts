@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { MemoryStorage, type Storage } from '@tributary/core'
-import { FileRaftStorage, type RaftStorage } from '@tributary/raft'
+import { FileRaftStorage, HandleCache, type RaftStorage } from '@tributary/raft'
 import { FileStorage } from '@tributary/storage-file'
 import type { ResolvedClusterNodeOptions } from '../options'
 
@@ -17,9 +17,11 @@ export interface NodeStorage {
  */
 export function nodeStorage(o: ResolvedClusterNodeOptions): NodeStorage {
   if (o.dir === undefined) return { storage: o.storage ?? new MemoryStorage(), raftStorage: o.raftStorage }
+  // One descriptor budget for the node, split between partition segments and Raft logs.
+  const half = Math.floor(o.maxOpenFiles / 2)
   return {
-    storage: new FileStorage({ dir: join(o.dir, 'data'), clock: o.clock, logger: o.logger }),
-    raftStorage: fileRaftStorage(join(o.dir, 'raft')),
+    storage: new FileStorage({ dir: join(o.dir, 'data'), clock: o.clock, maxOpenFiles: half, logger: o.logger }),
+    raftStorage: fileRaftStorage(join(o.dir, 'raft'), new HandleCache(o.maxOpenFiles - half)),
   }
 }
 
@@ -27,6 +29,6 @@ export function nodeStorage(o: ResolvedClusterNodeOptions): NodeStorage {
  * fileRaftStorage keeps each Raft group in its own directory under `root`. Group ids are 'meta'
  * and 'p/<topicId>/<partition>'; '/' becomes '_' so that every group is one flat directory.
  */
-function fileRaftStorage(root: string): (groupId: string) => RaftStorage {
-  return (groupId) => new FileRaftStorage(join(root, groupId.replaceAll('/', '_')))
+function fileRaftStorage(root: string, handles: HandleCache): (groupId: string) => RaftStorage {
+  return (groupId) => new FileRaftStorage(join(root, groupId.replaceAll('/', '_')), handles)
 }

@@ -137,7 +137,10 @@ export class FetchPath {
     const t = this.ctx.state.topics.get(topic)
     if (t === undefined || !Number.isSafeInteger(partition) || partition < 0 || partition >= t.replicas.length)
       return unknownPartition(topic, partition)
-    return new TributaryError('LEADER_NOT_AVAILABLE', `${topic}-${partition} is not available on node ${this.ctx.nodeId}`)
+    return (
+      this.ctx.replicaStartErrors.get(key(topic, partition)) ??
+      new TributaryError('LEADER_NOT_AVAILABLE', `${topic}-${partition} is not available on node ${this.ctx.nodeId}`)
+    )
   }
 
   private waitForData(ms: number, signal: AbortSignal | undefined): Promise<void> {

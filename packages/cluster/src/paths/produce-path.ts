@@ -63,7 +63,11 @@ export class ProducePath {
       if (replica === undefined || !replica.isReady()) {
         if (acks === -1 && this.liveReplicas(t.replicas[partition] ?? []) < config.minInsyncReplicas)
           throw notEnoughReplicas(topic, partition, this.liveReplicas(t.replicas[partition] ?? []), config)
-        throw replica?.notLeader() ?? new TributaryError('LEADER_NOT_AVAILABLE', `${topic}-${partition} has no known leader`)
+        throw (
+          replica?.notLeader() ??
+          this.ctx.replicaStartErrors.get(key(topic, partition)) ??
+          new TributaryError('LEADER_NOT_AVAILABLE', `${topic}-${partition} has no known leader`)
+        )
       }
       if (acks === -1) {
         const isr = replica.inSyncReplicas().length

@@ -1,5 +1,5 @@
 import { resolveTopicConfig, type TributaryError } from '@tributary/core'
-import { partitionLogConfig } from '@tributary/core/internal'
+import { partitionLogConfig, wrapStorageError } from '@tributary/core/internal'
 import type { Message } from '@tributary/raft'
 import { key, type ClusterContext } from '../node/cluster-context'
 import { META_GROUP } from '../metadata/metadata-group'
@@ -73,10 +73,41 @@ export class LocalReplicas {
       await ctx.host.stopGroup(replica.groupId)
       await ctx.disk.storage.deletePartition({ topic: replica.topic, partition: replica.partition })
     }
+    let failed = false
     for (const [k, { topic, partition }] of wanted) {
       if (ctx.replicas.has(k) || ctx.closed) continue
-      await this.startReplica(k, topic, partition)
+      try {
+        await this.startReplica(k, topic, partition)
+        ctx.replicaStartErrors.delete(k)
+      } catch (err) {
+        failed = true
+        this.startFailed(k, wrapStorageError(err, `starting the replica of ${topic.name}-${partition}`))
+      }
     }
+    for (const k of ctx.replicaStartErrors.keys()) if (!wanted.has(k)) ctx.replicaStartErrors.delete(k)
+    // A replica that could not start (out of file descriptors, disk full) is tried again after a pause.
+    if (failed && !ctx.closed) ctx.options.clock.setTimeout(() => this.reconcile(), ctx.options.tickMs * 20)
+  }
+
+  /**
+   * startFailed records and logs why a replica placed here could not start: requests for the
+   * partition on this node then fail with that error (e.g. KAFKA_STORAGE_ERROR "EMFILE: too many
+   * open files"), not a bare LEADER_NOT_AVAILABLE, and operators see a line for it.
+   */
+  private startFailed(k: string, error: TributaryError): void {
+    const { ctx } = this
+    const first = !ctx.replicaStartErrors.has(k)
+    ctx.replicaStartErrors.set(k, error)
+    this.lastError = { partition: k, error, atMs: ctx.options.clock.now() }
+    const cause = (error.cause as NodeJS.ErrnoException | undefined)?.code
+    if (first)
+      ctx.options.logger.error('a partition replica could not start on this node', {
+        nodeId: ctx.nodeId,
+        partition: k,
+        code: error.code,
+        cause,
+        error: error.message,
+      })
   }
 
   private async startReplica(k: string, topic: ClusterTopic, partition: number): Promise<void> {
@@ -122,7 +153,12 @@ export class LocalReplicas {
     const { ctx } = this
     if (ctx.closed || ctx.replicas.get(k) !== replica) return
     this.lastError = { partition: k, error, atMs: ctx.options.clock.now() }
-    ctx.observer.logger.error(`${k}: the partition replica failed; restarting it from its storage`, { nodeId: ctx.nodeId, error })
+    ctx.observer.logger.error(`${k}: the partition replica failed; it restarts from its storage after a pause`, {
+      nodeId: ctx.nodeId,
+      group: replica.groupId,
+      code: error.code,
+      error: error.message,
+    })
     ctx.observer.forget(replica.groupId)
     ctx.replicas.delete(k)
     this.reconciling = this.reconciling

@@ -7,7 +7,12 @@ import type { PeerMethod, PeerRpc } from './peer-rpc'
  * PeerHandler serves one request from a peer: a PeerRpc method name and its arguments, as read
  * off the wire (so untyped: the handler checks the name, and the called code its arguments).
  */
-export type PeerHandler = (method: string, args: unknown[]) => Promise<unknown>
+export type PeerHandler = (method: string, args: unknown[], from?: PeerCallContext) => Promise<unknown>
+
+/** PeerCallContext is what the transport knows of a peer call's sender: the node it authenticated as (over TCP with a cluster secret). */
+export interface PeerCallContext {
+  readonly peerId?: number
+}
 
 /**
  * PeerChannel carries requests a node forwards to another node (to a partition's leader, or to

@@ -5,6 +5,8 @@ import type { FetchPath } from '../paths/fetch-path'
 import type { GroupRouter } from '../paths/group-router'
 import type { MetadataGroup } from '../metadata/metadata-group'
 import type { MetaApi, MetaMethod, PeerDataCalls } from './peer-rpc'
+import type { PeerCallContext } from './peer-channel'
+import type { BrokerAddress } from '../metadata/metadata-state'
 import type { ProducePath } from '../paths/produce-path'
 
 /**
@@ -30,9 +32,13 @@ const META_CALLS: { readonly [M in MetaMethod]: (node: ClusterNode, args: RpcArg
  * again), and a new node's admission; one entry per PeerDataCalls method.
  */
 const DATA_CALLS: {
-  readonly [K in keyof PeerDataCalls]: (s: PeerServices, args: Parameters<PeerDataCalls[K]>) => ReturnType<PeerDataCalls[K]>
+  readonly [K in keyof PeerDataCalls]: (
+    s: PeerServices,
+    args: Parameters<PeerDataCalls[K]>,
+    from?: PeerCallContext,
+  ) => ReturnType<PeerDataCalls[K]>
 } = {
-  join: (s, [nodeId, address]) => s.node.registerBroker(nodeId, address),
+  join: (s, [nodeId, address], from) => admit(s, nodeId, address, from),
   produce: (s, [request]) => s.produce.servePeer(request),
   fetch: async (s, [request]) => s.fetch.servePeer(request),
   listOffsets: (s, [partitions]) => s.node.listOffsets(partitions),
@@ -56,7 +62,7 @@ export interface PeerServices {
  * @throws TributaryError LEADER_NOT_AVAILABLE (no longer the metadata leader), NOT_COORDINATOR,
  *   INVALID_REQUEST (unknown method), CLIENT_CLOSED.
  */
-export async function servePeerRequest(s: PeerServices, method: string, args: unknown[]): Promise<unknown> {
+export async function servePeerRequest(s: PeerServices, method: string, args: unknown[], from?: PeerCallContext): Promise<unknown> {
   s.ctx.assertOpen()
   // Names and arguments come off the wire: a name is served only if it is in a table; the called
   // code checks its arguments as it checks a client's (hence the casts to the table's types).
@@ -69,7 +75,46 @@ export async function servePeerRequest(s: PeerServices, method: string, args: un
   }
   if (method.startsWith('group:')) return s.groups.servePeer(method.slice(6), args)
   if (!Object.hasOwn(DATA_CALLS, method)) throw unknownMethod(method)
-  return DATA_CALLS[method as keyof PeerDataCalls](s, args as never)
+  return DATA_CALLS[method as keyof PeerDataCalls](s, args as never, from)
+}
+
+/**
+ * admit serves a new node's `join`: its id and address must be well formed, a node authenticated
+ * over TCP may join only as itself, and a join never re-points a node id that is already
+ * registered elsewhere (a registered node moves itself with its own registration).
+ * @throws TributaryError INVALID_REQUEST, CLUSTER_AUTHORIZATION_FAILED, DUPLICATE_BROKER_REGISTRATION.
+ */
+async function admit(s: PeerServices, nodeId: unknown, address: unknown, from: PeerCallContext | undefined): Promise<void> {
+  const a = address as BrokerAddress | null
+  const port = (p: unknown): boolean => Number.isSafeInteger(p) && (p as number) > 0 && (p as number) <= 65535
+  if (
+    !Number.isSafeInteger(nodeId) ||
+    (nodeId as number) <= 0 ||
+    (nodeId as number) > 0xffffffff ||
+    a === null ||
+    typeof a !== 'object' ||
+    typeof a.host !== 'string' ||
+    a.host === '' ||
+    a.host.length > 255 ||
+    !port(a.port) ||
+    (a.raftPort !== undefined && !port(a.raftPort))
+  )
+    throw new TributaryError(
+      'INVALID_REQUEST',
+      `a join needs a node id and { host, port }, got ${String(nodeId)} ${JSON.stringify(address)?.slice(0, 200)}`,
+    )
+  const id = nodeId as number
+  if (from?.peerId !== undefined && from.peerId !== id)
+    throw new TributaryError('CLUSTER_AUTHORIZATION_FAILED', `node ${from.peerId} cannot join as node ${id}`)
+  const known = s.ctx.state.brokers.get(id)
+  if (id === s.ctx.nodeId || (known !== undefined && (known.host !== a.host || known.port !== a.port)))
+    throw new TributaryError('DUPLICATE_BROKER_REGISTRATION', `node ${id} is already registered at another address`, {
+      details: { nodeId: id },
+    })
+  const k = a.kafka
+  const kafka =
+    k !== null && typeof k === 'object' && typeof k?.host === 'string' && port(k.port) ? { kafka: { host: k.host, port: k.port } } : {}
+  await s.node.registerBroker(id, { host: a.host, port: a.port, ...(a.raftPort === undefined ? {} : { raftPort: a.raftPort }), ...kafka })
 }
 
 function unknownMethod(method: string): TributaryError {

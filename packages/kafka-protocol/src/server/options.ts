@@ -1,8 +1,15 @@
 import { hostname } from 'node:os'
-import type { TlsOptions } from 'node:tls'
 import type { Broker, LoggerInput } from '@tributary/core'
 import { isLoggerInput, toLogger, type Logger } from '@tributary/core'
 import { checkBool, checkInt, checkObject, invalidConfig } from '@tributary/core/internal'
+import {
+  type ResolvedSaslOptions,
+  SASL_DEFAULTS,
+  type SaslOptions,
+  type TlsServerOptions,
+  resolveSaslOptions,
+  resolveTlsServerOptions,
+} from '@tributary/core/net'
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec/frame'
 import { type HostPort, isLoopbackHost, isWildcardHost, parseHostPort } from './address'
 import type { ServerTopology } from './topology'
@@ -13,51 +20,8 @@ import type { ServerTopology } from './topology'
  * and throws INVALID_CONFIG whose `details.path` names the bad option (`kafkaServer.listen`).
  */
 
-/** SaslMechanism is a SASL mechanism the server can offer. */
-export type SaslMechanism = 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
-
-/** SASL_MECHANISMS lists every mechanism the server implements. */
-export const SASL_MECHANISMS: readonly SaslMechanism[] = Object.freeze(['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'])
-
-/** ScramCredential is a user's stored SCRAM secret (RFC 5802): never the password itself. */
-export interface ScramCredential {
-  /** The salt, base64. */
-  salt: string
-  /** PBKDF2 iterations, at least 4096. */
-  iterations: number
-  /** H(HMAC(SaltedPassword, "Client Key")), base64. */
-  storedKey: string
-  /** HMAC(SaltedPassword, "Server Key"), base64. */
-  serverKey: string
-}
-
-/**
- * SaslUser is one user: a password (turned into salted SCRAM credentials at start, then dropped)
- * or ready-made credentials per SCRAM mechanism (then the password never reaches the server).
- */
-export interface SaslUser {
-  username: string
-  password?: string
-  credentials?: Partial<Record<'SCRAM-SHA-256' | 'SCRAM-SHA-512', ScramCredential>>
-}
-
-/** SaslOptions turn on SASL authentication: nothing but ApiVersions and the SASL exchange is answered before it. */
-export interface SaslOptions {
-  /** Mechanisms offered, in order of preference. Default ['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN']. */
-  mechanisms?: SaslMechanism[]
-  /** Users given in code. */
-  users?: SaslUser[]
-  /** A JSON file `{ "users": [SaslUser, …] }`, read once at start. */
-  usersFile?: string
-  /** PBKDF2 iterations of credentials made from passwords. Default 4096 (Kafka's minimum). */
-  scramIterations?: number
-}
-
-/** TlsServerOptions are the node:tls settings the listener takes: a key and certificate (or pfx) at least. */
-export type TlsServerOptions = Pick<
-  TlsOptions,
-  'key' | 'cert' | 'ca' | 'pfx' | 'passphrase' | 'minVersion' | 'maxVersion' | 'ciphers' | 'requestCert' | 'rejectUnauthorized'
->
+export { SASL_MECHANISMS } from '@tributary/core/net'
+export type { SaslMechanism, SaslOptions, SaslUser, ScramCredential, TlsServerOptions } from '@tributary/core/net'
 
 /** KafkaServerOptions configure `KafkaServer.start`. */
 export interface KafkaServerOptions {
@@ -111,7 +75,7 @@ export interface ResolvedServerOptions {
   /** Undefined until the listener is bound when neither `advertise` nor a fixed listen port was given. */
   readonly advertise: HostPort | undefined
   readonly tls: TlsServerOptions | undefined
-  readonly sasl: (Required<Pick<SaslOptions, 'mechanisms' | 'scramIterations'>> & Pick<SaslOptions, 'users' | 'usersFile'>) | undefined
+  readonly sasl: ResolvedSaslOptions | undefined
   readonly insecure: boolean
   readonly maxRequestBytes: number
   readonly maxConnections: number
@@ -133,7 +97,7 @@ export const SERVER_DEFAULTS = Object.freeze({
   maxQueuedRequestBytes: 512 * 1024 * 1024,
   idleTimeoutMs: 600_000,
   authenticationTimeoutMs: 10_000,
-  sasl: Object.freeze({ mechanisms: Object.freeze(['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'] as SaslMechanism[]), scramIterations: 4096 }),
+  sasl: SASL_DEFAULTS,
 })
 
 const KNOWN = [
@@ -152,10 +116,6 @@ const KNOWN = [
   'logger',
   'topology',
 ] as const
-const SASL_KNOWN = ['mechanisms', 'users', 'usersFile', 'scramIterations'] as const
-/** Kafka refuses SCRAM credentials under 4096 iterations, and so do KafkaJS and librdkafka. */
-const MIN_SCRAM_ITERATIONS = 4096
-const MAX_SCRAM_ITERATIONS = 1_000_000
 
 /**
  * resolveServerOptions checks and completes KafkaServer's options.
@@ -169,8 +129,8 @@ export function resolveServerOptions(options: KafkaServerOptions): ResolvedServe
   const listen = o.listen === undefined ? { ...SERVER_DEFAULTS.listen } : parseHostPort(o.listen)
   if (listen === undefined) throw invalidConfig('kafkaServer.listen', `must be 'host:port' or { host, port }, got ${String(o.listen)}`)
   const advertise = resolveAdvertise(o.advertise, listen)
-  const tls = resolveTls(o.tls)
-  const sasl = resolveSasl(o.sasl)
+  const tls = resolveTlsServerOptions(o.tls, 'kafkaServer.tls')
+  const sasl = resolveSaslOptions(o.sasl, 'kafkaServer.sasl')
   const insecure = o.insecure === undefined ? SERVER_DEFAULTS.insecure : checkBool(o.insecure, 'kafkaServer.insecure')
   if (!isLoopbackHost(listen.host) && (tls === undefined || sasl === undefined) && !insecure) {
     throw invalidConfig(
@@ -222,38 +182,4 @@ function resolveAdvertise(value: unknown, listen: HostPort): HostPort | undefine
 export function advertisedFor(options: ResolvedServerOptions, bound: HostPort): HostPort {
   if (options.advertise !== undefined) return options.advertise
   return { host: isWildcardHost(options.listen.host) ? hostname() : options.listen.host, port: bound.port }
-}
-
-function resolveTls(value: unknown): TlsServerOptions | undefined {
-  if (value === undefined) return undefined
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidConfig('kafkaServer.tls', 'must be an object')
-  const tls = value as TlsServerOptions
-  if (tls.pfx === undefined && (tls.key === undefined || tls.cert === undefined))
-    throw invalidConfig('kafkaServer.tls', 'needs key and cert (or pfx)')
-  return tls
-}
-
-function resolveSasl(value: unknown): ResolvedServerOptions['sasl'] {
-  if (value === undefined) return undefined
-  const s = checkObject(value, 'kafkaServer.sasl', SASL_KNOWN)
-  const mechanisms = (s.mechanisms ?? SERVER_DEFAULTS.sasl.mechanisms) as unknown
-  if (!Array.isArray(mechanisms) || mechanisms.length === 0 || mechanisms.some((m) => !SASL_MECHANISMS.includes(m)))
-    throw invalidConfig('kafkaServer.sasl.mechanisms', `must be a non-empty list of ${SASL_MECHANISMS.join(', ')}`)
-  const scramIterations = checkInt(
-    s.scramIterations ?? SERVER_DEFAULTS.sasl.scramIterations,
-    'kafkaServer.sasl.scramIterations',
-    MIN_SCRAM_ITERATIONS,
-    MAX_SCRAM_ITERATIONS,
-  )
-  if (s.users !== undefined && !Array.isArray(s.users)) throw invalidConfig('kafkaServer.sasl.users', 'must be an array of users')
-  if (s.usersFile !== undefined && (typeof s.usersFile !== 'string' || s.usersFile === ''))
-    throw invalidConfig('kafkaServer.sasl.usersFile', 'must be a file path')
-  if (s.users === undefined && s.usersFile === undefined)
-    throw invalidConfig('kafkaServer.sasl', 'needs users or usersFile (nobody could authenticate)')
-  return Object.freeze({
-    mechanisms: [...new Set(mechanisms as SaslMechanism[])],
-    scramIterations,
-    users: s.users as SaslUser[] | undefined,
-    usersFile: s.usersFile as string | undefined,
-  })
 }

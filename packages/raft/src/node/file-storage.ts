@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename, type FileHandle } from 'node:fs/promises'
+import { mkdir, open, readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { TributaryError } from '@tributary/core'
@@ -7,6 +7,7 @@ import type { RaftInit } from '../core/raft'
 import { bootstrapSnapshot } from '../core/raft'
 import type { Entry, EntryType, HardState, NodeId, Snapshot } from '../core/types'
 import type { PersistUpdate, RaftStorage } from './storage'
+import { type CachedFile, type HandleCache, sharedHandleCache } from './handle-cache'
 
 /*
  * Files in the group directory:
@@ -18,15 +19,22 @@ import type { PersistUpdate, RaftStorage } from './storage'
 const FRAME_HEADER = 8
 const ENTRY_HEADER = 17
 
-/** FileRaftStorage is durable RaftStorage in one directory, fsyncing before it resolves. */
+/**
+ * FileRaftStorage is durable RaftStorage in one directory, fsyncing before it resolves. Its log
+ * file is reached through a HandleCache (by default one per process, of DEFAULT_RAFT_HANDLES
+ * descriptors), so a node with thousands of groups holds a bounded number of open files.
+ */
 export class FileRaftStorage implements RaftStorage {
-  private log: FileHandle | undefined
+  private log: CachedFile | undefined
   /** File offset of each stored entry's frame, by index - firstIndex. */
   private offsets: number[] = []
   private firstIndex = 1
   private size = 0
 
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly handles: HandleCache = sharedHandleCache(),
+  ) {}
 
   async load(voters: readonly NodeId[]): Promise<RaftInit> {
     try {
@@ -93,8 +101,8 @@ export class FileRaftStorage implements RaftStorage {
       this.offsets.push(pos)
       pos += FRAME_HEADER + len
     }
-    this.log = await open(path, 'a+')
-    await this.log.truncate(pos) // drop a torn tail
+    this.log = this.handles.file(path, 'a+')
+    await this.log.use((fh) => fh.truncate(pos)) // drop a torn tail
     this.size = pos
     this.firstIndex = entries[0]?.index ?? snapshotIndex + 1
     return entries.filter((e) => e.index > snapshotIndex)
@@ -120,19 +128,22 @@ export class FileRaftStorage implements RaftStorage {
       keep >= 0 && keep <= this.offsets.length,
       `log gap: writing ${first.index}, holding ${this.firstIndex}..${this.firstIndex + this.offsets.length - 1}`,
     )
-    if (keep < this.offsets.length) {
+    const truncateTo = keep < this.offsets.length ? this.offsets[keep]! : -1
+    if (truncateTo >= 0) {
       // Overwriting: cut the file at the first replaced entry so the log stays one clean sequence.
-      this.size = this.offsets[keep]!
+      this.size = truncateTo
       this.offsets.length = keep
-      await log.truncate(this.size)
     }
     const frames = entries.map((e) => encodeFrame(e))
     for (const f of frames) {
       this.offsets.push(this.size)
       this.size += f.byteLength
     }
-    await log.writev(frames)
-    await log.datasync()
+    await log.use(async (fh) => {
+      if (truncateTo >= 0) await fh.truncate(truncateTo)
+      await fh.writev(frames)
+      await fh.datasync()
+    })
   }
 
   private async writeHardState(hs: HardState): Promise<void> {
@@ -178,11 +189,10 @@ export class FileRaftStorage implements RaftStorage {
     const log = this.requireLog()
     const start = this.offsets[drop] ?? this.size
     const rest = Buffer.alloc(this.size - start)
-    if (rest.byteLength > 0) await log.read(rest, 0, rest.byteLength, start)
+    if (rest.byteLength > 0) await log.use((fh) => fh.read(rest, 0, rest.byteLength, start))
+    // Closed before the rename, so that its next use opens the new file.
     await log.close()
-    this.log = undefined
     await this.replaceFile('log', rest)
-    this.log = await open(join(this.dir, 'log'), 'a+')
     this.offsets = this.offsets.slice(drop).map((o) => o - start)
     this.firstIndex += drop
     this.size = rest.byteLength
@@ -207,7 +217,7 @@ export class FileRaftStorage implements RaftStorage {
     }
   }
 
-  private requireLog(): FileHandle {
+  private requireLog(): CachedFile {
     assert(this.log !== undefined, 'FileRaftStorage used before load()')
     return this.log
   }

@@ -15,6 +15,7 @@ function append(from: number, to: number, index: number, bytes: number): Message
     commit: 0,
     reject: false,
     rejectHint: 0,
+    context: 0,
     entries: [{ index, term: 1, type: EntryType.Normal, data }],
   } as unknown as Message
 }
@@ -23,6 +24,7 @@ test('TCP transport: large frames split over many socket reads and small ones pa
   const a = await TcpTransport.listen({ id: 1 })
   const b = await TcpTransport.listen({ id: 2 })
   a.setPeer(2, { host: '127.0.0.1', port: b.port })
+  b.setPeer(1, { host: '127.0.0.1', port: a.port })
   const got: Array<{ group: string; index: number; bytes: number; ok: boolean }> = []
   b.onMessage((group, m) => {
     const e = m.entries?.[0]

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { existsSync } from 'node:fs'
 
 /**
  * spawnTs runs a TypeScript file of this package in a child Node process through tsx, in this
@@ -6,6 +7,19 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
  */
 export function spawnTs(file: string, args: string[]): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, ['--import', 'tsx', file, ...args], { stdio: ['pipe', 'pipe', 'pipe'] })
+}
+
+/**
+ * spawnInPidNamespace runs a TypeScript file as `spawnTs` does, but as PID 1 of a new PID namespace
+ * (`unshare -pf --mount-proc`, root only), as a container would.
+ * @throws Error when `unshare` is not installed.
+ */
+export function spawnInPidNamespace(file: string, args: string[]): ChildProcessWithoutNullStreams {
+  const unshare = ['/usr/bin/unshare', '/bin/unshare'].find((p) => existsSync(p))
+  if (unshare === undefined) throw new Error('unshare (util-linux) is required for the PID namespace test')
+  return spawn(unshare, ['-pf', '--mount-proc', '--kill-child', process.execPath, '--import', 'tsx', file, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
 }
 
 /** waitForLine resolves when the child prints a line starting with `prefix`, and rejects if it exits first. */

@@ -1,6 +1,6 @@
 /**
  * A child process for the lock tests: `node --import tsx lock-holder.ts <dir>` opens a
- * FileStorage over <dir>, prints `locked` and keeps the lock until it is killed.
+ * FileStorage over <dir>, prints `locked pid=<pid>` (or `refused <code> pid=<holder>`) and keeps the lock until it is killed.
  */
 import { FileStorage } from '../file-storage'
 
@@ -8,8 +8,15 @@ async function main(): Promise<void> {
   const dir = process.argv[2]
   if (dir === undefined) throw new Error('usage: lock-holder.ts <dir>')
   const storage = new FileStorage({ dir })
-  await storage.open()
-  process.stdout.write('locked\n')
+  try {
+    await storage.open()
+  } catch (err) {
+    const e = err as { code?: string; details?: { pid?: number } }
+    process.stdout.write(`refused ${e.code} pid=${e.details?.pid}\n`)
+    setInterval(() => {}, 60_000)
+    return
+  }
+  process.stdout.write(`locked pid=${process.pid}\n`)
   setInterval(() => {}, 60_000)
 }
 
