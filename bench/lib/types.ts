@@ -17,6 +17,7 @@ export const WORKLOAD_NAMES = [
   'backlog',
   'codec',
   'cluster',
+  'raft-catch-up',
 ] as const
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number]
 

@@ -7,6 +7,7 @@ import { latency } from './latency'
 import { partitions10k } from './partitions-10k'
 import { produce } from './produce'
 import { produceAcksAll } from './produce-acks-all'
+import { raftCatchUp } from './raft-catch-up'
 import type { Workload } from './types'
 
 /** WORKLOADS maps each workload name to its module. */
@@ -19,6 +20,7 @@ export const WORKLOADS: Record<WorkloadName, Workload> = {
   backlog,
   codec,
   cluster,
+  'raft-catch-up': raftCatchUp,
 }
 
 export function workloadByName(name: WorkloadName): Workload {

@@ -1,4 +1,4 @@
-import { type Clock } from '@tributary/core'
+import type { Clock } from '@tributary/core'
 import { checkObject, invalidConfig } from '@tributary/core/internal'
 import type { KafkaClientOptions } from '@tributary/kafka-protocol'
 

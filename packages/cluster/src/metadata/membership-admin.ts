@@ -1,5 +1,5 @@
 import { TributaryError, type OngoingReassignment, type PartitionReassignment } from '@tributary/core'
-import { key, sameAddress, type ClusterContext } from '../node/cluster-context'
+import { coversAddress, key, type ClusterContext } from '../node/cluster-context'
 import { unknownPartition } from '@tributary/core/internal'
 import type { MetadataGroup } from './metadata-group'
 import type { BrokerAddress } from './metadata-state'
@@ -18,6 +18,8 @@ export interface ReassignmentResult {
  */
 export class MembershipAdmin {
   private registering: Promise<void> | undefined
+  /** The chain of this node's own registrations (see registerSelf). */
+  private selfRegistrations: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly ctx: ClusterContext,
@@ -94,7 +96,7 @@ export class MembershipAdmin {
       throw new TributaryError('INVALID_REQUEST', `cannot register node ${String(nodeId)} at ${JSON.stringify(address)}`)
     }
     await this.meta.onLeader('registerBroker', [nodeId, address], async () => {
-      if (!sameAddress(this.ctx.state.brokers.get(nodeId), address)) await this.meta.propose({ op: 'registerBroker', nodeId, address })
+      if (!coversAddress(this.ctx.state.brokers.get(nodeId), address)) await this.meta.propose({ op: 'registerBroker', nodeId, address })
       const m = this.meta.status().membership
       if (!m.voters.includes(nodeId) && !m.learners.includes(nodeId)) await this.meta.changeMembership({ type: 'add-learner', nodeId })
     })
@@ -129,10 +131,21 @@ export class MembershipAdmin {
   ensureRegistered(): void {
     const { ctx } = this
     const mine = ctx.state.brokers.get(ctx.nodeId)
-    if (this.registering !== undefined || mine === undefined || sameAddress(mine, ctx.myAddress())) return
-    this.registering = this.registerBroker(ctx.nodeId, ctx.myAddress())
+    if (this.registering !== undefined || mine === undefined || coversAddress(mine, ctx.myAddress())) return
+    this.registering = this.registerSelf()
       .catch(() => undefined)
       .finally(() => (this.registering = undefined))
+  }
+
+  /**
+   * registerSelf records this node's current address (read when its turn comes). Registrations of
+   * this node run one after another, so an older address (say, before its Kafka listener was
+   * known) can never land after a newer one.
+   */
+  registerSelf(): Promise<void> {
+    const next = this.selfRegistrations.then(() => this.registerBroker(this.ctx.nodeId, this.ctx.myAddress()))
+    this.selfRegistrations = next.catch(() => undefined)
+    return next
   }
 
   private checkReassignment(r: PartitionReassignment): number[] {

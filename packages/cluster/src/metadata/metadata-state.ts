@@ -86,7 +86,7 @@ export class MetadataState {
         for (const [id, a] of Object.entries(cmd.brokers ?? {})) this.brokers.set(Number(id), a)
         return undefined
       case 'registerBroker':
-        this.brokers.set(cmd.nodeId, cmd.address)
+        this.brokers.set(cmd.nodeId, withKnownKafka(this.brokers.get(cmd.nodeId), cmd.address))
         return undefined
       case 'unregisterBroker':
         this.brokers.delete(cmd.nodeId)
@@ -220,4 +220,15 @@ export function placeReplicas(
 /** sameSet tells whether two id lists hold the same ids (order aside). */
 export function sameSet(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((id) => b.includes(id))
+}
+
+/**
+ * withKnownKafka is the address a registration records: one that does not name a Kafka listener
+ * (an older registration landing late, or one made before the listener was up) keeps the listener
+ * already recorded for the same address, so a node's Kafka listener never flickers out of the
+ * metadata; a registration that names one replaces it.
+ */
+function withKnownKafka(before: BrokerAddress | undefined, address: BrokerAddress): BrokerAddress {
+  if (address.kafka !== undefined || before?.kafka === undefined) return address
+  return before.host === address.host && before.port === address.port ? { ...address, kafka: before.kafka } : address
 }

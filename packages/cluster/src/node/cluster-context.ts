@@ -126,6 +126,16 @@ export function key(topic: string, partition: number): string {
   return `${topic}/${partition}`
 }
 
+/**
+ * coversAddress tells whether the recorded address `stored` already says all of `mine`: the same
+ * address, and the same Kafka listener unless `mine` names none (a registration without one keeps
+ * the recorded listener, see MetadataState).
+ */
+export function coversAddress(stored: BrokerAddress | undefined, mine: BrokerAddress): boolean {
+  if (stored === undefined) return false
+  return mine.kafka === undefined ? sameAddress({ ...stored, kafka: undefined }, mine) : sameAddress(stored, mine)
+}
+
 /** sameAddress tells whether two broker addresses are known and equal. */
 export function sameAddress(a: BrokerAddress | undefined, b: BrokerAddress | undefined): boolean {
   return (

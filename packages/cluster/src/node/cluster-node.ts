@@ -239,7 +239,7 @@ export class ClusterNode implements Broker {
     if (typeof address?.host !== 'string' || address.host === '' || !Number.isSafeInteger(address.port) || address.port <= 0)
       throw new TributaryError('INVALID_REQUEST', `a Kafka listener address must be { host, port }, got ${JSON.stringify(address)}`)
     ctx.kafkaAddress = { host: address.host, port: address.port }
-    await this.membership.registerBroker(ctx.nodeId, ctx.myAddress())
+    await this.membership.registerSelf()
     await ctx.waitFor(() => ctx.state.brokers.get(ctx.nodeId)?.kafka?.port === address.port, ctx.options.requestTimeoutMs)
   }
 

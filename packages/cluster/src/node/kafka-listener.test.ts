@@ -1,5 +1,6 @@
 import { encodeRecordBatch } from '@tributary/core'
 import { waitUntil } from '@tributary/core/testing'
+import { MetadataState } from '../metadata/metadata-state'
 import { MemoryCluster } from '../testing/memory-cluster'
 
 /*
@@ -21,14 +22,20 @@ test("every node's Kafka listener reaches every node's metadata; the coordinator
   for (const id of [1, 2, 3]) await cluster.node(id).setKafkaAddress({ host: '127.0.0.1', port: 9090 + id })
   for (const id of [1, 2, 3]) {
     const node = cluster.node(id)
-    await waitUntil(async () => node.kafkaTopology().brokers(await node.metadata({ topics: [] })).length === 3, 10_000)
-    const listed = node.kafkaTopology().brokers(await node.metadata({ topics: [] }))
-    expect(listed.sort((a, b) => a.nodeId - b.nodeId)).toEqual([1, 2, 3].map((n) => ({ nodeId: n, host: '127.0.0.1', port: 9090 + n })))
-    expect(await node.kafkaTopology().coordinator('any-group')).toEqual({
-      nodeId: cluster.metaLeader(),
-      host: '127.0.0.1',
-      port: 9090 + cluster.metaLeader(),
-    })
+    const expected = JSON.stringify([1, 2, 3].map((n) => ({ nodeId: n, host: '127.0.0.1', port: 9090 + n })))
+    const listed = async () =>
+      JSON.stringify(
+        node
+          .kafkaTopology()
+          .brokers(await node.metadata({ topics: [] }))
+          .sort((a, b) => a.nodeId - b.nodeId),
+      )
+    await waitUntil(async () => (await listed()) === expected, 10_000)
+    // The coordinator is the metadata leader's listener (read again if leadership moved in between).
+    await waitUntil(async () => {
+      const coordinator = await node.kafkaTopology().coordinator('any-group')
+      return coordinator.nodeId === cluster.metaLeader() && coordinator.port === 9090 + coordinator.nodeId
+    }, 10_000)
   }
   await expect(cluster.node(1).setKafkaAddress({ host: '', port: 0 })).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
 })
@@ -52,4 +59,16 @@ test('produce and fetch with forward: false answer NOT_LEADER_OR_FOLLOWER for a 
     .node(leader)
     .fetch({ partitions: [{ topic: 't', partition: 0, offset: 0, maxBytes: 1024 }], maxWaitMs: 0, forward: false })
   expect(read?.batches).toHaveLength(1)
+})
+
+test('a registration that names no Kafka listener keeps the one recorded for the same address', () => {
+  const state = new MetadataState()
+  const address = { host: '127.0.0.1', port: 7001 }
+  state.apply({ op: 'registerBroker', nodeId: 1, address: { ...address, kafka: { host: '127.0.0.1', port: 9092 } } })
+  state.apply({ op: 'registerBroker', nodeId: 1, address })
+  expect(state.brokers.get(1)).toEqual({ ...address, kafka: { host: '127.0.0.1', port: 9092 } })
+  state.apply({ op: 'registerBroker', nodeId: 1, address: { ...address, kafka: { host: '127.0.0.1', port: 9093 } } })
+  expect(state.brokers.get(1)?.kafka?.port).toBe(9093)
+  state.apply({ op: 'registerBroker', nodeId: 1, address: { host: '127.0.0.1', port: 7005 } })
+  expect(state.brokers.get(1)).toEqual({ host: '127.0.0.1', port: 7005 })
 })

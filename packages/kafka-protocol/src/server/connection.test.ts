@@ -16,7 +16,13 @@ let warnings: string[]
 const clients: RawClient[] = []
 
 async function open(
-  options: { maxRequestBytes?: number; maxInFlightPerConnection?: number; maxConnections?: number; idleTimeoutMs?: number } = {},
+  options: {
+    maxRequestBytes?: number
+    maxInFlightPerConnection?: number
+    maxConnections?: number
+    idleTimeoutMs?: number
+    maxQueuedRequestBytes?: number
+  } = {},
 ) {
   broker = await LocalBroker.open({ storage: new MemoryStorage() })
   await broker.createTopics([{ topic: 't', numPartitions: 1 }])
@@ -162,4 +168,16 @@ test('an idle connection is closed after idleTimeoutMs; a busy one is not', asyn
   await idle.closed
   expect(busy.socket.destroyed).toBe(false)
   expect((await busy.waitFrames(1)).map(readResponseCorrelationId)).toEqual([1])
+})
+
+test('the server-wide request budget (queued.max.request.bytes) pauses reading and never deadlocks', async () => {
+  await open({ maxQueuedRequestBytes: 1024 })
+  const a = await client()
+  const b = await client()
+  const big = (i: number) => produce(i, 1, batch('x'.repeat(3000)))
+  a.send([big(1), big(2), big(3), apiVersions(4)])
+  b.send([big(11), fetch(12, 200), big(13)])
+  expect((await a.waitFrames(4)).map(readResponseCorrelationId)).toEqual([1, 2, 3, 4])
+  expect((await b.waitFrames(3)).map(readResponseCorrelationId)).toEqual([11, 12, 13])
+  expect(await broker.listOffsets([{ topic: 't', partition: 0, timestamp: -1 }])).toMatchObject([{ offset: 5 }])
 })

@@ -38,6 +38,8 @@ interface Slot {
   out: Buffer[] | null
   /** Close the connection once this slot's response is written. */
   closeAfter: string | null
+  /** The frame's size, held in the server's request budget until the slot is answered. */
+  bytes: number
 }
 
 /** ApiTable finds the served API of a key. */
@@ -101,6 +103,8 @@ export class Connection {
     if (this.idleTimer !== null) clearTimeout(this.idleTimer)
     if (this.authTimer !== null) clearTimeout(this.authTimer)
     this.abort.abort()
+    for (const slot of this.slots) this.server.budget.release(slot.bytes)
+    this.server.budget.forget(this.onBudgetFree)
     this.slots.length = 0
     this.waiting.length = 0
     // Graceful: what was written still reaches the client (an error response before the close).
@@ -123,7 +127,8 @@ export class Connection {
       return
     }
     for (const frame of frames) {
-      const slot: Slot = { frame, done: false, out: null, closeAfter: null }
+      const slot: Slot = { frame, done: false, out: null, closeAfter: null, bytes: frame.length }
+      this.server.budget.take(slot.bytes)
       this.slots.push(slot)
       this.waiting.push(slot)
     }
@@ -131,10 +136,14 @@ export class Connection {
     this.updateReading()
   }
 
+  private readonly onBudgetFree = (): void => this.updateReading()
+
   /** updateReading pauses the socket while too many requests are held or writes are backed up. */
   private updateReading(): void {
     if (this.closed) return
-    const want = this.slots.length < this.server.options.maxInFlightPerConnection && !this.socket.writableNeedDrain
+    const { budget } = this.server
+    const want = this.slots.length < this.server.options.maxInFlightPerConnection && !this.socket.writableNeedDrain && !budget.exhausted
+    if (budget.exhausted) budget.whenFree(this.onBudgetFree)
     if (want === this.reading) return
     this.reading = want
     if (want) this.socket.resume()
@@ -293,6 +302,7 @@ export class Connection {
     let wrote = false
     while (!this.closed && this.slots.length > 0 && (this.slots[0] as Slot).done) {
       const slot = this.slots.shift() as Slot
+      this.server.budget.release(slot.bytes)
       if (slot.out !== null) {
         if (!wrote) this.socket.cork()
         wrote = true

@@ -2,6 +2,7 @@ import type { Broker, Logger } from '@tributary/core'
 import { TributaryError } from '@tributary/core'
 import { errorCodeOf } from '../error-codes'
 import type { HostPort } from './address'
+import type { RequestBudget } from './request-budget'
 import type { ResolvedServerOptions } from './options'
 import type { SaslSession } from './sasl/sasl-session'
 import type { CredentialStore } from './sasl/credentials'
@@ -17,6 +18,8 @@ export interface ServerContext {
   readonly advertised: HostPort
   /** Users and their SCRAM credentials, when SASL is on. */
   readonly credentials: CredentialStore | null
+  /** Bytes of requests held over every connection (queued.max.request.bytes). */
+  readonly budget: RequestBudget
   /** What ApiVersions lists: the served APIs and versions. */
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>
 }

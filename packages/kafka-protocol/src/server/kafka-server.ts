@@ -7,6 +7,7 @@ import { SERVED_APIS } from './apis'
 import { type ApiTable, Connection } from './connection'
 import type { ServerContext } from './context'
 import { type KafkaServerOptions, type ResolvedServerOptions, advertisedFor, resolveServerOptions } from './options'
+import { RequestBudget } from './request-budget'
 import { CredentialStore } from './sasl/credentials'
 import type { ServedApi } from './served-api'
 import { singleNodeTopology } from './topology'
@@ -68,6 +69,7 @@ export class KafkaServer {
       advertised,
       credentials,
       apiVersions: advertisedApis(SERVED_APIS),
+      budget: new RequestBudget(resolved.maxQueuedRequestBytes),
     }
     server.serve(net, context, apiTable(SERVED_APIS))
     const { logger } = resolved

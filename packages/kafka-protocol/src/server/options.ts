@@ -85,6 +85,12 @@ export interface KafkaServerOptions {
   maxConnections?: number
   /** Requests one connection may have received and not yet answered; the socket is not read beyond it. Default 100. */
   maxInFlightPerConnection?: number
+  /**
+   * Bytes of requests the whole server may hold (received, not yet answered), in bytes (Kafka's
+   * queued.max.request.bytes); beyond it no connection is read until answers free room. Default
+   * 536870912 (512 MiB).
+   */
+  maxQueuedRequestBytes?: number
   /** A connection with no request for this long is closed, in ms (Kafka's connections.max.idle.ms). Default 600000. */
   idleTimeoutMs?: number
   /** With SASL: a connection not authenticated within this time is closed, in ms. Default 10000. */
@@ -110,6 +116,7 @@ export interface ResolvedServerOptions {
   readonly maxRequestBytes: number
   readonly maxConnections: number
   readonly maxInFlightPerConnection: number
+  readonly maxQueuedRequestBytes: number
   readonly idleTimeoutMs: number
   readonly authenticationTimeoutMs: number
   readonly logger: Logger
@@ -123,6 +130,7 @@ export const SERVER_DEFAULTS = Object.freeze({
   maxRequestBytes: DEFAULT_MAX_FRAME_BYTES,
   maxConnections: 4096,
   maxInFlightPerConnection: 100,
+  maxQueuedRequestBytes: 512 * 1024 * 1024,
   idleTimeoutMs: 600_000,
   authenticationTimeoutMs: 10_000,
   sasl: Object.freeze({ mechanisms: Object.freeze(['SCRAM-SHA-512', 'SCRAM-SHA-256', 'PLAIN'] as SaslMechanism[]), scramIterations: 4096 }),
@@ -138,6 +146,7 @@ const KNOWN = [
   'maxRequestBytes',
   'maxConnections',
   'maxInFlightPerConnection',
+  'maxQueuedRequestBytes',
   'idleTimeoutMs',
   'authenticationTimeoutMs',
   'logger',
@@ -185,6 +194,7 @@ export function resolveServerOptions(options: KafkaServerOptions): ResolvedServe
     maxRequestBytes: int(o, 'maxRequestBytes', 1024, 2_147_483_647),
     maxConnections: int(o, 'maxConnections', 1, 1_000_000),
     maxInFlightPerConnection: int(o, 'maxInFlightPerConnection', 1, 100_000),
+    maxQueuedRequestBytes: int(o, 'maxQueuedRequestBytes', 1024, Number.MAX_SAFE_INTEGER),
     idleTimeoutMs: int(o, 'idleTimeoutMs', 1, 2_147_483_647),
     authenticationTimeoutMs: int(o, 'authenticationTimeoutMs', 1, 2_147_483_647),
     logger: toLogger(o.logger as LoggerInput | undefined),

@@ -20,8 +20,22 @@ export interface RaftConfig {
   maxMsgBytes: number
   /** maxInflightMsgs: appends in flight per follower before replication pauses. Default 64. */
   maxInflightMsgs: number
-  /** maxUncommittedBytes: bytes of proposals the leader holds uncommitted before refusing more. Default 64 MiB. */
+  /**
+   * maxInflightBytes: entry bytes in flight per follower before replication pauses (at least one
+   * append goes). Keep it within what the transport queues per peer (TCP: 16 MiB). Default 8 MiB.
+   */
+  maxInflightBytes: number
+  /** maxUncommittedBytes: entry bytes the leader holds beyond its commit index before refusing proposals. Default 64 MiB. */
   maxUncommittedBytes: number
+  /** maxUncommittedEntries: entries the leader holds beyond its commit index before refusing proposals. Default 10,000. */
+  maxUncommittedEntries: number
+  /** maxCommittedBytesPerReady: entry bytes one Ready hands out to apply (at least one entry). Default 4 MiB. */
+  maxCommittedBytesPerReady: number
+  /**
+   * commitStallTicks: a leader whose commit index has not advanced for this many ticks while it
+   * holds uncommitted entries and a quorum answers it reports a stall (`commitStall()`). Default 100.
+   */
+  commitStallTicks: number
   /** maxPendingReads: ReadIndex requests a leader tracks at once. Default 1024. */
   maxPendingReads: number
 }
@@ -34,7 +48,11 @@ export const defaultRaftConfig: Readonly<Omit<RaftConfig, 'id'>> = Object.freeze
   checkQuorum: true,
   maxMsgBytes: 1024 * 1024,
   maxInflightMsgs: 64,
+  maxInflightBytes: 8 * 1024 * 1024,
   maxUncommittedBytes: 64 * 1024 * 1024,
+  maxUncommittedEntries: 10_000,
+  maxCommittedBytesPerReady: 4 * 1024 * 1024,
+  commitStallTicks: 100,
   maxPendingReads: 1024,
 })
 
@@ -58,9 +76,7 @@ export function resolveRaftConfig(options: Partial<RaftConfig> & { id: NodeId },
   for (const key of Object.keys(options)) if (!KNOWN_KEYS.has(key)) throw invalid(`${prefix}${key}`, 'unknown option')
   const merged = { ...defaultRaftConfig, ...stripUndefined(options) } as RaftConfig
   const record = merged as unknown as Record<string, unknown>
-  for (const key of ['id', 'electionTicks', 'heartbeatTicks', 'maxMsgBytes', 'maxInflightMsgs', 'maxUncommittedBytes', 'maxPendingReads']) {
-    positiveInt(record, key, prefix)
-  }
+  for (const key of Object.keys(record)) if (key !== 'preVote' && key !== 'checkQuorum') positiveInt(record, key, prefix)
   for (const key of ['preVote', 'checkQuorum']) {
     if (typeof record[key] !== 'boolean') throw invalid(`${prefix}${key}`, 'must be a boolean')
   }

@@ -6,9 +6,12 @@ import { decodeConfEntry } from './membership'
 /** assert is core's one assert (InvariantError): a broken invariant is a programmer error, never an operating one. */
 export { assert }
 
-/** entryBytes is the size an entry counts for in message and uncommitted-size limits. */
+/** ENTRY_OVERHEAD_BYTES is what an entry counts for beyond its data (index, term, type, framing). */
+export const ENTRY_OVERHEAD_BYTES = 16
+
+/** entryBytes is the size an entry counts for in message, uncommitted-size and apply limits. */
 export function entryBytes(e: Entry): number {
-  return e.data.byteLength + 16
+  return e.data.byteLength + ENTRY_OVERHEAD_BYTES
 }
 
 /**

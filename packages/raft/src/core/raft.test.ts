@@ -5,32 +5,9 @@ import { isTributaryError } from '@tributary/core'
 import { resolveRaftConfig } from './config'
 import { Raft, bootstrapSnapshot } from './raft'
 import { Sfc32 } from './random'
-import { EntryType, MessageType, emptyMessage, type Entry, type Message } from './types'
+import { EntryType, MessageType, type Entry } from './types'
 import { encodeConfEntry } from './membership'
-
-const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
-const entry = (index: number, term: number, data = `e${index}`): Entry => ({ index, term, type: EntryType.Normal, data: enc(data) })
-
-function replica(id: number, terms: number[] = [], term = 0, vote = 0, opts: Record<string, unknown> = {}): Raft {
-  const config = resolveRaftConfig({ id, preVote: false, checkQuorum: false, ...opts })
-  const entries = terms.map((t, i) => entry(i + 1, t))
-  return new Raft(config, new Sfc32(id), { snapshot: bootstrapSnapshot([1, 2, 3]), entries, hardState: { term, vote, commit: 0 } })
-}
-
-function msg(type: Message['type'], from: number, to: number, term: number, extra: Partial<Message> = {}): Message {
-  return { ...emptyMessage, type, from, to, term, ...extra }
-}
-
-/** settle takes Readies until none is left, advancing each; returns all messages. */
-function drain(r: Raft): Message[] {
-  const out: Message[] = []
-  while (r.hasReady()) {
-    const rd = r.ready()
-    out.push(...rd.messagesBeforePersist, ...rd.messages)
-    r.advance(rd)
-  }
-  return out
-}
+import { drain, enc, entry, leaderOf3, msg, replica } from '../testing/core-kit'
 
 describe('config', () => {
   it('rejects electionTicks <= heartbeatTicks with INVALID_CONFIG and the option path', () => {
@@ -200,17 +177,6 @@ describe('S2 appends on a follower', () => {
 })
 
 describe('§5.3 replication and flow control', () => {
-  function leaderOf3(opts: Record<string, unknown> = {}): Raft {
-    const r = replica(1, [], 0, 0, opts)
-    r.campaignNow()
-    r.step(msg(MessageType.VoteResp, 2, 1, 1))
-    drain(r)
-    // Both followers acknowledge the no-op, moving them to the replicate state.
-    r.step(msg(MessageType.AppResp, 2, 1, 1, { index: 1 }))
-    r.step(msg(MessageType.AppResp, 3, 1, 1, { index: 1 }))
-    drain(r)
-    return r
-  }
   it('pipelines appends up to maxInflightMsgs per follower, then pauses', () => {
     const r = leaderOf3({ maxInflightMsgs: 2 })
     for (let i = 0; i < 4; i++) {

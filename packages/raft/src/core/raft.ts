@@ -2,9 +2,11 @@ import type { RaftConfig } from './config'
 import type { RandomSource } from './random'
 import type { Ready } from './ready'
 import type { Entry, HardState, Membership, Message, NodeId, RaftRole, ReadState, Snapshot, SoftState } from './types'
-import { EntryType, MessageType, NONE, emptyMessage } from './types'
-import { RaftLog, assert, entryBytes } from './log'
-import { Progress } from './progress'
+import { EntryType, MessageType, NONE, PIPELINED, emptyMessage } from './types'
+import { ENTRY_OVERHEAD_BYTES, RaftLog, assert, entryBytes } from './log'
+import { Progress, type RetransmitLimits } from './progress'
+import { UncommittedBudget } from './uncommitted'
+import { ReorderBuffer } from './reorder-buffer'
 import { committedIndex, hasQuorum, voteResult } from './quorum'
 import { applyConfChange, encodeConfEntry, isMember, isVoter, type ConfChange } from './membership'
 
@@ -25,6 +27,21 @@ export type ProposeFailure =
   | 'conf-change-pending'
   | 'no-commit-in-term'
   | 'invalid-conf-change'
+
+/**
+ * CommitStall describes a leader whose commit index stopped advancing although it holds
+ * uncommitted entries and a quorum answers it: a stuck group that still accepts writes.
+ */
+export interface CommitStall {
+  /** Ticks the commit index has not advanced (counted while a quorum answered). */
+  readonly ticks: number
+  /** Whether an entry of the leader's own term has committed (false: not even its no-op). */
+  readonly ownTermCommitted: boolean
+  readonly commitIndex: number
+  readonly lastIndex: number
+  /** Each follower's acknowledged index, as the leader knows it. */
+  readonly matchIndex: Readonly<Record<number, number>>
+}
 
 /** ProposeResult is where an accepted proposal landed in the log, or why it was refused. */
 export type ProposeResult = { ok: true; index: number; term: number } | { ok: false; reason: ProposeFailure; message: string }
@@ -58,7 +75,16 @@ export class Raft {
   private randomizedElectionTimeout = 0
   /** Leader only: the node leadership is being handed to, or NONE. */
   leadTransferee: NodeId = NONE
-  private uncommittedBytes = 0
+  /** Ticks since this replica started: the leader's clock for round trips and retransmissions. */
+  private ticks = 0
+  /** Leader only: what its log holds beyond its commit index (backpressure on proposals). */
+  private readonly budget: UncommittedBudget
+  /** Leader only: ticks its commit index stood still with entries waiting and a quorum answering. */
+  private commitWaitTicks = 0
+  private readonly retransmit: RetransmitLimits
+  /** Follower only: appends of its leader that overtook earlier ones, and that leader once it accepted one. */
+  private readonly reorder: ReorderBuffer
+  private pipelineLeader: NodeId = NONE
   private pendingBroadcast = false
   /** ReadIndex requests waiting for heartbeat acks (in order), and those waiting for a commit in this term. */
   private pendingReads: { requestId: number; index: number; acks: Set<NodeId> }[] = []
@@ -76,6 +102,9 @@ export class Raft {
     init: RaftInit,
   ) {
     this.id = config.id
+    this.budget = new UncommittedBudget(config.maxUncommittedEntries, config.maxUncommittedBytes)
+    this.retransmit = { initialTicks: 2 * config.heartbeatTicks + 1, maxTicks: config.electionTicks }
+    this.reorder = new ReorderBuffer(config.maxInflightMsgs, config.maxInflightBytes)
     this.log = new RaftLog(init.snapshot, init.entries, init.hardState?.commit ?? 0)
     this.term = init.hardState?.term ?? 0
     this.vote = init.hardState?.vote ?? NONE
@@ -105,6 +134,7 @@ export class Raft {
 
   /** tick advances logical time by one tick. */
   tick(): void {
+    this.ticks++
     if (this.role === 'leader') this.tickLeader()
     else this.tickElection()
   }
@@ -120,13 +150,18 @@ export class Raft {
   private tickLeader(): void {
     this.heartbeatElapsed++
     this.electionElapsed++
-    for (const pr of this.prs.values()) if (pr.state === 'snapshot' || pr.inflights.count() > 0) pr.stallTicks++
+    for (const pr of this.prs.values()) if (pr.outstanding()) pr.waitTicks++
+    this.commitWaitTicks = this.log.lastIndex() > this.log.committed ? this.commitWaitTicks + 1 : 0
     if (this.electionElapsed >= this.config.electionTicks) {
       this.electionElapsed = 0
-      if (this.config.checkQuorum && !this.quorumActive()) {
+      const quorum = this.quorumActive()
+      if (this.config.checkQuorum && !quorum) {
         this.becomeFollower(this.term, NONE)
         return
       }
+      // The stall guard counts only time in which a quorum answered: a leader cut off from its
+      // quorum is not stuck but partitioned (check-quorum's business).
+      if (!quorum) this.commitWaitTicks = 0
       // A transfer that did not finish within an election timeout is abandoned.
       this.leadTransferee = NONE
     }
@@ -157,16 +192,40 @@ export class Raft {
   propose(data: Uint8Array): ProposeResult {
     const refused = this.refuseProposal()
     if (refused !== undefined) return refused
-    if (this.uncommittedBytes > 0 && this.uncommittedBytes + data.byteLength > this.config.maxUncommittedBytes) {
-      return { ok: false, reason: 'overloaded', message: `more than ${this.config.maxUncommittedBytes} uncommitted bytes` }
+    if (!this.budget.admits(data.byteLength + ENTRY_OVERHEAD_BYTES)) {
+      return { ok: false, reason: 'overloaded', message: `leader ${this.id} holds ${this.budget.describe()}` }
     }
     return this.appendEntry(EntryType.Normal, data)
+  }
+
+  /** uncommitted is what a leader's log holds beyond its commit index (zero on other roles). */
+  uncommitted(): { entries: number; bytes: number } {
+    return this.role === 'leader' ? { entries: this.budget.entries, bytes: this.budget.bytes } : { entries: 0, bytes: 0 }
+  }
+
+  /**
+   * commitStall reports a leader whose commit index has not advanced for `commitStallTicks`
+   * ticks while it held uncommitted entries and a quorum answered it; undefined otherwise.
+   */
+  commitStall(): CommitStall | undefined {
+    if (this.role !== 'leader' || this.commitWaitTicks < this.config.commitStallTicks) return undefined
+    const matchIndex: Record<number, number> = {}
+    for (const pr of this.prs.values()) matchIndex[pr.id] = pr.match
+    return {
+      ticks: this.commitWaitTicks,
+      ownTermCommitted: this.log.term(this.log.committed) === this.term,
+      commitIndex: this.log.committed,
+      lastIndex: this.log.lastIndex(),
+      matchIndex,
+    }
   }
 
   /**
    * proposeConfChange appends a single-server membership change. The change takes effect as soon
    * as it is appended. Two rules keep single-server changes safe (Ongaro's 2015 fix): the leader
    * must have committed an entry of its own term, and at most one change may be uncommitted.
+   * The uncommitted budget does not refuse it (at most one is pending, and removing a dead member
+   * may be what lets a stuck group commit again), but it counts towards it.
    */
   proposeConfChange(change: ConfChange): ProposeResult {
     const refused = this.refuseProposal()
@@ -194,7 +253,7 @@ export class Raft {
   private appendEntry(type: EntryType, data: Uint8Array): ProposeResult {
     const entry: Entry = { index: this.log.lastIndex() + 1, term: this.term, type, data }
     this.log.appendAt([entry])
-    this.uncommittedBytes += entryBytes(entry)
+    this.budget.add(entry)
     // Appends are sent when the runner next asks for a Ready, so proposals made in between share messages.
     this.pendingBroadcast = true
     return { ok: true, index: entry.index, term: entry.term }
@@ -300,10 +359,12 @@ export class Raft {
   }
 
   private stepLowerTerm(m: Message): void {
-    if (m.type === MessageType.App || m.type === MessageType.Heartbeat) {
-      // With pre-vote or check-quorum a stale leader could otherwise never learn that it was
-      // deposed (we would not raise its term by campaigning), so tell it our term.
-      if (this.config.checkQuorum || this.config.preVote) this.send({ ...emptyMessage, type: MessageType.AppResp, to: m.from })
+    if (m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap) {
+      // Tell a stale leader our term (Figure 2: the reply carries currentTerm), so that it steps
+      // down instead of accepting writes it can never commit. With pre-vote or check-quorum no
+      // campaign of ours would raise its term; and a server removed from the configuration hears
+      // no campaign at all (nobody sends it votes), so it would lead its old term forever.
+      this.send({ ...emptyMessage, type: MessageType.AppResp, to: m.from })
     } else if (m.type === MessageType.PreVote) {
       this.send({ ...emptyMessage, type: MessageType.PreVoteResp, to: m.from, reject: true })
     }
@@ -372,10 +433,17 @@ export class Raft {
       this.send({ ...emptyMessage, type: MessageType.AppResp, to: m.from, index: this.log.committed })
       return
     }
+    // A pipelined append that overtook earlier ones of its leader's pipeline waits for them (a
+    // probe, or an append of a leader whose pipeline we never joined, is answered at once).
+    const overtook = m.index > this.log.lastIndex() && m.context === PIPELINED && this.pipelineLeader === m.from
+    if (overtook && this.reorder.hold(m)) return
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.entries)
     if (lastNew !== undefined) {
+      this.pipelineLeader = m.from
       this.log.commitTo(Math.min(m.commit, lastNew))
       this.send({ ...emptyMessage, type: MessageType.AppResp, to: m.from, index: lastNew })
+      const next = this.reorder.takeReady(this.log.lastIndex())
+      if (next !== undefined) this.handleAppend(next)
       return
     }
     // Fast back-off: point the leader at our last index whose term is <= the probed term.
@@ -411,6 +479,7 @@ export class Raft {
       this.log.commitTo(index)
     } else {
       this.log.restore(snap)
+      this.reorder.clear()
     }
     this.send({ ...emptyMessage, type: MessageType.AppResp, to: m.from, index })
   }
@@ -463,19 +532,28 @@ export class Raft {
       this.term = term
       this.vote = NONE
     }
+    this.forgetPipeline()
     if (this.role === 'leader') this.leaveLeadership()
     this.role = 'follower'
     this.leader = leader
     this.resetTimers()
   }
 
+  /** forgetPipeline drops what a follower held for its leader's pipeline (a new term or role). */
+  private forgetPipeline(): void {
+    this.pipelineLeader = NONE
+    this.reorder.clear()
+  }
+
   private becomePreCandidate(): void {
+    this.forgetPipeline()
     this.role = 'pre-candidate'
     this.leader = NONE
     this.votes.clear()
   }
 
   private becomeCandidate(): void {
+    this.forgetPipeline()
     this.term++
     this.vote = this.id
     this.role = 'candidate'
@@ -488,9 +566,13 @@ export class Raft {
     this.role = 'leader'
     this.leader = this.id
     this.resetTimers()
-    this.uncommittedBytes = 0
+    this.commitWaitTicks = 0
+    // The inherited tail counts: a backlog does not grow past the budget from leader to leader.
+    const last = this.log.lastIndex()
+    this.budget.reset(last > this.log.committed ? this.log.slice(this.log.committed + 1, last + 1) : [])
     this.syncProgress()
-    // The no-op lets entries of earlier terms commit promptly (Figure 8 / §5.4.2).
+    // The no-op lets entries of earlier terms commit promptly (Figure 8 / §5.4.2). It is never
+    // refused: a new leader's first entry does not wait for room in the budget.
     this.appendEntry(EntryType.Normal, new Uint8Array(0))
   }
 
@@ -502,7 +584,10 @@ export class Raft {
       if (id === this.id) continue
       const pr = this.prs.get(id)
       if (pr === undefined)
-        this.prs.set(id, new Progress(id, this.log.lastIndex() + 1, this.config.maxInflightMsgs, m.learners.includes(id)))
+        this.prs.set(
+          id,
+          new Progress(id, this.log.lastIndex() + 1, this.config.maxInflightMsgs, m.learners.includes(id), this.config.maxInflightBytes),
+        )
       else pr.isLearner = m.learners.includes(id)
     }
   }
@@ -524,36 +609,54 @@ export class Raft {
 
   private handleAppendReject(pr: Progress, m: Message): void {
     const hint = m.logTerm > 0 ? this.log.findConflictByTerm(m.rejectHint, m.logTerm) : m.rejectHint
-    if (!pr.maybeDecrTo(m.index, hint)) return
-    if (pr.state === 'replicate') pr.becomeProbe()
+    // A stale rejection sends nothing: one of an index the follower has since acknowledged, of a
+    // probe we no longer wait for, or one whose hint lies below the acknowledged match (a fresh
+    // one never does: the follower's log agrees with ours up to match, so its conflict search
+    // stops at or above it).
+    if (m.rejectHint < pr.match || !pr.maybeDecrTo(m.index, hint)) return
     this.sendAppend(pr.id, true)
   }
 
   private handleAppendAck(pr: Progress, m: Message): void {
-    const wasPaused = pr.isPaused()
-    if (!pr.maybeUpdate(m.index)) return
-    pr.stallTicks = 0
+    const advanced = pr.maybeUpdate(m.index, this.ticks)
+    // A duplicate or stale acknowledgement changes nothing and sends nothing, except that any
+    // successful answer confirming a probe's position moves the follower to pipelining.
+    if (!advanced && !pr.answersProbe(m.index)) return
     if (pr.state === 'probe') pr.becomeReplicate()
     else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) {
       pr.becomeProbe()
       pr.becomeReplicate()
-    } else if (pr.state === 'replicate') pr.inflights.freeLE(m.index)
-    if (this.maybeCommit()) this.pendingBroadcast = true
-    else if (wasPaused) this.sendAppend(pr.id, true)
-    while (this.role === 'leader' && this.sendAppend(pr.id, false)) {
-      // Keep the pipeline full up to the in-flight limit.
     }
+    if (this.maybeCommit()) this.pendingBroadcast = true
+    if (this.role !== 'leader') return
+    this.fillPipe(pr)
     if (pr.id === this.leadTransferee && pr.match === this.log.lastIndex()) {
       this.send({ ...emptyMessage, type: MessageType.TimeoutNow, to: pr.id })
     }
   }
 
+  /**
+   * handleHeartbeatResp: the follower is reachable, so this is when what seems lost is sent
+   * again — only once it waited longer than the follower's retransmission timeout, which
+   * follows the measured round trip and doubles with each retransmission that brings no progress.
+   */
   private handleHeartbeatResp(pr: Progress, m: Message): void {
-    pr.probeSent = false
-    // A snapshot or a full window that saw no progress for a while was probably lost: start over.
-    if (pr.state !== 'probe' && pr.stallTicks >= 2 * this.config.heartbeatTicks + 1) pr.becomeProbe()
-    if (pr.match < this.log.lastIndex()) this.sendAppend(pr.id, true)
     if (m.context !== 0) this.ackRead(m.context, pr.id, pr.isLearner)
+    if (pr.retransmitDue(this.retransmit)) {
+      pr.noteRetransmit()
+      if (pr.state === 'replicate') this.sendEmptyAppend(pr)
+      else {
+        // A lost probe goes again; a lost snapshot is offered again from probing.
+        if (pr.state === 'snapshot') pr.becomeProbe()
+        pr.probeSent = false
+        this.sendAppend(pr.id, true)
+      }
+      return
+    }
+    // A follower in probe with nothing outstanding (for instance caught up when the leader took
+    // over) gets a probe, possibly empty, whose answer moves it to pipelining.
+    if (pr.state === 'probe' && !pr.probeSent) this.sendAppend(pr.id, true)
+    else this.fillPipe(pr)
   }
 
   private ackRead(requestId: number, from: NodeId, isLearner: boolean): void {
@@ -577,8 +680,8 @@ export class Raft {
     const index = committedIndex(this.membership().voters, (id) => this.matchOf(id))
     if (index <= old || this.log.term(index) !== this.term) return false
     this.log.commitTo(index)
-    for (let i = old + 1; i <= index; i++) this.uncommittedBytes -= entryBytes(this.log.entryAt(i)!)
-    this.uncommittedBytes = Math.max(0, this.uncommittedBytes)
+    for (let i = old + 1; i <= index; i++) this.budget.release(this.log.entryAt(i)!)
+    this.commitWaitTicks = 0
     if (this.queuedReads.length > 0) for (const id of this.queuedReads.splice(0)) this.startRead(id)
     // A leader removed by a now-committed change steps down (§4.2.2); others will elect a leader.
     if (!this.promotable() && this.log.lastConfIndex() <= index) this.becomeFollower(this.term, NONE)
@@ -595,9 +698,50 @@ export class Raft {
     const last = this.log.lastIndex()
     const entries = pr.next <= last ? this.log.slice(pr.next, last + 1, this.config.maxMsgBytes) : []
     if (entries.length === 0 && !sendIfEmpty) return false
-    this.send({ ...emptyMessage, type: MessageType.App, to, index: prevIndex, logTerm: prevTerm, entries, commit: this.log.committed })
-    pr.sentEntries(prevIndex + entries.length, entries.length)
+    const commit = this.log.committed
+    const context = pr.state === 'replicate' && entries.length > 0 ? PIPELINED : 0
+    this.send({ ...emptyMessage, type: MessageType.App, to, index: prevIndex, logTerm: prevTerm, entries, commit, context })
+    let bytes = 0
+    for (const e of entries) bytes += entryBytes(e)
+    pr.sentEntries(prevIndex + entries.length, entries.length, bytes, this.ticks)
+    // The follower commits at most up to the last entry this message lets it verify.
+    pr.sentCommit = Math.max(pr.sentCommit, Math.min(commit, prevIndex + entries.length))
     return true
+  }
+
+  /**
+   * fillPipe sends a follower what it lacks: batches up to its in-flight window (one probe in the
+   * probe state), or, with nothing new to send, an empty append carrying a commit index it was not
+   * sent yet. While appends are in flight that commit index waits for the next append or
+   * heartbeat: an empty append overtaking them on a reordering network would be refused.
+   */
+  private fillPipe(pr: Progress): void {
+    let sent = false
+    while (this.sendAppend(pr.id, false)) {
+      sent = true
+      if (pr.state !== 'replicate') break
+    }
+    if (sent || Math.min(this.log.committed, pr.next - 1) <= pr.sentCommit) return
+    if (pr.state === 'replicate' && pr.inflights.count() > 0) return
+    this.sendAppend(pr.id, true)
+  }
+
+  /**
+   * sendEmptyAppend asks a stalled pipeline whether the follower holds everything sent (an empty
+   * append at next - 1, outside the window). A yes acknowledges all of it; a no sends the
+   * follower back to probing from its hint. No range is sent again on a timer.
+   */
+  private sendEmptyAppend(pr: Progress): void {
+    const prevIndex = pr.next - 1
+    const prevTerm = this.log.term(prevIndex)
+    if (prevTerm === undefined) {
+      pr.becomeProbe()
+      this.sendAppend(pr.id, true)
+      return
+    }
+    const commit = Math.min(this.log.committed, prevIndex)
+    this.send({ ...emptyMessage, type: MessageType.App, to: pr.id, index: prevIndex, logTerm: prevTerm, commit })
+    pr.sentCommit = Math.max(pr.sentCommit, commit)
   }
 
   private sendSnapshot(pr: Progress): boolean {
@@ -608,19 +752,14 @@ export class Raft {
   }
 
   private broadcastAppend(): void {
-    for (const pr of this.prs.values()) {
-      this.sendAppend(pr.id, true)
-      // In the replicate state keep sending batches until caught up or the window is full.
-      while (pr.state === 'replicate' && this.sendAppend(pr.id, false)) {
-        // each call sends one more batch
-      }
-    }
+    for (const pr of this.prs.values()) this.fillPipe(pr)
   }
 
   private broadcastHeartbeat(context: number): void {
     for (const pr of this.prs.values()) {
       const commit = Math.min(pr.match, this.log.committed)
       this.send({ ...emptyMessage, type: MessageType.Heartbeat, to: pr.id, commit, context })
+      pr.sentCommit = Math.max(pr.sentCommit, commit)
     }
   }
 
@@ -669,7 +808,8 @@ export class Raft {
     const ss = this.softState()
     const hardChanged = hs.term !== this.prevHard.term || hs.vote !== this.prevHard.vote
     const softChanged = ss.leader !== this.prevSoft.leader || ss.role !== this.prevSoft.role
-    const committedEntries = this.log.applicableEntries()
+    // Bounded per Ready, so a long backlog is applied in slices the runner can interleave with I/O.
+    const committedEntries = this.log.applicableEntries(this.config.maxCommittedBytesPerReady)
     const last = committedEntries[committedEntries.length - 1]
     if (last !== undefined) this.log.applied = last.index
     const rd: Ready = {

@@ -101,12 +101,19 @@ export interface Message {
   readonly reject: boolean
   /** AppResp reject: the follower's suggested index to probe from. */
   readonly rejectHint: number
-  /** Heartbeat/HeartbeatResp: the ReadIndex request id being confirmed, 0 for none. */
+  /**
+   * Heartbeat/HeartbeatResp: the ReadIndex request id being confirmed, 0 for none. App:
+   * PIPELINED for an append of a leader's replicate-state pipeline (one of several in flight,
+   * which a follower may hold until the appends before it arrive), 0 for a probe.
+   */
   readonly context: number
   readonly entries: readonly Entry[]
   /** Snap: the snapshot to install. */
   readonly snapshot?: Snapshot
 }
+
+/** PIPELINED marks (in `context`) an App sent from a leader's replicate-state pipeline. */
+export const PIPELINED = 1
 
 /** emptyMessage is the zero value every message is built from. */
 export const emptyMessage: Omit<Message, 'type' | 'from' | 'to' | 'term'> = Object.freeze({

@@ -11,6 +11,18 @@ export interface RestoreContext {
   readonly signal: AbortSignal
 }
 
+/** RaftLogger receives a group's log lines (a leader that stopped committing, and when it resumed). */
+export interface RaftLogger {
+  info(message: string, details?: Record<string, unknown>): void
+  warn(message: string, details?: Record<string, unknown>): void
+}
+
+/** CONSOLE_LOGGER sends warnings to the console and drops info lines. */
+export const CONSOLE_LOGGER: RaftLogger = Object.freeze({
+  info: () => {},
+  warn: (message: string, details?: Record<string, unknown>) => console.warn(`[tributary/raft] ${message}`, details ?? {}),
+})
+
 /** StateMachine is the application a Raft group replicates. */
 export interface StateMachine {
   /** apply is called once per committed entry, in index order (no-ops and membership entries included). */
@@ -52,6 +64,10 @@ export interface RaftGroupOptions {
   readonly snapshotTrailingBytes?: number
   /** maxPendingProposals: proposals awaiting commit before propose() refuses. Default 10,000. */
   readonly maxPendingProposals?: number
+  /** maxPersistWaiters: callers of whenPersisted() waiting at once before it refuses. Default 10,000. */
+  readonly maxPersistWaiters?: number
+  /** logger: where the group's log lines go. Default: warnings to the console. */
+  readonly logger?: RaftLogger
 }
 
 /** ResolvedGroupOptions are RaftGroupOptions with every default filled in. */
@@ -66,9 +82,10 @@ export const defaultGroupOptions = Object.freeze({
   snapshotTrailingEntries: 1000,
   snapshotTrailingBytes: 8 * 1024 * 1024,
   maxPendingProposals: 10_000,
+  maxPersistWaiters: 10_000,
 })
 
-const KNOWN_KEYS = ['groupId', 'voters', 'storage', 'stateMachine', 'raft', ...Object.keys(defaultGroupOptions)]
+const KNOWN_KEYS = ['groupId', 'voters', 'storage', 'stateMachine', 'raft', 'logger', ...Object.keys(defaultGroupOptions)]
 
 /**
  * resolveGroupOptions merges defaults and validates.
@@ -81,14 +98,18 @@ export function resolveGroupOptions(options: RaftGroupOptions): ResolvedGroupOpt
   }
   if (!Array.isArray(options.voters) || !options.voters.every((v) => Number.isSafeInteger(v) && v > 0))
     throw invalidConfig('options.voters', 'must be an array of positive integer node ids')
-  const resolved = { ...defaultGroupOptions, ...stripUndefined(options) } as ResolvedGroupOptions
+  const resolved = { ...defaultGroupOptions, logger: CONSOLE_LOGGER, ...stripUndefined(options) } as ResolvedGroupOptions
   checkMs(resolved.proposalTimeoutMs, 'options.proposalTimeoutMs', 1)
+  const logger = resolved.logger as Partial<RaftLogger> | null
+  if (typeof logger !== 'object' || logger === null || typeof logger.info !== 'function' || typeof logger.warn !== 'function')
+    throw invalidConfig('options.logger', 'must have info() and warn() methods')
   for (const key of [
     'snapshotEveryEntries',
     'snapshotEveryBytes',
     'snapshotTrailingEntries',
     'snapshotTrailingBytes',
     'maxPendingProposals',
+    'maxPersistWaiters',
   ] as const)
     checkInt(resolved[key], `options.${key}`, 1)
   return resolved

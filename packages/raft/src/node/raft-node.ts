@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3'
 import { TributaryError, type Clock } from '@tributary/core'
 import { resolveRaftConfig } from '../core/config'
-import { Raft, type ProposeResult } from '../core/raft'
+import { Raft, type CommitStall, type ProposeResult } from '../core/raft'
 import type { RandomSource } from '../core/random'
 import type { Ready } from '../core/ready'
 import type { ConfChange } from '../core/membership'
@@ -24,6 +24,16 @@ export interface RaftNodeStatus {
   /** snapshotIndex is the index of the newest snapshot this replica holds (0: none yet). */
   readonly snapshotIndex: number
   readonly membership: Membership
+  /** uncommittedEntries: on a leader, entries its log holds beyond its commit index (the backpressure account); 0 elsewhere. */
+  readonly uncommittedEntries: number
+  /** uncommittedBytes: on a leader, the bytes of those entries; 0 elsewhere. */
+  readonly uncommittedBytes: number
+  /**
+   * commitStall is set on a leader whose commit index has not advanced for `raft.commitStallTicks`
+   * ticks while it held uncommitted entries and a quorum answered it: a group that accepts writes
+   * and acknowledges none (for instance followers far behind a long uncommitted tail).
+   */
+  readonly commitStall: CommitStall | undefined
 }
 
 /** RaftNodeEvents are emitted by a RaftNode. */
@@ -34,6 +44,8 @@ export interface RaftNodeEvents {
   role: (state: SoftState) => void
   /** error: storage failed; the group stopped (fsync errors cannot be retried safely). */
   error: (err: TributaryError) => void
+  /** commitStall: this leader stopped committing (see `RaftNodeStatus.commitStall`); `undefined` once it commits again. */
+  commitStall: (stall: CommitStall | undefined) => void
 }
 
 interface Waiter {
@@ -73,6 +85,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private persistWaiters: Array<{ index: number; resolve: () => void; reject: (e: TributaryError) => void }> = []
   /** Data bytes of the entries applied since the last snapshot, for snapshotEveryBytes. */
   private bytesSinceSnapshot = 0
+  /** Whether the stall guard is raised (so that it is reported once per stall). */
+  private stalled = false
   /** Aborted by close(), so a state machine's restore still waiting for data gives up. */
   private readonly abort = new AbortController()
   private running: Promise<void> | undefined
@@ -102,6 +116,14 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   whenPersisted(index: number): Promise<void> {
     if (index <= this.persisted) return Promise.resolve()
     if (this.closed) return Promise.reject(this.error('CLIENT_CLOSED', 'the raft node is closed'))
+    if (this.persistWaiters.length >= this.options.maxPersistWaiters) {
+      // The entry is in the log already; only the wait is refused, so its outcome is unknown.
+      return Promise.reject(
+        this.error('REQUEST_TIMED_OUT', `more than ${this.options.maxPersistWaiters} callers wait for persistence`, {
+          reason: 'overloaded',
+        }),
+      )
+    }
     return new Promise((resolve, reject) => this.persistWaiters.push({ index, resolve, reject }))
   }
 
@@ -133,11 +155,15 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
    * propose replicates `data` and resolves with its log index once it is committed and applied.
    * @throws TributaryError NOT_LEADER_OR_FOLLOWER (details.leaderId) when this replica does not lead,
    *   REQUEST_TIMED_OUT when no commit came within proposalTimeoutMs (the outcome is then unknown),
-   *   CLIENT_CLOSED after close().
+   *   or, retriable and with nothing appended (details.reason 'overloaded'), when the leader holds
+   *   its limit of uncommitted entries or bytes (`raft.maxUncommittedEntries`/`Bytes`), or
+   *   maxPendingProposals are pending; CLIENT_CLOSED after close().
    */
   propose(data: Uint8Array): Promise<number> {
     if (this.proposals.size >= this.options.maxPendingProposals) {
-      return Promise.reject(this.error('REQUEST_TIMED_OUT', `more than ${this.options.maxPendingProposals} proposals pending`))
+      return Promise.reject(
+        this.error('REQUEST_TIMED_OUT', `more than ${this.options.maxPendingProposals} proposals pending`, { reason: 'overloaded' }),
+      )
     }
     return this.submit(() => this.core.propose(data))
   }
@@ -188,6 +214,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
 
   status(): RaftNodeStatus {
     const c = this.core
+    const uncommitted = c.uncommitted()
     return {
       groupId: this.groupId,
       id: c.id,
@@ -200,6 +227,9 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
       firstIndex: c.log.firstIndex(),
       snapshotIndex: c.log.latestSnapshot.meta.index,
       membership: c.membership(),
+      uncommittedEntries: uncommitted.entries,
+      uncommittedBytes: uncommitted.bytes,
+      commitStall: c.commitStall(),
     }
   }
 
@@ -207,8 +237,30 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   tick(now: number): void {
     if (this.closed) return
     this.core.tick()
+    this.watchCommits()
     this.expire(now)
     this.kick()
+  }
+
+  /**
+   * watchCommits is the progress guard: it reports once when this leader's commit index stalls
+   * while a quorum answers (and once when it moves again), in the log and as a `commitStall` event.
+   */
+  private watchCommits(): void {
+    const stall = this.core.commitStall()
+    if ((stall !== undefined) === this.stalled) return
+    this.stalled = stall !== undefined
+    if (stall !== undefined) {
+      this.options.logger.warn(
+        `Raft group ${this.groupId}: leader ${this.core.id} of term ${this.core.term} has committed nothing for ${stall.ticks} ticks while a quorum answers it` +
+          (stall.ownTermCommitted ? '' : ' (not even the first entry of its term)'),
+        { groupId: this.groupId, term: this.core.term, ...stall },
+      )
+    } else {
+      const why = this.core.role === 'leader' ? `commits resumed (commit ${this.core.log.committed})` : 'no longer the leader'
+      this.options.logger.info(`Raft group ${this.groupId}: stall over, ${why}`, { groupId: this.groupId })
+    }
+    this.emit('commitStall', stall)
   }
 
   /** @internal receive is driven by the host's transport. */
@@ -399,7 +451,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     if (reason === 'not-leader' || reason === 'transferring') {
       return this.error('NOT_LEADER_OR_FOLLOWER', message, { leaderId: this.core.leader === this.core.id ? 0 : this.core.leader })
     }
-    if (reason === 'overloaded') return this.error('REQUEST_TIMED_OUT', message)
+    if (reason === 'overloaded') return this.error('REQUEST_TIMED_OUT', message, { reason })
     return new TributaryError('INVALID_REQUEST', message, {
       retriable: reason !== 'invalid-conf-change',
       details: { groupId: this.groupId, reason },

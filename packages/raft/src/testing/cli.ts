@@ -12,16 +12,23 @@ function main(): number {
   const start = Number(process.env.SIM_START ?? 1)
   const t0 = performance.now()
   let events = 0
+  let resent = 0
+  let slowest = { seed: 0, livenessMs: 0 }
   for (let seed = start; seed < start + count; seed++) {
     try {
-      events += runSeed(seed).events
+      const r = runSeed(seed)
+      events += r.events
+      resent += r.resentEntries
+      if (r.livenessMs > slowest.livenessMs) slowest = { seed, livenessMs: r.livenessMs }
     } catch (err) {
       report(err)
       return 1
     }
     if ((seed - start + 1) % 1000 === 0) console.log(`${seed - start + 1} seeds ok (${((performance.now() - t0) / 1000).toFixed(1)} s)`)
   }
-  console.log(`${count} seeds passed, ${events} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`)
+  const seconds = ((performance.now() - t0) / 1000).toFixed(1)
+  console.log(`${count} seeds passed (${start}..${start + count - 1}), ${events} events in ${seconds} s`)
+  console.log(`slowest recovery after healing: seed ${slowest.seed}, ${slowest.livenessMs} ms; entries re-sent while healed: ${resent}`)
   return 0
 }
 

@@ -212,7 +212,9 @@ describe('S7 single-server membership changes', () => {
     const early = c.raft(1).proposeConfChange({ type: 'add-learner', nodeId: 4 })
     expect(early).toMatchObject({ ok: false, reason: 'no-commit-in-term' })
     c.dropIf = () => false
-    c.tickAll(3)
+    // The lost no-op goes again once its retransmission timeout (2 * heartbeatTicks + 1) passed.
+    const r = c.raft(1)
+    for (let i = 0; i < 10 && r.log.term(r.log.committed) !== r.term; i++) c.tickAll(1)
     expect(c.raft(1).proposeConfChange({ type: 'add-learner', nodeId: 4 }).ok).toBe(true)
     expect(c.raft(1).proposeConfChange({ type: 'add-learner', nodeId: 5 })).toMatchObject({ ok: false, reason: 'conf-change-pending' })
   })
@@ -338,5 +340,66 @@ describe('S9 snapshots and compaction', () => {
     c.propose(1, 'after')
     c.tickAll(2)
     expect(c.applied(3)).toContain('after')
+  })
+})
+
+describe('issue 19: a healed group commits without first draining an unbounded backlog', () => {
+  // Seed 1026033 in miniature: leader 1 keeps accepting writes while its appends do not reach the
+  // others (the trace had `block 3>2` and a partition), restarts, and wins again, its no-op behind
+  // the tail it accepted. One append carries two entries and one is in flight per follower.
+  const config = { ...noPreVote, maxUncommittedEntries: 8, maxInflightMsgs: 1, maxMsgBytes: 40 }
+
+  it('a leader that cannot commit accepts at most its budget, and keeps it after restarting and winning again', () => {
+    const c = new Cluster([1, 2, 3], { config })
+    c.campaign(1)
+    c.dropIf = (m) => m.type === MessageType.App && m.from === 1
+    const results = Array.from({ length: 50 }, (_, i) => c.propose(1, `w${i}`))
+    c.stabilize()
+    expect(results.filter((r) => r.ok)).toHaveLength(8)
+    expect(results.slice(8).every((r) => !r.ok && r.reason === 'overloaded')).toBe(true)
+    c.crash(1, { keepUnsynced: true })
+    c.restart(1)
+    c.campaign(1)
+    expect(c.raft(1).role).toBe('leader')
+    // The inherited tail fills the budget: nothing new is taken until the no-op commits.
+    expect(c.propose(1, 'more')).toMatchObject({ ok: false, reason: 'overloaded' })
+    const noop = c.raft(1).log.lastIndex()
+    expect(noop).toBe(10)
+    // Healed: the leader's heartbeats draw a retransmission of its lost probe, the followers'
+    // refusal points it at their log end, and from there each index goes to each follower once.
+    const sent = new Map<string, number>()
+    c.dropIf = (m) => {
+      if (m.type === MessageType.App) for (const e of m.entries) sent.set(`${m.to}:${e.index}`, (sent.get(`${m.to}:${e.index}`) ?? 0) + 1)
+      return false
+    }
+    for (let tick = 0; tick < 20 && c.raft(1).log.committed < noop; tick++) c.tick(1)
+    expect(c.raft(1).log.committed).toBe(noop)
+    for (const id of [2, 3]) {
+      expect(c.raft(id).log.committed).toBe(noop)
+      const counts = Array.from({ length: noop - 1 }, (_, i) => sent.get(`${id}:${i + 2}`))
+      // The no-op also rode in the retransmitted probe the follower refused.
+      expect(counts).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 2])
+    }
+    expect(c.propose(1, 'more').ok).toBe(true)
+  })
+
+  it('a stale leader removed from the configuration learns the newer term and stops taking writes (pre-vote and check-quorum off)', () => {
+    // Seed 3073679 in miniature: 3 leads an old term, unaware that the others moved on and
+    // removed it. Nobody in the new configuration sends it anything (no heartbeats, no votes).
+    const c = new Cluster([1, 2, 3], { config: noPreVote })
+    c.campaign(3)
+    c.isolate(3)
+    c.campaign(1)
+    expect(c.raft(1).term).toBe(2)
+    expect(c.raft(1).proposeConfChange({ type: 'remove', nodeId: 3 }).ok).toBe(true)
+    c.stabilize()
+    expect(c.raft(1).membership().voters).toEqual([1, 2])
+    expect(c.raft(3)).toMatchObject({ role: 'leader', term: 1 })
+    // Healed: 3's own heartbeats reach 1 and 2, whose answers carry term 2 (Figure 2).
+    c.heal()
+    c.tick(3, 3)
+    expect(c.raft(3).role).not.toBe('leader')
+    expect(c.raft(3).term).toBe(2)
+    expect(c.propose(3, 'lost')).toMatchObject({ ok: false, reason: 'not-leader' })
   })
 })

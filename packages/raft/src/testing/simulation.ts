@@ -1,7 +1,9 @@
 import { resolveRaftConfig } from '../core/config'
+import type { Raft } from '../core/raft'
 import { Sfc32 } from '../core/random'
 import type { ConfChange } from '../core/membership'
 import type { Entry, Membership, Message, NodeId } from '../core/types'
+import { MessageType } from '../core/types'
 import { decodeMessage, encodeMessage } from '../transport/codec'
 import { SafetyChecker, SafetyViolation } from './checker'
 import { EventQueue } from './heap'
@@ -30,6 +32,11 @@ export interface SimParams {
   readonly membershipChanges: boolean
   /** Probability that a replica crashes at the moment it would sync a write. */
   readonly crashAtFlushRate: number
+  /** The leader's backpressure: entries and bytes it may hold beyond its commit index. */
+  readonly maxUncommittedEntries: number
+  readonly maxUncommittedBytes: number
+  /** Entry bytes in flight per follower before its pipeline pauses. */
+  readonly maxInflightBytes: number
 }
 
 /** drawParams picks a seed's cluster shape and fault rates. */
@@ -56,7 +63,21 @@ export function drawParams(rng: Sfc32): SimParams {
     livenessMs: 60 * electionTicks * 10,
     membershipChanges: rng.chance(0.5),
     crashAtFlushRate: rng.nextFloat() * 0.02,
+    // Drawn last, so that every earlier parameter of a seed is what it was before these existed.
+    ...drawBackpressure(rng),
   }
+}
+
+/**
+ * drawBackpressure scales the leader's uncommitted budget to the simulated network, as an
+ * operator sizes it to theirs: the sim's messages hold a few entries (maxMsgBytes 32–287) and as
+ * few as one may be in flight, so the default budget (10,000 entries) would let a leader that
+ * cannot commit pile up a backlog that takes minutes of simulated time to replicate.
+ */
+function drawBackpressure(rng: Sfc32): Pick<SimParams, 'maxUncommittedEntries' | 'maxUncommittedBytes' | 'maxInflightBytes'> {
+  const maxUncommittedEntries = 4 + rng.nextInt(45)
+  const maxUncommittedBytes = 256 + rng.nextInt(1024)
+  return { maxUncommittedEntries, maxUncommittedBytes, maxInflightBytes: 32 + rng.nextInt(1024) }
 }
 
 /** MAX_EVENTS bounds one seed so that a livelock or message storm fails instead of hanging. */
@@ -77,6 +98,13 @@ export interface SimResult {
   readonly acked: number
   readonly committed: number
   readonly elections: number
+  /** Simulated time from healing until a leader's fresh entry was applied on every member. */
+  readonly livenessMs: number
+  /**
+   * Entries sent again to a follower that had already been sent them in the same term, during
+   * the liveness phase (no message is lost then, so every one of them was needless).
+   */
+  readonly resentEntries: number
 }
 
 /** SimFailure is thrown with the seed and the trace when a seed breaks an invariant. */
@@ -111,6 +139,11 @@ export class Simulation {
   private events = 0
   private seq = 0
   private elections = 0
+  private healedAt = 0
+  private livenessMs = 0
+  private resentEntries = 0
+  /** The indexes sent to each follower while healed, by `${from}>${to}:${term}` (for resentEntries). */
+  private readonly sentIndexes = new Map<string, Set<number>>()
   private readonly nextIds: NodeId[] = []
 
   constructor(
@@ -135,6 +168,9 @@ export class Simulation {
       checkQuorum: p.checkQuorum,
       maxInflightMsgs: p.maxInflightMsgs,
       maxMsgBytes: p.maxMsgBytes,
+      maxUncommittedEntries: p.maxUncommittedEntries,
+      maxUncommittedBytes: p.maxUncommittedBytes,
+      maxInflightBytes: p.maxInflightBytes,
     })
     const node = new SimNode(
       id,
@@ -170,6 +206,8 @@ export class Simulation {
       acked: this.checker.acked.size,
       committed: this.checker.maxCommitted,
       elections: this.elections,
+      livenessMs: this.livenessMs,
+      resentEntries: this.resentEntries,
     }
   }
 
@@ -248,6 +286,7 @@ export class Simulation {
   }
 
   private send(m: Message): void {
+    if (!this.faultsOn && m.type === MessageType.App) this.countResent(m)
     if (this.blocked.has(`${m.from}>${m.to}`)) return
     const lossy = this.faultsOn
     if (lossy && this.rng.chance(this.params.dropRate)) return
@@ -255,6 +294,17 @@ export class Simulation {
     for (let i = 0; i < copies; i++) {
       const delay = this.params.minDelayMs + this.rng.nextInt(this.params.maxDelayMs)
       this.queue.push(this.now + delay, { kind: 'deliver', msg: m })
+    }
+  }
+
+  private countResent(m: Message): void {
+    if (m.entries.length === 0) return
+    const key = `${m.from}>${m.to}:${m.term}`
+    let sent = this.sentIndexes.get(key)
+    if (sent === undefined) this.sentIndexes.set(key, (sent = new Set()))
+    for (const e of m.entries) {
+      if (sent.has(e.index)) this.resentEntries++
+      else sent.add(e.index)
     }
   }
 
@@ -275,8 +325,23 @@ export class Simulation {
       const res = r.propose(data)
       if (res.ok) this.pendingProposals.set(`${node.id}:${node.epoch}:${res.index}`, { term: res.term })
       this.trace.add(this.now, `propose at ${node.id} -> ${res.ok ? res.index : res.reason}`)
+      if (res.ok) this.checkBacklog(r)
     })
     this.kick(node)
+  }
+
+  /**
+   * checkBacklog: no leader holds more than its budget of entries with data beyond the highest
+   * commit index any replica reached (one more for a membership change, which the budget never
+   * refuses; no-ops are empty), however many leaders the backlog passed through.
+   */
+  private checkBacklog(r: Raft): void {
+    let backlog = 0
+    for (let i = Math.max(this.checker.maxCommitted, r.log.committed) + 1; i <= r.log.lastIndex(); i++) {
+      if ((r.log.entryAt(i)?.data.byteLength ?? 0) > 0) backlog++
+    }
+    if (backlog > this.params.maxUncommittedEntries + 1)
+      throw new SafetyViolation('bounded backlog', `leader ${r.id} holds ${backlog} entries past commit ${this.checker.maxCommitted}`)
   }
 
   private startRead(node: SimNode): void {
@@ -414,6 +479,7 @@ export class Simulation {
     this.faultsOn = false
     this.blocked.clear()
     for (const node of this.nodes.values()) if (!node.alive) this.restart(node.id)
+    this.healedAt = this.now
     this.trace.add(this.now, 'heal everything: liveness phase')
   }
 
@@ -431,13 +497,19 @@ export class Simulation {
     }
     if (!this.runUntil(deadline, done)) {
       const states = [...this.nodes.values()].map(
-        (n) => `${n.id}:${n.raft?.role}/t${n.raft?.term}/c${n.raft?.log.committed}/a${n.sm.applied}`,
+        (n) => `${n.id}:${n.raft?.role}/t${n.raft?.term}/c${n.raft?.log.committed}/a${n.sm.applied}/l${n.raft?.log.lastIndex()}`,
       )
+      const r = marker?.node.raft
+      const where = marker === undefined || r === undefined ? 'no marker' : `marker ${marker.index} at ${marker.node.id}`
+      const members = r === undefined ? '' : `, members ${JSON.stringify(r.membership())}`
+      const stall = r?.commitStall()
+      const guard = stall === undefined ? '' : `, leader reports a commit stall of ${stall.ticks} ticks`
       throw new SafetyViolation(
         'liveness',
-        `no commit on all members within ${this.params.livenessMs}ms after healing (${states.join(' ')})`,
+        `no commit on all members within ${this.params.livenessMs}ms after healing (${states.join(' ')}; ${where}${members}${guard})`,
       )
     }
+    this.livenessMs = this.now - this.healedAt
   }
 
   private proposeMarker(): { node: SimNode; index: number; term: number } | undefined {
