@@ -32,6 +32,7 @@ export function svgChart(workload: string, rows: readonly Result[]): string | nu
   const height = TOP + charted.length * ROW_HEIGHT + BOTTOM
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${escapeXml(workload)}: msgs/s per system</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
     `<text x="8" y="20" font-size="14" font-weight="bold">${escapeXml(workload)}: msgs/s (log scale; grey bars are baselines)</text>`,
   ]
