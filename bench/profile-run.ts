@@ -42,16 +42,19 @@ async function main(): Promise<void> {
     await inspector.post('Profiler.setSamplingInterval', { interval: 100 })
     await inspector.post('Profiler.start')
     const startMs = nowMs()
+    const cpuBefore = process.cpuUsage()
     const n =
       what === 'produce'
         ? await session.produce({ count, batchSize: BATCH_MESSAGES, deadlineMs })
         : await session.consume(count, deadlineMs)
     const elapsedMs = nowMs() - startMs
+    const cpu = process.cpuUsage(cpuBefore)
+    const cpuMs = (cpu.user + cpu.system) / 1000
     const { profile } = await inspector.post('Profiler.stop')
     inspector.disconnect()
     await session.close()
     console.log(
-      `${what} ${systemName} ${JSON.stringify(params)}: ${n} msgs in ${elapsedMs.toFixed(0)} ms, ${Math.round((n * 1000) / elapsedMs)} msgs/s`,
+      `${what} ${systemName} ${JSON.stringify(params)}: ${n} msgs in ${elapsedMs.toFixed(0)} ms, ${Math.round((n * 1000) / elapsedMs)} msgs/s; ${cpuMs.toFixed(0)} ms of CPU, ${Math.round((n * 1000) / cpuMs)} msgs per CPU-second (less sensitive to a shared machine's load)`,
     )
     writeFileSync(process.env.PROFILE_OUT ?? `profile-${what}.cpuprofile`, JSON.stringify(profile))
     printTop(profile as unknown as CpuProfile, Number(process.env.PROFILE_TOP ?? 25))

@@ -79,7 +79,7 @@ export class MessageCursor {
     while (this.index >= this.current.length) {
       const batches = this.batches
       if (batches === null || this.batchIndex >= batches.length) return null
-      this.current = decodeInto(batches[this.batchIndex++] as RecordBatch, this.from, [])
+      this.current = decodeBatch(batches[this.batchIndex++] as RecordBatch, this.from)
       this.index = 0
     }
     return this.current[this.index++] as KafkaMessage
@@ -102,6 +102,21 @@ function decodeInto(batch: RecordBatch, from: number, out: KafkaMessage[]): Kafk
     out.push(r as unknown as KafkaMessage)
   }
   return out
+}
+
+/**
+ * decodeBatch is decodeInto for one batch alone: a batch wholly at or after `from` (all but the
+ * first of a fetch) becomes its messages in place, with no second array.
+ */
+function decodeBatch(batch: RecordBatch, from: number): KafkaMessage[] {
+  if (batch.baseOffset < from) return decodeInto(batch, from, [])
+  const records = batch.toArray()
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as unknown as { headers: unknown }
+    const headers = r.headers as ReadonlyArray<{ key: string; value: Buffer | null }>
+    r.headers = headers.length === 0 ? NO_HEADERS : toKafkaHeaders(headers)
+  }
+  return records as unknown as KafkaMessage[]
 }
 
 /**
