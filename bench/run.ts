@@ -136,10 +136,11 @@ async function main(): Promise<void> {
     results: final,
     skipped,
   })
+  const runsNote = options.runs === 1 ? 'one run each' : `medians of ${options.runs} runs`
   const note =
     options.mode === 'quick'
-      ? 'quick mode: smaller message counts than --full (see the messages column) and one run each, not medians of three'
-      : `full mode: ${options.runs === 1 ? 'one run each' : `medians of ${options.runs} runs`}`
+      ? `quick mode: smaller message counts than --full (see the messages column), ${runsNote}`
+      : `full mode: ${runsNote}`
   console.log(`\n${textTable(final, skipped)}\n\n${note}; ${(durationMs / 1000).toFixed(0)} s in all; written to ${file}`)
 }
 

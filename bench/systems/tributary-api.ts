@@ -35,6 +35,7 @@ export interface ConsumerApi {
     eachBatch?: (payload: BatchPayload) => Promise<void>
     eachMessage?: (payload: MessagePayload) => Promise<void>
   }): Promise<void>
+  stream?(): AsyncIterableIterator<MessagePayload>
   stop?(): Promise<void>
   disconnect?(): Promise<void>
 }

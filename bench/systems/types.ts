@@ -1,3 +1,5 @@
+import type { Params } from '../lib/types'
+
 /**
  * LogSystem is what the produce, consume and backlog workloads need from a system: write N
  * messages in sends of a batch, and read N messages back from the beginning.
@@ -10,6 +12,8 @@ export interface ProduceOptions {
   batchSize: number
   /** deadlineMs (a `nowMs()` value) stops the loop early; the result says how many were sent. */
   deadlineMs: number
+  /** untimed marks a fill whose speed is not measured (a system may then write its fastest way). */
+  untimed?: boolean
 }
 
 export interface LogSession {
@@ -30,6 +34,9 @@ export interface LogSystem {
   readonly name: string
   /** persistent systems can be closed and opened again over the same `dir`. */
   readonly persistent: boolean
-  /** open starts the system over `dir`; throws SkipError when it cannot run on this machine. */
-  open(dir: string): Promise<LogSession>
+  /**
+   * open starts the system over `dir`; throws SkipError when it cannot run on this machine.
+   * `params` are the task's (Tributary reads its profile from them; the peers ignore them).
+   */
+  open(dir: string, params?: Params): Promise<LogSession>
 }

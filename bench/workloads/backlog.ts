@@ -16,12 +16,12 @@ export const backlog: Workload = {
   summary: 'read a 10M-message backlog (1M in quick mode) with bounded memory; peak RSS of the reader',
   plan: (mode) => logTasks('backlog', SYSTEMS, byMode(mode, 1_000_000, 10_000_000), byMode(mode, 60_000, 300_000)),
   async prepare(task, dir) {
-    const session = await logSystem(task.system).open(dir)
+    const session = await logSystem(task.system).open(dir, task.params)
     await session.produce({ count: task.messages, batchSize: BATCH_MESSAGES, deadlineMs: nowMs() + task.timeLimitMs })
     await session.close()
   },
   async run(task, dir) {
-    const session = await logSystem(task.system).open(dir)
+    const session = await logSystem(task.system).open(dir, task.params)
     const startMs = nowMs()
     const seen = await session.consume(task.messages, startMs + task.timeLimitMs)
     const elapsedMs = nowMs() - startMs

@@ -1,4 +1,4 @@
-import type { Mode, Task, WorkloadName } from '../lib/types'
+import type { Mode, Params, Task, WorkloadName } from '../lib/types'
 
 /**
  * Helpers shared by the produce, consume and backlog workloads, which run the same systems
@@ -42,4 +42,40 @@ export function logTasks(workload: WorkloadName, systems: readonly string[], mes
 /** byMode picks the quick or the full value. */
 export function byMode<T>(mode: Mode, quick: T, full: T): T {
   return mode === 'quick' ? quick : full
+}
+
+/** ProfileRow is one Tributary row of a workload: its label suffix, params and baseline label. */
+export interface ProfileRow {
+  /** suffix follows the system in the label (`tributary-file acks=1`); '' for the headline row. */
+  suffix: string
+  params: Params
+  /** baseline is a label; `{system}` in it stands for the row's own system. */
+  baseline: string | null
+}
+
+/**
+ * tributaryTasks plans one task per Tributary system and row, labelled `<system> <suffix>`. The
+ * rows' params (profile, acks, handler) pick how the system is driven; see systems/tributary.ts.
+ */
+export function tributaryTasks(
+  workload: WorkloadName,
+  systems: readonly string[],
+  rows: readonly ProfileRow[],
+  messages: number,
+  timeLimitMs: number,
+): Task[] {
+  return systems.flatMap((system) =>
+    rows.map((row) => {
+      const baseline = row.baseline?.replaceAll('{system}', system)
+      return {
+        workload,
+        system,
+        label: row.suffix ? `${system} ${row.suffix}` : system,
+        messages,
+        timeLimitMs,
+        params: { batchMessages: BATCH_MESSAGES, ...row.params },
+        ...(baseline ? { baseline } : {}),
+      }
+    }),
+  )
 }

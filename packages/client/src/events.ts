@@ -74,6 +74,11 @@ export class ClientEmitter<Name extends string> {
     }
   }
 
+  /** listens tells whether `event` has a listener (so that a hot path builds its payload only then). */
+  listens(event: Name): boolean {
+    return this.emitter.listenerCount(event) > 0
+  }
+
   /** emit delivers `payload` to the listeners of `event`. */
   emit(event: Name, payload: Record<string, unknown>): void {
     if (this.emitter.listenerCount(event) === 0) return

@@ -47,6 +47,7 @@ export interface ConsumedRecord {
   timestamp: number
   key: Buffer | null
   value: Buffer | null
+  /** The record's headers; a record without any shares one frozen empty array (copy before adding to it). */
   headers: RecordHeader[]
 }
 

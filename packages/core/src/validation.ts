@@ -125,19 +125,23 @@ function describe(value: unknown): string {
  * Kafka). Throws INVALID_ARGUMENT or INVALID_TIMESTAMP naming `messages[index].<field>`.
  */
 export function normalizeMessage(msg: Message, index: number, nowMs: number): RecordInput {
-  const path = `messages[${index}]`
+  // Field paths for errors are built only when a field is bad: this runs for every message sent.
   if (typeof msg !== 'object' || msg === null)
-    throw new TributaryError('INVALID_ARGUMENT', `${path} must be an object, got ${msg === null ? 'null' : typeof msg}`)
+    throw new TributaryError('INVALID_ARGUMENT', `messages[${index}] must be an object, got ${msg === null ? 'null' : typeof msg}`)
   if (!('value' in msg) || msg.value === undefined) {
-    throw new TributaryError('INVALID_ARGUMENT', `${path}.value is required (use null for a tombstone)`)
+    throw new TributaryError('INVALID_ARGUMENT', `messages[${index}].value is required (use null for a tombstone)`)
   }
+  const { key, value, headers, timestamp } = msg
   return {
-    key: toBytes(msg.key, `${path}.key`),
-    value: toBytes(msg.value, `${path}.value`),
-    headers: normalizeHeaders(msg.headers, `${path}.headers`),
-    timestamp: normalizeTimestamp(msg.timestamp, nowMs, `${path}.timestamp`),
+    key: key === null || key === undefined ? null : Buffer.isBuffer(key) ? key : toBytes(key, `messages[${index}].key`),
+    value: value === null ? null : Buffer.isBuffer(value) ? value : toBytes(value, `messages[${index}].value`),
+    headers: headers === undefined || headers === null ? NO_HEADERS : normalizeHeaders(headers, `messages[${index}].headers`),
+    timestamp: timestamp === undefined ? nowMs : normalizeTimestamp(timestamp, nowMs, `messages[${index}].timestamp`),
   }
 }
+
+/** NO_HEADERS is the headers of every message sent without any: one shared, frozen empty list. */
+const NO_HEADERS: RecordHeader[] = Object.freeze([]) as unknown as RecordHeader[]
 
 function normalizeTimestamp(timestamp: number | undefined, nowMs: number, what: string): number {
   if (timestamp === undefined) return nowMs

@@ -181,6 +181,31 @@ describe('Consumer delivery', () => {
     expect(second).toEqual([4, 5, 6, 7, 8, 9])
   })
 
+  test('stream reads many batches of several partitions in per-partition order; at the end of the loop only the message in hand is uncommitted', async () => {
+    await tb.admin().createTopics({ topics: [{ topic: 'multi', numPartitions: 3 }] })
+    const producer = tb.producer()
+    const sent = new Map<number, string[]>([0, 1, 2].map((p) => [p, []]))
+    for (let send = 0; send < 20; send++) {
+      const messages = Array.from({ length: 30 }, (_, i) => ({ value: `v${send}-${i}`, partition: i % 3 }))
+      for (const m of messages) sent.get(m.partition)?.push(m.value)
+      await producer.send({ topic: 'multi', messages })
+    }
+    const consumer = tb.consumer({ groupId: 'gs', ...FAST_GROUP, maxBytesPerPartition: 1024 })
+    await consumer.subscribe({ topics: ['multi'], fromBeginning: true })
+    const got = new Map<number, string[]>([0, 1, 2].map((p) => [p, []]))
+    let last: { partition: number; offset: number } | null = null
+    let count = 0
+    for await (const { partition, message } of consumer.stream()) {
+      got.get(partition)?.push(String(message.value))
+      last = { partition, offset: message.offset }
+      if (++count === 600) break
+    }
+    expect(got).toEqual(sent)
+    // Every partition is committed to its end except the one whose last message was in hand.
+    const offsets = await committed(tb, 'gs', 'multi')
+    expect(offsets).toEqual([0, 1, 2].map((p) => (p === last?.partition ? last.offset : 200)))
+  })
+
   test('a handler slower than the session timeout keeps its membership: heartbeats run on their own timer', async () => {
     const joins: ClientEvent[] = []
     let beats = 0

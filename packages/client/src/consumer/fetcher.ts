@@ -6,6 +6,16 @@ import type { ResolvedConsumerOptions } from '../options'
 import { backoffMs, sleep } from '../retry'
 import { FetchedChunk, type PartitionState } from './partition-state'
 
+/**
+ * HANDLER_CHUNK_BYTES is the most record-batch bytes handed to one handler call (eachBatch) or
+ * decoded while one is running, when a fetch brought more (maxBytesPerPartition, 1 MiB by
+ * default). A chunk's messages are all alive while its handler runs; at 1 MiB that is some 8,000
+ * message objects, often enough to survive two young-generation collections and be copied into
+ * the old generation, whose collection then dominates a fast consumer's time. A quarter of that
+ * keeps them young. (Java's consumer caps a poll at 500 records for a similar reason.)
+ */
+const HANDLER_CHUNK_BYTES = 256 * 1024
+
 /** FetcherDeps is what the fetcher needs from its consumer. */
 export interface FetcherDeps {
   broker: Broker
@@ -164,15 +174,30 @@ export class Fetcher {
   }
 
   /**
-   * decodeInto buffers the answer as a chunk. Batches are framed (and CRC-checked unless the
-   * storage did) here; their records are decoded when the chunk is handed to a handler, so a
-   * prefetched chunk holds only the bytes read, not thousands of message objects that would
-   * outlive young-generation collections while they wait.
+   * decodeInto buffers the answer as chunks of at most HANDLER_CHUNK_BYTES each (whole record
+   * batches; a larger batch is a chunk alone), linked in offset order. Batches are framed (and
+   * CRC-checked unless the storage did) here; their records are decoded when a chunk is handed to
+   * a handler, so prefetched chunks hold only the bytes read, not thousands of message objects
+   * that would outlive young-generation collections while they wait.
    */
   private decodeInto(state: PartitionState, result: FetchPartitionResult): void {
     const from = state.fetchOffset as number
-    const batches: RecordBatch[] = []
+    const { highWatermark, positionEpoch } = state
+    let first: FetchedChunk | null = null
+    let last: FetchedChunk | null = null
+    let batches: RecordBatch[] = []
+    let bytes = 0
+    let chunkFrom = from
     let next = from
+    const cut = (): void => {
+      const chunk = new FetchedChunk(batches, chunkFrom, next, highWatermark, positionEpoch)
+      if (last === null) first = chunk
+      else last.next = chunk
+      last = chunk
+      batches = []
+      bytes = 0
+      chunkFrom = next
+    }
     for (const buf of result.batches) {
       for (let pos = 0; pos < buf.length; ) {
         const size = this.checkedByStorage ? checkFramingAt(buf, pos) : checkBatchAt(buf, pos)
@@ -180,14 +205,19 @@ export class Fetcher {
         pos += size
         const lastOffset = batch.lastOffset
         if (lastOffset < from) continue
-        if (!batch.isControl) batches.push(batch)
+        if (!batch.isControl) {
+          batches.push(batch)
+          bytes += size
+        }
         next = lastOffset + 1
+        if (bytes >= HANDLER_CHUNK_BYTES) cut()
       }
     }
     if (next === from) return
+    // What is left, or an empty chunk (control or compacted-away records) that still moves the position forward.
+    if (next > chunkFrom) cut()
     state.fetchOffset = next
-    // An empty chunk (control or compacted-away records) still moves the position forward.
-    state.buffered = new FetchedChunk(batches, from, next, state.highWatermark, state.positionEpoch)
+    state.buffered = first
     this.deps.onData()
   }
 

@@ -45,51 +45,62 @@ const heartbeat = async (): Promise<void> => {}
  * a warn line per retry, an error line when the retries are spent.
  */
 async function attempt(ctx: ChunkContext, fn: () => Promise<void>, offset: () => number): Promise<boolean> {
+  try {
+    await fn()
+    return true
+  } catch (error) {
+    return retryAfter(ctx, error, fn, offset())
+  }
+}
+
+/** retryAfter is `attempt` once the first call failed with `error`: the retries, with backoff, each failure logged. */
+async function retryAfter(ctx: ChunkContext, error: unknown, fn: () => Promise<void>, offset: number): Promise<boolean> {
   for (let n = 0; ; n++) {
+    if (ctx.isStale()) return false
+    const fields = { topic: ctx.state.topic, partition: ctx.state.partition, offset, groupId: ctx.groupId, error: toError(error) }
+    if (n >= ctx.retry.retries) {
+      ctx.logger.error(`a consumer handler failed ${n + 1} times; giving up on this message`, { ...fields, attempts: n + 1 })
+      throw new HandlerGaveUp(toError(error))
+    }
+    const waitMs = backoffMs(ctx.retry, n)
+    ctx.logger.warn(`a consumer handler failed; retrying in ${waitMs} ms`, { ...fields, attempt: n + 1, retries: ctx.retry.retries })
+    await sleep(ctx.clock, waitMs, ctx.interrupt)
+    if (ctx.isStale()) return false
     try {
       await fn()
       return true
-    } catch (error) {
-      if (ctx.isStale()) return false
-      const fields = {
-        topic: ctx.state.topic,
-        partition: ctx.state.partition,
-        offset: offset(),
-        groupId: ctx.groupId,
-        error: toError(error),
-      }
-      if (n >= ctx.retry.retries) {
-        ctx.logger.error(`a consumer handler failed ${n + 1} times; giving up on this message`, { ...fields, attempts: n + 1 })
-        throw new HandlerGaveUp(toError(error))
-      }
-      const waitMs = backoffMs(ctx.retry, n)
-      ctx.logger.warn(`a consumer handler failed; retrying in ${waitMs} ms`, { ...fields, attempt: n + 1, retries: ctx.retry.retries })
-      await sleep(ctx.clock, waitMs, ctx.interrupt)
-      if (ctx.isStale()) return false
+    } catch (next) {
+      error = next
     }
   }
 }
 
-/** runMessageHandlers calls eachMessage for each message in order; returns whether the whole chunk was handled. */
+/**
+ * runMessageHandlers calls eachMessage for each message in order; returns whether the whole chunk
+ * was handled. This is the consumer's hottest loop: per message it makes the payload, awaits the
+ * handler and moves the position, and nothing else (no closure, no extra async call); a failure
+ * leaves the loop for the retries.
+ */
 export async function runMessageHandlers(ctx: ChunkContext, eachMessage: (p: EachMessagePayload) => Promise<void>): Promise<boolean> {
-  const { state, chunk } = ctx
+  const { state, chunk, emitter } = ctx
   const started = ctx.clock.now()
-  batchEvent(ctx, ConsumerEvents.START_BATCH_PROCESS, chunk.messages)
-  for (const message of chunk.messages) {
+  if (emitter.listens(ConsumerEvents.START_BATCH_PROCESS)) batchEvent(ctx, ConsumerEvents.START_BATCH_PROCESS, chunk.messages)
+  const { topic, partition } = state
+  const pause = ctx.pause
+  const cursor = chunk.cursor()
+  for (let message = cursor.next(); message !== null; message = cursor.next()) {
     if (ctx.isStale()) return false
-    const payload: EachMessagePayload = { topic: state.topic, partition: state.partition, message, heartbeat, pause: ctx.pause }
-    if (
-      !(await attempt(
-        ctx,
-        () => eachMessage(payload),
-        () => message.offset,
-      ))
-    )
-      return false
+    const payload: EachMessagePayload = { topic, partition, message, heartbeat, pause }
+    try {
+      await eachMessage(payload)
+    } catch (error) {
+      if (!(await retryAfter(ctx, error, () => eachMessage(payload), message.offset))) return false
+    }
     ctx.resolve(message.offset + 1)
   }
   ctx.resolve(chunk.nextOffset)
-  batchEvent(ctx, ConsumerEvents.END_BATCH_PROCESS, chunk.messages, ctx.clock.now() - started)
+  if (emitter.listens(ConsumerEvents.END_BATCH_PROCESS))
+    batchEvent(ctx, ConsumerEvents.END_BATCH_PROCESS, chunk.messages, ctx.clock.now() - started)
   return true
 }
 

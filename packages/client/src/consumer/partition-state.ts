@@ -6,11 +6,15 @@ const NO_HEADERS: KafkaMessage['headers'] = Object.freeze({}) as KafkaMessage['h
 
 /**
  * FetchedChunk is the messages one fetch returned for one partition, waiting to be handled. Its
- * records are decoded on first use of `messages` (when a handler gets the chunk), not when fetched.
+ * records are decoded when a handler gets the chunk, not when fetched: all at once for `messages`
+ * (eachBatch), or a record batch at a time through `cursor()` (eachMessage), so that the decoded
+ * messages alive at once are one batch's, not the whole chunk's.
  */
 export class FetchedChunk {
   private batches: RecordBatch[] | null
   private decoded: KafkaMessage[] | null = null
+  /** The chunk after this one from the same fetch (a fetch is cut into chunks of bounded size). */
+  next: FetchedChunk | null = null
 
   constructor(
     batches: RecordBatch[],
@@ -38,40 +42,99 @@ export class FetchedChunk {
   /** messages are the chunk's records from `from` on, decoded once. Throws CORRUPT_MESSAGE for an undecodable record. */
   get messages(): KafkaMessage[] {
     if (this.decoded === null) {
-      this.decoded = decodeMessages(this.batches as RecordBatch[], this.from)
+      const batches = this.batches as RecordBatch[]
+      const messages: KafkaMessage[] = []
+      for (let i = 0; i < batches.length; i++) decodeInto(batches[i] as RecordBatch, this.from, messages)
+      this.decoded = messages
       this.batches = null
     }
     return this.decoded
   }
+
+  /**
+   * release drops the chunk's records once it is handled. A chunk often waits in the prefetch long
+   * enough to be promoted to V8's old generation; if it kept pointing at its decoded messages, the
+   * young-generation collections would count them live until the next full collection, copying
+   * and then promoting every one of them (the collector treats old objects as roots).
+   */
+  release(): void {
+    this.batches = null
+    this.decoded = null
+  }
+
+  /**
+   * cursor walks the chunk's messages in order, decoding one record batch at a time (or walking
+   * `messages` if they were decoded already). Its `next()` throws CORRUPT_MESSAGE as `messages` does.
+   */
+  cursor(): MessageCursor {
+    return new MessageCursor(this.decoded === null ? (this.batches as RecordBatch[]) : null, this.decoded, this.from)
+  }
+}
+
+/** MessageCursor hands out a chunk's messages one by one: `next()` returns null after the last. */
+export class MessageCursor {
+  private batchIndex = 0
+  private current: KafkaMessage[]
+  private index = 0
+
+  constructor(
+    private readonly batches: RecordBatch[] | null,
+    decoded: KafkaMessage[] | null,
+    private readonly from: number,
+  ) {
+    this.current = decoded ?? []
+  }
+
+  next(): KafkaMessage | null {
+    while (this.index >= this.current.length) {
+      const batches = this.batches
+      if (batches === null || this.batchIndex >= batches.length) return null
+      this.current = decodeBatch(batches[this.batchIndex++] as RecordBatch, this.from)
+      this.index = 0
+    }
+    return this.current[this.index++] as KafkaMessage
+  }
 }
 
 /**
- * decodeMessages decodes the records of `batches` from offset `from` on. toArray, not the
- * iterator: no result object per record. Each decoded record is fresh and ours, so it becomes the
- * KafkaMessage itself (same fields, headers in KafkaJS's shape) instead of being copied: at
- * millions of messages a second, allocation is the cost.
+ * decodeInto appends the records of `batch` from offset `from` on to `out` and returns it.
+ * toArray, not the iterator: no result object per record. Each decoded record is fresh and ours,
+ * so it becomes the KafkaMessage itself (same fields, headers in KafkaJS's shape) instead of being
+ * copied: at millions of messages a second, allocation is the cost.
  */
-function decodeMessages(batches: RecordBatch[], from: number): KafkaMessage[] {
-  const messages: KafkaMessage[] = []
-  for (const batch of batches) {
-    const records = batch.toArray()
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i] as unknown as { offset: number; headers: unknown }
-      if (r.offset < from) continue
-      const headers = r.headers as ReadonlyArray<{ key: string; value: Buffer | null }>
-      r.headers = headers.length === 0 ? NO_HEADERS : toKafkaHeaders(headers)
-      messages.push(r as unknown as KafkaMessage)
-    }
+function decodeInto(batch: RecordBatch, from: number, out: KafkaMessage[]): KafkaMessage[] {
+  const records = batch.toArray()
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as unknown as { offset: number; headers: unknown }
+    if (r.offset < from) continue
+    const headers = r.headers as ReadonlyArray<{ key: string; value: Buffer | null }>
+    r.headers = headers.length === 0 ? NO_HEADERS : toKafkaHeaders(headers)
+    out.push(r as unknown as KafkaMessage)
   }
-  return messages
+  return out
+}
+
+/**
+ * decodeBatch is decodeInto for one batch alone: a batch wholly at or after `from` (all but the
+ * first of a fetch) becomes its messages in place, with no second array.
+ */
+function decodeBatch(batch: RecordBatch, from: number): KafkaMessage[] {
+  if (batch.baseOffset < from) return decodeInto(batch, from, [])
+  const records = batch.toArray()
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i] as unknown as { headers: unknown }
+    const headers = r.headers as ReadonlyArray<{ key: string; value: Buffer | null }>
+    r.headers = headers.length === 0 ? NO_HEADERS : toKafkaHeaders(headers)
+  }
+  return records as unknown as KafkaMessage[]
 }
 
 /**
  * PartitionState is everything a consumer tracks for one assigned partition.
  *
  * Invariants: `resolved` ≤ `fetchOffset` unless a seek just moved them together; at most one
- * chunk is buffered and at most one is being handled, so prefetched memory per partition is
- * bounded by two fetch budgets.
+ * fetch's chunks are buffered (a new fetch waits until they are all taken) and at most one chunk
+ * is being handled, so prefetched memory per partition is bounded by two fetch budgets.
  */
 export class PartitionState {
   /** Next offset to fetch; null until the start position is known. */
@@ -84,6 +147,7 @@ export class PartitionState {
   paused = false
   /** A handler is working on a chunk of this partition. */
   busy = false
+  /** The next chunk to handle; the rest of its fetch follows through `next`. */
   buffered: FetchedChunk | null = null
   /** Bumped whenever fetched-but-unhandled data must be thrown away (pause, abandon, reset). */
   fetchEpoch = 0

@@ -138,8 +138,10 @@ export class Runner {
       const state = states[(this.rotation + i) % n] as PartitionState
       const chunk = state.buffered
       if (state.busy || state.paused || !chunk) continue
-      state.buffered = null
-      this.host.fetcher.poke()
+      state.buffered = chunk.next
+      chunk.next = null
+      // The partition's last buffered chunk is taken: time to fetch more of it.
+      if (state.buffered === null) this.host.fetcher.poke()
       if (chunk.positionEpoch !== state.positionEpoch) continue
       if (chunk.error !== null) {
         // Every message before the unreadable batch is handled: stop the partition there and crash.
@@ -178,9 +180,12 @@ export class Runner {
       commitIfNecessary: () => this.commitIfNecessary(),
       uncommitted: () => this.host.partitions().filter((s) => s.needsCommit()),
     }
-    const complete = this.run.eachBatch
-      ? await runBatchHandler(ctx, this.run.eachBatch)
-      : await runMessageHandlers(ctx, this.run.eachMessage!)
+    let complete: boolean
+    try {
+      complete = this.run.eachBatch ? await runBatchHandler(ctx, this.run.eachBatch) : await runMessageHandlers(ctx, this.run.eachMessage!)
+    } finally {
+      chunk.release()
+    }
     // An abandoned chunk is fetched again from the first message not handled.
     if (!complete && state.positionEpoch === chunk.positionEpoch) state.rewind()
     // The commit is not awaited: the partition may go on with its next chunk while the offsets

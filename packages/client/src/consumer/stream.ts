@@ -1,7 +1,7 @@
 import { deferred, type Deferred } from '../deferred'
 import { ConsumerEvents } from '../events'
 import type { Consumer } from './consumer'
-import type { EachMessagePayload, KafkaMessage, RunOptions } from './types'
+import type { EachBatchPayload, KafkaMessage, RunOptions } from './types'
 
 /** StreamMessage is one item of `consumer.stream()`. */
 export interface StreamMessage {
@@ -16,29 +16,54 @@ export type StreamOptions = Pick<RunOptions, 'autoCommit' | 'autoCommitIntervalM
 /** The error a parked handler gets when the loop ends: its message was not handled. */
 class StreamEnded extends Error {}
 
+/** HandedBatch is the batch the iterator is handing out, whose handler waits until the loop is past its last message. */
+interface HandedBatch {
+  topic: string
+  partition: number
+  messages: KafkaMessage[]
+  /** The index of the next message to hand out; the one before it is in the loop's hand. */
+  index: number
+  resolveOffset(offset: number): void
+  isStale(): boolean
+  done: Deferred<void>
+}
+
 /**
- * consumerStream adapts `run({ eachMessage })` to an async iterator with back-pressure: the
- * handler hands its message to the iterator and waits until the loop asks for the next one, so
- * at most one message is outside the fetcher's bounded prefetch, and a message's offset is
- * committed only once the loop has moved past it.
+ * consumerStream adapts `run({ eachBatch })` to an async iterator with back-pressure: the batch
+ * handler hands its batch to the iterator and waits until the loop has asked for the message
+ * after the batch's last, so what is outside the fetcher's bounded prefetch is one batch, and a
+ * message's offset is resolved (committable) only once the loop asks for the next one. Within a
+ * batch, `next()` answers at once: no handler call, promise or hand-over per message.
  */
 export function consumerStream(consumer: Consumer, options: StreamOptions): AsyncIterableIterator<StreamMessage> {
   let started: Promise<void> | null = null
   let ended = false
   let failure: unknown = null
-  /** The message handed out, whose handler waits for the loop to come back for more. */
-  let inHand: Deferred<void> | null = null
-  /** A message offered by the handler that the loop has not taken yet. */
-  let offered: { item: StreamMessage; done: Deferred<void> } | null = null
+  /** The batch being handed out (its handler is parked until the loop is past it). */
+  let current: HandedBatch | null = null
   let waiting: Deferred<IteratorResult<StreamMessage>> | null = null
+
+  /** take hands out the next message of the current batch, or releases a finished or stale batch (returns null). */
+  const take = (): StreamMessage | null => {
+    const batch = current
+    if (batch === null) return null
+    if (batch.index < batch.messages.length && !batch.isStale()) {
+      const message = batch.messages[batch.index++] as KafkaMessage
+      return { topic: batch.topic, partition: batch.partition, message }
+    }
+    // The loop is past the batch's last message (or the batch went stale): let its handler return.
+    current = null
+    batch.done.resolve()
+    return null
+  }
 
   const deliver = (): void => {
     if (!waiting) return
-    if (offered) {
-      inHand = offered.done
-      waiting.resolve({ value: offered.item, done: false })
-      offered = null
+    const item = take()
+    if (item !== null) {
+      const w = waiting
       waiting = null
+      w.resolve({ value: item, done: false })
     } else if (ended) {
       const w = waiting
       waiting = null
@@ -47,10 +72,11 @@ export function consumerStream(consumer: Consumer, options: StreamOptions): Asyn
     }
   }
 
-  const eachMessage = async ({ topic, partition, message }: EachMessagePayload): Promise<void> => {
+  const eachBatch = async ({ batch, resolveOffset, isStale }: EachBatchPayload): Promise<void> => {
     if (ended) throw new StreamEnded('stream ended')
+    if (batch.messages.length === 0) return
     const done = deferred<void>()
-    offered = { item: { topic, partition, message }, done }
+    current = { topic: batch.topic, partition: batch.partition, messages: batch.messages, index: 0, resolveOffset, isStale, done }
     deliver()
     await done.promise
   }
@@ -61,10 +87,8 @@ export function consumerStream(consumer: Consumer, options: StreamOptions): Asyn
     removeCrash()
     // Stop first (handlers are then abandoned rather than retried), then release the parked handler.
     const stopping = consumer.stop()
-    inHand?.reject(new StreamEnded('stream ended'))
-    offered?.done.reject(new StreamEnded('stream ended'))
-    inHand = null
-    offered = null
+    current?.done.reject(new StreamEnded('stream ended'))
+    current = null
     await stopping
     deliver()
   }
@@ -78,10 +102,12 @@ export function consumerStream(consumer: Consumer, options: StreamOptions): Asyn
   const iterator: AsyncIterableIterator<StreamMessage> = {
     async next(): Promise<IteratorResult<StreamMessage>> {
       // Asking for the next message means the previous one was handled.
-      inHand?.resolve()
-      inHand = null
+      const batch = current
+      if (batch !== null && batch.index > 0) batch.resolveOffset((batch.messages[batch.index - 1] as KafkaMessage).offset)
+      const item = take()
+      if (item !== null) return { value: item, done: false }
       if (!started) {
-        started = consumer.run({ ...options, eachMessage })
+        started = consumer.run({ ...options, eachBatch, eachBatchAutoResolve: true })
         try {
           await started
         } catch (error) {
@@ -90,7 +116,7 @@ export function consumerStream(consumer: Consumer, options: StreamOptions): Asyn
           throw error
         }
       }
-      if (ended && !offered) {
+      if (ended && current === null) {
         if (failure) throw failure
         return { value: undefined, done: true }
       }

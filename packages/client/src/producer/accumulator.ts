@@ -167,15 +167,17 @@ export class RecordAccumulator {
   }
 
   /**
-   * drainReady takes one batch from every partition that is ready: it lingered long enough, holds a
-   * full batch, or `force` is set (flush) — and has room for another batch in flight.
+   * drainReady takes every batch that is ready from every partition, while the partition has room
+   * for another batch in flight: all it holds once it lingered long enough or `force` is set
+   * (flush), else its full batches. A partition's batches are in order in the result. Draining them
+   * all at once, not one per partition per drain, lets a send that spans two batches of a
+   * partition go out (and, with acks=all, reach disk) together rather than in two rounds.
    */
   drainReady(nowMs: number, force: boolean): DrainedBatch[] {
     const out: DrainedBatch[] = []
     for (const q of this.queues.values()) {
-      if (waiting(q) === 0 || q.inFlight >= this.maxInFlight) continue
-      const ready = force || q.bytes >= this.batchSizeBytes || nowMs - q.sinceMs >= this.lingerMs
-      if (ready) out.push(this.drainOne(q))
+      const all = force || nowMs - q.sinceMs >= this.lingerMs
+      while (waiting(q) > 0 && q.inFlight < this.maxInFlight && (all || q.bytes >= this.batchSizeBytes)) out.push(this.drainOne(q))
     }
     return out
   }

@@ -73,6 +73,41 @@ describe('Producer partitioning and order', () => {
       expect((await readTopic(tb.broker, 't')).map((m) => m.offset)).toEqual([...Array(12).keys()])
     }))
 
+  test('a send larger than a batch leaves in one turn: a request per batch of a partition, each naming a partition once, in order', async () => {
+    const local = await LocalBroker.open({ storage: new MemoryStorage() })
+    const requests: Array<{ partitions: string[]; turn: number }> = []
+    // Counts turns of the event loop while the send runs.
+    let turn = 0
+    let ticker = setImmediate(function bump() {
+      turn++
+      ticker = setImmediate(bump)
+    })
+    const broker = wrapBroker(local, {
+      produce(request) {
+        requests.push({ partitions: request.partitions.map((p) => `${p.topic}-${p.partition}`), turn })
+        return local.produce(request)
+      },
+    })
+    const tb = await Tributary.open({ broker })
+    try {
+      await tb.admin().createTopics({ topics: [{ topic: 't', numPartitions: 2 }] })
+      const messages = Array.from({ length: 20 }, (_, i) => ({ value: 'x'.repeat(40) + i, partition: i % 2 }))
+      // Three messages fill a batch: four batches of each partition, so four requests of both partitions.
+      await tb.producer({ batchSizeBytes: 200 }).send({ topic: 't', messages })
+      expect(requests.map((r) => r.partitions.sort())).toEqual(Array(4).fill(['t-0', 't-1']))
+      expect(new Set(requests.map((r) => r.turn)).size).toBe(1)
+      const stored = await readTopic(local, 't')
+      for (const p of [0, 1]) {
+        const values = stored.filter((m) => m.partition === p).map((m) => Number(m.value?.slice(40)))
+        expect(values).toEqual(messages.map((_, i) => i).filter((i) => i % 2 === p))
+      }
+    } finally {
+      clearImmediate(ticker)
+      await tb.close()
+      await local.close()
+    }
+  })
+
   test('sendBatch writes to several topics; gzip compression round-trips', () =>
     withTopic(1, async (tb) => {
       const producer = tb.producer({ compression: 'gzip' })

@@ -267,13 +267,15 @@ export class Producer {
         ? [await this.metadata.topicInfo((prepared[0] as { topic: string }).topic)]
         : await Promise.all(prepared.map((p) => this.metadata.topicInfo(p.topic)))
     // Every partition is chosen and every size checked before any part is queued: one bad message fails the send whole.
-    // Consecutive messages mostly go to the same partition: the map is consulted only when it changes.
-    let parts: Map<string, SendPart> | null = null
-    let first: SendPart | null = null
-    let current: SendPart | null = null
+    // Parts are found by partition number in an array per topic (no string key per message: keyed
+    // messages alternate partitions at nearly every message).
+    const parts: SendPart[] = []
     for (let t = 0; t < prepared.length; t++) {
       const { topic, messages, records } = prepared[t] as { topic: string; messages: Message[]; records: RecordInput[] }
       const { numPartitions, maxMessageBytes } = infos[t] as TopicInfo
+      // A topic named twice in one send shares its parts.
+      const byPartition: Array<SendPart | undefined> = []
+      for (const part of parts) if (part.topic === topic) byPartition[part.partition] = part
       for (let i = 0; i < records.length; i++) {
         const rec = records[i] as RecordInput
         const size = recordSizeBytes(rec)
@@ -284,22 +286,18 @@ export class Producer {
           key: rec.key,
           partition: (messages[i] as Message).partition,
         })
-        if (current === null || current.partition !== partition || current.topic !== topic) {
-          if (first === null) {
-            current = first = newSendPart(topic, partition, settings)
-          } else {
-            if (parts === null) parts = new Map([[partKey(first.topic, first.partition), first]])
-            const key = partKey(topic, partition)
-            current = parts.get(key) ?? null
-            if (current === null) parts.set(key, (current = newSendPart(topic, partition, settings)))
-          }
+        let current = byPartition[partition]
+        if (current === undefined) {
+          current = newSendPart(topic, partition, settings)
+          byPartition[partition] = current
+          parts.push(current)
         }
         current.records.push(rec)
         current.sizes.push(size)
         current.bytes += size
       }
     }
-    return parts === null ? [first as SendPart] : [...parts.values()]
+    return parts
   }
 
   /** mustWaitForRoom tells whether the buffer is too full for `parts` now (waitForRoom then waits). */
@@ -404,10 +402,6 @@ export class Producer {
 }
 
 type SendSettings = { acks: Acks; compression: CompressionType; timeoutMs: number }
-
-function partKey(topic: string, partition: number): string {
-  return `${topic}\u0000${partition}`
-}
 
 const NO_ACK: PartAck = Object.freeze({ baseOffset: -1, logAppendTime: -1, logStartOffset: -1 })
 

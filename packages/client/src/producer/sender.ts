@@ -97,7 +97,10 @@ export class Sender {
 
   /**
    * send encodes and dispatches batches; batches with the same acks and timeout share one
-   * request. Call `ensureIdentity()` first. Returns once every request has been handed to the broker.
+   * request, except that a request holds at most one batch per partition (a Kafka produce request
+   * names each partition once): a partition's second batch goes in a second request, dispatched
+   * right after the first, so its batches still reach the broker in order. Call
+   * `ensureIdentity()` first. Returns once every request has been handed to the broker.
    */
   send(batches: DrainedBatch[]): void {
     assert(!this.idempotent || this.identity !== null, 'Sender.send without a producer id: ensureIdentity() comes first')
@@ -107,12 +110,18 @@ export class Sender {
       return
     }
     const groups = new Map<string, InFlight[]>()
+    /** How many batches of each partition this call has grouped already: the k-th goes in request k. */
+    const rounds = new Map<string, number>()
     for (const batch of batches) {
       const flight = this.encode(batch)
       if (!flight) continue
-      const key = `${batch.acks}/${batch.timeoutMs}`
-      if (!groups.has(key)) groups.set(key, [])
-      this.dispatchWhenReady(flight, groups.get(key) as InFlight[])
+      const partition = batchKey(batch)
+      const round = rounds.get(partition) ?? 0
+      rounds.set(partition, round + 1)
+      const key = `${batch.acks}/${batch.timeoutMs}/${round}`
+      let group = groups.get(key)
+      if (group === undefined) groups.set(key, (group = []))
+      this.dispatchWhenReady(flight, group)
     }
     for (const flights of groups.values()) if (flights.length > 0) void this.dispatch(flights)
   }
