@@ -27,7 +27,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CLI = path.join(ROOT, 'packages', 'cli', 'src', 'bin.ts')
 
 /** startServe runs `tributary serve --dir <dir>/serve` and resolves once it accepts connections. */
-async function startServe(dir: string): Promise<Server> {
+export async function startServe(dir: string): Promise<Server> {
   const port = await freePort()
   // The CLI runs from source through the tsx loader, which finds the workspace packages through this tsconfig.
   process.env.TSX_TSCONFIG_PATH ??= path.join(ROOT, 'tsconfig.json')
@@ -46,8 +46,8 @@ function canConnect(port: number): Promise<void> {
   })
 }
 
-/** KafkaClientSession is a client session plus the server it talks to. */
-class ServedSession implements LogSession {
+/** ServedSession is a client session plus the `tributary serve` it talks to. */
+export class ServedSession implements LogSession {
   constructor(
     private readonly client: LogSession,
     private readonly server: Server,

@@ -20,6 +20,7 @@ const SYSTEMS = [
   'nats-jetstream',
   'tributary-kafka-client',
   'kafkajs',
+  'librdkafka',
 ]
 
 export const consume: Workload = {

@@ -21,6 +21,7 @@ const SYSTEMS = [
   'nats-jetstream',
   'tributary-kafka-client',
   'kafkajs',
+  'librdkafka',
 ]
 
 export const produce: Workload = {
