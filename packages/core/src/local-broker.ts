@@ -78,6 +78,8 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   readonly nodeId: number
   /** Storage adapters check every batch's CRC on read (the PartitionLog contract). */
   readonly verifiesFetchedBatches = true
+  /** produce appends synchronously, before its first await, so this is the storage's promise. */
+  readonly copiesProducedBatches: boolean
   private readonly options: ResolvedBrokerOptions
   private readonly registry: TopicRegistry
   private readonly coordinator: GroupCoordinator
@@ -91,6 +93,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     super()
     this.options = options
     this.nodeId = options.nodeId
+    this.copiesProducedBatches = options.storage.copiesAppends === true
     this.registry = registry
     this.ackDeadlines = new AckDeadlines(options.clock)
     this.waiters = new FetchWaiters(options.maxFetchWaiters)
@@ -203,6 +206,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   }
 
   async produce(request: ProduceRequest): Promise<ProducePartitionResult[]> {
+    // Every append happens before the first await (copiesProducedBatches depends on it).
     this.assertOpen()
     const { acks, timeoutMs, partitions } = checkProduceRequest(request)
     const results = partitions.map((data) => this.appendOne(data))

@@ -185,6 +185,12 @@ export interface CommittedOffset {
 export interface Storage {
   /** A short name: 'memory', 'file', 'sqlite'. */
   readonly kind: string
+  /**
+   * True when `PartitionLog.append` and `appendCopy` have copied the batch's bytes out of the
+   * caller's buffer before they return and keep no reference to it (the file storage writes them
+   * to the OS). Memory storage keeps the caller's buffer and leaves it false or undefined.
+   */
+  readonly copiesAppends?: boolean
   /** open recovers state and locks it against other processes (STORAGE_LOCKED if taken). */
   open(): Promise<void>
   /** partitionLog opens (creating if missing) one partition's log. */

@@ -48,6 +48,8 @@ const DELETED_DIR = /\.[0-9a-f]+-delete$/
  */
 export class FileStorage implements Storage {
   readonly kind = 'file'
+  /** Appends are written to the segment file with one positional write before they return. */
+  readonly copiesAppends = true
   private readonly options: ResolvedFileStorageOptions
   private readonly cache: FdCache
   private readonly lock: DirectoryLock
