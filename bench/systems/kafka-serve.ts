@@ -31,7 +31,22 @@ export async function startServe(dir: string): Promise<Server> {
   const port = await freePort()
   // The CLI runs from source through the tsx loader, which finds the workspace packages through this tsconfig.
   process.env.TSX_TSCONFIG_PATH ??= path.join(ROOT, 'tsconfig.json')
-  const args = ['--import', 'tsx', CLI, 'serve', '--dir', path.join(dir, 'serve'), '--kafka', `127.0.0.1:${port}`, '--log-level', 'warn']
+  // BENCH_SERVE_CPU_PROF=<dir> profiles the server (read it with bench/cpu-profile-summary.ts).
+  const profileDir = process.env.BENCH_SERVE_CPU_PROF
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []
+  const args = [
+    ...profile,
+    '--import',
+    'tsx',
+    CLI,
+    'serve',
+    '--dir',
+    path.join(dir, 'serve'),
+    '--kafka',
+    `127.0.0.1:${port}`,
+    '--log-level',
+    'warn',
+  ]
   return startServer(process.execPath, args, port, () => canConnect(port))
 }
 
