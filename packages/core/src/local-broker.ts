@@ -50,10 +50,13 @@ import { applyRetention, compactLog, type RetentionResult } from './log-cleaner'
 import type { TopicPartition } from './model'
 import { ProducerStateTable } from './producer-state'
 import { setLogAppendTime } from './record-batch'
-import type { CompactionResult, PartitionLog } from './storage'
+import type { AppendOptions, CompactionResult, PartitionLog } from './storage'
 import { describeTopicConfig, partitionLogConfig } from './topic-config'
 import { TopicRegistry, type TopicEntry } from './topic-registry'
 import { isInternalTopic } from './validation'
+
+/** CRC_CHECKED tells the storage that the broker has just verified a produced batch's CRC. */
+const CRC_CHECKED: AppendOptions = Object.freeze({ crcChecked: true })
 
 interface PartitionState {
   topic: string
@@ -237,7 +240,8 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
         logAppendTime = this.options.clock.now()
         setLogAppendTime(data.batch, logAppendTime)
       }
-      const info = state.log.append(data.batch)
+      // checkProducedBatch verified the CRC; setLogAppendTime verifies it again and rewrites it.
+      const info = state.log.append(data.batch, CRC_CHECKED)
       state.producers.record(idempotent, info.baseOffset, logAppendTime, header.maxTimestamp)
       this.waiters.notify(partitionKey(topic, partition))
       return { topic, partition, baseOffset: info.baseOffset, logAppendTime, logStartOffset: state.log.startOffset() }
