@@ -1,12 +1,4 @@
-import {
-  LocalBroker,
-  type Logger,
-  MemoryStorage,
-  type PartitionLog,
-  decodeRecordBatch,
-  encodeRecordBatch,
-  silentLogger,
-} from '@tributary/core'
+import { LocalBroker, type Logger, MemoryStorage, decodeRecordBatch, encodeRecordBatch, silentLogger } from '@tributary/core'
 import { decodeResponse, encodeRequest, readResponseCorrelationId } from '../protocol'
 import { SERVED_APIS } from './apis'
 import { JoinBuffers } from './join-buffers'
