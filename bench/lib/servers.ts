@@ -69,9 +69,15 @@ export class Server {
 
 /**
  * startServer spawns `command args`, reports its pid to the parent and waits until
- * `ready()` succeeds (retrying every 50 ms) or the startup limit passes.
+ * `ready()` succeeds (retrying every 50 ms) or `startupLimitMs` (default 10 s) passes.
  */
-export async function startServer(command: string, args: string[], port: number, ready: () => Promise<void>): Promise<Server> {
+export async function startServer(
+  command: string,
+  args: string[],
+  port: number,
+  ready: () => Promise<void>,
+  startupLimitMs = STARTUP_LIMIT_MS,
+): Promise<Server> {
   const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] })
   live.add(child)
   child.once('exit', () => live.delete(child))
@@ -81,7 +87,7 @@ export async function startServer(command: string, args: string[], port: number,
   })
   if (child.pid !== undefined) process.send?.({ type: 'server', pid: child.pid })
   const server = new Server(child, port)
-  const deadline = Date.now() + STARTUP_LIMIT_MS
+  const deadline = Date.now() + startupLimitMs
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${command} exited with ${child.exitCode}: ${stderr.trim()}`)
     try {
@@ -90,7 +96,7 @@ export async function startServer(command: string, args: string[], port: number,
     } catch (error) {
       if (Date.now() > deadline) {
         await server.stop()
-        throw new Error(`${command} not ready after ${STARTUP_LIMIT_MS} ms: ${String(error)} ${stderr.trim()}`)
+        throw new Error(`${command} not ready after ${startupLimitMs} ms: ${String(error)} ${stderr.trim()}`)
       }
       await sleep(50)
     }

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs the peer servers the bench compares against: redis-server (Redis Streams) and
-# nats-server (NATS JetStream). Idempotent: a peer already on PATH is left alone, so the script
+# nats-server (NATS JetStream), and librdkafka-dev (with gcc) for the librdkafka client system. Idempotent: a peer already on PATH is left alone, so the script
 # is safe to re-run. The npm clients (ioredis, nats) are dev dependencies of the repository
 # root and come with `pnpm install`.
 #
@@ -15,9 +15,12 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 missing=""
 command -v redis-server >/dev/null 2>&1 || missing="$missing redis-server"
 command -v nats-server >/dev/null 2>&1 || missing="$missing nats-server"
+# The librdkafka system compiles its C driver (bench/systems/rdkafka-bench.c) with gcc against these headers.
+[ -f /usr/include/librdkafka/rdkafka.h ] || missing="$missing librdkafka-dev"
+command -v gcc >/dev/null 2>&1 || missing="$missing gcc"
 
 if [ -z "$missing" ]; then
-  echo "peers already installed: $(command -v redis-server) $(command -v nats-server)"
+  echo "peers already installed: $(command -v redis-server) $(command -v nats-server) librdkafka-dev"
   exit 0
 fi
 

@@ -2,6 +2,7 @@ import { baselineArray } from './baseline-array'
 import { baselineFs, baselineFsFsync } from './baseline-fs'
 import { baselineSqlite } from './baseline-sqlite'
 import { kafkaJs, tributaryKafkaClient } from './kafka-serve'
+import { librdkafka } from './librdkafka'
 import { natsJetstreamR3 } from './nats-cluster'
 import { natsJetstream } from './nats-jetstream'
 import { redisStreams } from './redis-streams'
@@ -22,6 +23,7 @@ const LOG_SYSTEMS: readonly LogSystem[] = [
   natsJetstreamR3,
   tributaryKafkaClient,
   kafkaJs,
+  librdkafka,
 ]
 
 /** logSystem returns the system called `name`; an unknown name is a programmer error. */

@@ -26,13 +26,34 @@ import type { LogSession, LogSystem, ProduceOptions } from './types'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CLI = path.join(ROOT, 'packages', 'cli', 'src', 'bin.ts')
 
+/**
+ * SERVE_STARTUP_LIMIT_MS bounds the start of `tributary serve`: it runs from source through tsx,
+ * which took over 10 s on the shared 2-core machine under a load average of 15.
+ */
+const SERVE_STARTUP_LIMIT_MS = 60_000
+
 /** startServe runs `tributary serve --dir <dir>/serve` and resolves once it accepts connections. */
-async function startServe(dir: string): Promise<Server> {
+export async function startServe(dir: string): Promise<Server> {
   const port = await freePort()
   // The CLI runs from source through the tsx loader, which finds the workspace packages through this tsconfig.
   process.env.TSX_TSCONFIG_PATH ??= path.join(ROOT, 'tsconfig.json')
-  const args = ['--import', 'tsx', CLI, 'serve', '--dir', path.join(dir, 'serve'), '--kafka', `127.0.0.1:${port}`, '--log-level', 'warn']
-  return startServer(process.execPath, args, port, () => canConnect(port))
+  // BENCH_SERVE_CPU_PROF=<dir> profiles the server (read it with bench/cpu-profile-summary.ts).
+  const profileDir = process.env.BENCH_SERVE_CPU_PROF
+  const profile = profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []
+  const args = [
+    ...profile,
+    '--import',
+    'tsx',
+    CLI,
+    'serve',
+    '--dir',
+    path.join(dir, 'serve'),
+    '--kafka',
+    `127.0.0.1:${port}`,
+    '--log-level',
+    'warn',
+  ]
+  return startServer(process.execPath, args, port, () => canConnect(port), SERVE_STARTUP_LIMIT_MS)
 }
 
 function canConnect(port: number): Promise<void> {
@@ -46,8 +67,8 @@ function canConnect(port: number): Promise<void> {
   })
 }
 
-/** KafkaClientSession is a client session plus the server it talks to. */
-class ServedSession implements LogSession {
+/** ServedSession is a client session plus the `tributary serve` it talks to. */
+export class ServedSession implements LogSession {
   constructor(
     private readonly client: LogSession,
     private readonly server: Server,

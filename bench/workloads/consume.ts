@@ -26,7 +26,16 @@ const BASELINE_OF: Record<string, string> = {
   'tributary-file': 'baseline-fs',
   'tributary-sqlite': 'tributary-file',
 }
-const SYSTEMS = ['baseline-array', 'baseline-fs', 'baseline-sqlite', 'redis-streams', 'nats-jetstream', 'tributary-kafka-client', 'kafkajs']
+const SYSTEMS = [
+  'baseline-array',
+  'baseline-fs',
+  'baseline-sqlite',
+  'redis-streams',
+  'nats-jetstream',
+  'tributary-kafka-client',
+  'kafkajs',
+  'librdkafka',
+]
 
 export const consume: Workload = {
   name: 'consume',

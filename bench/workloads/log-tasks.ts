@@ -24,6 +24,8 @@ const BASELINE_OF: Record<string, string> = {
   // Over the Kafka protocol, what a Node user would otherwise use: KafkaJS against the same server.
   'tributary-kafka-client': 'kafkajs',
   kafkajs: 'baseline-fs',
+  // librdkafka (the C client under kcat and confluent-kafka) against the same server, beside KafkaJS.
+  librdkafka: 'kafkajs',
 }
 
 /** logTasks plans one task per system with the same count and time limit. */

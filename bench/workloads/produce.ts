@@ -33,6 +33,7 @@ const SYSTEMS = [
   'nats-jetstream',
   'tributary-kafka-client',
   'kafkajs',
+  'librdkafka',
 ]
 
 export const produce: Workload = {

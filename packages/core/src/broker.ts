@@ -354,6 +354,13 @@ export interface Broker {
    * whose batches crossed a network leaves it false or undefined.
    */
   readonly verifiesFetchedBatches?: boolean
+  /**
+   * True when `produce` has copied every batch out of the request's buffers (to its storage) by the
+   * time it returns its promise, and keeps no reference to them: the caller may then reuse those
+   * buffers (the Kafka protocol server reassembles its next request in the same memory). A broker
+   * that holds on to them (memory storage, a Raft log) leaves it false or undefined.
+   */
+  readonly copiesProducedBatches?: boolean
 
   metadata(request?: MetadataRequest): Promise<ClusterMetadata>
   createTopics(topics: CreateTopicSpec[], options?: { validateOnly?: boolean }): Promise<CreateTopicResult[]>

@@ -92,6 +92,7 @@ export type { TopicConfig, CleanupPolicy, ConfigEntry } from './topic-config'
 export type {
   PartitionLogConfig,
   AppendInfo,
+  AppendOptions,
   SegmentInfo,
   RecordFilter,
   CompactionResult,

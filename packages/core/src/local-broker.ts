@@ -52,10 +52,13 @@ import { applyRetention, compactLog, type RetentionResult } from './log-cleaner'
 import type { TopicPartition } from './model'
 import { ProducerStateTable } from './producer-state'
 import { setLogAppendTime } from './record-batch'
-import type { CompactionResult, PartitionLog } from './storage'
+import type { AppendOptions, CompactionResult, PartitionLog } from './storage'
 import { describeTopicConfig, partitionLogConfig } from './topic-config'
 import { TopicRegistry, type TopicEntry } from './topic-registry'
 import { isInternalTopic } from './validation'
+
+/** CRC_CHECKED tells the storage that the broker has just verified a produced batch's CRC. */
+const CRC_CHECKED: AppendOptions = Object.freeze({ crcChecked: true })
 
 interface PartitionState {
   topic: string
@@ -80,6 +83,8 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   readonly nodeId: number
   /** Storage adapters check every batch's CRC on read (the PartitionLog contract). */
   readonly verifiesFetchedBatches = true
+  /** produce appends synchronously, before its first await, so this is the storage's promise. */
+  readonly copiesProducedBatches: boolean
   private readonly options: ResolvedBrokerOptions
   private readonly registry: TopicRegistry
   private readonly coordinator: GroupCoordinator
@@ -93,6 +98,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     super()
     this.options = options
     this.nodeId = options.nodeId
+    this.copiesProducedBatches = options.storage.copiesAppends === true
     this.registry = registry
     this.ackDeadlines = new AckDeadlines(options.clock)
     this.waiters = new FetchWaiters(options.maxFetchWaiters)
@@ -207,6 +213,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   }
 
   async produce(request: ProduceRequest): Promise<ProducePartitionResult[]> {
+    // Every append happens before the first await (copiesProducedBatches depends on it).
     this.assertOpen()
     const { acks, timeoutMs, partitions } = checkProduceRequest(request)
     const results = partitions.map((data) => this.appendOne(data))
@@ -237,7 +244,8 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
         logAppendTime = this.options.clock.now()
         setLogAppendTime(data.batch, logAppendTime)
       }
-      const info = state.log.append(data.batch)
+      // checkProducedBatch verified the CRC; setLogAppendTime verifies it again and rewrites it.
+      const info = state.log.append(data.batch, CRC_CHECKED)
       state.producers.record(idempotent, info.baseOffset, logAppendTime, header.maxTimestamp)
       this.waiters.notify(partitionKey(topic, partition))
       return { topic, partition, baseOffset: info.baseOffset, logAppendTime, logStartOffset: state.log.startOffset() }

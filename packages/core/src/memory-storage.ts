@@ -1,10 +1,11 @@
 import { assert } from './assert'
-import { BatchLayout, readBaseOffset, readMaxTimestamp, writeBaseOffset } from './batch-header'
+import { BatchLayout, checkFramingAt, readBaseOffset, readMaxTimestamp, writeBaseOffset } from './batch-header'
 import { type Clock, systemClock } from './clock'
 import { TributaryError } from './errors'
 import type { TopicPartition } from './model'
 import { RecordBatch, filterBatchRecords } from './record-batch'
 import type {
+  AppendOptions,
   AppendInfo,
   CommittedOffset,
   CompactionResult,
@@ -111,6 +112,8 @@ export interface MemoryStorageOptions {
  */
 export class MemoryStorage implements Storage {
   readonly kind = 'memory'
+  /** Appends are copied (a caller reusing its buffer cannot change what is stored). */
+  readonly copiesAppends: boolean = true
   /** volume is the state this storage reads and writes; share it to simulate a restart. */
   readonly volume: MemoryVolume
   private readonly clock: Clock
@@ -302,9 +305,9 @@ class MemoryPartitionLog implements PartitionLog {
     return this.live().segments.reduce((sum, s) => sum + s.sizeBytes, 0)
   }
 
-  append(batch: Buffer): AppendInfo {
+  append(batch: Buffer, options?: AppendOptions): AppendInfo {
     const data = this.live()
-    const info = this.store(data, checkedCopy(batch, 'append'), data.endOffset)
+    const info = this.store(data, checkedCopy(batch, 'append', options?.crcChecked), data.endOffset)
     // The contract sets the base offset in the caller's buffer too (outside the CRC, so still valid).
     writeBaseOffset(batch, info.baseOffset)
     return info
@@ -551,9 +554,16 @@ function compactSegment(segment: MemorySegment, keep: RecordFilter, result: Comp
  * checkedCopy returns our own copy of one record batch (the caller may reuse its buffer), checked
  * for CRC, framing, magic, compression id and exact length: CORRUPT_MESSAGE otherwise.
  */
-function checkedCopy(batch: Buffer, method: string): Buffer {
+function checkedCopy(batch: Buffer, method: string, crcChecked = false): Buffer {
   const copy = Buffer.from(checkBatchArgument(batch, method))
-  RecordBatch.from(copy)
+  if (!crcChecked) {
+    RecordBatch.from(copy)
+    return copy
+  }
+  const size = checkFramingAt(copy, 0)
+  if (size !== copy.length)
+    throw new TributaryError('CORRUPT_MESSAGE', `The buffer holds ${copy.length} bytes but its batch declares ${size}`)
+  RecordBatch.fromChecked(copy)
   return copy
 }
 

@@ -1,4 +1,4 @@
-import { checkBatchAt } from './batch-header'
+import { checkBatchAt, checkFramingAt } from './batch-header'
 import { TributaryError } from './errors'
 import type { TopicPartition } from './model'
 import type { CommittedOffset, PartitionLogConfig, StoredMetadata } from './storage'
@@ -146,11 +146,12 @@ export function checkBatchArgument(batch: Buffer, method: string): Buffer {
 
 /**
  * checkWholeBatch validates that append/appendCopy got exactly one whole record batch (framing,
- * magic and CRC-32C checked) and returns its size.
+ * magic and, unless the caller says it has just checked it, CRC-32C) and returns its size.
  * @throws TributaryError INVALID_ARGUMENT (not a Buffer), CORRUPT_MESSAGE.
  */
-export function checkWholeBatch(batch: Buffer, method: string): number {
-  const size = checkBatchAt(checkBatchArgument(batch, method), 0)
+export function checkWholeBatch(batch: Buffer, method: string, crcChecked = false): number {
+  checkBatchArgument(batch, method)
+  const size = crcChecked ? checkFramingAt(batch, 0) : checkBatchAt(batch, 0)
   if (size !== batch.length)
     throw new TributaryError('CORRUPT_MESSAGE', `The buffer holds ${batch.length} bytes but its batch declares ${size}`)
   return size

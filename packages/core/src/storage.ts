@@ -10,6 +10,16 @@ import type { TopicPartition } from './model'
  * `sync()` and durable metadata writes are asynchronous, because only they wait for the disk.
  */
 
+/** AppendOptions tell `PartitionLog.append` what its caller has already checked. */
+export interface AppendOptions {
+  /**
+   * The caller has just verified the batch's CRC-32C (`checkBatchAt`) and changed none of the bytes
+   * it covers since (the broker, which checks every produced batch before its idempotence check):
+   * the log skips its own CRC pass; framing and magic are checked all the same. Default false.
+   */
+  readonly crcChecked?: boolean
+}
+
 /** PartitionLogConfig is what a log needs from its topic's config. */
 export interface PartitionLogConfig {
   /** The active segment rolls before it would grow past this many bytes. */
@@ -87,7 +97,7 @@ export interface PartitionLog {
    * the bytes are written to the OS (not yet necessarily on disk: see `sync`).
    * Throws CORRUPT_MESSAGE for a batch that fails its checks, KAFKA_STORAGE_ERROR on I/O failure.
    */
-  append(batch: Buffer): AppendInfo
+  append(batch: Buffer, options?: AppendOptions): AppendInfo
   /**
    * appendCopy stores a batch copied from another replica, keeping the base offset the batch
    * carries, where `append` would assign `endOffset()` (Kafka's `appendAsFollower`). The base must
@@ -196,6 +206,13 @@ export interface CommittedOffset {
 export interface Storage {
   /** A short name: 'memory', 'file', 'sqlite'. */
   readonly kind: string
+  /**
+   * True when `PartitionLog.append` and `appendCopy` have copied the batch's bytes out of the
+   * caller's buffer before they return and keep no reference to it (the file storage writes them
+   * to the OS, SQLite binds them into a row, memory storage keeps a copy). A storage that keeps the
+   * caller's buffer leaves it false or undefined.
+   */
+  readonly copiesAppends?: boolean
   /** open recovers state and locks it against other processes (STORAGE_LOCKED if taken). */
   open(): Promise<void>
   /** partitionLog opens (creating if missing) one partition's log. */

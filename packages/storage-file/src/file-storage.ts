@@ -41,6 +41,8 @@ import { FilePartitionLog } from './partition-log'
  */
 export class FileStorage implements Storage {
   readonly kind = 'file'
+  /** Appends are written to the segment file with one positional write before they return. */
+  readonly copiesAppends = true
   private readonly options: ResolvedFileStorageOptions
   private readonly cache: FdCache
   private readonly lock: DirectoryLock

@@ -2,6 +2,7 @@ import * as fs from 'node:fs'
 import {
   TributaryError,
   type AppendInfo,
+  type AppendOptions,
   type Clock,
   type CompactionResult,
   type PartitionLog,
@@ -123,9 +124,9 @@ export class FilePartitionLog implements PartitionLog {
     return this.bytes
   }
 
-  append(batch: Buffer): AppendInfo {
+  append(batch: Buffer, options?: AppendOptions): AppendInfo {
     this.assertUsable()
-    const size = checkWholeBatch(batch, 'append')
+    const size = checkWholeBatch(batch, 'append', options?.crcChecked)
     writeBaseOffset(batch, this.end)
     return this.write(batch, size)
   }

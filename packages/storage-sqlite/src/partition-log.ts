@@ -16,7 +16,16 @@ import {
   readMaxTimestamp,
   writeBaseOffset,
 } from '@tributary/core/internal'
-import type { AppendInfo, Clock, CompactionResult, PartitionLog, PartitionLogConfig, RecordFilter, SegmentInfo } from '@tributary/core'
+import type {
+  AppendInfo,
+  AppendOptions,
+  Clock,
+  CompactionResult,
+  PartitionLog,
+  PartitionLogConfig,
+  RecordFilter,
+  SegmentInfo,
+} from '@tributary/core'
 import type { GroupSync } from './group-sync'
 import type { PartitionRow, SegmentStatsRow, Statements } from './statements'
 import { toStorageError } from './sqlite-errors'
@@ -108,9 +117,9 @@ export class SqlitePartitionLog implements PartitionLog {
   }
 
   /** append stores one batch as one row at the end offset; see `insert`. */
-  append(batch: Buffer): AppendInfo {
+  append(batch: Buffer, options?: AppendOptions): AppendInfo {
     this.assertUsable()
-    const size = checkWholeBatch(batch, 'append')
+    const size = checkWholeBatch(batch, 'append', options?.crcChecked)
     writeBaseOffset(batch, this.end)
     return this.insert(batch, size)
   }

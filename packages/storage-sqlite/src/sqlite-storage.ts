@@ -38,6 +38,8 @@ interface OpenState extends LogContext {
  */
 export class SqliteStorage implements Storage {
   readonly kind = 'sqlite'
+  /** Appends are bound into a row (SQLite copies the blob) before they return. */
+  readonly copiesAppends = true
   /** The resolved options (path made absolute, defaults applied). */
   readonly options: ResolvedSqliteOptions
   private state: OpenState | null = null

@@ -111,6 +111,27 @@ export function describeAppend(ctx: Ctx): void {
       })
     })
 
+    it('copies appends (copiesAppends): the caller may overwrite its buffer once append returns', () => {
+      // Every storage of this repository copies; the Kafka server reuses request memory on the strength of it.
+      expect(ctx.storage.copiesAppends).toBe(true)
+      const log = openLog(ctx)
+      const records = makeRecords('kept', 20)
+      const batch = makeBatch(records)
+      log.append(batch)
+      batch.fill(0x5a)
+      expectRecords(readAll(log), records)
+    })
+
+    it('crcChecked skips only the CRC pass: framing is checked, the bytes stored are the same', () => {
+      const log = openLog(ctx)
+      const records = makeRecords('pre', 5)
+      log.append(makeBatch(records), { crcChecked: true })
+      expectRecords(readAll(log), records)
+      const torn = makeBatch(makeRecords('torn', 3))
+      expectCode(() => log.append(torn.subarray(0, torn.length - 1), { crcChecked: true }), 'CORRUPT_MESSAGE')
+      expect(log.endOffset()).toBe(5)
+    })
+
     it('keeps a batch of 5000 records and a 1 MiB value whole', () => {
       const log = openLog(ctx)
       const many = makeRecords('many', 5000)

@@ -36,6 +36,30 @@ describe('FrameDecoder', () => {
     }
   })
 
+  test('joinInto chooses where a split frame is joined; undefined means fresh memory', () => {
+    const scratch = Buffer.alloc(400)
+    const asked: Array<[number, number]> = []
+    const d = new FrameDecoder({
+      joinInto: (size, first) => {
+        asked.push([size, first[0] as number])
+        return size === 300 ? scratch.subarray(0, size) : undefined
+      },
+    })
+    const frames: Buffer[] = []
+    for (let pos = 0; pos < stream.length; pos += 7) frames.push(...d.push(stream.subarray(pos, pos + 7)))
+    expect(frames).toEqual(payloads)
+    expect(asked).toEqual([
+      [5, 'f'.charCodeAt(0)],
+      [300, 9],
+      [4, 'l'.charCodeAt(0)],
+    ])
+    // The 300-byte frame lies in the scratch buffer; the other split frame in memory of its own.
+    expect(frames[2]?.buffer).toBe(scratch.buffer)
+    expect(frames[0]?.buffer).not.toBe(scratch.buffer)
+    const wrong = new FrameDecoder({ joinInto: () => Buffer.alloc(1) })
+    expect(() => [...wrong.push(stream.subarray(0, 6)), ...wrong.push(stream.subarray(6))]).toThrow(RangeError)
+  })
+
   test('a frame inside one chunk is a view of it; a split frame is joined once', () => {
     const chunk = frameOf(Buffer.from('abc'))
     const [frame] = new FrameDecoder().push(chunk)

@@ -41,6 +41,13 @@ export function writeFrameSize(buf: Uint8Array, offset: number, size: number): v
 export interface FrameDecoderOptions {
   /** Largest frame payload accepted, in bytes. Default DEFAULT_MAX_FRAME_BYTES (100 MiB). */
   maxFrameBytes?: number
+  /**
+   * Where a frame that spans chunks is joined, once complete: given its size and its first piece,
+   * return a buffer of exactly `size` bytes that the caller may reuse (a scratch buffer), or
+   * undefined for fresh memory (the default). Fresh memory is what costs here: page faults and
+   * garbage collection, far more than the copy itself.
+   */
+  joinInto?: (size: number, firstPiece: Buffer) => Buffer | undefined
 }
 
 /**
@@ -51,6 +58,7 @@ export interface FrameDecoderOptions {
  */
 export class FrameDecoder {
   private readonly maxFrameBytes: number
+  private readonly joinInto: FrameDecoderOptions['joinInto']
   private readonly prefix = Buffer.alloc(FRAME_SIZE_BYTES)
   private prefixFilled = 0
   /** Size of the incomplete frame being collected, or -1 when none is. */
@@ -60,6 +68,7 @@ export class FrameDecoder {
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
+    this.joinInto = options.joinInto
   }
 
   /** bufferedBytes is how many bytes of an incomplete frame are held. */
@@ -82,7 +91,7 @@ export class FrameDecoder {
         this.partialFilled += take
         pos += take
         if (this.partialFilled === this.partialSize) {
-          frames.push(Buffer.concat(this.partialChunks, this.partialSize))
+          frames.push(this.join())
           this.partialSize = -1
           this.partialChunks = []
           this.partialFilled = 0
@@ -110,5 +119,20 @@ export class FrameDecoder {
       }
     }
     return frames
+  }
+
+  /** join copies the collected pieces of the partial frame into one buffer. */
+  private join(): Buffer {
+    const pieces = this.partialChunks
+    const target = this.joinInto?.(this.partialSize, pieces[0] as Buffer)
+    if (target === undefined) return Buffer.concat(pieces, this.partialSize)
+    if (target.length !== this.partialSize)
+      throw new RangeError(`joinInto returned ${target.length} bytes for a frame of ${this.partialSize}`)
+    let at = 0
+    for (const piece of pieces) {
+      target.set(piece, at)
+      at += piece.length
+    }
+    return target
   }
 }

@@ -1,6 +1,7 @@
-import { LocalBroker, type Logger, MemoryStorage, encodeRecordBatch, silentLogger } from '@tributary/core'
+import { LocalBroker, type Logger, MemoryStorage, decodeRecordBatch, encodeRecordBatch, silentLogger } from '@tributary/core'
 import { decodeResponse, encodeRequest, readResponseCorrelationId } from '../protocol'
 import { SERVED_APIS } from './apis'
+import { JoinBuffers } from './join-buffers'
 import { KafkaServer, advertisedApis } from './kafka-server'
 import { type RawClient, rawClient } from '../testing/raw-client'
 
@@ -180,4 +181,46 @@ test('the server-wide request budget (queued.max.request.bytes) pauses reading a
   expect((await a.waitFrames(4)).map(readResponseCorrelationId)).toEqual([1, 2, 3, 4])
   expect((await b.waitFrames(3)).map(readResponseCorrelationId)).toEqual([11, 12, 13])
   expect(await broker.listOffsets([{ topic: 't', partition: 0, timestamp: -1 }])).toMatchObject([{ offset: 5 }])
+})
+
+/** KeepingStorage is memory storage that says it keeps the caller's buffers (as a Raft log would). */
+class KeepingStorage extends MemoryStorage {
+  override readonly copiesAppends = false
+}
+
+test('Produce requests split over socket chunks are joined in lent buffers only when the broker copies them', async () => {
+  const take = jest.spyOn(JoinBuffers.prototype, 'take')
+  try {
+    for (const copies of [true, false]) {
+      take.mockClear()
+      broker = await LocalBroker.open({ storage: copies ? new MemoryStorage() : new KeepingStorage() })
+      expect(broker.copiesProducedBatches).toBe(copies)
+      await broker.createTopics([{ topic: 't', numPartitions: 1 }])
+      server = await KafkaServer.start({ broker, listen: '127.0.0.1:0', logger: silentLogger })
+      const c = await client()
+      // Six requests of 200 KB (over Node's 64 KB reads, so each spans chunks), each of its own byte.
+      const values = Array.from({ length: 6 }, (_, i) => Buffer.alloc(200_000, 65 + i))
+      c.send(values.map((v, i) => produce(i + 1, 1, encodeRecordBatch([{ key: null, value: v, headers: [], timestamp: 1 }]))))
+      const answers = await c.waitFrames(6)
+      expect(answers.map((a) => decodeResponse(0, 7, a).body.responses[0]?.partitionResponses[0]?.errorCode)).toEqual([0, 0, 0, 0, 0, 0])
+      // Every batch reads back as sent: the lent memory was reused only after the broker copied it.
+      const fetched = await broker.fetch({
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 24,
+        partitions: [{ topic: 't', partition: 0, offset: 0, maxBytes: 1 << 24 }],
+      })
+      const read = (fetched[0]?.batches ?? []).flatMap((b) => decodeRecordBatch(b).map((r) => r.value))
+      expect(read).toEqual(values)
+      const lent = take.mock.results.filter((r) => r.value !== undefined).length
+      if (copies) expect(lent).toBeGreaterThanOrEqual(1)
+      else expect(take).not.toHaveBeenCalled()
+      for (const k of clients.splice(0)) k.end()
+      await server.close()
+      await broker.close()
+    }
+  } finally {
+    take.mockRestore()
+  }
+  // afterEach closes the last pair again, which is harmless.
 })

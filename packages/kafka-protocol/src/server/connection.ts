@@ -40,7 +40,12 @@ interface Slot {
   closeAfter: string | null
   /** The frame's size, held in the server's request budget until the slot is answered. */
   bytes: number
+  /** The frame is a buffer lent by the server's JoinBuffers (a Produce joined from chunks). */
+  lent: boolean
 }
+
+/** PRODUCE_KEY is Produce's key: the one request joined in lent memory (see JoinBuffers). */
+const PRODUCE_KEY = 0
 
 /** ApiTable finds the served API of a key. */
 export type ApiTable = ReadonlyMap<number, ServedApi>
@@ -80,7 +85,7 @@ export class Connection {
         ? new SaslSession(options.sasl.mechanisms, credentials, options.sasl.scramIterations)
         : null
     this.info = { id, remote, remoteHost, log: this.log, signal: this.abort.signal, sasl }
-    this.decoder = new FrameDecoder({ maxFrameBytes: options.maxRequestBytes })
+    this.decoder = new FrameDecoder({ maxFrameBytes: options.maxRequestBytes, joinInto: this.joinInto })
     socket.setNoDelay(true)
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('drain', () => this.updateReading())
@@ -104,6 +109,8 @@ export class Connection {
     if (this.authTimer !== null) clearTimeout(this.authTimer)
     this.abort.abort()
     for (const slot of this.slots) this.server.budget.release(slot.bytes)
+    // Requests never started hand their lent buffers back (nothing read them).
+    for (const slot of this.waiting) if (slot.lent && slot.frame !== null) this.server.joinBuffers?.give(slot.frame)
     this.server.budget.forget(this.onBudgetFree)
     this.slots.length = 0
     this.waiting.length = 0
@@ -123,17 +130,39 @@ export class Connection {
     try {
       frames = this.decoder.push(chunk)
     } catch (error) {
+      if (this.lentFrame !== null) this.server.joinBuffers?.give(this.lentFrame)
+      this.lentFrame = null
       this.close('bad frame size', 'warn', { error: (error as Error).message })
       return
     }
+    const lentFrame = this.lentFrame
+    this.lentFrame = null
     for (const frame of frames) {
-      const slot: Slot = { frame, done: false, out: null, closeAfter: null, bytes: frame.length }
+      const lent = frame === lentFrame
+      const slot: Slot = { frame, done: false, out: null, closeAfter: null, bytes: frame.length, lent }
       this.server.budget.take(slot.bytes)
       this.slots.push(slot)
       this.waiting.push(slot)
     }
     this.pump()
     this.updateReading()
+  }
+
+  /** The frame the decoder last joined in a lent buffer, until onData makes its slot. */
+  private lentFrame: Buffer | null = null
+
+  /**
+   * joinInto lends a buffer for a Produce request that spans chunks, when the server has a pool:
+   * the request is handled, and the broker copies its batches out, before the buffer is given back.
+   */
+  private readonly joinInto = (size: number, firstPiece: Buffer): Buffer | undefined => {
+    const pool = this.server.joinBuffers
+    if (pool === null || firstPiece.length < 2 || firstPiece.readInt16BE(0) !== PRODUCE_KEY) return undefined
+    // A raw SASL token (SaslHandshake v0) has no header: its first bytes may look like Produce's key.
+    if (this.info.sasl !== null && !this.info.sasl.authenticated) return undefined
+    const frame = pool.take(size)
+    if (frame !== undefined) this.lentFrame = frame
+    return frame
   }
 
   private readonly onBudgetFree = (): void => this.updateReading()
@@ -171,12 +200,17 @@ export class Connection {
       const frame = slot.frame as Buffer
       slot.frame = null
       this.start(slot, frame)
+      // A lent frame is a Produce: its handler issued the broker call, which copied the batches.
+      if (slot.lent) this.server.joinBuffers?.give(frame)
     }
   }
 
   private start(slot: Slot, frame: Buffer): void {
     const sasl = this.info.sasl
-    if (sasl !== null && sasl.state === 'raw') return this.runSerial(this.rawSaslToken(slot, frame))
+    if (sasl !== null && sasl.state === 'raw') {
+      // Never lent before authentication (see joinInto); copied all the same, as the token outlives this call.
+      return this.runSerial(this.rawSaslToken(slot, slot.lent ? Buffer.from(frame) : frame))
+    }
     let header: ReturnType<typeof decodeRequestHeader>['header']
     try {
       header = decodeRequestHeader(frame).header

@@ -2,6 +2,7 @@ import type { Broker, Logger } from '@tributary/core'
 import { TributaryError } from '@tributary/core'
 import { errorCodeOf } from '../error-codes'
 import type { HostPort } from './address'
+import type { JoinBuffers } from './join-buffers'
 import type { RequestBudget } from './request-budget'
 import type { ResolvedServerOptions } from './options'
 import type { SaslSession } from './sasl/sasl-session'
@@ -20,6 +21,8 @@ export interface ServerContext {
   readonly credentials: CredentialStore | null
   /** Bytes of requests held over every connection (queued.max.request.bytes). */
   readonly budget: RequestBudget
+  /** Buffers to join Produce requests in, when the broker copies produced batches; else null. */
+  readonly joinBuffers: JoinBuffers | null
   /** What ApiVersions lists: the served APIs and versions. */
   readonly apiVersions: ReadonlyArray<{ apiKey: number; minVersion: number; maxVersion: number }>
 }

@@ -8,10 +8,19 @@ import { SERVED_APIS } from './apis'
 import { type ApiTable, Connection } from './connection'
 import type { ServerContext } from './context'
 import { type KafkaServerOptions, type ResolvedServerOptions, advertisedFor, resolveServerOptions } from './options'
+import { JoinBuffers } from './join-buffers'
 import { RequestBudget } from './request-budget'
 import { CredentialStore } from './sasl/credentials'
 import type { ServedApi } from './served-api'
 import { singleNodeTopology } from './topology'
+
+/**
+ * JOIN_BUFFER_BYTES and JOIN_BUFFERS bound the memory lent for joining Produce requests (see
+ * JoinBuffers): 8 × 4 MiB, allocated on first need. Clients' default request limits are about 1 MiB
+ * (librdkafka's message.max.bytes, the Java max.request.size); a larger request is joined as before.
+ */
+const JOIN_BUFFER_BYTES = 4 * 1024 * 1024
+const JOIN_BUFFERS = 8
 
 /** AdvertisedApi is one line of the ApiVersions answer. */
 export interface AdvertisedApi {
@@ -71,6 +80,7 @@ export class KafkaServer {
       credentials,
       apiVersions: advertisedApis(SERVED_APIS),
       budget: new RequestBudget(resolved.maxQueuedRequestBytes),
+      joinBuffers: resolved.broker.copiesProducedBatches === true ? new JoinBuffers(JOIN_BUFFER_BYTES, JOIN_BUFFERS) : null,
     }
     server.serve(net, context, apiTable(SERVED_APIS))
     const { logger } = resolved

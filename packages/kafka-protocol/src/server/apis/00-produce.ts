@@ -15,6 +15,10 @@
  * (UNKNOWN_TOPIC_OR_PARTITION). `forward: false`: in a cluster a non-leader answers
  * NOT_LEADER_OR_FOLLOWER (6), and the client refreshes its metadata.
  *
+ * The handler issues the broker call synchronously (before returning): when the broker copies the
+ * batches out by then (Broker.copiesProducedBatches), the connection reuses the request's memory
+ * for the next one (see JoinBuffers), so nothing here may keep a view of the records afterwards.
+ *
  * acks=0 gets no response; an error under acks=0 closes the connection so the client notices, as
  * Kafka does. Pipelined: the broker call is issued when the request starts, so a connection's
  * produces keep their order while the acks waits overlap.
