@@ -6,9 +6,10 @@
  * raft entry carries no simulator.
  */
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
 
 const root = resolve(__dirname, '..')
 const packages = ['core', 'storage-file', 'storage-sqlite', 'raft', 'cluster', 'kafka-protocol', 'client']
@@ -51,6 +52,12 @@ describe('published packages', () => {
     // --ignore-scripts: better-sqlite3 and zstd-napi load their native addons lazily, so importing
     // works without compiling them again here (the workspace build already proved they compile).
     run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', ...tarballs], scratch)
+    // FileStorage's directory lock opens SQLite, so the crash harness needs better-sqlite3's addon:
+    // the one the workspace compiled for this Node, in place of compiling it again.
+    const sqlite = dirname(createRequire(join(root, 'packages', 'storage-file', 'package.json')).resolve('better-sqlite3/package.json'))
+    const release = join(scratch, 'node_modules', 'better-sqlite3', 'build', 'Release')
+    mkdirSync(release, { recursive: true })
+    copyFileSync(join(sqlite, 'build', 'Release', 'better_sqlite3.node'), join(release, 'better_sqlite3.node'))
   }, 240_000)
 
   afterAll(() => {
