@@ -6,7 +6,6 @@ import {
   LATENCY_BUCKETS_SECONDS,
   TributaryError,
   isTributaryError,
-  validateTopicName,
   type CommittedOffset,
   type PartitionLog,
   type PartitionLogConfig,

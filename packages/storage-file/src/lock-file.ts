@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { TributaryError } from '@tributary/core'
 import { wrapStorageError } from '@tributary/core/internal'
-import { isMissing } from './io'
 
 /** LOCK_FILE_NAME is the informational owner file in a storage directory: `<pid> <host>` of the holder. */
 export const LOCK_FILE_NAME = '.lock'
@@ -91,14 +90,45 @@ export class DirectoryLock {
   }
 
   private readOwner(): { pid: number; host: string } | null {
+    return readOwnerFile(this.path)
+  }
+}
+
+/**
+ * directoryLockHolder tells whether a storage holds `dir`'s lock, without taking it: the holder's
+ * pid from the owner file (-1 when it wrote none), or null when the directory is free. It probes
+ * with a momentary read-only look at the lock database, which the holder's exclusive lock refuses.
+ */
+export function directoryLockHolder(dir: string): number | null {
+  const lock = new DirectoryLock(dir)
+  const owner = (): number => readOwnerFile(lock.path)?.pid ?? -1
+  if (heldInProcess.has(resolve(dir))) return owner()
+  let db: Database.Database | null = null
+  try {
+    db = new Database(lock.dbPath, { readonly: true, fileMustExist: true, timeout: 0 })
+    db.prepare('SELECT count(*) FROM sqlite_master').get()
+    return null
+  } catch (err) {
+    if (isBusy(err)) return owner()
+    // No lock database (never opened by this version) or unreadable: nobody holds it.
+    return null
+  } finally {
     try {
-      const [pid, host] = fs.readFileSync(this.path, 'utf8').trim().split(/\s+/)
-      const n = Number.parseInt(pid ?? '', 10)
-      return Number.isInteger(n) && n > 0 ? { pid: n, host: host ?? 'unknown' } : null
-    } catch (err) {
-      if (isMissing(err)) return null
-      return null
+      db?.close()
+    } catch {
+      // A failed close of a read-only probe changes nothing.
     }
+  }
+}
+
+/** readOwnerFile reads `<pid> <host>` from the informational owner file, or null. */
+function readOwnerFile(path: string): { pid: number; host: string } | null {
+  try {
+    const [pid, host] = fs.readFileSync(path, 'utf8').trim().split(/\s+/)
+    const n = Number.parseInt(pid ?? '', 10)
+    return Number.isInteger(n) && n > 0 ? { pid: n, host: host ?? 'unknown' } : null
+  } catch {
+    return null
   }
 }
 

@@ -12,7 +12,7 @@ import {
 } from '@tributary/core'
 import { BatchLayout } from '@tributary/core/internal'
 import { scanBatches } from '../batch-scanner'
-import { LOCK_FILE_NAME } from '../lock-file'
+import { directoryLockHolder } from '../lock-file'
 import { METADATA_FILE_NAME } from '../metadata-file'
 import { OFFSETS_FILE_NAME, readOffsetsFile } from '../offsets-store'
 import { OFFSET_ENTRY_BYTES } from '../offset-index'
@@ -55,7 +55,7 @@ export function inspectDirectory(dir: string, options: InspectDirectoryOptions =
     })
   }
   const damage: StorageDamage[] = []
-  const lockedBy = lockHolder(dir)
+  const lockedBy = directoryLockHolder(dir)
   const metadata = readMetadata(dir, damage)
   const offsets = readOffsetsFile(join(dir, OFFSETS_FILE_NAME))
   if (offsets.validBytes < offsets.fileBytes && lockedBy === null)
@@ -287,19 +287,5 @@ function readMetadata(dir: string, damage: StorageDamage[]): StoredMetadata | nu
   } catch (err) {
     damage.push({ file: path, problem: `the broker metadata is unreadable: ${(err as Error).message}`, truncatable: false })
     return null
-  }
-}
-
-/** lockHolder returns the pid in the directory's lock file when that process is alive, else null. */
-function lockHolder(dir: string): number | null {
-  const buf = readOptional(join(dir, LOCK_FILE_NAME))
-  if (buf === null) return null
-  const pid = Number.parseInt(buf.toString('utf8').trim(), 10)
-  if (!Number.isInteger(pid) || pid <= 0) return null
-  try {
-    process.kill(pid, 0)
-    return pid
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : null
   }
 }
