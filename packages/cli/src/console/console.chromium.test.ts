@@ -107,7 +107,7 @@ test('the console is read-only by default: actions are refused', async () => {
   expect((await tb.broker.metadata()).topics.map((t) => t.name)).not.toContain('nope')
 })
 
-test('with actions, the console creates a topic from its form (kept through the page's polling), resets an empty group's offsets, refuses a busy group and posts without the action header', async () => {
+test('with actions, the console creates a topic from its form (kept through polling), resets the offsets of an empty group, refuses a busy group and posts without the action header', async () => {
   const withActions = await ConsoleServer.start({ broker: tb.broker, listen: '127.0.0.1:0', actions: true })
   try {
     const bare = await fetch(`${withActions.url}api/topics`, {
