@@ -116,6 +116,7 @@ test('tributary serve --ui --metrics: the CLI on the running node and its locked
     expect(total(families, 'tributary_partition_end_offset', events)).toBe(10)
     expect(total(families, 'kafka_topic_partition_current_offset', events)).toBe(10)
     expect(total(families, 'kafka_topic_partitions', events)).toBe(2)
+    expect(total(families, 'kafka_brokers', {})).toBe(1)
     expect(total(families, 'kafka_consumergroup_lag', { consumergroup: 'audit', topic: 'events' })).toBe(3)
     expect(total(families, 'kafka_consumergroup_lag_sum', { consumergroup: 'audit', topic: 'events' })).toBe(3)
     expect(total(families, 'kafka_consumergroup_current_offset_sum', { consumergroup: 'audit', topic: 'events' })).toBe(7)

@@ -74,14 +74,13 @@ test('the console and /metrics on a cluster node: placement, offsets, nodes, Raf
     const orders = await eventually(async () => {
       const topics = (await (await fetch(`${ui.url}api/topics`)).json()) as ApiTopic[]
       const t = topics.find((x) => x.name === 'orders')
-      return t?.messages === 9 && t.partitions.every((p) => p.isr.length === 3) ? t : undefined
-    }, 'node 2 to show the nine messages with a full ISR')
+      return t?.messages === 9 && t.partitions.every((p) => p.isr.length === 3 && [1, 2, 3].includes(p.leader)) ? t : undefined
+    }, 'node 2 to show the nine messages, each partition led, with a full ISR')
     expect(orders.partitions.map((p) => p.replicas.slice().sort())).toEqual([
       [1, 2, 3],
       [1, 2, 3],
       [1, 2, 3],
     ])
-    expect(orders.partitions.every((p) => [1, 2, 3].includes(p.leader))).toBe(true)
 
     // Every group led (an election may be under way on a loaded machine: ask until each has a leader).
     const view = await eventually(async () => {
@@ -149,6 +148,7 @@ test('the console and /metrics on a cluster node: placement, offsets, nodes, Raf
       { group: 'metadata' },
       ...[0, 1, 2].map((partition) => ({ group: 'partition', topic: 'orders', partition: String(partition) })),
     ])
+    expect(Number(family('kafka_brokers')?.metrics[0]?.value)).toBe(3)
     expect(family('kafka_topic_partition_in_sync_replica')?.metrics.map((m) => Number(m.value))).toEqual([3, 3, 3])
     expect(family('kafka_topic_partition_current_offset')?.metrics.reduce((n, m) => n + Number(m.value), 0)).toBe(9 + extra)
     // A partition leader times its commits and reports each follower's lag.

@@ -107,7 +107,7 @@ test('the console is read-only by default: actions are refused', async () => {
   expect((await tb.broker.metadata()).topics.map((t) => t.name)).not.toContain('nope')
 })
 
-test('with actions, the console creates a topic from its form, and refuses posts without the action header', async () => {
+test('with actions, the console creates a topic from its form (kept through polling), resets the offsets of an empty group, refuses a busy group and posts without the action header', async () => {
   const withActions = await ConsoleServer.start({ broker: tb.broker, listen: '127.0.0.1:0', actions: true })
   try {
     const bare = await fetch(`${withActions.url}api/topics`, {
@@ -119,10 +119,41 @@ test('with actions, the console creates a topic from its form, and refuses posts
     await page.goto(`${withActions.url}#/topics`)
     await page.locator('[data-testid="create-topic"] input[name="topic"]').fill('made-in-browser')
     await page.locator('[data-testid="create-topic"] input[name="partitions"]').fill('2')
+    // The page polls every 2 s; a form being filled in survives it.
+    await new Promise((r) => setTimeout(r, 2_500))
+    expect(await page.locator('[data-testid="create-topic"] input[name="topic"]').inputValue()).toBe('made-in-browser')
     await page.locator('[data-testid="create-topic"] button').click()
     await page.locator('[data-testid="topic-row-made-in-browser"]').waitFor({ timeout: 10_000 })
     const meta = await tb.broker.metadata({ topics: ['made-in-browser'] })
     expect(meta.topics[0]?.partitions).toHaveLength(2)
+
+    // Reset an empty group's offsets (billing has stopped); refused while it has members.
+    const reset = (groupId: string, body: object) =>
+      fetch(`${withActions.url}api/groups/${groupId}/reset`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-tributary-action': '1' },
+        body: JSON.stringify(body),
+      })
+    const moved = await reset('billing', { topic: 'orders', to: 'earliest' })
+    expect(moved.status).toBe(200)
+    expect((await tb.broker.fetchOffsets('billing')).map((o) => o.offset)).toEqual([0, 0, 0])
+    const badTo = await reset('billing', { topic: 'orders', to: 'yesterday' })
+    expect(badTo.status).toBe(400)
+    const busy = tb.consumer({ groupId: 'busy', sessionTimeoutMs: 2_000, heartbeatIntervalMs: 100, maxWaitMs: 200 })
+    await busy.subscribe({ topics: ['orders'] })
+    await busy.run({ eachMessage: async () => undefined })
+    try {
+      const deadline = Date.now() + 15_000
+      while (((await tb.broker.describeGroups(['busy']))[0]?.members.length ?? 0) === 0) {
+        if (Date.now() > deadline) throw new Error('the busy group never got its member')
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      const refused = await reset('busy', { topic: 'orders', to: 'latest' })
+      expect(refused.status).toBe(400)
+      expect(await refused.json()).toMatchObject({ code: 'NON_EMPTY_GROUP' })
+    } finally {
+      await busy.disconnect()
+    }
   } finally {
     await withActions.close()
   }

@@ -194,6 +194,12 @@ const DEFINITIONS: readonly Definition[] = [
   },
   // ---- kafka_exporter's names ------------------------------------------------------------
   {
+    name: 'kafka_brokers',
+    help: 'Number of Brokers in the Kafka Cluster.',
+    type: 'gauge',
+    samples: (s) => [{ labels: {}, value: s.brokers }],
+  },
+  {
     name: 'kafka_topic_partitions',
     help: 'Number of partitions for this Topic',
     type: 'gauge',

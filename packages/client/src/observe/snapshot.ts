@@ -64,6 +64,8 @@ export interface MetricsSnapshot {
   /** When it was taken (ms since the epoch). */
   timestampMs: number
   clusterId: string
+  /** Brokers (nodes) in the cluster's metadata: 1 for a single node. */
+  brokers: number
   partitions: PartitionMetrics[]
   groups: GroupMetrics[]
   producers: ProducerMetrics[]
@@ -128,6 +130,7 @@ export async function collectMetrics(source: MetricsSource): Promise<MetricsSnap
   return {
     timestampMs: (source.now ?? Date.now)(),
     clusterId: metadata.clusterId,
+    brokers: metadata.brokers.length,
     partitions,
     groups: await groupLag(broker, ends),
     producers: (source.producers ?? []).map((p) => producerMetrics(p.name, p.clientId, p.traffic)),

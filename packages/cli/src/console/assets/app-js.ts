@@ -292,10 +292,16 @@ export const APP_JS = String.raw`(function () {
     }, function (err) { setStatus(err.message, true) }).then(function () { rendering = false })
   }
 
+  function editing() {
+    var a = document.activeElement
+    return !!a && main.contains(a) && /^(INPUT|SELECT|TEXTAREA)$/.test(a.tagName)
+  }
+
   function schedule() {
     clearInterval(pollTimer)
     // The message browser reads on demand; the other pages follow the data.
-    pollTimer = setInterval(function () { if (currentPage() !== 'messages') refresh() }, POLL_MS)
+    // A form being filled in (focus in an input or select) is not redrawn under the user's hands.
+    pollTimer = setInterval(function () { if (currentPage() !== 'messages' && !editing()) refresh() }, POLL_MS)
   }
 
   window.addEventListener('hashchange', function () { refresh(); schedule() })
