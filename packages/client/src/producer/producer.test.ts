@@ -120,6 +120,26 @@ describe('Producer partitioning and order', () => {
       expect(result.map((r) => r.topicName).sort()).toEqual(['t', 'u'])
       expect((await readTopic(tb.broker, 'u')).map((m) => m.value)).toEqual(['two'])
     }))
+
+  test('one send spread over partitions, naming a topic twice, keeps each partition in send order', () =>
+    withTopic(4, async (tb) => {
+      const producer = tb.producer()
+      const messages = (from: number) => Array.from({ length: 40 }, (_, i) => ({ key: `k${(from + i) % 7}`, value: `v${from + i}` }))
+      await producer.sendBatch({
+        topicMessages: [
+          { topic: 't', messages: messages(0) },
+          { topic: 't', messages: messages(40) },
+        ],
+      })
+      const stored = await readTopic(tb.broker, 't')
+      expect(stored).toHaveLength(80)
+      for (let p = 0; p < 4; p++) {
+        const expected = Array.from({ length: 80 }, (_, i) => i)
+          .filter((i) => partitionForKey(`k${i % 7}`, 4) === p)
+          .map((i) => `v${i}`)
+        expect(stored.filter((m) => m.partition === p).map((m) => m.value)).toEqual(expected)
+      }
+    }))
 })
 
 describe('Producer acks', () => {
