@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, truncate } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
@@ -120,6 +120,34 @@ describe('the log start offset across replicas', () => {
     expect(await deleteRecords(c.node(1), 'cut', -1)).toBe(20)
     await waitUntil(() => starts().every((s) => s === 20), 10_000)
     expect(await produce(c.node(1), 'cut', ['after'])).toBe(20)
+  })
+
+  test('a replica whose batches up to a log start inside a batch were lost in a crash gets them back from its Raft log, with the same start', async () => {
+    const dir = (root = await mkdtemp(join(tmpdir(), 'tributary-log-start-lost-')))
+    const dirOf = (id: number): string => join(dir, `node-${id}`)
+    const c = (cluster = await MemoryCluster.start(3, { tickMs: 20 }, dirOf))
+    await createTopic(c, 'lost')
+    await produce(
+      c.node(1),
+      'lost',
+      Array.from({ length: 10 }, (_, i) => `v${i}`),
+    )
+    expect(await deleteRecords(c.node(1), 'lost', 4)).toBe(4)
+    const victim = 3
+    await waitUntil(() => replicaOf(c.node(victim), 'lost')?.log.startOffset() === 4, 10_000)
+    await c.crash(victim)
+    // The partition's batches were never synced (no snapshot yet): a power loss takes them, the durable checkpoint stays.
+    const partitionDir = join(dirOf(victim), 'data', 'lost-0')
+    for (const name of await readdir(partitionDir)) if (name.endsWith('.log')) await truncate(join(partitionDir, name), 0)
+    const node = await c.restart(victim)
+    const log = await waitUntil(() => {
+      const l = replicaOf(node, 'lost')?.log
+      return l !== undefined && l.endOffset() === 10 && l
+    }, 20_000)
+    expect(log.startOffset()).toBe(4)
+    expect(localRecords(log)).toEqual(Array.from({ length: 6 }, (_, i): [number, string] => [4 + i, `v${4 + i}`]))
+    expect(await produce(c.node(1), 'lost', ['after'])).toBe(10)
+    await waitUntil(() => log.endOffset() === 11, 10_000)
   })
 
   test('a follower down while DeleteRecords moved the start inside a batch past its end restarts with exactly the leader start and records', async () => {

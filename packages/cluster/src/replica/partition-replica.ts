@@ -12,6 +12,7 @@ import {
 } from '@tributary/raft'
 import { ProducerJournal } from './producer-journal'
 import {
+  copyAcrossStart,
   decodePartitionSnapshot,
   defaultPartitionSnapshotOptions,
   encodePartitionSnapshot,
@@ -295,8 +296,10 @@ export class PartitionReplica {
     const base = readBaseOffset(data)
     const end = this.log.endOffset()
     assert(base <= end, `${this.groupId} applies offset ${base} but its log ends at ${end}`)
-    // Below the end: re-applied after a restart, already in the local log (but maybe not in the journal).
+    // Below the end: re-applied after a restart, already in the local log (but maybe not in the journal),
+    // unless recovery lost it and restarted the log empty at a log start inside it (DeleteRecords).
     if (base === end) this.log.append(data)
+    else if (this.log.startOffset() === end && base + readBatchHeader(data).lastOffsetDelta >= end) copyAcrossStart(this.log, data)
     this.recordIdempotent(data, base)
   }
 

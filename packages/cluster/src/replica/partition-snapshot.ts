@@ -236,9 +236,7 @@ export function appendUpTo(log: PartitionLog, batches: readonly Buffer[], target
     const last = base + readBatchHeader(batch).lastOffsetDelta
     if (last < end) continue
     if (base < end && last < target && log.startOffset() === end) {
-      log.resetTo(base)
-      log.appendCopy(batch)
-      log.deleteBefore(end)
+      copyAcrossStart(log, batch)
       copied++
       continue
     }
@@ -249,6 +247,19 @@ export function appendUpTo(log: PartitionLog, batches: readonly Buffer[], target
     copied++
   }
   return copied
+}
+
+/**
+ * copyAcrossStart stores a batch that straddles the end of a log holding nothing (start = end, as
+ * after `resetTo` at a peer's log start, or a recovery that lost the batches up to a log start
+ * DeleteRecords had put inside this batch): the log restarts at the batch's base, takes the batch
+ * whole with its offsets, and its start moves back up to where it was, so records below it stay hidden.
+ */
+export function copyAcrossStart(log: PartitionLog, batch: Buffer): void {
+  const start = log.startOffset()
+  log.resetTo(readBaseOffset(batch))
+  log.appendCopy(batch)
+  log.deleteBefore(start)
 }
 
 /** logStartPast returns a source's log start from its OFFSET_OUT_OF_RANGE error when that start lies past `offset` (the range was deleted there). */
