@@ -31,8 +31,13 @@ const logged: string[] = []
 const clientPort = (): number => Number(node.address.split(':')[1])
 
 beforeAll(async () => {
-  const { nodes } = await startTcpCluster(1, { security: { limits: LIMITS }, logger: consoleLogger({ write: (l) => void logged.push(l) }) })
+  const { nodes } = await startTcpCluster(1, {
+    security: { limits: LIMITS },
+    logger: consoleLogger({ level: 'info', write: (l) => void logged.push(l) }),
+  })
   node = nodes[0] as ClusterNode
+  // With no TLS, secret or SASL the node binds loopback only, and says so.
+  expect(logged.some((l) => l.includes('INFO') && l.includes('bound to loopback only'))).toBe(true)
 })
 afterAll(() => node?.close())
 
