@@ -187,8 +187,8 @@ describe('peers', () => {
   })
 
   /** asPeer opens a connection to node 1's client port that proved the secret as node `id`. */
-  async function asPeer(id: number): Promise<RawSocket> {
-    const s = await openRaw(portOf(0), cert)
+  async function asPeer(id: number, nodeIndex = 0): Promise<RawSocket> {
+    const s = await openRaw(portOf(nodeIndex), cert)
     const nonceA = ((await s.call('$hello')).v as { nonce: Buffer }).nonce
     const nonceD = peerNonce()
     expect(errorCode(await s.call('$peer:auth', [id, nonceD, peerProof(SECRET, 'dialer', 'peer-rpc', nonceA, nonceD, id)]))).toBeUndefined()
@@ -206,6 +206,18 @@ describe('peers', () => {
     s2.close()
     expect(nodes[0]!.ctx.state.brokers.has(99)).toBe(false)
     expect(nodes[0]!.ctx.state.brokers.get(2)?.port).toBe(portOf(1))
+  })
+
+  test("a peer cannot move another node through the metadata leader's registerBroker either", async () => {
+    const leader = nodes[0]!.status().metaLeader
+    const s = await asPeer(3, leader - 1)
+    const moved = await s.call('peer:meta:registerBroker', [leader === 2 ? 1 : 2, { host: '127.0.0.1', port: 1 }])
+    expect(errorCode(moved)).toBe('CLUSTER_AUTHORIZATION_FAILED')
+    s.close()
+    const s2 = await asPeer(3, leader - 1)
+    expect(errorCode(await s2.call('peer:meta:registerBroker', [3, { host: '127.0.0.1', port: 1e300 }]))).toBe('INVALID_REQUEST')
+    s2.close()
+    for (const n of nodes) for (const id of [1, 2, 3]) expect(n.ctx.state.brokers.get(id)?.port).toBe(portOf(id - 1))
   })
 })
 

@@ -22,7 +22,7 @@ const LIMITS = {
   maxConnections: 12,
   maxConnectionsPerAddress: 8,
   idleTimeoutMs: 1_500,
-  frameTimeoutMs: 500,
+  frameTimeoutMs: 2_000,
   authenticationTimeoutMs: 700,
 }
 
@@ -31,8 +31,13 @@ const logged: string[] = []
 const clientPort = (): number => Number(node.address.split(':')[1])
 
 beforeAll(async () => {
-  const { nodes } = await startTcpCluster(1, { security: { limits: LIMITS }, logger: consoleLogger({ write: (l) => void logged.push(l) }) })
+  const { nodes } = await startTcpCluster(1, {
+    security: { limits: LIMITS },
+    logger: consoleLogger({ level: 'info', write: (l) => void logged.push(l) }),
+  })
   node = nodes[0] as ClusterNode
+  // With no TLS, secret or SASL the node binds loopback only, and says so.
+  expect(logged.some((l) => l.includes('INFO') && l.includes('bound to loopback only'))).toBe(true)
 })
 afterAll(() => node?.close())
 
@@ -114,13 +119,17 @@ describe.each(LISTENERS)('$name', ({ name, port, prefix }) => {
     // Each holds 60 KiB of a 64 KiB frame: two fit in 160 KiB, the third passes it and is closed.
     const part = Buffer.concat([prefix(LIMITS.maxFrameBytes - 4), Buffer.alloc(60 * 1024 - 4, 1)])
     const conns = []
+    const ports: Array<number | undefined> = []
     for (let i = 0; i < 3; i++) {
       const c = await dial(port())
+      ports.push(c.socket.localPort)
       c.socket.write(part)
       conns.push(c)
       await sleep(100)
     }
     expect(conns.map((c) => c.isClosed())).toEqual([false, false, true])
+    const third = new RegExp(`remote=127\\.0\\.0\\.1:${ports[2]}( |$)`)
+    expect(logged.some((l) => l.includes('too many bytes of incomplete frames') && third.test(l))).toBe(true)
     for (const c of conns) c.socket.destroy()
     await sleep(100)
   })

@@ -81,3 +81,45 @@ describe('resolveClusterNodeOptions', () => {
     expect(rejected({ dir: '' })).toBe('options.dir')
   })
 })
+
+describe('security options', () => {
+  const tls = { server: { cert: 'CERT', key: 'KEY' } }
+  const sasl = { users: [{ username: 'u', password: 'p' }] }
+  const clusterSecret = 'sixteen characters or more'
+
+  test('a routable bind needs TLS, a cluster secret and SASL, or insecure: true', () => {
+    expect(rejected({ listen: '0.0.0.0:7000' })).toBe('options.listen')
+    expect(rejected({ raftListen: '10.0.0.5:7001' })).toBe('options.listen')
+    expect(rejected({ listen: '0.0.0.0:7000', security: { tls, clusterSecret } })).toBe('options.listen')
+    expect(
+      resolveClusterNodeOptions({ ...BASE, listen: '0.0.0.0:7000', security: { tls, clusterSecret, sasl } }).security.sasl,
+    ).toBeDefined()
+    expect(resolveClusterNodeOptions({ ...BASE, listen: '0.0.0.0:7000', insecure: true }).insecure).toBe(true)
+    expect(resolveClusterNodeOptions({ ...BASE, listen: 'localhost:7000' }).security.tls).toBeUndefined()
+  })
+
+  test('the parts of security are checked together', () => {
+    expect(rejected({ security: { sasl } })).toBe('options.security.clusterSecret')
+    expect(rejected({ security: { clusterSecret: 'short' } })).toBe('options.security.clusterSecret')
+    expect(rejected({ security: { acl: [{ principal: 'u', operations: '*' }] } })).toBe('options.security.acl')
+    expect(rejected({ security: { tls: {} } })).toBe('options.security.tls.server')
+    expect(rejected({ security: { limits: { maxFrameBytes: 10 } } })).toBe('options.security.limits.maxFrameBytes')
+    expect(rejected({ security: { bogus: 1 } })).toBe('options.security.bogus')
+    expect(rejected({ advertise: 'nohostport' })).toBe('options.advertise')
+    expect(rejected({ peers: { 2: { address: '127.0.0.1:7002', raft: '127.0.0.2:7003' } } })).toBe('options.peers.2.raft')
+  })
+
+  test('listen, advertise and the Raft port are separate options', () => {
+    const o = resolveClusterNodeOptions({
+      ...BASE,
+      listen: '127.0.0.1:7000',
+      advertise: 'node1.local:9000',
+      raftListen: '127.0.0.1:7500',
+      peers: { 2: { address: '127.0.0.1:7002', raft: '127.0.0.1:7600' }, 3: '127.0.0.1:7003' },
+    })
+    expect(o.raftListen).toEqual({ host: '127.0.0.1', port: 7500 })
+    expect(o.advertise).toEqual({ host: 'node1.local', port: 9000 })
+    expect(o.peers.get(2)).toEqual({ host: '127.0.0.1', port: 7002, raftPort: 7600 })
+    expect(resolveClusterNodeOptions({ ...BASE, listen: '127.0.0.1:7000' }).raftListen).toEqual({ host: '127.0.0.1', port: 7001 })
+  })
+})

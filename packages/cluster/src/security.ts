@@ -75,6 +75,9 @@ export function resolveClusterSecurity(value: unknown, binds: readonly string[],
   const sasl = resolveSaslOptions(o.sasl, 'options.security.sasl')
   const acl = resolveAcl(o.acl, 'options.security.acl')
   if (acl !== undefined && sasl === undefined) throw invalidConfig('options.security.acl', 'needs sasl (principals are SASL users)')
+  // Peer calls are authenticated by the secret alone: without it they would bypass SASL.
+  if (sasl !== undefined && o.clusterSecret === undefined)
+    throw invalidConfig('options.security.clusterSecret', 'is required with sasl (otherwise peer calls would bypass client authentication)')
   const limits = resolveListenerLimits(o.limits, 'options.security.limits')
   const secured = tls !== undefined && o.clusterSecret !== undefined && sasl !== undefined
   const routable = binds.filter((h) => !isLoopbackHost(h))

@@ -70,6 +70,7 @@ export async function servePeerRequest(s: PeerServices, method: string, args: un
     if (!s.meta.isLeader()) throw new TributaryError('LEADER_NOT_AVAILABLE', `node ${s.ctx.nodeId} no longer leads the metadata group`)
     const name = method.slice(5)
     if (!Object.hasOwn(META_CALLS, name)) throw unknownMethod(method)
+    if (name === 'registerBroker') checkRegistration(s, args[0], args[1], from)
     const value = await META_CALLS[name as MetaMethod](s.node, args as never)
     return { value, index: s.meta.applied }
   }
@@ -85,6 +86,41 @@ export async function servePeerRequest(s: PeerServices, method: string, args: un
  * @throws TributaryError INVALID_REQUEST, CLUSTER_AUTHORIZATION_FAILED, DUPLICATE_BROKER_REGISTRATION.
  */
 async function admit(s: PeerServices, nodeId: unknown, address: unknown, from: PeerCallContext | undefined): Promise<void> {
+  const a = checkAddress(nodeId, address)
+  const id = nodeId as number
+  if (from?.peerId !== undefined && from.peerId !== id)
+    throw new TributaryError('CLUSTER_AUTHORIZATION_FAILED', `node ${from.peerId} cannot join as node ${id}`)
+  const known = s.ctx.state.brokers.get(id)
+  if (id === s.ctx.nodeId || (known !== undefined && (known.host !== a.host || known.port !== a.port)))
+    throw new TributaryError('DUPLICATE_BROKER_REGISTRATION', `node ${id} is already registered at another address`, {
+      details: { nodeId: id },
+    })
+  const k = a.kafka
+  const port = (p: unknown): boolean => Number.isSafeInteger(p) && (p as number) > 0 && (p as number) <= 65535
+  const kafka =
+    k !== null && typeof k === 'object' && typeof k?.host === 'string' && port(k.port) ? { kafka: { host: k.host, port: k.port } } : {}
+  await s.node.registerBroker(id, { host: a.host, port: a.port, ...(a.raftPort === undefined ? {} : { raftPort: a.raftPort }), ...kafka })
+}
+
+/**
+ * checkRegistration guards a forwarded `meta:registerBroker`: a well-formed id and address, and
+ * over an authenticated connection a node may move only itself (a node forwarding a new node's
+ * join registers an id that is not registered yet).
+ * @throws TributaryError INVALID_REQUEST, CLUSTER_AUTHORIZATION_FAILED.
+ */
+function checkRegistration(s: PeerServices, nodeId: unknown, address: unknown, from: PeerCallContext | undefined): void {
+  const a = checkAddress(nodeId, address)
+  const id = nodeId as number
+  const known = s.ctx.state.brokers.get(id)
+  const moves = known !== undefined && (known.host !== a.host || known.port !== a.port || known.raftPort !== a.raftPort)
+  if (moves && from?.peerId !== undefined && from.peerId !== id)
+    throw new TributaryError('CLUSTER_AUTHORIZATION_FAILED', `node ${from.peerId} cannot move node ${id} to another address`, {
+      details: { nodeId: id },
+    })
+}
+
+/** checkAddress checks a node id and a BrokerAddress read off the wire. @throws TributaryError INVALID_REQUEST. */
+function checkAddress(nodeId: unknown, address: unknown): BrokerAddress {
   const a = address as BrokerAddress | null
   const port = (p: unknown): boolean => Number.isSafeInteger(p) && (p as number) > 0 && (p as number) <= 65535
   if (
@@ -101,20 +137,9 @@ async function admit(s: PeerServices, nodeId: unknown, address: unknown, from: P
   )
     throw new TributaryError(
       'INVALID_REQUEST',
-      `a join needs a node id and { host, port }, got ${String(nodeId)} ${JSON.stringify(address)?.slice(0, 200)}`,
+      `a registration needs a node id and { host, port }, got ${String(nodeId)} ${JSON.stringify(address)?.slice(0, 200)}`,
     )
-  const id = nodeId as number
-  if (from?.peerId !== undefined && from.peerId !== id)
-    throw new TributaryError('CLUSTER_AUTHORIZATION_FAILED', `node ${from.peerId} cannot join as node ${id}`)
-  const known = s.ctx.state.brokers.get(id)
-  if (id === s.ctx.nodeId || (known !== undefined && (known.host !== a.host || known.port !== a.port)))
-    throw new TributaryError('DUPLICATE_BROKER_REGISTRATION', `node ${id} is already registered at another address`, {
-      details: { nodeId: id },
-    })
-  const k = a.kafka
-  const kafka =
-    k !== null && typeof k === 'object' && typeof k?.host === 'string' && port(k.port) ? { kafka: { host: k.host, port: k.port } } : {}
-  await s.node.registerBroker(id, { host: a.host, port: a.port, ...(a.raftPort === undefined ? {} : { raftPort: a.raftPort }), ...kafka })
+  return a as BrokerAddress
 }
 
 function unknownMethod(method: string): TributaryError {
