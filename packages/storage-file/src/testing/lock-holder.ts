@@ -17,7 +17,9 @@ async function main(): Promise<void> {
     return
   }
   process.stdout.write(`locked pid=${process.pid}\n`)
-  setInterval(() => {}, 60_000)
+  // The timer holds the storage: once unreachable, its lock database would be collected and closed
+  // (better-sqlite3 closes a collected connection), and the lock freed while this child lives.
+  setInterval(() => storage.stats(), 60_000)
 }
 
 main().catch((err: unknown) => {
