@@ -1,49 +1,13 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { type Socket, connect } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
 import { FrameReader, encodeFrame, type WireHeader } from '@tributary/core/internal'
 import type { Message } from '@tributary/raft'
 import { encodedMessageBytes, writeMessage } from '../../packages/raft/src/transport/codec'
 
 /*
- * Raw sockets for the hostile-client and hostile-peer tests: a self-signed certificate made with
- * openssl, a wire-protocol socket that sends any frame and reads the answers, and Raft frames
+ * Raw sockets for the hostile-client and hostile-peer tests: a wire-protocol socket that sends any frame and reads the answers, and Raft frames
  * built by hand.
  */
-
-/** makeCertificate makes a self-signed certificate for 127.0.0.1 and localhost (fails when openssl is missing: apt-get install -y openssl). */
-export function makeCertificate(): { cert: Buffer; key: Buffer } {
-  const dir = mkdtempSync(join(tmpdir(), 'tributary-cert-'))
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1,DNS:localhost',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ],
-      { stdio: 'ignore' },
-    )
-    return { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
-}
 
 /** RawSocket is one hand-driven connection: its answers by request id, and whether it was closed. */
 export interface RawSocket {

@@ -3,10 +3,10 @@ import { Tributary } from '@tributary/client'
 import type { ClusterNode, ClusterNodeOptions } from '@tributary/cluster'
 import { startTcpCluster } from '@tributary/cluster/testing'
 import { consoleLogger, encodeRecordBatch, TributaryError } from '@tributary/core'
-import { eventually, waitUntil } from '@tributary/core/testing'
+import { eventually, makeTestCertificate, waitUntil } from '@tributary/core/testing'
 import { peerNonce, peerProof } from '@tributary/core/net'
 import { EntryType, MessageType, emptyMessage, type Message } from '@tributary/raft'
-import { errorCode, makeCertificate, openRaw, raftFrame, type RawSocket, waitClosed } from './hostile-kit'
+import { errorCode, openRaw, raftFrame, type RawSocket, waitClosed } from './hostile-kit'
 
 /*
  * The hostile-client and hostile-peer suite (issue 18): the probes that once took a cluster apart,
@@ -30,7 +30,7 @@ let addresses: string[]
 const portOf = (i: number): number => Number(addresses[i]?.split(':')[1])
 
 beforeAll(async () => {
-  const { cert: c, key } = makeCertificate()
+  const { cert: c, key } = makeTestCertificate()
   cert = c
   const security: ClusterNodeOptions['security'] = {
     tls: { server: { cert, key }, client: { ca: [cert], servername: 'localhost' } },

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { makeTestCertificate } from '@tributary/core/testing'
 import { encodeRequest } from '@tributary/kafka-protocol'
 import { Kafka, logLevel } from 'kafkajs'
 import { requirePython, requireTool, run, type Served, serve } from './kit'
@@ -28,29 +28,8 @@ beforeAll(() => {
   requireTool('kcat', 'apt-get install -y kcat')
   requirePython('kafka', 'python3-kafka')
   dir = mkdtempSync(join(tmpdir(), 'tributary-tls-'))
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  )
-  cert = readFileSync(join(dir, 'cert.pem'))
-  key = readFileSync(join(dir, 'key.pem'))
+  ;({ cert, key } = makeTestCertificate())
+  writeFileSync(join(dir, 'cert.pem'), cert)
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Tributary } from '@tributary/client'
 import type { ClusterNode } from '@tributary/cluster'
 import { TributaryError } from '@tributary/core'
-import { makeCertificate } from '../../../../tests/cluster/hostile-kit'
+import { makeTestCertificate } from '@tributary/core/testing'
 import { type ServeOptions, startServe } from './serve'
 
 /*
@@ -19,7 +19,7 @@ let dir: string
 let cert: Buffer
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tributary-serve-sec-'))
-  const made = makeCertificate()
+  const made = makeTestCertificate()
   cert = made.cert
   writeFileSync(join(dir, 'cert.pem'), made.cert)
   writeFileSync(join(dir, 'key.pem'), made.key)

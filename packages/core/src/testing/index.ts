@@ -2,7 +2,7 @@
  * @tributary/core/testing — shared test helpers, imported by every package's tests rather than
  * copied: a seeded random source, a manual clock, record batch builders, the storage conformance
  * suite every adapter runs, the Broker conformance suite every broker runs, the SIGKILL crash
- * harness the disk adapters share, and polling waits. Its suites declare jest tests (jest is an
+ * harness the disk adapters share, polling waits, and a self-signed certificate for TLS tests. Its suites declare jest tests (jest is an
  * optional peer dependency: the other helpers need no test runner).
  */
 export { createRandom } from './random'
@@ -14,6 +14,7 @@ export { runCrashTest } from './crash-harness'
 export { CRASH_LOG_CONFIG, crashRecord } from './crash-workload'
 export { waitUntil, eventually } from './wait'
 export { readAll, readLog } from './read-log'
+export { makeTestCertificate } from './test-certificate'
 
 export type { Random } from './random'
 export type { TestRecord, MakeBatchOptions } from './make-batch'
