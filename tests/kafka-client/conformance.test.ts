@@ -37,7 +37,9 @@ if (external !== null) {
     'kafka over a three-process cluster',
     {
       async create() {
-        const cluster = await KafkaCluster.start(3)
+        // 100 ms ticks (elections after 1–2 s): the suite checks answers, not failover, and a
+        // loaded machine must not move leaders under it.
+        const cluster = await KafkaCluster.start(3, 100)
         const broker = new KafkaBroker({ brokers: cluster.bootstrap })
         return {
           broker,

@@ -9,9 +9,12 @@ import { KafkaServeCluster } from '../kafka/serve-cluster'
 export class KafkaCluster {
   private constructor(private readonly nodes: KafkaServeCluster) {}
 
-  /** start spawns nodes 1..n and resolves once every one serves Kafka. */
-  static async start(n = 3): Promise<KafkaCluster> {
-    const args = ['--raft-tick-ms', '25', '--group-min-session-timeout-ms', '1000', '--group-initial-rebalance-delay-ms', '0']
+  /**
+   * start spawns nodes 1..n and resolves once every one serves Kafka. `raftTickMs` (elections take
+   * 10–20 ticks): short for failover tests, longer where a starved process must not cause one.
+   */
+  static async start(n = 3, raftTickMs = 25): Promise<KafkaCluster> {
+    const args = ['--raft-tick-ms', String(raftTickMs), '--group-min-session-timeout-ms', '1000', '--group-initial-rebalance-delay-ms', '0']
     return new KafkaCluster(await KafkaServeCluster.start(n, args))
   }
 

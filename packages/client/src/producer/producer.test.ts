@@ -8,6 +8,7 @@ import {
   type ProducePartitionResult,
   type ProduceRequest,
 } from '@tributary/core'
+import { waitUntil } from '@tributary/core/testing'
 import { gatedSyncStorage, isSettled, openMemory, readTopic, wrapBroker } from '../testing/client-kit'
 import { Tributary } from '../tributary'
 
@@ -336,7 +337,8 @@ describe('Producer ordering across failures (idempotent)', () => {
       const producer = tb.producer({ retry: { retries: 5, initialRetryTimeMs: 30, maxRetryTimeMs: 30 } })
       await producer.send({ topic: 't', messages: [{ value: 'warm-up' }] })
       const first = producer.send({ topic: 't', messages: [{ key: 'k', value: 'k0' }] })
-      await pause(5)
+      // k1 goes out on its own once k0's first attempt was refused (not batched with k0).
+      await waitUntil(() => attempts.get('k0') === 1)
       const second = producer.send({ topic: 't', messages: [{ key: 'k', value: 'k1' }] })
       await expect(Promise.all([first, second])).resolves.toHaveLength(2)
       expect(attempts.get('k1')).toBe(2)
