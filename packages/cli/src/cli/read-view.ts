@@ -1,5 +1,6 @@
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type Broker, type StorageInspection, describeTopicConfig } from '@tributary/core'
+import { type Broker, type StorageInspection, describeTopicConfig } from '@tributary/core'
 import { inspectDirectory } from '@tributary/storage-file'
+import { type PartitionOffsets, type TopicOffsets, topicsWithOffsets } from '../topic-offsets'
 import { note } from './output'
 import { type Target, type TargetFlags, isLocked, openTarget } from './target'
 
@@ -10,23 +11,10 @@ import { type Target, type TargetFlags, isLocked, openTarget } from './target'
  */
 
 /** PartitionView is one partition's placement and offsets. */
-export interface PartitionView {
-  partition: number
-  /** -1: no leader (or unknown, from disk). */
-  leader: number
-  replicas: number[]
-  isr: number[]
-  startOffset: number
-  endOffset: number
-}
+export type PartitionView = PartitionOffsets
 
 /** TopicView is one topic. */
-export interface TopicView {
-  name: string
-  topicId: string
-  internal: boolean
-  partitions: PartitionView[]
-}
+export type TopicView = TopicOffsets
 
 /** GroupMemberView is one member of a group. */
 export interface GroupMemberView {
@@ -81,33 +69,7 @@ function liveView(target: Target): ReadView {
   const broker: Broker = target.tb.broker
   return {
     source: 'live',
-    async topics(names) {
-      const metadata = await broker.metadata(names ? { topics: names } : {})
-      const tps = metadata.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })))
-      const [ends, starts] = await Promise.all([
-        tps.length ? broker.listOffsets(tps.map((tp) => ({ ...tp, timestamp: LATEST_TIMESTAMP }))) : [],
-        tps.length ? broker.listOffsets(tps.map((tp) => ({ ...tp, timestamp: EARLIEST_TIMESTAMP }))) : [],
-      ])
-      const find = (list: typeof ends, topic: string, partition: number) =>
-        Math.max(0, list.find((r) => r.topic === topic && r.partition === partition)?.offset ?? 0)
-      return metadata.topics
-        .map((t) => ({
-          name: t.name,
-          topicId: t.topicId,
-          internal: t.isInternal,
-          partitions: t.partitions
-            .map((p) => ({
-              partition: p.partition,
-              leader: p.leader,
-              replicas: p.replicas,
-              isr: p.isr,
-              startOffset: find(starts, t.name, p.partition),
-              endOffset: find(ends, t.name, p.partition),
-            }))
-            .sort((a, b) => a.partition - b.partition),
-        }))
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    },
+    topics: (names) => topicsWithOffsets(broker, names),
     configs: (topic) => broker.describeConfigs(topic),
     async groups() {
       return (await broker.listGroups()).sort((a, b) => (a.groupId < b.groupId ? -1 : 1))

@@ -1,4 +1,5 @@
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, TributaryError, iterateBatches, validateTopicName, type Broker } from '@tributary/core'
+import { topicsWithOffsets } from '../topic-offsets'
 
 /*
  * The console's JSON API answers, read from any Broker: topics with placement and offsets,
@@ -40,42 +41,11 @@ export class OffsetHistory {
   }
 }
 
-/** topicsWithOffsets returns every partition's start and end offsets (one metadata and two list-offsets requests). */
-export async function topicsWithOffsets(broker: Broker) {
-  const metadata = await broker.metadata()
-  const tps = metadata.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition })))
-  const ask = (timestamp: number) => (tps.length ? broker.listOffsets(tps.map((tp) => ({ ...tp, timestamp }))) : Promise.resolve([]))
-  const [ends, starts] = await Promise.all([ask(LATEST_TIMESTAMP), ask(EARLIEST_TIMESTAMP)])
-  const key = (topic: string, partition: number) => `${topic}\u0000${partition}`
-  const endOf = new Map(ends.map((r) => [key(r.topic, r.partition), Math.max(0, r.offset)]))
-  const startOf = new Map(starts.map((r) => [key(r.topic, r.partition), Math.max(0, r.offset)]))
-  return {
-    metadata,
-    topics: metadata.topics
-      .map((t) => ({
-        name: t.name,
-        topicId: t.topicId,
-        internal: t.isInternal,
-        partitions: t.partitions
-          .map((p) => ({
-            partition: p.partition,
-            leader: p.leader,
-            replicas: p.replicas,
-            isr: p.isr,
-            startOffset: startOf.get(key(t.name, p.partition)) ?? 0,
-            endOffset: endOf.get(key(t.name, p.partition)) ?? 0,
-          }))
-          .sort((a, b) => a.partition - b.partition),
-      }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-  }
-}
-
 /** groupsWithLag describes every group: state, members and assignments, committed offsets and lag per partition. */
 export async function groupsWithLag(broker: Broker, maxGroups: number) {
   const listed = (await broker.listGroups()).slice(0, maxGroups)
   const described = listed.length ? await broker.describeGroups(listed.map((g) => g.groupId)) : []
-  const { topics } = await topicsWithOffsets(broker)
+  const topics = await topicsWithOffsets(broker)
   const endOf = (topic: string, partition: number) =>
     topics.find((t) => t.name === topic)?.partitions.find((p) => p.partition === partition)?.endOffset
   const out = []

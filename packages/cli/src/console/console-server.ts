@@ -4,7 +4,8 @@ import { type HttpListenOptions, closeHttp, listenHttp } from '../http/listen'
 import { APP_CSS } from './assets/app-css'
 import { APP_JS } from './assets/app-js'
 import { INDEX_HTML } from './assets/index-html'
-import { OffsetHistory, browseMessages, groupsWithLag, topicsWithOffsets } from './console-data'
+import { topicsWithOffsets } from '../topic-offsets'
+import { OffsetHistory, browseMessages, groupsWithLag } from './console-data'
 
 /** ConsoleServerOptions configure `ConsoleServer.start`. */
 export interface ConsoleServerOptions extends HttpListenOptions {
@@ -90,7 +91,7 @@ class ConsoleApi {
   ) {}
 
   async sample(): Promise<void> {
-    const { topics } = await topicsWithOffsets(this.broker)
+    const topics = await topicsWithOffsets(this.broker)
     this.history.add(Date.now(), new Map(topics.map((t) => [t.name, t.partitions.reduce((n, p) => n + p.endOffset, 0)])))
   }
 
@@ -132,7 +133,7 @@ class ConsoleApi {
   }
 
   private async topics() {
-    const { topics } = await topicsWithOffsets(this.broker)
+    const topics = await topicsWithOffsets(this.broker)
     return topics.map((t) => ({
       ...t,
       ...this.history.series(t.name),
@@ -163,7 +164,7 @@ class ConsoleApi {
         'NON_EMPTY_GROUP',
         `group ${groupId} has ${group.members.length} members: stop them before resetting offsets`,
       )
-    const { topics } = await topicsWithOffsets(this.broker)
+    const topics = await topicsWithOffsets(this.broker)
     const t = topics.find((x) => x.name === topic)
     if (!t) throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Unknown topic '${topic}'`)
     const offset = Number(body.offset)
