@@ -2,7 +2,7 @@ import { type Socket, connect } from 'node:net'
 import { connect as tlsConnect } from 'node:tls'
 import { FrameReader, encodeFrame, type WireHeader } from '@tributary/core/internal'
 import type { Message } from '@tributary/raft'
-import { encodedMessageBytes, writeMessage } from '../../packages/raft/src/transport/codec'
+import { encodedMessageBytes, writeMessage } from '@tributary/raft/testing'
 
 /*
  * Raw sockets for the hostile-client and hostile-peer tests: a wire-protocol socket that sends any frame and reads the answers, and Raft frames

@@ -7,6 +7,8 @@
 export { Simulation, runSeed, SimFailure } from './simulation'
 export { Cluster as SimCluster } from './cluster'
 export { SafetyChecker, SafetyViolation } from './checker'
+// The Raft wire codec, for tests that forge peer frames (hostile-peer suites).
+export { encodedMessageBytes, writeMessage } from '../transport/codec'
 
 export type { SimParams, SimResult } from './simulation'
 export type { ClusterOptions as SimClusterOptions } from './cluster'
