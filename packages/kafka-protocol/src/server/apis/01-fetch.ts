@@ -22,7 +22,7 @@
  * An incremental fetch of a session (id ≠ 0) is FETCH_SESSION_ID_NOT_FOUND (70), after which
  * clients start over with a full fetch.
  */
-import { type FetchPartitionRequest, type FetchPartitionResult, TributaryError } from '@tributary/core'
+import type { FetchPartitionRequest, FetchPartitionResult, TributaryError } from '@tributary/core'
 import { Fetch } from '../../messages'
 import type { FetchResponse } from '../../messages/01-fetch'
 import { type RequestContext, errorCodeFor } from '../context'
@@ -61,14 +61,17 @@ export const fetchApi = serveApi({
         partitions.push({ topic: t.topic, partition: p.partition, offset: p.fetchOffset, maxBytes: Math.max(0, p.partitionMaxBytes) })
       }
     }
-    const fetched = partitions.length === 0 ? Promise.resolve([] as FetchPartitionResult[]) : ctx.broker.fetch({
-      partitions,
-      maxWaitMs: Math.min(Math.max(0, body.maxWaitMs), MAX_WAIT_MS),
-      minBytes: Math.max(0, body.minBytes),
-      maxBytes: Math.max(0, body.maxBytes),
-      signal: ctx.connection.signal,
-      forward: false,
-    })
+    const fetched =
+      partitions.length === 0
+        ? Promise.resolve([] as FetchPartitionResult[])
+        : ctx.broker.fetch({
+            partitions,
+            maxWaitMs: Math.min(Math.max(0, body.maxWaitMs), MAX_WAIT_MS),
+            minBytes: Math.max(0, body.minBytes),
+            maxBytes: Math.max(0, body.maxBytes),
+            signal: ctx.connection.signal,
+            forward: false,
+          })
     const version = req.apiVersion
     // As Kafka: READ_COMMITTED answers list their (no) aborted transactions, READ_UNCOMMITTED ones send null.
     const aborted = body.isolationLevel === 1 ? [] : null

@@ -34,7 +34,10 @@ export const offsetCommitApi = serveApi({
       const code = codeOf(ctx, refused)
       return {
         throttleTimeMs: 0,
-        topics: b.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })),
+        topics: b.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })),
+        })),
       }
     }
     const counts = await partitionCounts(

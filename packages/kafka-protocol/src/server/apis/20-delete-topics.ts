@@ -25,7 +25,6 @@ export const deleteTopicsApi = serveApi({
 })
 
 async function deleteOne(ctx: RequestContext, name: string | null, topicId: string) {
-  const { broker } = ctx.server
   try {
     let topic = name
     if (topic === null) {
