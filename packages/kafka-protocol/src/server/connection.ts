@@ -112,6 +112,9 @@ export class Connection {
     for (const slot of this.slots) this.server.budget.release(slot.bytes)
     // Requests never started hand their lent buffers back (nothing read them).
     for (const slot of this.waiting) if (slot.lent && slot.frame !== null) this.server.joinBuffers?.give(slot.frame)
+    // So does a partial frame being joined in a lent buffer.
+    if (this.lentFrame !== null) this.server.joinBuffers?.give(this.lentFrame)
+    this.lentFrame = null
     this.server.budget.forget(this.onBudgetFree)
     this.slots.length = 0
     this.waiting.length = 0
@@ -136,10 +139,11 @@ export class Connection {
       this.close('bad frame size', 'warn', { error: (error as Error).message })
       return
     }
+    // A large frame is joined as it arrives (see FrameDecoder): its lent buffer may come back several chunks later.
     const lentFrame = this.lentFrame
-    this.lentFrame = null
     for (const frame of frames) {
-      const lent = frame === lentFrame
+      const lent = lentFrame !== null && frame === lentFrame
+      if (lent) this.lentFrame = null
       const slot: Slot = { frame, done: false, out: null, closeAfter: null, bytes: frame.length, lent }
       this.server.budget.take(slot.bytes)
       this.slots.push(slot)
