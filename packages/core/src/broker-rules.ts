@@ -132,9 +132,23 @@ export function checkFetchRequest(request: FetchRequest): CheckedFetch {
  */
 export class FetchBudget {
   private left: number
+  private given = false
 
-  constructor(maxBytes: number) {
+  /**
+   * @param firstBatchWhole as Kafka (KIP-74): the first batch found is returned whole even when the
+   * budget (the request's or its partition's, 0 included) is smaller, so no budget makes a fetch
+   * impossible. False for a node reading on behalf of another, which already applied it.
+   */
+  constructor(
+    maxBytes: number,
+    private readonly firstBatchWhole = true,
+  ) {
     this.left = maxBytes
+  }
+
+  /** anyGiven tells whether some batch was already taken off this budget. */
+  get anyGiven(): boolean {
+    return this.given
   }
 
   /** remaining is what is left of the budget (never below 0). */
@@ -147,7 +161,9 @@ export class FetchBudget {
    * budget; an offset at the high watermark reads nothing.
    */
   read(log: PartitionLog, offset: number, partitionMaxBytes: number, highWatermark: number): Buffer[] {
-    const batches = this.left > 0 && offset < highWatermark ? log.read(offset, Math.min(partitionMaxBytes, this.left)) : []
+    const limit = Math.min(partitionMaxBytes, this.left)
+    const whole = this.firstBatchWhole && !this.given
+    const batches = offset < highWatermark && (limit > 0 || whole) ? log.read(offset, Math.max(0, limit)) : []
     this.spend(batches)
     return batches
   }
@@ -155,6 +171,7 @@ export class FetchBudget {
   /** spend takes batches read elsewhere (another node) off the budget. */
   spend(batches: readonly Buffer[]): void {
     for (const b of batches) this.left -= b.length
+    if (batches.length > 0) this.given = true
   }
 }
 
