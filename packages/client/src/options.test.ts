@@ -76,7 +76,6 @@ describe('consumer options', () => {
     [{ groupId: 'g', sessionTimeoutMs: 1000, heartbeatIntervalMs: 1000 }, 'consumer.heartbeatIntervalMs'],
     [{ groupId: 'g', rebalanceTimeoutMs: 'long' }, 'consumer.rebalanceTimeoutMs'],
     [{ groupId: 'g', autoOffsetReset: 'beginning' }, 'consumer.autoOffsetReset'],
-    [{ groupId: 'g', maxBytesPerPartition: 0 }, 'consumer.maxBytesPerPartition'],
     [{ groupId: 'g', maxWaitMs: -1 }, 'consumer.maxWaitMs'],
     [{ groupId: 'g', partitionAssigners: [] }, 'consumer.partitionAssigners'],
     [{ groupId: 'g', groupInstanceId: 7 }, 'consumer.groupInstanceId'],
@@ -85,6 +84,23 @@ describe('consumer options', () => {
   ])('%j is INVALID_CONFIG at %s', (options, path) => {
     expectInvalid(() => resolveConsumerOptions(options as never), path)
   })
+})
+
+test.each([
+  ['maxBytes', -1],
+  ['maxBytes', Number.NaN],
+  ['maxBytes', 'big'],
+  ['maxBytes', 0],
+  ['maxBytesPerPartition', 0],
+  ['maxBytesPerPartition', 1.5],
+])('consumer %s %p is INVALID_ARGUMENT naming the option', (name, value) => {
+  let thrown: unknown
+  try {
+    resolveConsumerOptions({ groupId: 'g', [name]: value } as never)
+  } catch (error) {
+    thrown = error
+  }
+  expect(thrown).toMatchObject({ code: 'INVALID_ARGUMENT', details: { path: `consumer.${name}` } })
 })
 
 describe('run options', () => {

@@ -128,9 +128,9 @@ export interface ConsumerOptions {
   partitionAssigners?: AssignerRef[]
   /** Start for partitions without a committed offset; `subscribe({ fromBeginning })` overrides. Default 'latest'. */
   autoOffsetReset?: OffsetReset
-  /** Most bytes fetched per partition per request. Default 1048576 (1 MiB). */
+  /** Most bytes fetched per partition per request (an integer ≥ 1, else INVALID_ARGUMENT). Default 1048576 (1 MiB). */
   maxBytesPerPartition?: number
-  /** Most bytes fetched per request (also bounds prefetched data). Default 10485760 (10 MiB). */
+  /** Most bytes fetched per request, also bounding prefetched data (an integer ≥ 1, else INVALID_ARGUMENT). Default 10485760 (10 MiB). */
   maxBytes?: number
   /** Least bytes a fetch waits for. Default 1. */
   minBytes?: number
@@ -232,6 +232,16 @@ export function resolveProducerOptions(options: ProducerOptions | undefined): Re
   return r as ResolvedProducerOptions
 }
 
+/**
+ * checkFetchBytes checks a consumer's fetch byte budget. Like the broker's fetch (whose maxBytes
+ * it becomes), a budget that is not a positive integer is INVALID_ARGUMENT (naming the option in
+ * `details.path`), not INVALID_CONFIG: the same value gets the same error wherever it is given.
+ */
+function checkFetchBytes(value: unknown, path: string): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)
+    throw new TributaryError('INVALID_ARGUMENT', `${path} must be an integer ≥ 1 (bytes), got ${String(value)}`, { details: { path } })
+}
+
 /** resolveConsumerOptions applies defaults to `tb.consumer()` options. Throws INVALID_CONFIG. */
 export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsumerOptions {
   const o = checkObject(options, 'consumer', ['groupId', ...Object.keys(CONSUMER_DEFAULTS)])
@@ -245,8 +255,8 @@ export function resolveConsumerOptions(options: ConsumerOptions): ResolvedConsum
     throw invalidConfig('consumer.partitionAssigners', 'must be a non-empty array')
   }
   checkOneOf(r.autoOffsetReset, 'consumer.autoOffsetReset', ['earliest', 'latest', 'none'])
-  checkInt(r.maxBytesPerPartition, 'consumer.maxBytesPerPartition', 1)
-  checkInt(r.maxBytes, 'consumer.maxBytes', 1)
+  checkFetchBytes(r.maxBytesPerPartition, 'consumer.maxBytesPerPartition')
+  checkFetchBytes(r.maxBytes, 'consumer.maxBytes')
   checkInt(r.minBytes, 'consumer.minBytes', 1)
   checkInt(r.maxWaitMs, 'consumer.maxWaitMs', 0, MAX_TIMER_MS)
   if (r.groupInstanceId !== null && (typeof r.groupInstanceId !== 'string' || r.groupInstanceId.length === 0)) {

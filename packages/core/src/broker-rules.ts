@@ -105,9 +105,10 @@ export interface CheckedFetch {
  * checkFetchRequest checks a fetch request's shape and applies the defaults (`minBytes` 1,
  * `maxBytes` DEFAULT_FETCH_MAX_BYTES). Offsets are not checked here: an offset outside a
  * partition's log is that partition's OFFSET_OUT_OF_RANGE.
- * @throws TributaryError INVALID_REQUEST (not an object, partitions not a list of objects,
- *   maxWaitMs not an integer in [0, 2^31-1], minBytes, maxBytes or a partition's maxBytes not an
- *   integer ≥ 0).
+ * @throws TributaryError INVALID_ARGUMENT for a maxBytes (the request's or a partition's) that is
+ *   not an integer ≥ 0 (0 is valid: the first batch is still returned whole, as Kafka's KIP-74);
+ *   INVALID_REQUEST for a malformed shape (not an object, partitions not a list of objects,
+ *   maxWaitMs not an integer in [0, 2^31-1], minBytes not an integer ≥ 0).
  */
 export function checkFetchRequest(request: FetchRequest): CheckedFetch {
   if (request === null || typeof request !== 'object') throw invalidRequest('a fetch request must be an object')
@@ -119,8 +120,8 @@ export function checkFetchRequest(request: FetchRequest): CheckedFetch {
   const minBytes = request.minBytes ?? DEFAULT_FETCH_MIN_BYTES
   const maxBytes = request.maxBytes ?? DEFAULT_FETCH_MAX_BYTES
   checkBytes(minBytes, 'minBytes')
-  checkBytes(maxBytes, 'maxBytes')
-  partitions.forEach((p, i) => checkBytes(p.maxBytes, `partitions[${i}].maxBytes`))
+  checkMaxBytes(maxBytes, 'maxBytes')
+  partitions.forEach((p, i) => checkMaxBytes(p.maxBytes, `partitions[${i}].maxBytes`))
   return { partitions, maxWaitMs, minBytes, maxBytes }
 }
 
@@ -131,9 +132,23 @@ export function checkFetchRequest(request: FetchRequest): CheckedFetch {
  */
 export class FetchBudget {
   private left: number
+  private given = false
 
-  constructor(maxBytes: number) {
+  /**
+   * @param firstBatchWhole as Kafka (KIP-74): the first batch found is returned whole even when the
+   * budget (the request's or its partition's, 0 included) is smaller, so no budget makes a fetch
+   * impossible. False for a node reading on behalf of another, which already applied it.
+   */
+  constructor(
+    maxBytes: number,
+    private readonly firstBatchWhole = true,
+  ) {
     this.left = maxBytes
+  }
+
+  /** anyGiven tells whether some batch was already taken off this budget. */
+  get anyGiven(): boolean {
+    return this.given
   }
 
   /** remaining is what is left of the budget (never below 0). */
@@ -146,7 +161,9 @@ export class FetchBudget {
    * budget; an offset at the high watermark reads nothing.
    */
   read(log: PartitionLog, offset: number, partitionMaxBytes: number, highWatermark: number): Buffer[] {
-    const batches = this.left > 0 && offset < highWatermark ? log.read(offset, Math.min(partitionMaxBytes, this.left)) : []
+    const limit = Math.min(partitionMaxBytes, this.left)
+    const whole = this.firstBatchWhole && !this.given
+    const batches = offset < highWatermark && (limit > 0 || whole) ? log.read(offset, Math.max(0, limit)) : []
     this.spend(batches)
     return batches
   }
@@ -154,6 +171,7 @@ export class FetchBudget {
   /** spend takes batches read elsewhere (another node) off the budget. */
   spend(batches: readonly Buffer[]): void {
     for (const b of batches) this.left -= b.length
+    if (batches.length > 0) this.given = true
   }
 }
 
@@ -264,6 +282,14 @@ function checkEntries(value: unknown, what: string): void {
 function checkWait(value: unknown, what: string): void {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_TIMER_MS)
     throw invalidRequest(`${what} must be an integer in [0, ${MAX_TIMER_MS}], got ${String(value)}`)
+}
+
+/** checkMaxBytes: a fetch's byte budget must be an integer ≥ 0, else INVALID_ARGUMENT (never a silent empty answer). */
+function checkMaxBytes(value: unknown, what: string): void {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    throw new TributaryError('INVALID_ARGUMENT', `fetch ${what} must be an integer ≥ 0, got ${String(value)}`, {
+      details: { argument: what },
+    })
 }
 
 function checkBytes(value: unknown, what: string): void {

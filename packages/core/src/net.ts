@@ -14,6 +14,7 @@ export { ScramClient, scramNonce, saslName, MIN_SCRAM_ITERATIONS, MAX_SCRAM_ITER
 export { resolveTlsServerOptions, resolveTlsClientOptions } from './net/tls-options'
 export { LISTENER_LIMIT_DEFAULTS, resolveListenerLimits, ConnectionGate } from './net/connection-limits'
 export { ACL_OPERATIONS, Acl, resolveAcl } from './net/acl'
+export { ANONYMOUS_PRINCIPAL, guardOf, authorizeCall, restrictArgs, filterResult, guardBroker } from './net/acl-calls'
 export { PEER_NONCE_BYTES, PEER_PROOF_BYTES, peerNonce, peerProof, verifyPeerProof } from './net/peer-auth'
 
 export type { HostPort } from './net/address'
@@ -25,3 +26,4 @@ export type { ScramMechanism } from './net/scram-client'
 export type { TlsServerOptions, TlsClientOptions } from './net/tls-options'
 export type { ListenerLimits, ResolvedListenerLimits } from './net/connection-limits'
 export type { AclEntry, AclOperation } from './net/acl'
+export type { AclResourceKind, CallGuard } from './net/acl-calls'

@@ -40,4 +40,28 @@ describe('wire frames', () => {
     huge.writeUInt32BE(MAX_FRAME_BYTES + 1, 0)
     expect(() => new FrameReader().push(huge, () => undefined)).toThrow(TributaryError)
   })
+
+  test('a large frame split into socket-sized chunks, with small frames around it, decodes whole', () => {
+    const big = Buffer.alloc(5 * 1024 * 1024 + 3)
+    for (let i = 0; i < big.length; i += 997) big[i] = i % 251
+    const stream = Buffer.concat([
+      encodeFrame({ id: 1, v: 'before' }),
+      encodeFrame({ id: 2, v: { batch: big } }),
+      encodeFrame({ id: 3, v: 'after' }),
+    ])
+    for (const size of [1, 3, 65536, 1 << 20]) {
+      const reader = new FrameReader()
+      const got: WireHeader[] = []
+      // 1-byte chunks only around the edges, to keep the test quick.
+      for (let pos = 0; pos < stream.length; ) {
+        const n = size === 1 && pos > 64 && pos < stream.length - 64 ? 65536 : size
+        reader.push(stream.subarray(pos, pos + n), (h) => got.push(h))
+        pos += n
+      }
+      expect(got.map((h) => h.id)).toEqual([1, 2, 3])
+      expect((got[1]?.v as { batch?: Buffer } | undefined)?.batch?.equals(big)).toBe(true)
+      expect(got[2]?.v).toBe('after')
+      expect(reader.bufferedBytes).toBe(0)
+    }
+  })
 })

@@ -5,6 +5,7 @@ import { Tributary } from '@tributary/client'
 import type { ClusterNode } from '@tributary/cluster'
 import { TributaryError } from '@tributary/core'
 import { makeTestCertificate } from '@tributary/core/testing'
+import { Kafka, logLevel } from 'kafkajs'
 import { type ServeOptions, startServe } from './serve'
 
 /*
@@ -83,6 +84,26 @@ test('serve --tls-cert --tls-key --sasl-users --cluster-secret-file --acl: the c
         (e: unknown) => e,
       )
     expect((refused as TributaryError).code).toBe('TOPIC_AUTHORIZATION_FAILED')
+    // The node's Kafka listener applies the same ACL (node.acl) to Kafka clients.
+    const kafka = new Kafka({
+      brokers: [`${serving.kafka.host}:${serving.kafka.port}`],
+      ssl: { ca: [cert.toString()], servername: 'localhost' },
+      sasl: { mechanism: 'scram-sha-256', username: 'app', password: 'app-secret' },
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 1, initialRetryTime: 50 },
+    })
+    const kafkaAdmin = kafka.admin()
+    await kafkaAdmin.connect()
+    try {
+      expect(await kafkaAdmin.listTopics()).toEqual(['app.orders'])
+      await expect(kafkaAdmin.createTopics({ topics: [{ topic: 'app.kafka', numPartitions: 1 }] })).rejects.toMatchObject({
+        errors: [expect.objectContaining({ type: 'TOPIC_AUTHORIZATION_FAILED' })],
+      })
+      await expect(kafkaAdmin.deleteTopics({ topics: ['internal.audit'] })).rejects.toMatchObject({ type: 'TOPIC_AUTHORIZATION_FAILED' })
+    } finally {
+      await kafkaAdmin.disconnect()
+    }
+    expect((await ops.admin().listTopics()).sort()).toEqual(['app.orders', 'internal.audit'])
     // Plaintext (no TLS) gets nowhere.
     const plain = await Tributary.connect({ brokers: [node.address], connectTimeoutMs: 2_000, requestTimeoutMs: 2_000 })
     const failed = await plain

@@ -39,7 +39,8 @@ import { SqliteStorage } from '@tributary/storage-sqlite'
  * authority peers' certificates are checked against) put TLS on the Kafka listener, the client
  * port and the Raft port; --sasl-users makes Kafka and Tributary clients authenticate;
  * --cluster-secret-file (or TRIBUTARY_CLUSTER_SECRET) is the secret nodes prove to each other;
- * --acl limits what each SASL user may do. Without them the node binds loopback only; a routable
+ * --acl limits what each SASL user may do (on the Kafka listener too; alone, it guards the Kafka
+ * listener of a single node). Without them the node binds loopback only; a routable
  * address needs all of them or --insecure (a warning is logged). Its Kafka
  * listener is registered in the cluster metadata, so every node's Metadata lists every node's
  * Kafka address with the partitions' real leaders. The line is printed once the registration is in
@@ -77,7 +78,7 @@ export interface ServeOptions {
   clusterSecretFile?: string
   /** Cluster mode: PEM certificate authority peers' certificates are checked against (default: --tls-cert itself). */
   tlsCa?: string
-  /** Cluster mode: a JSON file holding the ACL, a list of { principal, operations, resourcePrefix? }. */
+  /** A JSON file holding the ACL, a list of { principal, operations, resourcePrefix? }: the Kafka listener's, and in cluster mode every port's. */
   acl?: string
   /** group.min.session.timeout.ms, in ms. */
   groupMinSessionTimeoutMs?: string
@@ -129,7 +130,7 @@ export function serveCommand(): Command {
     .option('--cluster-advertise <host:port>', 'cluster mode: client address told to other nodes and clients (default: --listen)')
     .option('--cluster-secret-file <file>', 'cluster mode: file holding the secret nodes prove to each other (or TRIBUTARY_CLUSTER_SECRET)')
     .option('--tls-ca <file>', "cluster mode: PEM authority peers' certificates are checked against (default: --tls-cert)")
-    .option('--acl <file>', 'cluster mode: JSON list of { principal, operations, resourcePrefix } (needs --sasl-users)')
+    .option('--acl <file>', 'JSON list of { principal, operations, resourcePrefix } for the Kafka listener (and cluster ports)')
     .option('--group-min-session-timeout-ms <ms>', 'shortest consumer session accepted (group.min.session.timeout.ms)')
     .option('--group-initial-rebalance-delay-ms <ms>', "wait before a new group's first rebalance (group.initial.rebalance.delay.ms)")
     .option('--raft-tick-ms <ms>', 'cluster mode: one Raft tick (elections take 10-20 ticks)')
@@ -259,6 +260,7 @@ async function startClusterNode(options: ServeOptions, numPartitions: number, lo
     const server = await KafkaServer.start({
       ...serverOptions(options, instrumentBroker(node, [traffic], 'kafka'), logger),
       topology: node.kafkaTopology(),
+      acl: node.acl,
     })
     await registerKafkaListener(node, server, logger)
     const observers = await startObservers(options, node, traffic, logger).catch(async (error: unknown) => {
@@ -309,15 +311,7 @@ function clusterNetworkOptions(options: ServeOptions): Partial<ClusterNodeOption
     const mechanisms = options.saslMechanisms?.split(',').map((m) => m.trim()) as SaslMechanism[] | undefined
     security.sasl = { usersFile: options.saslUsers, ...(mechanisms ? { mechanisms } : {}) }
   }
-  if (options.acl !== undefined) {
-    let acl: unknown
-    try {
-      acl = JSON.parse(readFileSync(options.acl, 'utf8'))
-    } catch (error) {
-      throw flagError('--acl', `must name a JSON file: ${(error as Error).message}`)
-    }
-    security.acl = acl as never
-  }
+  if (options.acl !== undefined) security.acl = readAcl(options.acl) as never
   out.security = security
   return out
 }
@@ -394,7 +388,19 @@ function serverOptions(options: ServeOptions, broker: Broker, logger: Logger): K
   } else if (options.saslMechanisms !== undefined) {
     throw flagError('--sasl-mechanisms', 'needs --sasl-users')
   }
+  // In cluster mode the listener takes the node's own ACL (node.acl).
+  if (options.acl !== undefined && options.nodeId === undefined && options.listen === undefined && options.peers === undefined)
+    out.acl = readAcl(options.acl) as never
   return out
+}
+
+/** readAcl reads --acl's JSON file (checked by the listener's options: INVALID_CONFIG naming the entry). */
+function readAcl(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw flagError('--acl', `must name a JSON file: ${(error as Error).message}`)
+  }
 }
 
 /**

@@ -49,7 +49,7 @@ import { Reassigner } from '../replica/reassigner'
 import { type PeerConnectionLimits, TcpPeerChannel } from '../server/tcp-peer-channel'
 import type { PeerCallContext } from '../server/peer-channel'
 import { isSecured } from '../security'
-import { CredentialStore, isLoopbackHost } from '@tributary/core/net'
+import { type Acl, CredentialStore, isLoopbackHost } from '@tributary/core/net'
 
 /**
  * ClusterNode is one node of a replicated Tributary cluster and implements the same `Broker`
@@ -291,6 +291,15 @@ export class ClusterNode implements Broker {
   }
 
   // ---- the Kafka protocol (a KafkaServer over this node) -----------------------------------
+
+  /**
+   * acl is this node's ACL (`security.acl`, resolved; undefined without one), for the Kafka
+   * listener over it to apply the same rules as the client port:
+   * `KafkaServer.start({ broker: node, acl: node.acl, sasl, topology: node.kafkaTopology() })`.
+   */
+  get acl(): Acl | undefined {
+    return this.ctx.options.security.acl
+  }
 
   /**
    * setKafkaAddress records where this node serves the Kafka protocol (a KafkaServer over it), as

@@ -60,7 +60,8 @@ export class FetchPath {
   /** servePeer reads, for another node, from the local replicas only (never forwarding again). */
   servePeer(request: FetchRequest): FetchPartitionResult[] {
     const fetch = checkFetchRequest(request)
-    const budget = new FetchBudget(fetch.maxBytes)
+    // The asking node applied "the first batch whole" already (it asks for at least 1 byte while it has none).
+    const budget = new FetchBudget(fetch.maxBytes, false)
     return fetch.partitions.map((p) => this.readLocal(p, budget))
   }
 
@@ -86,7 +87,9 @@ export class FetchPath {
       const parts = indexes.map((i) => fetch.partitions[i] as FetchPartitionRequest)
       let remote: FetchPartitionResult[]
       try {
-        remote = await ctx.peers.call(leader, 'fetch', [{ partitions: parts, maxWaitMs: 0, maxBytes: budget.remaining }])
+        remote = await ctx.peers.call(leader, 'fetch', [
+          { partitions: parts, maxWaitMs: 0, maxBytes: budget.anyGiven ? budget.remaining : Math.max(1, budget.remaining) },
+        ])
       } catch (error) {
         remote = parts.map((p) => failedFetch(p, error))
       }

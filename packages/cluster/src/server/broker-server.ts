@@ -2,15 +2,24 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer } from 'node:tls'
 import { TributaryError, type Broker, type Logger } from '@tributary/core'
 import { FrameReader, dispatchBrokerCall, encodeFrameChunks, type WireHeader } from '@tributary/core/internal'
-import { ConnectionGate, peerNonce, peerProof, SaslSession, verifyPeerProof, type CredentialStore } from '@tributary/core/net'
+import {
+  ANONYMOUS_PRINCIPAL,
+  ConnectionGate,
+  authorizeCall,
+  filterResult,
+  restrictArgs,
+  peerNonce,
+  peerProof,
+  SaslSession,
+  verifyPeerProof,
+  type CredentialStore,
+} from '@tributary/core/net'
 import type { ResolvedClusterSecurity } from '../security'
-import { authorize, BROKER_ARGS, checkArgs, filterMetadata } from './call-checks'
+import { BROKER_ARGS, checkArgs } from './call-checks'
 import type { PeerHandler } from './peer-channel'
 
 /** PEER_PURPOSE separates the client port's peer handshake from the Raft port's (see core/net's peer-auth). */
 export const PEER_PURPOSE = 'peer-rpc'
-/** ANONYMOUS is the principal of a connection on a node without SASL. */
-export const ANONYMOUS = 'ANONYMOUS'
 /** Methods a connection may call before it authenticated. */
 const HANDSHAKE_METHODS = new Set(['$hello', '$peer:auth', '$sasl:handshake', '$sasl:authenticate', '$cancel'])
 /** Headroom left in a response frame beside the batches of a fetch (its JSON header); a quarter of a smaller frame. */
@@ -139,7 +148,7 @@ class ServerConnection {
     this.log = server.logger
     const { limits, sasl } = server.security
     this.reader = new FrameReader(limits.maxFrameBytes)
-    this.principal = sasl === undefined ? ANONYMOUS : null
+    this.principal = sasl === undefined ? ANONYMOUS_PRINCIPAL : null
     s.setNoDelay(true)
     s.on('data', (chunk: Buffer) => this.onData(chunk))
     s.on('drain', () => this.updateReading())
@@ -249,7 +258,8 @@ class ServerConnection {
   }
 
   /** call authenticates, checks and runs one request. */
-  private async call(id: number, method: string, args: unknown[]): Promise<unknown> {
+  private async call(id: number, method: string, sent: unknown[]): Promise<unknown> {
+    let args = sent
     if (HANDSHAKE_METHODS.has(method)) return this.handshake(method, args)
     if (method.startsWith('peer:')) {
       if (this.server.security.clusterSecret !== undefined && this.peerId === null)
@@ -263,9 +273,12 @@ class ServerConnection {
     if (principal === null && this.peerId === null)
       throw new TributaryError('SASL_AUTHENTICATION_FAILED', `${method} before SASL authentication`)
     checkArgs(method, args, kinds)
-    if (principal !== null) authorize(this.server.security.acl, principal, method, args)
-    if (method === 'metadata' && principal !== null)
-      return filterMetadata(this.server.security.acl, principal, args, await dispatchBrokerCall(this.server.broker, method, args))
+    if (principal !== null) {
+      authorizeCall(this.server.security.acl, principal, method, args)
+      args = restrictArgs(this.server.security.acl, principal, method, args)
+    }
+    if ((method === 'metadata' || method === 'listGroups') && principal !== null)
+      return filterResult(this.server.security.acl, principal, method, args, await dispatchBrokerCall(this.server.broker, method, args))
     if (method !== 'fetch') return dispatchBrokerCall(this.server.broker, method, args)
     this.capFetch(args)
     const controller = new AbortController()

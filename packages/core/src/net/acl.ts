@@ -38,7 +38,7 @@ export const ACL_OPERATIONS: readonly AclOperation[] = Object.freeze([
   'group',
 ])
 
-/** AclEntry allows `principal` ('*': anyone authenticated) the `operations` ('*': all) on resources whose name starts with `resourcePrefix` (default '': all). */
+/** AclEntry allows `principal` (a SASL user name, also written Kafka's way as `User:<name>`; ANONYMOUS without SASL; '*': anyone) the `operations` ('*': all) on resources whose name starts with `resourcePrefix` (default '': all). */
 export interface AclEntry {
   principal: string
   operations: AclOperation[] | '*'
@@ -62,7 +62,9 @@ export function resolveAcl(value: unknown, path: string): Acl | undefined {
       throw invalidConfig(`${at}.operations`, `must be * or a list of ${ACL_OPERATIONS.join(', ')}`)
     if (entry.resourcePrefix !== undefined && typeof entry.resourcePrefix !== 'string')
       throw invalidConfig(`${at}.resourcePrefix`, 'must be a string')
-    return { principal: entry.principal, operations: ops, resourcePrefix: entry.resourcePrefix ?? '' }
+    const principal = entry.principal.startsWith('User:') ? entry.principal.slice(5) : entry.principal
+    if (principal === '') throw invalidConfig(`${at}.principal`, 'must be a user name or *')
+    return { principal, operations: ops, resourcePrefix: entry.resourcePrefix ?? '' }
   })
   return new Acl(entries)
 }

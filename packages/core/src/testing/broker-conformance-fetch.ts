@@ -74,8 +74,23 @@ export function describeFetch(ctx: BrokerCtx): void {
       await expectRejects(ctx.broker.fetch({ ...good, partitions: [null as never] }), 'INVALID_REQUEST')
       for (const maxWaitMs of [-1, 0.5, 2 ** 31]) await expectRejects(ctx.broker.fetch({ ...good, maxWaitMs }), 'INVALID_REQUEST')
       await expectRejects(ctx.broker.fetch({ ...good, minBytes: -1 }), 'INVALID_REQUEST')
-      await expectRejects(ctx.broker.fetch({ ...good, maxBytes: 1.5 }), 'INVALID_REQUEST')
-      await expectRejects(ctx.broker.fetch({ ...good, partitions: [{ topic, partition: 0, offset: 0, maxBytes: -5 }] }), 'INVALID_REQUEST')
+    })
+
+    it("an invalid maxBytes (the request's or a partition's) is INVALID_ARGUMENT; 0 still returns the first batch", async () => {
+      const topic = await createTopic(ctx, 'fetch-max-bytes')
+      await produce(ctx, topic, 0, records('m', 2))
+      const good: FetchRequest = { partitions: [{ topic, partition: 0, offset: 0, maxBytes: 1000 }], maxWaitMs: 0 }
+      for (const maxBytes of [-1, Number.NaN, 'big', 1.5, Number.POSITIVE_INFINITY])
+        await expectRejects(ctx.broker.fetch({ ...good, maxBytes: maxBytes as number }), 'INVALID_ARGUMENT')
+      for (const maxBytes of [-5, Number.NaN, 'big'])
+        await expectRejects(
+          ctx.broker.fetch({ ...good, partitions: [{ topic, partition: 0, offset: 0, maxBytes: maxBytes as number }] }),
+          'INVALID_ARGUMENT',
+        )
+      // As Kafka (KIP-74): a budget of 0 still answers the first batch whole, so no valid value makes a fetch impossible.
+      const [r] = await ctx.broker.fetch({ ...good, maxBytes: 0 })
+      expect(r?.error).toBeUndefined()
+      expect(valuesOf(r?.batches ?? [])).toEqual(['v-m-0', 'v-m-1'])
     })
 
     it('a long poll at the end waits for data and returns it once produced', async () => {

@@ -90,4 +90,37 @@ describe('FrameDecoder', () => {
     }
     expect(readFrameSize(Buffer.from([0, 0, 4, 0]), 0, 1024)).toBe(1024)
   })
+
+  test('a large frame is copied into its buffer as it arrives, not all at once when it completes', () => {
+    const random = createRandom(7)
+    const payload = Buffer.alloc(6 * 1024 * 1024)
+    for (let i = 0; i < payload.length; i += 4096) payload[i] = random.int(256)
+    const stream = Buffer.concat([frameOf(payload), frameOf(Buffer.from('next'))])
+    for (const lend of [false, true]) {
+      const lent = Buffer.alloc(payload.length)
+      let askedAt = -1
+      let pushed = 0
+      const d = new FrameDecoder({
+        maxFrameBytes: 1 << 30,
+        joinInto: (size) => {
+          askedAt = pushed
+          return lend && size === payload.length ? lent : undefined
+        },
+      })
+      const frames: Buffer[] = []
+      for (let pos = 0; pos < stream.length; pos += 65536) {
+        pushed = pos
+        frames.push(...d.push(stream.subarray(pos, pos + 65536)))
+        // Memory follows what arrived: the frame's buffer is taken once 1 MiB is in, then filled piece by piece.
+        if (pos < 1024 * 1024) expect(askedAt).toBe(-1)
+      }
+      expect(askedAt).toBeGreaterThanOrEqual(1024 * 1024 - 65536)
+      expect(askedAt).toBeLessThan(1024 * 1024 + 65536)
+      expect(frames).toHaveLength(2)
+      expect(frames[0]?.equals(payload)).toBe(true)
+      expect(frames[1]?.toString()).toBe('next')
+      if (lend) expect(frames[0]?.buffer).toBe(lent.buffer)
+      expect(d.bufferedBytes).toBe(0)
+    }
+  })
 })

@@ -51,10 +51,21 @@ export interface FrameDecoderOptions {
 }
 
 /**
+ * INCREMENTAL_JOIN_BYTES: once this much of a partial frame has arrived, its buffer is taken and
+ * every later piece is copied into it as it arrives, instead of all at once when the frame
+ * completes. Joining a 90 MiB frame in one go held the event loop for over a second (most of it
+ * the first touch of the fresh pages, on a loaded machine); spread over the chunks (64 KiB each on
+ * a socket) no stretch is longer than one chunk's copy. Memory still follows the bytes received:
+ * the buffer is allocated uncommitted (Buffer.allocUnsafe of more than the pool size is left to
+ * the OS, whose pages are committed when first written).
+ */
+const INCREMENTAL_JOIN_BYTES = 1024 * 1024
+
+/**
  * FrameDecoder splits a byte stream into frame payloads (without their size prefix). A frame that
- * lies inside one chunk is returned as a view of it (no copy); one that spans chunks is joined
- * once, when its last byte arrives, so memory follows the bytes received rather than the size a
- * peer announced. It holds at most one partial frame.
+ * lies inside one chunk is returned as a view of it (no copy); a small one that spans chunks is
+ * joined once, when its last byte arrives; a large one is copied piece by piece into its buffer
+ * as it arrives (see INCREMENTAL_JOIN_BYTES). It holds at most one partial frame.
  */
 export class FrameDecoder {
   private readonly maxFrameBytes: number
@@ -65,6 +76,8 @@ export class FrameDecoder {
   private partialSize = -1
   private partialChunks: Buffer[] = []
   private partialFilled = 0
+  /** The buffer a large partial frame is being copied into, once it is INCREMENTAL_JOIN_BYTES along. */
+  private partialTarget: Buffer | null = null
 
   constructor(options: FrameDecoderOptions = {}) {
     this.maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES
@@ -87,14 +100,19 @@ export class FrameDecoder {
     while (pos < end) {
       if (this.partialSize >= 0) {
         const take = Math.min(this.partialSize - this.partialFilled, end - pos)
-        this.partialChunks.push(chunk.subarray(pos, pos + take))
+        if (this.partialTarget !== null) this.partialTarget.set(chunk.subarray(pos, pos + take), this.partialFilled)
+        else this.partialChunks.push(chunk.subarray(pos, pos + take))
         this.partialFilled += take
         pos += take
         if (this.partialFilled === this.partialSize) {
-          frames.push(this.join())
+          frames.push(this.partialTarget ?? this.join())
           this.partialSize = -1
           this.partialChunks = []
           this.partialFilled = 0
+          this.partialTarget = null
+        } else if (this.partialTarget === null && this.partialFilled >= INCREMENTAL_JOIN_BYTES) {
+          this.partialTarget = this.join()
+          this.partialChunks = []
         }
         continue
       }
@@ -121,11 +139,19 @@ export class FrameDecoder {
     return frames
   }
 
-  /** join copies the collected pieces of the partial frame into one buffer. */
+  /**
+   * join copies the pieces collected so far into the partial frame's buffer (lent, or fresh). A
+   * complete frame is joined with Buffer.concat; an incomplete one's buffer is allocated unfilled
+   * (Buffer.concat would zero the rest, touching every page of it at once).
+   */
   private join(): Buffer {
     const pieces = this.partialChunks
-    const target = this.joinInto?.(this.partialSize, pieces[0] as Buffer)
-    if (target === undefined) return Buffer.concat(pieces, this.partialSize)
+    const complete = this.partialFilled === this.partialSize
+    let target = this.joinInto?.(this.partialSize, pieces[0] as Buffer)
+    if (target === undefined) {
+      if (complete) return Buffer.concat(pieces, this.partialSize)
+      target = Buffer.allocUnsafe(this.partialSize)
+    }
     if (target.length !== this.partialSize)
       throw new RangeError(`joinInto returned ${target.length} bytes for a frame of ${this.partialSize}`)
     let at = 0

@@ -230,3 +230,26 @@ test('Produce requests split over socket chunks are joined in lent buffers only 
   }
   // afterEach closes the last pair again, which is harmless.
 })
+
+test('Fetch with a negative MaxBytes or PartitionMaxBytes is UNKNOWN_SERVER_ERROR per partition, as Kafka; 0 still gets the first batch', async () => {
+  await open()
+  const c = await client()
+  c.send(produce(1, 1, batch('x')))
+  await c.waitFrames(1)
+  const fetchWith = (correlationId: number, maxBytes: number, partitionMaxBytes: number) =>
+    encodeRequest(
+      1,
+      11,
+      { correlationId },
+      { maxWaitMs: 0, minBytes: 1, maxBytes, topics: [{ topic: 't', partitions: [{ partition: 0, fetchOffset: 0, partitionMaxBytes }] }] },
+    )
+  c.send([fetchWith(2, -1, 1 << 20), fetchWith(3, 1 << 20, -1), fetchWith(4, 0, 0)])
+  const frames = (await c.waitFrames(4)).slice(1)
+  const partitionOf = (f: Buffer) => decodeResponse(1, 11, f).body.responses[0]?.partitions[0]
+  expect(partitionOf(frames[0] as Buffer)).toMatchObject({ errorCode: -1, records: Buffer.alloc(0) })
+  expect(partitionOf(frames[1] as Buffer)).toMatchObject({ errorCode: -1, records: Buffer.alloc(0) })
+  const zero = partitionOf(frames[2] as Buffer)
+  expect(zero?.errorCode).toBe(0)
+  expect(decodeRecordBatch(zero?.records as Buffer).map((r) => r.value?.toString())).toEqual(['x'])
+  expect(warnings.some((w) => w.includes('negative size'))).toBe(true)
+})

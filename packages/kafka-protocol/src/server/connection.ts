@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net'
-import { type Logger, TributaryError, withFields } from '@tributary/core'
+import { type Broker, type Logger, TributaryError, withFields } from '@tributary/core'
+import { ANONYMOUS_PRINCIPAL, type AclOperation, guardBroker } from '@tributary/core/net'
 import { FRAME_SIZE_BYTES, FrameDecoder, writeFrameSize } from '../codec/frame'
 import { isKafkaProtocolError } from '../codec/errors'
 import type { ApiKey } from '../messages'
@@ -111,6 +112,9 @@ export class Connection {
     for (const slot of this.slots) this.server.budget.release(slot.bytes)
     // Requests never started hand their lent buffers back (nothing read them).
     for (const slot of this.waiting) if (slot.lent && slot.frame !== null) this.server.joinBuffers?.give(slot.frame)
+    // So does a partial frame being joined in a lent buffer.
+    if (this.lentFrame !== null) this.server.joinBuffers?.give(this.lentFrame)
+    this.lentFrame = null
     this.server.budget.forget(this.onBudgetFree)
     this.slots.length = 0
     this.waiting.length = 0
@@ -135,10 +139,11 @@ export class Connection {
       this.close('bad frame size', 'warn', { error: (error as Error).message })
       return
     }
+    // A large frame is joined as it arrives (see FrameDecoder): its lent buffer may come back several chunks later.
     const lentFrame = this.lentFrame
-    this.lentFrame = null
     for (const frame of frames) {
-      const lent = frame === lentFrame
+      const lent = lentFrame !== null && frame === lentFrame
+      if (lent) this.lentFrame = null
       const slot: Slot = { frame, done: false, out: null, closeAfter: null, bytes: frame.length, lent }
       this.server.budget.take(slot.bytes)
       this.slots.push(slot)
@@ -267,11 +272,28 @@ export class Connection {
     })
   }
 
-  /** handlerContext lets a handler ask to close the connection once its own response is written. */
+  /** The broker as the authenticated principal may use it (see RequestContext.broker), made once it is known. */
+  private guarded: { principal: string; broker: Broker } | null = null
+
+  /** handlerContext gives a handler the principal's view of the broker, and lets it close the connection after its response. */
   private handlerContext(slot: Slot): RequestContext {
+    const principal = this.info.sasl?.principal ?? ANONYMOUS_PRINCIPAL
+    if (this.guarded?.principal !== principal)
+      this.guarded = { principal, broker: guardBroker(this.server.broker, this.server.options.acl, principal) }
+    const { acl } = this.server.options
+    const may = (operation: AclOperation, resource: string) => acl === undefined || acl.allows(principal, operation, resource)
     return {
       server: this.server,
       connection: this.info,
+      broker: this.guarded.broker,
+      principal,
+      may,
+      refusal: (operation, topic) =>
+        may(operation, topic)
+          ? null
+          : new TributaryError('TOPIC_AUTHORIZATION_FAILED', `${principal} may not ${operation} on topic ${topic}`, {
+              details: { principal, operation, resource: topic },
+            }),
       closeAfterResponse: (reason: string) => {
         slot.closeAfter = reason
       },

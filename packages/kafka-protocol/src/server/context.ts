@@ -1,5 +1,6 @@
 import type { Broker, Logger } from '@tributary/core'
 import { TributaryError } from '@tributary/core'
+import type { AclOperation } from '@tributary/core/net'
 import { errorCodeOf } from '../error-codes'
 import type { HostPort } from './address'
 import type { JoinBuffers } from './join-buffers'
@@ -46,6 +47,22 @@ export interface ConnectionInfo {
 export interface RequestContext {
   readonly server: ServerContext
   readonly connection: ConnectionInfo
+  /**
+   * The broker as this connection's principal may use it: every call is checked against the ACL
+   * (core/net's guardBroker) and refused with TOPIC_, GROUP_ or CLUSTER_AUTHORIZATION_FAILED,
+   * changing nothing. Follow-up reads of an authorized call (a created topic's description) use
+   * `server.broker`.
+   */
+  readonly broker: Broker
+  /** The SASL user of this connection, ANONYMOUS without SASL. */
+  readonly principal: string
+  /** may tells whether the principal may run `operation` on `resource` (always true without an ACL). */
+  may(operation: AclOperation, resource: string): boolean
+  /**
+   * refusal is the error a topic the principal may not `operation` is answered with
+   * (TOPIC_AUTHORIZATION_FAILED, 29), or null when it may.
+   */
+  refusal(operation: AclOperation, topic: string): TributaryError | null
   /** closeAfterResponse closes the connection once this request's response is written (a failed SASL login). */
   closeAfterResponse(reason: string): void
 }

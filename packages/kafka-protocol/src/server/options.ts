@@ -3,10 +3,13 @@ import type { Broker, LoggerInput } from '@tributary/core'
 import { isLoggerInput, toLogger, type Logger } from '@tributary/core'
 import { checkBool, checkInt, checkObject, invalidConfig } from '@tributary/core/internal'
 import {
+  Acl,
+  type AclEntry,
   type ResolvedSaslOptions,
   SASL_DEFAULTS,
   type SaslOptions,
   type TlsServerOptions,
+  resolveAcl,
   resolveSaslOptions,
   resolveTlsServerOptions,
 } from '@tributary/core/net'
@@ -21,7 +24,7 @@ import type { ServerTopology } from './topology'
  */
 
 export { SASL_MECHANISMS } from '@tributary/core/net'
-export type { SaslMechanism, SaslOptions, SaslUser, ScramCredential, TlsServerOptions } from '@tributary/core/net'
+export type { AclEntry, AclOperation, SaslMechanism, SaslOptions, SaslUser, ScramCredential, TlsServerOptions } from '@tributary/core/net'
 
 /** KafkaServerOptions configure `KafkaServer.start`. */
 export interface KafkaServerOptions {
@@ -38,6 +41,15 @@ export interface KafkaServerOptions {
   tls?: TlsServerOptions
   /** Require SASL authentication (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). Default none. */
   sasl?: SaslOptions
+  /**
+   * What each principal may do: a list of { principal, operations, resourcePrefix? } (the same ACL
+   * a cluster node's client port takes; a ClusterNode's own is `node.acl`). Principals are SASL user
+   * names (`alice` or `User:alice`), ANONYMOUS without SASL. With an ACL, what no entry allows is
+   * refused: TOPIC_AUTHORIZATION_FAILED (29) per topic, GROUP_AUTHORIZATION_FAILED (30),
+   * CLUSTER_AUTHORIZATION_FAILED (31), and Metadata of all topics lists only those the principal
+   * may describe. Default none: every client may do everything.
+   */
+  acl?: readonly AclEntry[] | Acl
   /**
    * Allow binding a routable (non-loopback) address without TLS and SASL. Default false: such a
    * bind is refused with INVALID_CONFIG; with true it is allowed and a warning is logged.
@@ -76,6 +88,7 @@ export interface ResolvedServerOptions {
   readonly advertise: HostPort | undefined
   readonly tls: TlsServerOptions | undefined
   readonly sasl: ResolvedSaslOptions | undefined
+  readonly acl: Acl | undefined
   readonly insecure: boolean
   readonly maxRequestBytes: number
   readonly maxConnections: number
@@ -106,6 +119,7 @@ const KNOWN = [
   'advertise',
   'tls',
   'sasl',
+  'acl',
   'insecure',
   'maxRequestBytes',
   'maxConnections',
@@ -131,6 +145,7 @@ export function resolveServerOptions(options: KafkaServerOptions): ResolvedServe
   const advertise = resolveAdvertise(o.advertise, listen)
   const tls = resolveTlsServerOptions(o.tls, 'kafkaServer.tls')
   const sasl = resolveSaslOptions(o.sasl, 'kafkaServer.sasl')
+  const acl = o.acl instanceof Acl ? o.acl : resolveAcl(o.acl, 'kafkaServer.acl')
   const insecure = o.insecure === undefined ? SERVER_DEFAULTS.insecure : checkBool(o.insecure, 'kafkaServer.insecure')
   if (!isLoopbackHost(listen.host) && (tls === undefined || sasl === undefined) && !insecure) {
     throw invalidConfig(
@@ -150,6 +165,7 @@ export function resolveServerOptions(options: KafkaServerOptions): ResolvedServe
     advertise,
     tls,
     sasl,
+    acl,
     insecure,
     maxRequestBytes: int(o, 'maxRequestBytes', 1024, 2_147_483_647),
     maxConnections: int(o, 'maxConnections', 1, 1_000_000),

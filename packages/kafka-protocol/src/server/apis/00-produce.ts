@@ -12,7 +12,8 @@
  * the broker assigns offsets, checks CRCs, sizes (MESSAGE_TOO_LARGE, 10), keys on compacted topics
  * (INVALID_RECORD) and idempotent sequences (OUT_OF_ORDER_SEQUENCE_NUMBER 45, INVALID_PRODUCER_EPOCH
  * 47; a retried batch gets its original offsets). Produce never creates topics
- * (UNKNOWN_TOPIC_OR_PARTITION). `forward: false`: in a cluster a non-leader answers
+ * (UNKNOWN_TOPIC_OR_PARTITION). A topic the principal may not produce to is
+ * TOPIC_AUTHORIZATION_FAILED (29) and nothing of it is written. `forward: false`: in a cluster a non-leader answers
  * NOT_LEADER_OR_FOLLOWER (6), and the client refreshes its metadata.
  *
  * The handler issues the broker call synchronously (before returning): when the broker copies the
@@ -49,7 +50,12 @@ export const produceApi = serveApi({
     const outcomes: Array<PartitionOut | number> = []
     const batches: ProducePartitionData[] = []
     for (const topic of req.body.topicData) {
+      const refused = ctx.refusal('produce', topic.name)
       for (const p of topic.partitionData) {
+        if (refused !== null) {
+          outcomes.push(failed(ctx, p.index, refused))
+          continue
+        }
         try {
           const batch = checkProducedRecords(p.records, req.apiVersion)
           outcomes.push(batches.length)
@@ -62,7 +68,7 @@ export const produceApi = serveApi({
     const produced =
       batches.length === 0
         ? Promise.resolve([] as ProducePartitionResult[])
-        : ctx.server.broker.produce({ acks: acks as Acks, timeoutMs: Math.max(0, timeoutMs), partitions: batches, forward: false })
+        : ctx.broker.produce({ acks: acks as Acks, timeoutMs: Math.max(0, timeoutMs), partitions: batches, forward: false })
     return produced.then(
       (results) => respond(req, outcomes, (i) => fromResult(ctx, results[i])),
       (error: unknown) => respond(req, outcomes, (i) => failed(ctx, batches[i]?.partition ?? -1, error)),

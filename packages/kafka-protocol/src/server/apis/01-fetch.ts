@@ -15,14 +15,17 @@
  * exactly at the end is an empty answer. zstd batches are refused below v10
  * (UNSUPPORTED_COMPRESSION_TYPE, 76), as Kafka does. In a cluster a node answers
  * NOT_LEADER_OR_FOLLOWER (6) for partitions it does not lead (`forward: false`), and the client
- * refreshes its metadata.
+ * refreshes its metadata. A topic the principal may not fetch is TOPIC_AUTHORIZATION_FAILED (29).
+ * A negative MaxBytes or PartitionMaxBytes is answered as Kafka answers it: its log read refuses a
+ * negative size (IllegalArgumentException), so each partition is UNKNOWN_SERVER_ERROR (-1) and
+ * nothing is read; here a line is logged once per request. 0 is valid (the first batch comes whole).
  *
  * Sessions (KIP-227): none are kept. Clients that ask for one (epoch 0) get session id 0, which
  * means "no session": they send full fetches, as librdkafka, KafkaJS and kafka-python always do.
  * An incremental fetch of a session (id ≠ 0) is FETCH_SESSION_ID_NOT_FOUND (70), after which
  * clients start over with a full fetch.
  */
-import type { FetchPartitionRequest, FetchPartitionResult } from '@tributary/core'
+import { type FetchPartitionRequest, type FetchPartitionResult, TributaryError } from '@tributary/core'
 import { Fetch } from '../../messages'
 import type { FetchResponse } from '../../messages/01-fetch'
 import { type RequestContext, errorCodeFor } from '../context'
@@ -48,25 +51,54 @@ export const fetchApi = serveApi({
     if (body.sessionId !== 0)
       return Promise.resolve({ throttleTimeMs: 0, errorCode: FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] })
     const partitions: FetchPartitionRequest[] = []
+    // Per asked partition: its index in `partitions`, or why it is refused (TOPIC_AUTHORIZATION_FAILED).
+    const slots: Array<number | { partition: number; error: TributaryError }> = []
+    let negative: TributaryError | null = null
     for (const t of body.topics) {
+      const refused = ctx.refusal('fetch', t.topic)
       for (const p of t.partitions) {
-        partitions.push({ topic: t.topic, partition: p.partition, offset: p.fetchOffset, maxBytes: Math.max(0, p.partitionMaxBytes) })
+        if (refused !== null) {
+          slots.push({ partition: p.partition, error: refused })
+          continue
+        }
+        if (body.maxBytes < 0 || p.partitionMaxBytes < 0) {
+          negative ??= new TributaryError(
+            'UNKNOWN_SERVER_ERROR',
+            `Fetch with a negative size (MaxBytes ${body.maxBytes}, PartitionMaxBytes ${p.partitionMaxBytes}): invalid max size for a log read`,
+          )
+          slots.push({ partition: p.partition, error: negative })
+          continue
+        }
+        slots.push(partitions.length)
+        partitions.push({ topic: t.topic, partition: p.partition, offset: p.fetchOffset, maxBytes: p.partitionMaxBytes })
       }
     }
-    const fetched = ctx.server.broker.fetch({
-      partitions,
-      maxWaitMs: Math.min(Math.max(0, body.maxWaitMs), MAX_WAIT_MS),
-      minBytes: Math.max(0, body.minBytes),
-      maxBytes: Math.max(0, body.maxBytes),
-      signal: ctx.connection.signal,
-      forward: false,
-    })
+    const fetched =
+      // Every partition refused: nothing to ask (a fetch of no partitions still waits, as before).
+      partitions.length === 0 && slots.length > 0
+        ? Promise.resolve([] as FetchPartitionResult[])
+        : ctx.broker.fetch({
+            partitions,
+            maxWaitMs: Math.min(Math.max(0, body.maxWaitMs), MAX_WAIT_MS),
+            minBytes: Math.max(0, body.minBytes),
+            maxBytes: body.maxBytes,
+            signal: ctx.connection.signal,
+            forward: false,
+          })
+    if (negative !== null)
+      ctx.connection.log.warn('answered a Fetch with a negative size UNKNOWN_SERVER_ERROR, as Kafka does', { error: negative.message })
     const version = req.apiVersion
     // As Kafka: READ_COMMITTED answers list their (no) aborted transactions, READ_UNCOMMITTED ones send null.
     const aborted = body.isolationLevel === 1 ? [] : null
+    const refusedOr = (i: number, out: (k: number) => PartitionOut): PartitionOut => {
+      const slot = slots[i]
+      if (slot === undefined) return failed(ctx, -1, new Error('a fetch slot is missing'))
+      return typeof slot === 'number' ? out(slot) : failed(ctx, slot.partition, slot.error)
+    }
     return fetched.then(
-      (results) => answer(body.topics, (i) => ({ ...fromResult(ctx, results[i], version), abortedTransactions: aborted })),
-      (error: unknown) => answer(body.topics, (i) => failed(ctx, partitions[i]?.partition ?? -1, error)),
+      (results) =>
+        answer(body.topics, (i) => ({ ...refusedOr(i, (k) => fromResult(ctx, results[k], version)), abortedTransactions: aborted })),
+      (error: unknown) => answer(body.topics, (i) => refusedOr(i, (k) => failed(ctx, partitions[k]?.partition ?? -1, error))),
     )
   },
 })

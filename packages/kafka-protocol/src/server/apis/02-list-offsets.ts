@@ -8,12 +8,14 @@
  * that late. v0 answers in its old form (a list of offsets: one, never more than maxNumOffsets).
  * v7's MAX_TIMESTAMP (-3) and later special timestamps are not served, so clients do not send them.
  * Errors per partition: UNKNOWN_TOPIC_OR_PARTITION (3), INVALID_TIMESTAMP (32) for another negative
- * value, NOT_LEADER_OR_FOLLOWER (6) in a cluster.
+ * value, NOT_LEADER_OR_FOLLOWER (6) in a cluster, TOPIC_AUTHORIZATION_FAILED (29) for a topic the
+ * principal may not describe.
  */
 import { type Broker, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type ListOffsetsPartitionResult, RecordBatch } from '@tributary/core'
 import { ListOffsets } from '../../messages'
 import type { ListOffsetsResponse } from '../../messages/02-list-offsets'
 import { type RequestContext, errorCodeFor } from '../context'
+import { callAllowed } from '../allowed-partitions'
 import { serveApi } from '../served-api'
 
 type PartitionOut = Partial<ListOffsetsResponse['topics'][number]['partitions'][number]>
@@ -31,7 +33,7 @@ export const listOffsetsApi = serveApi({
     let results: ListOffsetsPartitionResult[] | null = null
     let failure: unknown = null
     try {
-      results = await broker.listOffsets(asked)
+      results = await callAllowed(ctx, 'describe', asked, (allowed) => ctx.broker.listOffsets(allowed))
     } catch (error) {
       failure = error
     }

@@ -12,6 +12,10 @@
  * request that creates it gets LEADER_NOT_AVAILABLE and no partitions, and the client's retry sees
  * them (librdkafka and kcat rely on this). Otherwise UNKNOWN_TOPIC_OR_PARTITION (3), or
  * INVALID_TOPIC_EXCEPTION (17) for an illegal name.
+ *
+ * With an ACL (see KafkaServerOptions.acl): every topic means every topic the principal may
+ * describe; a named one it may not is TOPIC_AUTHORIZATION_FAILED (29); an unknown one is created
+ * on first use only if it may create it. Brokers are listed to every principal.
  */
 import type { ClusterMetadata, TopicMetadata } from '@tributary/core'
 import { TributaryError, validateTopicName } from '@tributary/core'
@@ -41,7 +45,8 @@ export const metadataApi = serveApi({
     let topics: TopicOut[]
     if (all) {
       cluster = await broker.metadata()
-      topics = cluster.topics.map(describeTopic)
+      // As Kafka: all topics means all the principal may describe.
+      topics = cluster.topics.filter((t) => ctx.may('describe', t.name)).map(describeTopic)
     } else {
       const byId = requested.some((t) => t.name === null) ? await broker.metadata() : null
       cluster = byId ?? (await broker.metadata({ topics: [] }))
@@ -69,10 +74,12 @@ async function describeNamed(
   const out: TopicOut[] = []
   for (const t of requested) {
     if (t.name !== null) {
-      if (!names.includes(t.name)) names.push(t.name)
+      const refused = ctx.refusal('describe', t.name)
+      if (refused !== null) out.push(failedTopic(ctx, t.name, refused))
+      else if (!names.includes(t.name)) names.push(t.name)
       continue
     }
-    const found = all?.topics.find((m) => m.topicId === t.topicId)
+    const found = all?.topics.find((m) => m.topicId === t.topicId && ctx.may('describe', m.name))
     out.push(found ? describeTopic(found) : { errorCode: UNKNOWN_TOPIC_ID, name: null, topicId: t.topicId, partitions: [] })
   }
   if (names.length === 0) return out
@@ -95,7 +102,8 @@ async function describeOne(ctx: RequestContext, name: string, allowAutoCreate: b
     return describeTopic(m.topics[0] as TopicMetadata)
   } catch (error) {
     const unknown = error instanceof TributaryError && error.code === 'UNKNOWN_TOPIC_OR_PARTITION'
-    if (!unknown || !allowAutoCreate) return failedTopic(ctx, name, error)
+    // Created on first use only for a principal that may create it (else it stays unknown).
+    if (!unknown || !allowAutoCreate || !ctx.may('createTopics', name)) return failedTopic(ctx, name, error)
   }
   try {
     await broker.metadata({ topics: [name], allowAutoTopicCreation: true })

@@ -28,6 +28,18 @@ export const offsetCommitApi = serveApi({
   maxVersion: 8,
   async handle(req, ctx) {
     const b = req.body
+    if (!ctx.may('group', b.groupId)) {
+      // As Kafka: a group the principal may not use is refused whole, before anything is looked up.
+      const refused = new TributaryError('GROUP_AUTHORIZATION_FAILED', `${ctx.principal} may not use group ${b.groupId}`)
+      const code = codeOf(ctx, refused)
+      return {
+        throttleTimeMs: 0,
+        topics: b.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })),
+        })),
+      }
+    }
     const counts = await partitionCounts(
       ctx,
       b.topics.map((t) => t.name),
@@ -51,7 +63,7 @@ export const offsetCommitApi = serveApi({
     let committed = 0
     if (offsets.length > 0) {
       try {
-        await ctx.server.broker.commitOffsets({
+        await ctx.broker.commitOffsets({
           groupId: b.groupId,
           generationId: req.apiVersion === 0 ? -1 : b.generationIdOrMemberEpoch,
           memberId: req.apiVersion === 0 ? '' : b.memberId,

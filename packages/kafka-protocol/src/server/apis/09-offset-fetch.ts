@@ -47,14 +47,21 @@ async function fetchGroup(ctx: RequestContext, groupId: string, asked: Asked): P
   const wanted = asked === null ? undefined : asked.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name, partition })))
   let results: OffsetFetchResult[]
   try {
-    results = await ctx.server.broker.fetchOffsets(groupId, wanted)
+    results = await ctx.broker.fetchOffsets(groupId, wanted)
   } catch (error) {
     const errorCode = errorCodeFor(ctx, error, 'OffsetFetch')
     const topics = (asked ?? []).map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((i) => partitionOut(i, -1, '')) }))
     return { topics, errorCode }
   }
   const byTopic = new Map<string, TopicOffsets>()
+  for (const t of asked ?? []) {
+    if (ctx.may('describe', t.name)) continue
+    // As Kafka: a named topic the principal may not describe is answered TOPIC_AUTHORIZATION_FAILED (29).
+    byTopic.set(t.name, { name: t.name, partitions: t.partitionIndexes.map((i) => ({ ...partitionOut(i, -1, ''), errorCode: 29 })) })
+  }
   for (const r of results) {
+    // All topics asked: only those the principal may describe are listed.
+    if (!ctx.may('describe', r.topic)) continue
     let topic = byTopic.get(r.topic)
     if (topic === undefined) byTopic.set(r.topic, (topic = { name: r.topic, partitions: [] }))
     topic.partitions.push(partitionOut(r.partition, r.offset, r.metadata ?? ''))

@@ -34,6 +34,8 @@ async function locate(ctx: RequestContext, key: string, keyType: number) {
   try {
     if (keyType !== GROUP_KEY) throw new TributaryError('INVALID_REQUEST', 'transactions are not supported: no transaction coordinator')
     if (key === '') throw new TributaryError('INVALID_REQUEST', 'the group id is empty')
+    if (!ctx.may('group', key) && !ctx.may('describe', key))
+      throw new TributaryError('GROUP_AUTHORIZATION_FAILED', `${ctx.principal} may not use group ${key}`)
     const node = await ctx.server.topology.coordinator(key)
     return { errorCode: 0, errorMessage: null, nodeId: node.nodeId, host: node.host, port: node.port }
   } catch (error) {

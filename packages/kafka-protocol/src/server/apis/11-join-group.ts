@@ -26,7 +26,7 @@ export const joinGroupApi = serveApi({
     const b = req.body
     const v = req.apiVersion
     try {
-      const result = await ctx.server.broker.joinGroup({
+      const result = await ctx.broker.joinGroup({
         groupId: b.groupId,
         memberId: b.memberId,
         groupInstanceId: b.groupInstanceId,

@@ -17,7 +17,7 @@ export const heartbeatApi = serveApi({
   async handle(req, ctx) {
     const { groupId, generationId, memberId, groupInstanceId } = req.body
     try {
-      await ctx.server.broker.heartbeat({ groupId, generationId, memberId, groupInstanceId })
+      await ctx.broker.heartbeat({ groupId, generationId, memberId, groupInstanceId })
       return { throttleTimeMs: 0, errorCode: 0 }
     } catch (error) {
       return { throttleTimeMs: 0, errorCode: errorCodeFor(ctx, error, 'Heartbeat') }

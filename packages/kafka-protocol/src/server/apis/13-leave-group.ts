@@ -36,7 +36,7 @@ export const leaveGroupApi = serveApi({
 
 async function leave(ctx: RequestContext, groupId: string, memberId: string, groupInstanceId: string | null): Promise<number> {
   try {
-    await ctx.server.broker.leaveGroup({ groupId, members: [{ memberId, groupInstanceId }] })
+    await ctx.broker.leaveGroup({ groupId, members: [{ memberId, groupInstanceId }] })
     return 0
   } catch (error) {
     return errorCodeFor(ctx, error, 'LeaveGroup')

@@ -22,7 +22,7 @@ export const syncGroupApi = serveApi({
   async handle(req, ctx) {
     const b = req.body
     try {
-      const assignment = await ctx.server.broker.syncGroup({
+      const assignment = await ctx.broker.syncGroup({
         groupId: b.groupId,
         generationId: b.generationId,
         memberId: b.memberId,

@@ -22,7 +22,7 @@ export const describeGroupsApi = serveApi({
     const groups = []
     for (const groupId of req.body.groups) {
       try {
-        const [d] = await ctx.server.broker.describeGroups([groupId])
+        const [d] = await ctx.broker.describeGroups([groupId])
         groups.push(describe(d as GroupDescription))
       } catch (error) {
         groups.push({

@@ -17,7 +17,7 @@ export const listGroupsApi = serveApi({
     const states = new Set(req.body.statesFilter.map((s) => s.toLowerCase()))
     const types = new Set(req.body.typesFilter.map((t) => t.toLowerCase()))
     try {
-      const groups = (await ctx.server.broker.listGroups())
+      const groups = (await ctx.broker.listGroups())
         .filter((g) => states.size === 0 || states.has(g.state.toLowerCase()))
         .filter(() => types.size === 0 || types.has('classic'))
         .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: 'classic' }))

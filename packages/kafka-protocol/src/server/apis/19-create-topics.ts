@@ -57,7 +57,7 @@ async function createOne(ctx: RequestContext, t: TopicIn, validateOnly: boolean,
       spec.numPartitions = t.assignments.length
       spec.replicationFactor = 1
     }
-    const [result] = await broker.createTopics([spec], { validateOnly })
+    const [result] = await ctx.broker.createTopics([spec], { validateOnly })
     if (result?.error) throw result.error
     if (result?.created === false) throw new TributaryError('TOPIC_ALREADY_EXISTS', `Topic '${t.name}' already exists.`)
     if (version < 5) return { name: t.name, errorCode: 0, errorMessage: null }

@@ -25,14 +25,13 @@ export const deleteTopicsApi = serveApi({
 })
 
 async function deleteOne(ctx: RequestContext, name: string | null, topicId: string) {
-  const { broker } = ctx.server
   try {
     let topic = name
     if (topic === null) {
-      topic = (await broker.metadata()).topics.find((t) => t.topicId === topicId)?.name ?? null
+      topic = (await ctx.broker.metadata()).topics.find((t) => t.topicId === topicId)?.name ?? null
       if (topic === null) throw new TributaryError('UNKNOWN_TOPIC_ID', `no topic has id ${topicId}`)
     }
-    await broker.deleteTopics([topic])
+    await ctx.broker.deleteTopics([topic])
     return { name: topic, topicId, errorCode: 0, errorMessage: null }
   } catch (error) {
     return { name, topicId, errorCode: errorCodeFor(ctx, error, 'DeleteTopics'), errorMessage: errorMessageOf(error) }

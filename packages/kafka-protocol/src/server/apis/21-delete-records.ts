@@ -3,10 +3,12 @@
  *
  * Moves each partition's log start offset forward to the offset given (-1: the high watermark),
  * answering the new low watermark; OFFSET_OUT_OF_RANGE (1) beyond the end,
- * UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6) in a cluster.
+ * UNKNOWN_TOPIC_OR_PARTITION (3), NOT_LEADER_OR_FOLLOWER (6) in a cluster, TOPIC_AUTHORIZATION_FAILED
+ * (29) for a topic the principal may not delete records of.
  */
 import { DeleteRecords } from '../../messages'
 import { errorCodeFor } from '../context'
+import { callAllowed } from '../allowed-partitions'
 import { serveApi } from '../served-api'
 
 /** deleteRecordsApi answers DeleteRecords. */
@@ -21,7 +23,7 @@ export const deleteRecordsApi = serveApi({
     let results: Awaited<ReturnType<typeof ctx.server.broker.deleteRecords>> | null = null
     let failure: unknown = null
     try {
-      results = await ctx.server.broker.deleteRecords(asked)
+      results = await callAllowed(ctx, 'deleteRecords', asked, (allowed) => ctx.broker.deleteRecords(allowed))
     } catch (error) {
       failure = error
     }

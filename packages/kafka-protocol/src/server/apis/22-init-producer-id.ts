@@ -20,7 +20,7 @@ export const initProducerIdApi = serveApi({
     try {
       if (req.body.transactionalId !== null)
         throw new TributaryError('INVALID_REQUEST', 'transactions are not supported: InitProducerId with a transactional id')
-      const { producerId, producerEpoch } = await ctx.server.broker.initProducerId()
+      const { producerId, producerEpoch } = await ctx.broker.initProducerId()
       return { throttleTimeMs: 0, errorCode: 0, producerId, producerEpoch }
     } catch (error) {
       return { throttleTimeMs: 0, errorCode: errorCodeFor(ctx, error, 'InitProducerId'), producerId: -1, producerEpoch: -1 }

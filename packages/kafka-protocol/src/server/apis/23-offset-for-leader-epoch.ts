@@ -4,11 +4,13 @@
  * Tributary does not number leader epochs (Metadata reports -1, so clients do not validate their
  * positions with this API); a client that asks anyway gets, per partition, the epoch it asked for
  * and the high watermark as its end offset: a consumer's position never lies beyond it, so no
- * truncation is reported where none happened. UNKNOWN_TOPIC_OR_PARTITION (3) for unknown partitions.
+ * truncation is reported where none happened. UNKNOWN_TOPIC_OR_PARTITION (3) for unknown partitions,
+ * TOPIC_AUTHORIZATION_FAILED (29) for a topic the principal may not describe.
  */
 import { LATEST_TIMESTAMP, type ListOffsetsPartitionResult } from '@tributary/core'
 import { OffsetForLeaderEpoch } from '../../messages'
 import { errorCodeFor } from '../context'
+import { callAllowed } from '../allowed-partitions'
 import { serveApi } from '../served-api'
 
 /** offsetForLeaderEpochApi answers OffsetForLeaderEpoch. */
@@ -23,7 +25,7 @@ export const offsetForLeaderEpochApi = serveApi({
     let results: ListOffsetsPartitionResult[] | null = null
     let failure: unknown = null
     try {
-      results = await ctx.server.broker.listOffsets(asked)
+      results = await callAllowed(ctx, 'describe', asked, (allowed) => ctx.broker.listOffsets(allowed))
     } catch (error) {
       failure = error
     }

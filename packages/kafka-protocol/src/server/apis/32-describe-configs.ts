@@ -97,8 +97,11 @@ export const describeConfigsApi = serveApi({
     for (const r of req.body.resources) {
       try {
         let configs: ConfigOut[]
-        if (r.resourceType === 2) configs = await describeTopicConfigs(ctx, r.resourceName)
-        else if (r.resourceType === 4) configs = describeBroker(ctx, r.resourceName)
+        if (r.resourceType === 2) {
+          const refused = ctx.refusal('describe', r.resourceName)
+          if (refused !== null) throw refused
+          configs = await describeTopicConfigs(ctx, r.resourceName)
+        } else if (r.resourceType === 4) configs = describeBroker(ctx, r.resourceName)
         else throw new TributaryError('INVALID_REQUEST', `resource type ${r.resourceType} is not supported (topics 2 and brokers 4 are)`)
         const keys = r.configurationKeys === null || r.configurationKeys.length === 0 ? null : new Set(r.configurationKeys)
         results.push({

@@ -23,11 +23,13 @@ export const alterConfigsApi = serveApi({
     for (const r of req.body.resources) {
       try {
         if (r.resourceType !== 2) throw new TributaryError('INVALID_REQUEST', 'only topic configs (resource type 2) can be altered')
+        const refused = ctx.refusal('alterConfigs', r.resourceName)
+        if (refused !== null) throw refused
         const named = new Map(r.configs.map((c) => [c.name, c.value]))
         const current = await broker.describeConfigs(r.resourceName)
         const resets = current.filter((c) => !c.isDefault && !named.has(c.name)).map((c) => ({ name: c.name, value: null }))
         const sets = [...named].map(([name, value]) => ({ name, value }))
-        await broker.alterConfigs(r.resourceName, [...resets, ...sets], { validateOnly: req.body.validateOnly })
+        await ctx.broker.alterConfigs(r.resourceName, [...resets, ...sets], { validateOnly: req.body.validateOnly })
         responses.push({ errorCode: 0, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })
       } catch (error) {
         responses.push({

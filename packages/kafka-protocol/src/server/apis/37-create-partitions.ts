@@ -23,7 +23,7 @@ export const createPartitionsApi = serveApi({
       try {
         if (t.assignments !== null && !t.assignments.every((a) => a.brokerIds.length === 1 && a.brokerIds[0] === broker.nodeId))
           throw new TributaryError('INVALID_REPLICA_ASSIGNMENT', 'manual replica assignment is not supported beyond this node')
-        await broker.createPartitions(t.name, t.count, { validateOnly: req.body.validateOnly })
+        await ctx.broker.createPartitions(t.name, t.count, { validateOnly: req.body.validateOnly })
         results.push({ name: t.name, errorCode: 0, errorMessage: null })
       } catch (error) {
         results.push({ name: t.name, errorCode: errorCodeFor(ctx, error, 'CreatePartitions'), errorMessage: errorMessageOf(error) })

@@ -17,7 +17,7 @@ export const deleteGroupsApi = serveApi({
     const results = []
     for (const groupId of req.body.groupsNames) {
       try {
-        await ctx.server.broker.deleteGroups([groupId])
+        await ctx.broker.deleteGroups([groupId])
         results.push({ groupId, errorCode: 0 })
       } catch (error) {
         results.push({ groupId, errorCode: errorCodeFor(ctx, error, 'DeleteGroups') })

@@ -23,6 +23,8 @@ export const incrementalAlterConfigsApi = serveApi({
     for (const r of req.body.resources) {
       try {
         if (r.resourceType !== 2) throw new TributaryError('INVALID_REQUEST', 'only topic configs (resource type 2) can be altered')
+        const refused = ctx.refusal('alterConfigs', r.resourceName)
+        if (refused !== null) throw refused
         const current = new Map((await broker.describeConfigs(r.resourceName)).map((c) => [c.name, c.value]))
         const changes: Array<{ name: string; value: string | null }> = []
         for (const c of r.configs) {
@@ -39,7 +41,7 @@ export const incrementalAlterConfigsApi = serveApi({
             changes.push({ name: c.name, value: [...items].join(',') })
           } else throw new TributaryError('INVALID_REQUEST', `unknown config operation ${c.configOperation}`)
         }
-        await broker.alterConfigs(r.resourceName, changes, { validateOnly: req.body.validateOnly })
+        await ctx.broker.alterConfigs(r.resourceName, changes, { validateOnly: req.body.validateOnly })
         responses.push({ errorCode: 0, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })
       } catch (error) {
         responses.push({

@@ -27,7 +27,7 @@ export const describeClusterApi = serveApi({
       }
     }
     try {
-      const meta = await ctx.server.broker.metadata({ topics: [] })
+      const meta = await ctx.broker.metadata({ topics: [] })
       return {
         throttleTimeMs: 0,
         errorCode: 0,
