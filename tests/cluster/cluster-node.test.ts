@@ -132,30 +132,34 @@ describe('ClusterNode on the in-memory transport', () => {
     await cluster
       .node(1)
       .createTopics([{ topic: 'm', numPartitions: 1, replicationFactor: 3, configEntries: [{ name: 'min.insync.replicas', value: '2' }] }])
+    // The two nodes that do not lead `m` go down, so the survivor is the partition's leader (a
+    // partition that lost its leader answers LEADER_NOT_AVAILABLE instead, whatever its ISR).
+    const leader = await cluster.leaderOf('m', 0)
+    const [down1, down2] = [1, 2, 3].filter((id) => id !== leader) as [number, number]
     const [first] = await cluster
-      .node(1)
+      .node(leader)
       .produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic: 'm', partition: 0, batch: batch('before') }] })
     expect(first?.error).toBeUndefined()
-    await cluster.crash(2)
-    await cluster.crash(3)
+    await cluster.crash(down1)
+    await cluster.crash(down2)
     await new Promise((r) => setTimeout(r, 400)) // longer than replica.lag.time.max.ms
     const [r] = await cluster
-      .node(1)
+      .node(leader)
       .produce({ acks: -1, timeoutMs: 2000, partitions: [{ topic: 'm', partition: 0, batch: batch('lost?') }] })
     expect(r?.error).toBeInstanceOf(TributaryError)
     expect(r?.error?.code).toBe('NOT_ENOUGH_REPLICAS')
     expect(r?.error?.retriable).toBe(true)
-    await cluster.restart(2)
-    await cluster.restart(3)
+    await cluster.restart(down1)
+    await cluster.restart(down2)
     const ok = await eventually(async () => {
       const [res] = await cluster
-        .node(1)
+        .node(leader)
         .produce({ acks: -1, timeoutMs: 2000, partitions: [{ topic: 'm', partition: 0, batch: batch('after') }] })
       return res?.error === undefined ? res : undefined
     }, 10_000)
     expect(ok.baseOffset).toBe(1)
     const values = await eventually(async () => {
-      const read = (await readAll(cluster.node(1), 'm')).map((x) => x.value)
+      const read = (await readAll(cluster.node(leader), 'm')).map((x) => x.value)
       return read.length >= 2 ? read : undefined
     })
     expect(values).toEqual(['before', 'after'])
