@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePortPair } from '@tributary/cluster/testing'
-import { run, start } from '../../../tests/kafka/kit'
+import { run, start } from '@tributary/core/testing'
 import { tributaryCommand } from './testing-bin'
 
 /*
@@ -109,7 +109,7 @@ test('topics, produce, consume, groups on a data directory', async () => {
   expect(await ok(['topics', 'describe', 'orders', ...d])).toMatch(/cleanup\.policy=compact/)
   await ok(['topics', 'delete', 'orders', ...d])
   expect(await json<unknown[]>(['topics', 'list', ...d])).toEqual([])
-}, 240_000)
+}, 400_000)
 
 test('inspect and verify a data directory; verify names the damage, exits 1, and repairs only when asked', async () => {
   const d = join(root, 'damaged')
@@ -142,7 +142,7 @@ test('inspect and verify a data directory; verify names the damage, exits 1, and
   expect(repaired.stderr).toMatch(/repaired /)
   expect(await ok(['verify', d])).toMatch(/^ok: 1 partitions, 2 batches checked/)
   expect(await ok(['consume', 'logs', '-b', '-e', '--dir', d])).toBe('line 0a\nline 0b\nline 1a\nline 1b\n')
-}, 120_000)
+}, 300_000)
 
 test('bad usage exits 2, every command has --help with the exit codes, and completion scripts parse', async () => {
   const unknown = await tributary(['topics', 'frobnicate'])
@@ -174,7 +174,7 @@ test('bad usage exits 2, every command has --help with the exit codes, and compl
     `${bash}\nCOMP_WORDS=(tributary groups re); COMP_CWORD=2; _tributary; echo "\${COMPREPLY[@]}"`,
   ])
   expect(completed.stdout.trim()).toBe('reset-offsets')
-}, 180_000)
+}, 300_000)
 
 test('a SQLite file: create, produce, consume, inspect and verify', async () => {
   const file = join(root, 'store.db')
@@ -189,7 +189,7 @@ test('a SQLite file: create, produce, consume, inspect and verify', async () => 
     [1, 3],
   ])
   expect(await ok(['verify', file])).toMatch(/^ok: 2 partitions, 1 batches checked/)
-}, 120_000)
+}, 300_000)
 
 test('a cluster node over --brokers: topics, produce, a group consume and its lag', async () => {
   const port = await freePortPair()
@@ -236,4 +236,4 @@ test('a cluster node over --brokers: topics, produce, a group consume and its la
   } finally {
     await node.stop('SIGKILL')
   }
-}, 180_000)
+}, 300_000)

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import parsePrometheus from 'parse-prometheus-text-format'
-import { start as startChild, run } from '../../../../tests/kafka/kit'
+import { start as startChild, run } from '@tributary/core/testing'
 import { tributaryCommand } from '../testing-bin'
 
 /*

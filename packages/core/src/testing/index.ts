@@ -15,6 +15,8 @@ export { CRASH_LOG_CONFIG, crashRecord } from './crash-workload'
 export { waitUntil, eventually } from './wait'
 export { readAll, readLog } from './read-log'
 export { makeTestCertificate } from './test-certificate'
+export { run, start } from './child-process'
+export type { RunResult, Running } from './child-process'
 
 export type { Random } from './random'
 export type { TestRecord, MakeBatchOptions } from './make-batch'
