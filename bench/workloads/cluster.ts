@@ -313,13 +313,22 @@ function plan(mode: Mode): Task[] {
       timeLimitMs,
       params: { ...params, failover: true },
     },
-    { workload: 'cluster', system: 'tributary-cluster', label: CONSUME, messages, timeLimitMs, params: { ...params, consume: true }, baseline: THROUGHPUT },
+    {
+      workload: 'cluster',
+      system: 'tributary-cluster',
+      label: CONSUME,
+      messages,
+      timeLimitMs,
+      params: { ...params, consume: true },
+      baseline: THROUGHPUT,
+    },
   ]
 }
 
 export const cluster: Workload = {
   name: 'cluster',
-  summary: 'three ClusterNode processes, RF 3, acks=all: msgs/s vs NATS JetStream R3, failover time after SIGKILL of a leader, and one group member consuming',
+  summary:
+    'three ClusterNode processes, RF 3, acks=all: msgs/s vs NATS JetStream R3, failover time after SIGKILL of a leader, and one group member consuming',
   plan,
   run(task, dir) {
     if (task.system === 'nats-jetstream-r3') return runNats(task, dir)
