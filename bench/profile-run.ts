@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     await inspector.post('Profiler.start')
     const startMs = nowMs()
     const cpuBefore = process.cpuUsage()
+    const faultsBefore = process.resourceUsage().minorPageFault
     const n =
       what === 'produce'
         ? await session.produce({ count, batchSize: BATCH_MESSAGES, deadlineMs })
@@ -50,11 +51,12 @@ async function main(): Promise<void> {
     const elapsedMs = nowMs() - startMs
     const cpu = process.cpuUsage(cpuBefore)
     const cpuMs = (cpu.user + cpu.system) / 1000
+    const faults = process.resourceUsage().minorPageFault - faultsBefore
     const { profile } = await inspector.post('Profiler.stop')
     inspector.disconnect()
     await session.close()
     console.log(
-      `${what} ${systemName} ${JSON.stringify(params)}: ${n} msgs in ${elapsedMs.toFixed(0)} ms, ${Math.round((n * 1000) / elapsedMs)} msgs/s; ${cpuMs.toFixed(0)} ms of CPU, ${Math.round((n * 1000) / cpuMs)} msgs per CPU-second (less sensitive to a shared machine's load)`,
+      `${what} ${systemName} ${JSON.stringify(params)}: ${n} msgs in ${elapsedMs.toFixed(0)} ms, ${Math.round((n * 1000) / elapsedMs)} msgs/s; ${cpuMs.toFixed(0)} ms of CPU, ${Math.round((n * 1000) / cpuMs)} msgs per CPU-second (less sensitive to a shared machine's load); ${(cpu.system / 1000).toFixed(0)} ms of it in the kernel, ${faults} minor page faults`,
     )
     writeFileSync(process.env.PROFILE_OUT ?? `profile-${what}.cpuprofile`, JSON.stringify(profile))
     printTop(profile as unknown as CpuProfile, Number(process.env.PROFILE_TOP ?? 25))

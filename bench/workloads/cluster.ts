@@ -4,7 +4,7 @@ import { sleep } from '../lib/servers'
 import { nowMs } from '../lib/stats'
 import { SkipError, type Measurement, type Mode, type Task } from '../lib/types'
 import { logSystem } from '../systems'
-import { importOptional, type ProducerApi } from '../systems/tributary-api'
+import { importOptional, type ConsumerApi, type ProducerApi } from '../systems/tributary-api'
 import { byMode } from './log-tasks'
 import type { Workload } from './types'
 
@@ -23,6 +23,10 @@ import type { Workload } from './types'
  *   the kill until the first acknowledgement of a send started after it (every send spans every
  *   partition, so it includes a write to the failed-over one). The row's msgs/s includes the
  *   stall; with several runs, its notes come from the run with the median rate.
+ * - `tributary-cluster ×3 consume`: the same messages produced (not timed), then one group
+ *   member of the client (default consumer options, `eachBatch`, touching every value) reads them
+ *   all from the beginning over the network: msgs/s until the last one is handled. Its ratio is
+ *   to the produce row.
  *
  * Notes `durability`: what an acknowledgement means. Tributary's acks=all waits for a quorum to
  * have fdatasync'd the Raft entry; nats-server 2.9 acknowledges once a quorum has it in the page
@@ -47,6 +51,7 @@ const RETRY = { retries: 100, initialRetryTimeMs: 20, maxRetryTimeMs: 200 }
 const THROUGHPUT = 'tributary-cluster ×3'
 const NATS_R3 = 'nats-jetstream-r3 ×3'
 const FAILOVER = 'tributary-cluster failover'
+const CONSUME = 'tributary-cluster ×3 consume'
 
 interface PartitionMetadata {
   partitionId: number
@@ -68,6 +73,7 @@ interface ClusterAdmin {
 
 interface ClusterClient {
   producer(options: Record<string, unknown>): ProducerApi
+  consumer(options: Record<string, unknown>): ConsumerApi
   admin(): ClusterAdmin
   close(): Promise<void>
 }
@@ -154,6 +160,66 @@ async function produce(producer: ProducerApi, task: Task, startMs: number, onAck
   }
   await Promise.all(Array.from({ length: SENDS_IN_FLIGHT }, loop))
   return load
+}
+
+/**
+ * consumeAll reads `count` messages from the beginning as one member of a fresh group, with the
+ * consumer's default options, and resolves with how many it saw (fewer only at the deadline).
+ */
+async function consumeAll(client: ClusterClient, count: number, deadlineMs: number): Promise<number> {
+  const consumer = client.consumer({ groupId: 'bench-cluster-consume' })
+  await consumer.connect?.()
+  await consumer.subscribe({ topics: [TOPIC], fromBeginning: true })
+  let seen = 0
+  let valueBytes = 0
+  let failure: unknown = null
+  let timer: NodeJS.Timeout | undefined
+  await new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadlineMs - nowMs()))
+    consumer
+      .run({
+        eachBatch: async ({ batch }) => {
+          for (const message of batch.messages) valueBytes += message.value?.length ?? 0
+          seen += batch.messages.length
+          if (seen >= count) resolve()
+        },
+      })
+      .catch((error: unknown) => {
+        failure = error
+        resolve()
+      })
+  })
+  clearTimeout(timer)
+  await consumer.stop?.()
+  await consumer.disconnect?.()
+  if (failure) throw failure
+  if (valueBytes < 0) throw new Error('unreachable')
+  return seen
+}
+
+/** runConsume fills the topic through the cluster (not timed), then times one group member reading it all. */
+async function runConsume(task: Task, dir: string): Promise<Measurement> {
+  const nodes = await startBenchCluster(dir, NODES, TICK_MS)
+  const { procs } = nodes
+  let client: ClusterClient | undefined
+  try {
+    const setup = await connect(procs.brokers)
+    const placement = await setUp(setup).finally(() => setup.close())
+    client = await connect(procs.brokers)
+    const producer = client.producer({ acks: -1, idempotent: true, lingerMs: 0, batchSizeBytes: BATCH_BYTES, retry: RETRY })
+    await producer.connect?.()
+    const load = await produce(producer, { ...task, timeLimitMs: task.timeLimitMs * 3 }, nowMs())
+    await producer.disconnect?.()
+    const startMs = nowMs()
+    const seen = await consumeAll(client, load.acked, startMs + task.timeLimitMs)
+    const elapsedMs = nowMs() - startMs
+    if (seen < load.acked && nowMs() < startMs + task.timeLimitMs) throw new Error(`cluster: read ${seen} of ${load.acked} messages`)
+    const extra = { leaders: placement.join('/'), handler: 'eachBatch' }
+    return { messages: seen, elapsedMs, payloadBytes: seen * MESSAGE_PAYLOAD_BYTES, serverRssBytes: nodes.peakRssBytes(), extra }
+  } finally {
+    await client?.close().catch(() => undefined)
+    await procs.stop()
+  }
 }
 
 async function runTributary(task: Task, dir: string, failover: boolean): Promise<Measurement> {
@@ -247,15 +313,26 @@ function plan(mode: Mode): Task[] {
       timeLimitMs,
       params: { ...params, failover: true },
     },
+    {
+      workload: 'cluster',
+      system: 'tributary-cluster',
+      label: CONSUME,
+      messages,
+      timeLimitMs,
+      params: { ...params, consume: true },
+      baseline: THROUGHPUT,
+    },
   ]
 }
 
 export const cluster: Workload = {
   name: 'cluster',
-  summary: 'three ClusterNode processes, RF 3, acks=all: msgs/s vs NATS JetStream R3, and failover time after SIGKILL of a leader',
+  summary:
+    'three ClusterNode processes, RF 3, acks=all: msgs/s vs NATS JetStream R3, failover time after SIGKILL of a leader, and one group member consuming',
   plan,
   run(task, dir) {
     if (task.system === 'nats-jetstream-r3') return runNats(task, dir)
+    if (task.params.consume === true) return runConsume(task, dir)
     return runTributary(task, dir, task.params.failover === true)
   },
 }

@@ -355,6 +355,12 @@ export interface Broker {
    */
   readonly verifiesFetchedBatches?: boolean
   /**
+   * True when `fetch` is a call into this process (no network round trip), so that a consumer
+   * gains nothing by asking for much per partition per fetch: it may ask for less (and often)
+   * to keep the bytes waiting in its buffers few. A remote broker leaves it false or undefined.
+   */
+  readonly fetchesInProcess?: boolean
+  /**
    * True when `produce` has copied every batch out of the request's buffers (to its storage) by the
    * time it returns its promise, and keeps no reference to them: the caller may then reuse those
    * buffers (the Kafka protocol server reassembles its next request in the same memory). A broker

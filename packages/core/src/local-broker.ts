@@ -83,6 +83,8 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   readonly nodeId: number
   /** Storage adapters check every batch's CRC on read (the PartitionLog contract). */
   readonly verifiesFetchedBatches = true
+  /** A fetch is a call into the storage in this process. */
+  readonly fetchesInProcess = true
   /** produce appends synchronously, before its first await, so this is the storage's promise. */
   readonly copiesProducedBatches: boolean
   private readonly options: ResolvedBrokerOptions

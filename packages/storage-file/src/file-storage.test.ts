@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { isTributaryError, TributaryError } from '@tributary/core'
+import { decodeRecordBatch, isTributaryError, TributaryError } from '@tributary/core'
 import { readLastOffset } from '@tributary/core/internal'
 import { makeBatch, makeRecords } from '@tributary/core/testing'
 import { FileStorage } from './file-storage'
@@ -158,6 +158,53 @@ describe('FileStorage layout', () => {
     const recreated = storage.partitionLog(TP, SMALL)
     expect(recreated.endOffset()).toBe(0)
     expect(codeOf(() => log.append(makeBatch(makeRecords('stale', 1))))).toBe('UNKNOWN_TOPIC_OR_PARTITION')
+    await storage.close()
+  })
+})
+
+describe('FileStorage reads that go on where the last one stopped', () => {
+  const BIG = { ...SMALL, segmentBytes: 1024 * 1024 }
+  const firstOf = (batches: Buffer[]): { offset: number; key: string | null } => {
+    const [record] = decodeRecordBatch(batches[0]!)
+    return { offset: record!.offset, key: record!.key?.toString() ?? null }
+  }
+
+  it('a read where the last one stopped, after a truncation and appends of other sizes there, returns the new batches', async () => {
+    const { storage } = await openStorage(dir)
+    const log = storage.partitionLog(TP, BIG)
+    appendN(log, 10, 2, 'a')
+    const bytesOfSix = log
+      .read(0, 1 << 20)
+      .slice(0, 6)
+      .reduce((n, b) => n + b.length, 0)
+    expect(log.read(0, bytesOfSix)).toHaveLength(6) // stops before offset 12
+    log.truncate(6)
+    appendN(log, 5, 3, 'longer-b')
+    expect(firstOf(log.read(12, 1 << 20))).toEqual({ offset: 12, key: 'k-longer-b2-0' })
+    await storage.close()
+  })
+
+  it('a read where the last one stopped, after a compaction moved the batches, returns the kept records', async () => {
+    const { storage } = await openStorage(dir)
+    const log = storage.partitionLog(TP, SMALL)
+    appendN(log, 200, 2, 'c')
+    expect(log.segments().length).toBeGreaterThan(3)
+    const second = log.segments()[1]!.baseOffset
+    const before = log.read(second, 200)
+    const next = Number(before.at(-1)!.readBigInt64BE(0)) + before.at(-1)!.readInt32BE(23) + 1
+    expect(log.compact((r) => r.offset % 2 === 1 || r.offset < second).recordsRemoved).toBeGreaterThan(0)
+    const kept = firstOf(log.read(next, 1 << 20))
+    expect(kept.offset).toBe(next % 2 === 1 ? next : next + 1)
+    expect(kept.key).toMatch(/^k-c\d+-1$/)
+    await storage.close()
+  })
+
+  it('reads from the start, in steps of any size, see the same records as one fresh read each', async () => {
+    const { storage } = await openStorage(dir)
+    const log = storage.partitionLog(TP, SMALL)
+    appendN(log, 40, 3, 'd')
+    const expected = keysOf(readAll(log, 1 << 20))
+    for (const step of [1, 90, 300, 5000]) expect(keysOf(readAll(log, step))).toEqual(expected)
     await storage.close()
   })
 })

@@ -91,9 +91,16 @@ export function segmentTail(segment: Segment): { lastOffset: number; maxTimestam
  * batches before it; if it is the first, CORRUPT_MESSAGE is thrown.
  */
 export function collect(segment: Segment, position: number, budget: number, out: Buffer[]): { taken: number; atEnd: boolean } {
-  const mustTakeOne = out.length === 0
-  const firstSize = mustTakeOne ? batchSizeAt(segment, position) : 0
-  const buf = segment.readAt(position, Math.max(budget, firstSize))
+  let buf = segment.readAt(position, budget)
+  if (out.length === 0) {
+    // The first batch of the whole read is taken even when larger than the budget: read again
+    // when it is (rare: one read in the common case, not a header read and then the data).
+    const firstSize =
+      buf.length >= BatchLayout.LOG_OVERHEAD
+        ? buf.readInt32BE(BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD
+        : batchSizeAt(segment, position)
+    if (firstSize > buf.length) buf = segment.readAt(position, firstSize)
+  }
   let p = 0
   while (p + BatchLayout.LOG_OVERHEAD <= buf.length) {
     const size = buf.readInt32BE(p + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD

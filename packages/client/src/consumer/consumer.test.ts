@@ -416,3 +416,53 @@ describe('Consumer under transient coordinator errors', () => {
     expect(await committedOffset()).toBe(10)
   })
 })
+
+describe('Consumer fetch sizes', () => {
+  let local: LocalBroker
+  let tb: Tributary | null = null
+  beforeEach(async () => {
+    local = await LocalBroker.open({ storage: new MemoryStorage(), minSessionTimeoutMs: 50 })
+    await local.createTopics([{ topic: 'f', numPartitions: 2 }])
+  })
+  afterEach(async () => {
+    await tb?.close()
+    tb = null
+    await local.close()
+  })
+
+  /** fetchSizes consumes ten messages through a broker whose `fetchesInProcess` is `inProcess` and returns each fetch's per-partition maxBytes. */
+  async function fetchSizes(inProcess: boolean, options: Record<string, unknown>): Promise<number[]> {
+    const asked: number[] = []
+    tb = await Tributary.open({
+      broker: wrapBroker(local, {
+        fetchesInProcess: inProcess,
+        fetch: (request) => {
+          asked.push(...request.partitions.map((p) => p.maxBytes))
+          return local.fetch(request)
+        },
+      }),
+    })
+    await produce(tb, 'f', 10)
+    let handled = 0
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP, ...options })
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    await consumer.run({ eachMessage: async () => void handled++ })
+    await waitFor(() => handled === 10, 'all ten messages')
+    await consumer.disconnect()
+    return asked
+  }
+
+  test('from a broker in this process a fetch asks at most 256 KiB of each partition (less buffered), however large maxBytesPerPartition is', async () => {
+    const asked = await fetchSizes(true, {})
+    expect(asked.length).toBeGreaterThan(0)
+    expect(new Set(asked)).toEqual(new Set([256 * 1024]))
+  })
+
+  test('from a broker in this process a smaller maxBytesPerPartition is kept', async () => {
+    expect(new Set(await fetchSizes(true, { maxBytesPerPartition: 1000 }))).toEqual(new Set([1000]))
+  })
+
+  test('from a remote broker a fetch asks maxBytesPerPartition (1 MiB by default) of each partition', async () => {
+    expect(new Set(await fetchSizes(false, {}))).toEqual(new Set([1024 * 1024]))
+  })
+})
