@@ -463,7 +463,7 @@ describe('bugs found under cluster faults (regressions)', () => {
     const producer = tb.producer({ acks: 'all', idempotent: true, retry: { retries: 5, initialRetryTimeMs: 200, maxRetryTimeMs: 200 } })
     await producer.send({ topic: 'r', messages: [{ value: 'warm-up', partition: 0 }] }) // the producer id is known from here on
     const first = producer.send({ topic: 'r', messages: [{ key: 'k', value: 'k:0', partition: 1 }] })
-    await sleep(5) // x:0 goes in a request of its own
+    await waitUntil(() => attempts.get('k:0') === 1) // k:0 was sent and refused once: x:0 goes in a request of its own
     await expect(producer.send({ topic: 'r', messages: [{ key: 'x', value: 'x:0', partition: 0 }] })).rejects.toMatchObject({
       code: 'OUT_OF_ORDER_SEQUENCE_NUMBER',
     })
@@ -504,7 +504,7 @@ describe('bugs found under cluster faults (regressions)', () => {
     const producer = tb.producer({ acks: 'all', idempotent: true, retry: { retries: 5, initialRetryTimeMs: 50, maxRetryTimeMs: 50 } })
     await producer.send({ topic: 'r', messages: [{ value: 'warm-up' }] }) // the producer id is known from here on
     const first = producer.send({ topic: 'r', messages: [{ key: 'k', value: 'k:0' }] })
-    await sleep(5) // k:1 goes in a batch of its own
+    await waitUntil(() => attempts.get('k:0') === 1) // k:0 was sent and refused once: k:1 goes in a batch of its own
     const second = producer.send({ topic: 'r', messages: [{ key: 'k', value: 'k:1' }] })
     const outcome = await Promise.allSettled([first, second])
     await tb.close()
