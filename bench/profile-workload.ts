@@ -26,7 +26,13 @@ async function main(): Promise<void> {
   const mode: Mode = modeArg === 'full' ? 'full' : 'quick'
   const workload = workloadByName(name as WorkloadName)
   const task = workload.plan(mode).find((t) => t.label === label)
-  if (!task) throw new Error(`no task labelled ${label} in ${name}: ${workload.plan(mode).map((t) => t.label).join(', ')}`)
+  if (!task)
+    throw new Error(
+      `no task labelled ${label} in ${name}: ${workload
+        .plan(mode)
+        .map((t) => t.label)
+        .join(', ')}`,
+    )
   const dir = mkdtempSync(path.join(process.env.BENCH_TMPDIR ?? os.tmpdir(), 'tributary-profile-'))
   messagePool()
   try {
@@ -42,7 +48,14 @@ async function main(): Promise<void> {
     const { profile } = await inspector.post('Profiler.stop')
     inspector.disconnect()
     const { extra, ...rest } = measurement
-    console.log(JSON.stringify({ ...rest, ...extra, cpuMs: Math.round((cpu.user + cpu.system) / 1000), peakRssMiB: Math.round(peakRssBytes() / 2 ** 20) }))
+    console.log(
+      JSON.stringify({
+        ...rest,
+        ...extra,
+        cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+        peakRssMiB: Math.round(peakRssBytes() / 2 ** 20),
+      }),
+    )
     writeFileSync(process.env.PROFILE_OUT ?? `profile-${name}.cpuprofile`, JSON.stringify(profile))
     printTop(profile as unknown as CpuProfile, Number(process.env.PROFILE_TOP ?? 25))
   } finally {
