@@ -57,4 +57,30 @@ describe('FdCache', () => {
     expect(ran).toBe(false)
     expect(() => handle.fd()).toThrow(/deleted/)
   })
+
+  it('hands its async slots to thousands of waiting calls in arrival order, never more at once than its quarter of the budget', async () => {
+    const cache = new FdCache(8)
+    let running = 0
+    let peak = 0
+    const order: number[] = []
+    const calls = Array.from({ length: 5_000 }, (_, i) =>
+      cache.withSlot(async () => {
+        running++
+        peak = Math.max(peak, running)
+        order.push(i)
+        await new Promise((resolve) => setImmediate(resolve))
+        running--
+      }),
+    )
+    await Promise.all(calls)
+    expect(peak).toBe(2)
+    expect(order).toEqual(Array.from({ length: 5_000 }, (_, i) => i))
+    // Every slot came back: a new call runs at once.
+    let ranAtOnce = false
+    const next = cache.withSlot(async () => {
+      ranAtOnce = running === 0
+    })
+    await next
+    expect(ranAtOnce).toBe(true)
+  })
 })

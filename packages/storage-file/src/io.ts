@@ -54,18 +54,23 @@ export function fsyncDirSync(path: string): void {
   }
 }
 
-/** fsyncDirAsync is `fsyncDirSync` off the event loop. */
-export async function fsyncDirAsync(path: string): Promise<void> {
-  try {
-    const handle = await fs.promises.open(path, 'r')
-    try {
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-  } catch (err) {
-    throw wrapStorageError(err, `fsync directory ${path}`)
-  }
+/**
+ * fsyncDirAsync is `fsyncDirSync` off the event loop: open, fsync and close on libuv's pool, with
+ * plain callbacks (no `FileHandle` objects: a close of thousands of new partitions runs one each).
+ */
+export function fsyncDirAsync(path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (err: unknown) => reject(wrapStorageError(err, `fsync directory ${path}`))
+    fs.open(path, 'r', (openErr, fd) => {
+      if (openErr) return fail(openErr)
+      fs.fsync(fd, (syncErr) => {
+        fs.close(fd, (closeErr) => {
+          if (syncErr || closeErr) fail(syncErr ?? closeErr)
+          else resolve()
+        })
+      })
+    })
+  })
 }
 
 /** writeFileDurableSync writes `data` to `path` through `path.tmp`, fsyncs it and renames it into place, then fsyncs the directory. */

@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { makeBatch, makeRecords } from '@tributary/core/testing'
 import type { PartitionLog } from '@tributary/core'
 import { keysOf, openStorage, readAll, SMALL } from './testing/storage-kit'
@@ -47,5 +48,30 @@ describe('thousands of partitions', () => {
     }
     expect(openFds() - baseline).toBeLessThanOrEqual(MAX_OPEN_FILES + 8)
     await reopened.storage.close()
+  }, 120_000)
+
+  it('a new partition costs its directory and log file only; close makes every one durable and closes every file', async () => {
+    const partitions = PARTITIONS / 2
+    const baseline = openFds()
+    const { storage } = await openStorage(dir, { maxOpenFiles: MAX_OPEN_FILES })
+    for (let p = 0; p < partitions; p++)
+      storage.partitionLog({ topic: 'one', partition: p }, SMALL).append(makeBatch(makeRecords(`m${p}`, 1)))
+    // Only the log file exists; index files come with their first entry (a missing index loads as empty).
+    expect(readdirSync(join(dir, 'one-7'))).toEqual(['00000000000000000000.log'])
+    // No sync(): close must flush every partition itself (one timed flush each: its log file and its new directory).
+    expect(storage.stats().fsyncLatencySeconds?.count).toBe(0)
+    await storage.close()
+    expect(storage.stats().fsyncLatencySeconds?.count).toBe(partitions)
+    expect(openFds()).toBeLessThanOrEqual(baseline)
+    const reopened = await openStorage(dir, { maxOpenFiles: MAX_OPEN_FILES })
+    expect(reopened.storage.listPartitions()).toHaveLength(partitions)
+    for (let p = 0; p < partitions; p += 7) {
+      const log = reopened.storage.partitionLog({ topic: 'one', partition: p }, SMALL)
+      expect(keysOf(readAll(log))).toEqual([`k-m${p}-0`])
+      log.append(makeBatch(makeRecords(`n${p}`, 1)))
+      expect(keysOf(readAll(log))).toEqual([`k-m${p}-0`, `k-n${p}-0`])
+    }
+    await reopened.storage.close()
+    expect(openFds()).toBeLessThanOrEqual(baseline)
   }, 120_000)
 })

@@ -5,6 +5,9 @@ import { attempt, readFully, writeFully } from './io'
 /** OFFSET_ENTRY_BYTES is the size of one `.index` entry: relative offset (int32 BE), file position (int32 BE), as Kafka's. */
 export const OFFSET_ENTRY_BYTES = 8
 
+/** Shared empty arrays: an index gets arrays of its own with its first entry (most segments of a many-partition storage have none). */
+const NO_ENTRIES_I32 = new Int32Array(0)
+
 /**
  * OffsetIndex is a segment's sparse offset index: entries map a batch's last offset (relative
  * to the segment base) to the file position where that batch starts, one entry every
@@ -15,8 +18,8 @@ export const OFFSET_ENTRY_BYTES = 8
  * Invariant: relative offsets and positions both strictly increase.
  */
 export class OffsetIndex {
-  private rel = new Int32Array(16)
-  private pos = new Int32Array(16)
+  private rel: Int32Array = NO_ENTRIES_I32
+  private pos: Int32Array = NO_ENTRIES_I32
   private size = 0
   /** Entries already in the file; -1 when the file must be rewritten whole. */
   private persisted = 0
@@ -135,8 +138,8 @@ export class OffsetIndex {
   }
 
   private grow(): void {
-    const rel = new Int32Array(this.rel.length * 2)
-    const pos = new Int32Array(this.pos.length * 2)
+    const rel = new Int32Array(Math.max(16, this.rel.length * 2))
+    const pos = new Int32Array(Math.max(16, this.pos.length * 2))
     rel.set(this.rel)
     pos.set(this.pos)
     this.rel = rel

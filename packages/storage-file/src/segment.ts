@@ -69,6 +69,15 @@ export class Segment {
     return segment
   }
 
+  /**
+   * createFresh makes segment 0 of a partition directory that was just created (so empty): no
+   * stale file can exist, so nothing is opened or truncated now. The log file is created by the
+   * first append; the index files only once they have an entry (a missing index loads as empty).
+   */
+  static createFresh(dir: string, nowMs: number, cache: FdCache): Segment {
+    return new Segment(dir, 0, cache, 0, nowMs)
+  }
+
   /** handles are the segment's three files: log, offset index, time index. */
   handles(): FileHandle[] {
     return [this.log, this.indexFile, this.timeIndexFile]

@@ -7,6 +7,10 @@ export const TIME_ENTRY_BYTES = 12
 
 const TWO_POW_32 = 4294967296
 
+/** Shared empty arrays: an index gets arrays of its own with its first entry (most segments of a many-partition storage have none). */
+const NO_ENTRIES_I32 = new Int32Array(0)
+const NO_ENTRIES_F64 = new Float64Array(0)
+
 /**
  * TimeIndex is a segment's sparse time index. An entry (T, O) says that the largest timestamp of
  * any batch up to and including the one whose last offset is O is T; an entry is added at the
@@ -16,8 +20,8 @@ const TWO_POW_32 = 4294967296
  * Invariant: timestamps and relative offsets both strictly increase.
  */
 export class TimeIndex {
-  private ts = new Float64Array(16)
-  private rel = new Int32Array(16)
+  private ts: Float64Array = NO_ENTRIES_F64
+  private rel: Int32Array = NO_ENTRIES_I32
   private size = 0
   /** Entries already in the file; -1 when the file must be rewritten whole. */
   private persisted = 0
@@ -133,8 +137,8 @@ export class TimeIndex {
   }
 
   private grow(): void {
-    const ts = new Float64Array(this.ts.length * 2)
-    const rel = new Int32Array(this.rel.length * 2)
+    const ts = new Float64Array(Math.max(16, this.ts.length * 2))
+    const rel = new Int32Array(Math.max(16, this.rel.length * 2))
     ts.set(this.ts)
     rel.set(this.rel)
     this.ts = ts

@@ -5,6 +5,8 @@ import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { TributaryError } from '@tributary/core'
 import { makeBatch, makeRecords } from '@tributary/core/testing'
+import { openDatabase } from './database'
+import { resolveSqliteOptions } from './options'
 import { SCHEMA_VERSION } from './schema'
 import { SqliteStorage } from './sqlite-storage'
 
@@ -191,3 +193,21 @@ function startLockChild(dbPath: string): { firstLine: Promise<unknown>; exited: 
   })
   return { firstLine, exited, kill: () => child.kill('SIGKILL') }
 }
+
+describe('memory of a reading connection', () => {
+  it('maps none of the file by default (touched mapped pages would stay resident, growing with the backlog) and bounds the page cache', () => {
+    const db = openDatabase(resolveSqliteOptions({ path }))
+    try {
+      expect(db.pragma('mmap_size', { simple: true })).toBe(0)
+      expect(db.pragma('cache_size', { simple: true })).toBe(-65_536)
+    } finally {
+      db.close()
+    }
+    const mapped = openDatabase(resolveSqliteOptions({ path, mmapSizeBytes: 1 << 20 }))
+    try {
+      expect(mapped.pragma('mmap_size', { simple: true })).toBe(1 << 20)
+    } finally {
+      mapped.close()
+    }
+  })
+})

@@ -25,7 +25,10 @@ export interface SqliteStorageOptions {
   cacheSizeKiB?: number
   /**
    * Bytes of the database file SQLite may memory-map for reads (`PRAGMA mmap_size`); 0 disables
-   * it. Default 268,435,456 (256 MiB).
+   * it. Default 0: every mapped page a reader touches stays in the process's resident set until
+   * close, so with a map a consumer reading a backlog grows by up to this much (it measured 441
+   * MiB reading 10M messages with 256 MiB mapped), while without one reads go through the page
+   * cache (`cacheSizeKiB`) and memory stays flat whatever the backlog.
    */
   mmapSizeBytes?: number
   /**
@@ -43,7 +46,7 @@ export const SQLITE_STORAGE_DEFAULTS = Object.freeze({
   pageSizeBytes: 16_384,
   walAutocheckpointPages: 4_096,
   cacheSizeKiB: 65_536,
-  mmapSizeBytes: 268_435_456,
+  mmapSizeBytes: 0,
   checkOnOpen: 'none' as 'none' | 'quick',
 })
 

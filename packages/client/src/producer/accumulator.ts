@@ -104,6 +104,11 @@ export function newSendPart(
  */
 export class RecordAccumulator {
   private readonly queues = new Map<string, PartitionQueue>()
+  /**
+   * The queues holding waiting records: what the producer's scans (after every acknowledged batch)
+   * look at, so that they cost the partitions with work, not every partition ever sent to.
+   */
+  private readonly pending = new Set<PartitionQueue>()
   private totalBytes = 0
   private lastQueue: PartitionQueue | null = null
 
@@ -125,6 +130,7 @@ export class RecordAccumulator {
     const bytes = part.bytes
     part.unacked = part.records.length
     queue.parts.push(part)
+    this.pending.add(queue)
     queue.bytes += bytes
     this.totalBytes += bytes
   }
@@ -145,21 +151,20 @@ export class RecordAccumulator {
 
   /** hasFullBatch tells whether some partition already holds a full batch (worth sending without lingering). */
   hasFullBatch(): boolean {
-    for (const q of this.queues.values()) if (q.bytes >= this.batchSizeBytes && q.inFlight < this.maxInFlight) return true
+    for (const q of this.pending) if (q.bytes >= this.batchSizeBytes && q.inFlight < this.maxInFlight) return true
     return false
   }
 
   /** isEmpty tells whether nothing waits to be drained. */
   isEmpty(): boolean {
-    for (const q of this.queues.values()) if (waiting(q) > 0) return false
-    return true
+    return this.pending.size === 0
   }
 
   /** nextReadyInMs returns how long until some waiting partition lingers long enough, or null when none waits. */
   nextReadyInMs(nowMs: number): number | null {
     let best: number | null = null
-    for (const q of this.queues.values()) {
-      if (waiting(q) === 0 || q.inFlight >= this.maxInFlight) continue
+    for (const q of this.pending) {
+      if (q.inFlight >= this.maxInFlight) continue
       const wait = Math.max(0, q.sinceMs + this.lingerMs - nowMs)
       best = best === null ? wait : Math.min(best, wait)
     }
@@ -175,7 +180,8 @@ export class RecordAccumulator {
    */
   drainReady(nowMs: number, force: boolean): DrainedBatch[] {
     const out: DrainedBatch[] = []
-    for (const q of this.queues.values()) {
+    // Deleting the visited queue from a Set while iterating it is safe: iteration goes on with the next.
+    for (const q of this.pending) {
       const all = force || nowMs - q.sinceMs >= this.lingerMs
       while (waiting(q) > 0 && q.inFlight < this.maxInFlight && (all || q.bytes >= this.batchSizeBytes)) out.push(this.drainOne(q))
     }
@@ -218,6 +224,7 @@ export class RecordAccumulator {
     if (q.head === q.parts.length) {
       q.parts = []
       q.head = 0
+      this.pending.delete(q)
     } else if (q.head > 1024 && q.head * 2 > q.parts.length) {
       q.parts = q.parts.slice(q.head)
       q.head = 0
