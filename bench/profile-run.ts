@@ -14,6 +14,7 @@ import { nowMs } from './lib/stats'
 import type { Params } from './lib/types'
 import { logSystem } from './systems'
 import { BATCH_MESSAGES } from './workloads/log-tasks'
+import { type CpuProfile, printTop } from './lib/cpu-profile'
 
 async function main(): Promise<void> {
   const [what, systemName, ...rest] = process.argv.slice(2)
@@ -63,26 +64,6 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
-}
-
-interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]
-  samples: number[]
-  timeDeltas: number[]
-}
-
-/** printTop prints the functions with the most self time (share of the samples). */
-function printTop(profile: CpuProfile, top: number): void {
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]))
-  const self = new Map<string, number>()
-  for (const id of profile.samples) {
-    const frame = byId.get(id)!.callFrame
-    const key = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/(packages|node_modules)\//, '$1/')}:${frame.lineNumber + 1}`
-    self.set(key, (self.get(key) ?? 0) + 1)
-  }
-  const total = profile.samples.length
-  for (const [key, n] of [...self].sort((a, b) => b[1] - a[1]).slice(0, top))
-    console.log(`${((n * 100) / total).toFixed(1).padStart(5)}%  ${key}`)
 }
 
 main().catch((error: unknown) => {
