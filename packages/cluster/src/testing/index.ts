@@ -7,3 +7,5 @@ export { MemoryCluster } from './memory-cluster'
 export { startTcpCluster, freePortPair } from './tcp-cluster'
 
 export type { MemoryClusterOptions } from './memory-cluster'
+// The argument shapes of every call the client port serves (what the fuzz tests draw methods from).
+export { BROKER_ARGS } from '../server/call-checks'
