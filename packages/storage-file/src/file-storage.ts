@@ -14,10 +14,19 @@ import {
   type StoredMetadata,
   type TopicPartition,
 } from '@tributary/core'
-import { checkCommittedOffsets, checkGroupId, checkPartitionList, checkStoredMetadata, wrapStorageError } from '@tributary/core/internal'
+import {
+  checkCommittedOffsets,
+  checkGroupId,
+  checkPartitionList,
+  checkStoredMetadata,
+  readBaseOffset,
+  wrapStorageError,
+} from '@tributary/core/internal'
 import { FdCache } from './fd-cache'
 import { GroupCommit } from './group-commit'
 import { attempt, fsyncDirAsync, fsyncDirSync } from './io'
+import { Journal } from './journal'
+import { listJournals, pendingBatches, readJournal, type JournalFile } from './journal-replay'
 import { DirectoryLock } from './lock-file'
 import { MetadataFile } from './metadata-file'
 import { OffsetsStore } from './offsets-store'
@@ -29,7 +38,8 @@ import { FilePartitionLog } from './partition-log'
  * FileStorage is the on-disk `Storage`: one directory holding a subdirectory of segment files per
  * partition (`<topic>-<partition>/<20-digit base offset>.log` with `.index` and `.timeindex`),
  * `metadata.json` for the broker metadata, `offsets.log` for committed group offsets and a
- * `.lock` file naming the owning process.
+ * `.lock` file naming the owning process, and (unless `journal: false`) the shared journal
+ * `journal-<n>` that makes acks=all over many partitions one fdatasync (see journal.ts).
  *
  * Partitions are found by `open()` but loaded (and recovered) on first `partitionLog()` call, so
  * that opening a directory with thousands of partitions costs one directory listing.
@@ -59,6 +69,13 @@ export class FileStorage implements Storage {
   private slowFsyncs = 0
   /** Group commit of the storage directory itself, for the entries of newly created partitions. */
   private readonly rootCommit = new GroupCommit(() => this.cache.withSlot(() => fsyncDirAsync(this.options.dir)))
+  /** The shared journal: created by the first append after open() replayed the old ones; never with `journal: false`. */
+  private journal: Journal | null = null
+  /** The sequence number of the next journal file, once open() replayed the old ones (null before, and with `journal: false`). */
+  private nextJournal: number | null = null
+  /** Closed journal files, deleted once a flush of every partition written before them finished. */
+  private oldJournals: string[] = []
+  private checkpointRunning = false
 
   constructor(options: FileStorageOptions) {
     this.options = resolveFileStorageOptions(options)
@@ -95,6 +112,91 @@ export class FileStorage implements Storage {
       throw err
     }
     this.state = 'open'
+    try {
+      const journals = listJournals(this.dir)
+      if (journals.length > 0) await this.replay(journals)
+      if (this.options.journal) this.nextJournal = (journals[journals.length - 1]?.sequence ?? 0) + 1
+    } catch (err) {
+      await this.close().catch(() => undefined)
+      throw err
+    }
+  }
+
+  /**
+   * replay appends to each partition the journaled batches its segments lack (lost with the page
+   * cache: acknowledged after the journal's fdatasync, not the segment's), flushes them, and
+   * deletes the journal files. A partition whose directory is gone (deleted) is skipped.
+   */
+  private async replay(journals: JournalFile[]): Promise<void> {
+    const records = []
+    for (const file of journals) {
+      const read = readJournal(file.path)
+      if (read.tornBytes > 0)
+        this.options.logger.info('A journal file ends with an incomplete record (never acknowledged): ignored', {
+          path: file.path,
+          validBytes: read.validBytes,
+          tornBytes: read.tornBytes,
+        })
+      records.push(...read.records)
+    }
+    const touched: FilePartitionLog[] = []
+    for (const { topic, partition, batches } of pendingBatches(records).values()) {
+      const name = partitionDirName({ topic, partition })
+      if (!this.known.has(name)) continue
+      const log = this.partitionLog({ topic, partition }, REPLAY_LOG_CONFIG) as FilePartitionLog
+      let appended = 0
+      for (const batch of batches) {
+        if (readBaseOffset(batch) < log.endOffset()) continue
+        log.appendCopy(batch)
+        appended++
+      }
+      if (appended === 0) continue
+      touched.push(log)
+      this.options.logger.info('Replayed journaled batches that the segments lacked', { topic, partition, batches: appended })
+    }
+    await Promise.all(touched.map((log) => log.flushSegments()))
+    for (const file of journals) attempt(`delete ${file.path}`, () => fs.unlinkSync(file.path))
+  }
+
+  /** journalFor is the journal, created first when `create` (an append) and the storage journals. */
+  private journalFor(create: boolean): Journal | null {
+    if (this.journal === null && create && this.nextJournal !== null) {
+      this.journal = Journal.create(this.dir, this.nextJournal, this.options.journalBytes, () => this.scheduleCheckpoint())
+      this.nextJournal = null
+    }
+    return this.journal
+  }
+
+  /** scheduleCheckpoint runs a checkpoint soon (the journal is full), unless one is running. */
+  private scheduleCheckpoint(): void {
+    if (this.checkpointRunning) return
+    this.checkpointRunning = true
+    setImmediate(() => {
+      this.checkpoint()
+        .catch((err: unknown) =>
+          this.options.logger.warn('A journal checkpoint failed; its files are kept for recovery', { error: String(err) }),
+        )
+        .finally(() => {
+          this.checkpointRunning = false
+        })
+    })
+  }
+
+  /**
+   * checkpoint starts a new journal file, flushes every partition written since its last flush
+   * (which covers everything the closed files hold), then deletes the closed files.
+   */
+  private async checkpoint(): Promise<void> {
+    if (this.state !== 'open' || this.journal === null) return
+    this.oldJournals.push(this.journal.rotate())
+    const covered = [...this.oldJournals]
+    const logs = [...this.dirty]
+    this.dirty.clear()
+    await Promise.all(logs.map((log) => log.flushSegments()))
+    // Closed meanwhile: close flushed everything and deleted the files itself.
+    if (this.state !== 'open') return
+    for (const path of covered) attempt(`delete ${path}`, () => fs.rmSync(path, { force: true }))
+    this.oldJournals = this.oldJournals.filter((p) => !covered.includes(p))
   }
 
   partitionLog(tp: TopicPartition, config: PartitionLogConfig): PartitionLog {
@@ -127,7 +229,10 @@ export class FileStorage implements Storage {
       this.dirty.delete(log)
       this.logs.delete(name)
     }
-    if (!this.known.delete(name)) return
+    if (!this.known.has(name)) return
+    // Replay must not put the partition's journaled batches into a partition of the same name created later.
+    this.journal?.forget(tp.topic, tp.partition)
+    this.known.delete(name)
     // Rename first (atomic, to a short name whatever the topic's length), so that a crash during the
     // recursive removal never leaves half a partition under its real name; open() removes the rest.
     const doomed = join(this.dir, deletedDirName(randomBytes(8).toString('hex')))
@@ -204,11 +309,20 @@ export class FileStorage implements Storage {
     const logs = [...this.logs.values()]
     this.logs.clear()
     this.dirty.clear()
+    const journal = this.journal
+    this.journal = null
+    this.nextJournal = null
     try {
       const results = await Promise.allSettled([...logs.map((log) => log.close()), this.offsets.close(), this.metadata.settled()])
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
       if (failed) throw wrapStorageError(failed.reason, 'close storage')
+      // Every segment is flushed: the journal holds nothing they lack.
+      if (journal !== null) {
+        journal.close()
+        for (const path of [...this.oldJournals, journal.currentPath()]) attempt(`delete ${path}`, () => fs.rmSync(path, { force: true }))
+      }
     } finally {
+      journal?.close()
       this.cache.closeAll()
       this.lock.release()
     }
@@ -235,6 +349,7 @@ export class FileStorage implements Storage {
         onDirty: (log) => this.dirty.add(log),
         onFlushed: (log, ms) => this.noteFlush(log, ms),
         assertUsable: () => this.assertLogUsable(name, self),
+        journal: (create) => this.journalFor(create),
       },
       config,
       onRecovery,
@@ -285,6 +400,12 @@ export class FileStorage implements Storage {
     if (this.state !== 'open') throw closedError()
   }
 }
+
+/**
+ * REPLAY_LOG_CONFIG is the config a partition is loaded with to replay its journaled batches,
+ * before the broker gives its topic's (Kafka's topic defaults; the broker's config replaces it).
+ */
+const REPLAY_LOG_CONFIG = Object.freeze({ segmentBytes: 1024 * 1024 * 1024, segmentMs: 7 * 24 * 3600 * 1000, indexIntervalBytes: 4096 })
 
 async function removeTree(path: string): Promise<void> {
   try {

@@ -33,6 +33,16 @@ export class GroupCommit {
     this.written++
   }
 
+  /** writtenCount is how many writes were noted so far. */
+  writtenCount(): number {
+    return this.written
+  }
+
+  /** isDurable tells whether a finished flush covers the first `count` writes noted. */
+  isDurable(count: number): boolean {
+    return this.durable >= count
+  }
+
   /** hasPending tells whether some write is not yet covered by a finished flush. */
   hasPending(): boolean {
     return this.written > this.durable

@@ -26,9 +26,10 @@ import {
   writeBaseOffset,
 } from '@tributary/core/internal'
 import { compactSegment } from './compaction'
+import type { Journal } from './journal'
 import type { FdCache } from './fd-cache'
 import { GroupCommit } from './group-commit'
-import { attempt, fdatasyncAsync, fsyncDirAsync } from './io'
+import { attempt, fdatasyncAsync, fsyncDirAsync, fsyncDirSync } from './io'
 import { collect, findSegmentIndex, firstOffsetAtOrAfter, locate, segmentTail } from './log-reader'
 import { completeReset, writeResetMarker } from './log-reset'
 import { applyLogStart, removeLogStart, segmentsBelow, writeLogStart } from './log-start'
@@ -57,6 +58,11 @@ export interface PartitionLogContext {
   onFlushed?: (log: FilePartitionLog, ms: number) => void
   /** Throws the error for calls on a closed storage (or deleted partition). */
   assertUsable: () => void
+  /**
+   * The storage's shared journal that appends are also written to, or null (none, or not yet:
+   * during replay). `create`: an append asks, and a storage that journals creates it on first use.
+   */
+  journal: (create: boolean) => Journal | null
 }
 
 /**
@@ -88,6 +94,12 @@ export class FilePartitionLog implements PartitionLog {
    * compaction, reset, segment deletion) clears it.
    */
   private readHint: { segment: Segment; offset: number; position: number } | null = null
+  /**
+   * The group-commit count of the last write the journal does not cover (a roll's new file, a
+   * truncation, removed segments, a new directory, an append made without a journal): until a
+   * flush of the segments covers it, `sync()` flushes the segments instead of the journal.
+   */
+  private segmentsOnlyUntil = 0
 
   private constructor(
     private readonly ctx: PartitionLogContext,
@@ -105,6 +117,10 @@ export class FilePartitionLog implements PartitionLog {
     this.bytes = segments.reduce((sum, s) => sum + s.size, 0)
     this.dirDirty = ctx.createdDir
     this.rootDirty = ctx.createdDir
+    if (ctx.createdDir) {
+      this.commit.noteWrite()
+      this.segmentsOnlyUntil = this.commit.writtenCount()
+    }
   }
 
   /** open loads (recovering) or creates the partition at `ctx.dir`. */
@@ -196,6 +212,7 @@ export class FilePartitionLog implements PartitionLog {
     checkOffsetArgument(fromOffset, 'truncate')
     this.readHint = null
     if (fromOffset >= this.end) return
+    this.forgetJournaled()
     const from = Math.max(fromOffset, this.start)
     const cut = this.firstBatchFrom(from)
     // Never below the log start: a removed batch straddling it leaves the log empty at the start.
@@ -228,6 +245,7 @@ export class FilePartitionLog implements PartitionLog {
     this.assertUsable()
     checkOffsetArgument(offset, 'resetTo')
     this.readHint = null
+    this.forgetJournaled()
     try {
       writeResetMarker(this.ctx.dir, offset)
       this.removeSegments(0, this.segmentList.length)
@@ -324,12 +342,24 @@ export class FilePartitionLog implements PartitionLog {
     this.config = checkLogConfig(config)
   }
 
+  /**
+   * sync makes every earlier append durable: through the storage's journal (one fdatasync shared
+   * by every partition) when the journal covers everything written since the segments' last flush,
+   * else by flushing the segments (group commit).
+   */
   sync(): Promise<void> {
     try {
       this.assertUsable()
     } catch (err) {
       return Promise.reject(err)
     }
+    const journal = this.ctx.journal(false)
+    if (journal !== null && this.commit.isDurable(this.segmentsOnlyUntil)) return journal.sync()
+    return this.commit.sync()
+  }
+
+  /** flushSegments makes the segments themselves durable (a journal checkpoint, close). */
+  flushSegments(): Promise<void> {
     return this.commit.sync()
   }
 
@@ -385,9 +415,11 @@ export class FilePartitionLog implements PartitionLog {
     if (this.shouldRoll(active, size, lastOffset)) active = this.rollTo(this.rollBase(active, baseOffset, lastOffset))
     if (active.size === 0) active.createdAtMs = this.ctx.clock.now()
     active.append(batch, lastOffset, maxTimestamp, this.config.indexIntervalBytes)
+    const journal = this.ctx.journal(true)
+    journal?.appendBatch(this.topic, this.partition, batch)
     this.end = lastOffset + 1
     this.bytes += size
-    this.noteWrite()
+    this.noteWrite(journal !== null)
     return { baseOffset, lastOffset, maxTimestamp, sizeBytes: size }
   }
 
@@ -459,10 +491,32 @@ export class FilePartitionLog implements PartitionLog {
     this.dirDirty = true
   }
 
-  /** noteWrite counts a write for the group commit and tells the storage (every time: a flush may be running that misses it). */
-  private noteWrite(): void {
+  /**
+   * noteWrite counts a write for the group commit and tells the storage (every time: a flush may
+   * be running that misses it). `journaled`: the journal holds the write, so `sync()` may rely on it.
+   */
+  private noteWrite(journaled = false): void {
     this.ctx.onDirty(this)
     this.commit.noteWrite()
+    if (!journaled) this.segmentsOnlyUntil = this.commit.writtenCount()
+  }
+
+  /**
+   * forgetJournaled comes before a truncation or reset: the segments are made durable now (so the
+   * journal holds nothing they lack), then a durable forget mark tells replay to ignore this
+   * partition's earlier records, which could otherwise re-append what is about to be cut.
+   */
+  private forgetJournaled(): void {
+    const journal = this.ctx.journal(false)
+    if (journal === null) return
+    for (const segment of this.segmentList) {
+      if (!segment.dirty) continue
+      const fd = segment.log.fd()
+      attempt(`fdatasync ${segment.log.path}`, () => fs.fdatasyncSync(fd))
+    }
+    // A rolled segment's directory entry too: without it the segment's bytes would be lost with it.
+    if (this.dirDirty) fsyncDirSync(this.ctx.dir)
+    journal.forget(this.topic, this.partition)
   }
 
   /**

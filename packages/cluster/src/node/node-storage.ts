@@ -20,7 +20,8 @@ export function nodeStorage(o: ResolvedClusterNodeOptions): NodeStorage {
   // One descriptor budget for the node, split between partition segments and Raft logs.
   const half = Math.floor(o.maxOpenFiles / 2)
   return {
-    storage: new FileStorage({ dir: join(o.dir, 'data'), clock: o.clock, maxOpenFiles: half, logger: o.logger }),
+    // No journal: every batch a node applies is durable in its Raft log already.
+    storage: new FileStorage({ dir: join(o.dir, 'data'), clock: o.clock, maxOpenFiles: half, logger: o.logger, journal: false }),
     raftStorage: fileRaftStorage(join(o.dir, 'raft'), new HandleCache(o.maxOpenFiles - half)),
   }
 }

@@ -1,0 +1,226 @@
+import { readdirSync, statSync, truncateSync } from 'node:fs'
+import { join } from 'node:path'
+import fc from 'fast-check'
+import { makeBatch } from '@tributary/core/testing'
+import { Journal, KIND_BATCH, KIND_FORGET } from './journal'
+import { listJournals, parseJournal, pendingBatches, readJournal } from './journal-replay'
+import { killAndWait, spawnTs, waitForLine } from './testing/child-process'
+import { SMALL, openStorage, readAll } from './testing/storage-kit'
+import { makeTempDir, removeTempDir } from './testing/temp-dir'
+
+/** runChild runs journal-child.ts to its `done` line, then SIGKILLs it (its segments were never flushed by a close). */
+async function runChild(dir: string, args: string[]): Promise<void> {
+  const child = spawnTs(join(__dirname, 'testing', 'journal-child.ts'), [dir, ...args])
+  try {
+    await waitForLine(child, 'done', 120_000)
+  } finally {
+    await killAndWait(child)
+  }
+}
+
+/** loseSegmentData cuts every segment file to `keep(size)` bytes: what a power loss may leave of data never fdatasynced. */
+function loseSegmentData(dir: string, keep: (size: number) => number): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue
+    for (const name of readdirSync(join(dir, entry.name))) {
+      if (!name.endsWith('.log')) continue
+      const path = join(dir, entry.name, name)
+      truncateSync(path, keep(statSync(path).size))
+    }
+  }
+}
+
+function values(log: Parameters<typeof readAll>[0]): string[] {
+  return readAll(log).map((r) => r.value?.toString() ?? '')
+}
+
+describe('the shared journal', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = makeTempDir('journal')
+  })
+  afterEach(() => removeTempDir(dir))
+
+  it.each([
+    ['lost entirely', (_size: number) => 0],
+    ['torn in the middle', (size: number) => Math.floor(size / 2)],
+  ])(
+    'acknowledged batches survive their segments being %s: replay appends them back, in order, once',
+    async (_label, keep) => {
+      await runChild(dir, [String(64 * 1024 * 1024), '4', '60'])
+      expect(listJournals(dir)).toHaveLength(1)
+      loseSegmentData(dir, keep)
+      const { storage } = await openStorage(dir)
+      try {
+        for (let p = 0; p < 4; p++) {
+          const log = storage.partitionLog({ topic: 'j', partition: p }, SMALL)
+          const expected = Array.from({ length: 15 }, (_, n) => `v${n * 4 + p}`)
+          expect(values(log)).toEqual(expected)
+          expect(readAll(log).map((r) => r.offset)).toEqual(expected.map((_, n) => n))
+        }
+        // Replayed batches were flushed to the segments and the old journal deleted.
+        expect(listJournals(dir)).toEqual([])
+      } finally {
+        await storage.close()
+      }
+      // A clean close leaves no journal, and the data is in the segments.
+      expect(listJournals(dir)).toEqual([])
+      const again = await openStorage(dir)
+      expect(values(again.storage.partitionLog({ topic: 'j', partition: 1 }, SMALL))).toHaveLength(15)
+      await again.storage.close()
+    },
+    180_000,
+  )
+
+  it('checkpoints keep at most two journal files, and a SIGKILL between them loses nothing acknowledged', async () => {
+    await runChild(dir, ['4096', '3', '300'])
+    expect(listJournals(dir).length).toBeGreaterThanOrEqual(1)
+    expect(listJournals(dir).length).toBeLessThanOrEqual(2)
+    expect(listJournals(dir)[0]!.sequence).toBeGreaterThan(5)
+    const { storage } = await openStorage(dir)
+    try {
+      for (let p = 0; p < 3; p++)
+        expect(values(storage.partitionLog({ topic: 'j', partition: p }, SMALL))).toEqual(
+          Array.from({ length: 100 }, (_, n) => `v${n * 3 + p}`),
+        )
+    } finally {
+      await storage.close()
+    }
+  }, 180_000)
+
+  it('a deleted and recreated partition gets none of its old journaled batches back', async () => {
+    // Replay would put the old partition's v2 and v4 after `fresh` (their offsets 1 and 2 lie at or past its end of 1) without the forget mark.
+    await runChild(dir, [String(64 * 1024 * 1024), '2', '6', 'recreate'])
+    const { storage } = await openStorage(dir)
+    try {
+      expect(values(storage.partitionLog({ topic: 'j', partition: 0 }, SMALL))).toEqual(['fresh'])
+      expect(values(storage.partitionLog({ topic: 'j', partition: 1 }, SMALL))).toEqual(['v1', 'v3', 'v5'])
+    } finally {
+      await storage.close()
+    }
+  }, 180_000)
+
+  it('a truncation is not undone by replay: the batches it cut stay cut', async () => {
+    const first = await openStorage(dir)
+    const log = first.storage.partitionLog({ topic: 't', partition: 0 }, SMALL)
+    for (let i = 0; i < 5; i++) log.append(makeBatch([{ value: `v${i}` }]))
+    await log.sync()
+    log.truncate(2)
+    // The journal holds v0..v4 and then the forget mark (written durably by the truncation): replay considers none of them.
+    const records = readJournal(listJournals(dir)[0]!.path).records
+    expect(records.map((r) => r.kind)).toEqual([KIND_BATCH, KIND_BATCH, KIND_BATCH, KIND_BATCH, KIND_BATCH, KIND_FORGET])
+    expect([...pendingBatches(records).values()]).toEqual([])
+    log.append(makeBatch([{ value: 'after' }]))
+    await log.sync()
+    await first.storage.close()
+    const { storage } = await openStorage(dir)
+    expect(values(storage.partitionLog({ topic: 't', partition: 0 }, SMALL))).toEqual(['v0', 'v1', 'after'])
+    await storage.close()
+  })
+
+  it('acks over several partitions share one journal flush: sync() of each resolves, and the journal holds every batch', async () => {
+    const { storage } = await openStorage(dir)
+    const logs = [0, 1, 2, 3].map((partition) => storage.partitionLog({ topic: 'm', partition }, SMALL))
+    // The first sync of a new partition flushes its segments (its directory must be durable); later ones use the journal.
+    for (const log of logs) {
+      log.append(makeBatch([{ value: 'first' }]))
+      await log.sync()
+    }
+    for (const log of logs) log.append(makeBatch([{ value: 'second' }]))
+    await Promise.all(logs.map((log) => log.sync()))
+    const records = readJournal(listJournals(dir)[0]!.path).records
+    expect(records).toHaveLength(8)
+    expect(new Set(records.map((r) => r.partition))).toEqual(new Set([0, 1, 2, 3]))
+    await storage.close()
+    expect(listJournals(dir)).toEqual([])
+  })
+
+  it('journal: false writes no journal', async () => {
+    const { storage } = await openStorage(dir, { journal: false })
+    const log = storage.partitionLog({ topic: 'n', partition: 0 }, SMALL)
+    log.append(makeBatch([{ value: 'x' }]))
+    await log.sync()
+    expect(listJournals(dir)).toEqual([])
+    await storage.close()
+  })
+
+  it('rejects bad journal options with INVALID_CONFIG naming the option', async () => {
+    await expect(openStorage(dir, { journal: 'yes' as unknown as boolean })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: expect.stringContaining('options.journal'),
+    })
+    await expect(openStorage(dir, { journalBytes: 100 })).rejects.toMatchObject({
+      code: 'INVALID_CONFIG',
+      message: expect.stringContaining('options.journalBytes'),
+    })
+  })
+})
+
+describe('journal records', () => {
+  let dir: string
+  beforeEach(() => {
+    dir = makeTempDir('journal-codec')
+  })
+  afterEach(() => removeTempDir(dir))
+
+  it('read back as written, and a file cut anywhere reads as a prefix of its records (a torn tail is never half a record)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            forget: fc.boolean(),
+            topic: fc.string({ minLength: 1, maxLength: 30 }),
+            partition: fc.nat(1000),
+            value: fc.string({ maxLength: 200 }),
+          }),
+          { minLength: 1, maxLength: 12 },
+        ),
+        fc.nat(),
+        (records, cutSeed) => {
+          const sub = makeTempDir('journal-prop')
+          try {
+            const journal = Journal.create(sub, 1, 1 << 30, () => {})
+            for (const r of records) {
+              if (r.forget) journal.forget(r.topic, r.partition)
+              else journal.appendBatch(r.topic, r.partition, makeBatch([{ value: r.value }]))
+            }
+            journal.close()
+            const path = listJournals(sub)[0]!.path
+            const whole = readJournal(path)
+            expect(whole.tornBytes).toBe(0)
+            expect(whole.records.map((r) => [r.kind === KIND_FORGET, r.topic, r.partition])).toEqual(
+              records.map((r) => [r.forget, r.topic, r.partition]),
+            )
+            const bytes = Buffer.from(require('node:fs').readFileSync(path) as Buffer)
+            const cut = cutSeed % (bytes.length + 1)
+            const read = parseJournal(bytes.subarray(0, cut))
+            expect(read.validBytes + read.tornBytes).toBe(cut)
+            expect(read.records.map((r) => [r.topic, r.partition])).toEqual(
+              whole.records.slice(0, read.records.length).map((r) => [r.topic, r.partition]),
+            )
+            // Any cut short of the end loses the records it reaches into, and only them.
+            if (cut < bytes.length) expect(read.records.length).toBeLessThan(records.length)
+          } finally {
+            removeTempDir(sub)
+          }
+        },
+      ),
+      { numRuns: 60, seed: 15 },
+    )
+  })
+
+  it('a flipped byte anywhere in a record ends the file there', () => {
+    const journal = Journal.create(dir, 1, 1 << 30, () => {})
+    journal.appendBatch('a', 0, makeBatch([{ value: 'one' }]))
+    journal.appendBatch('a', 0, makeBatch([{ value: 'two' }]))
+    journal.close()
+    const bytes = require('node:fs').readFileSync(listJournals(dir)[0]!.path) as Buffer
+    const firstLength = 4 + bytes.readUInt32BE(0)
+    for (let i = 0; i < firstLength; i++) {
+      const copy = Buffer.from(bytes)
+      copy[i] = (copy[i] as number) ^ 0x40
+      expect(parseJournal(copy).records.length).toBe(0)
+    }
+    expect(parseJournal(bytes).records.length).toBe(2)
+  })
+})
