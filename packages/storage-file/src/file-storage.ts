@@ -161,7 +161,13 @@ export class FileStorage implements Storage {
   /** journalFor is the journal, created first when `create` (an append) and the storage journals. */
   private journalFor(create: boolean): Journal | null {
     if (this.journal === null && create && this.nextJournal !== null) {
-      this.journal = Journal.create(this.dir, this.nextJournal, this.options.journalBytes, () => this.scheduleCheckpoint())
+      this.journal = Journal.create(
+        this.dir,
+        this.nextJournal,
+        this.options.journalBytes,
+        () => this.scheduleCheckpoint(),
+        (ms) => this.noteFlush({ journal: this.journal?.currentPath() }, ms),
+      )
       this.nextJournal = null
     }
     return this.journal
@@ -347,7 +353,7 @@ export class FileStorage implements Storage {
         clock,
         logger,
         onDirty: (log) => this.dirty.add(log),
-        onFlushed: (log, ms) => this.noteFlush(log, ms),
+        onFlushed: (log, ms) => this.noteFlush({ topic: log.topic, partition: log.partition }, ms),
         assertUsable: () => this.assertLogUsable(name, self),
         journal: (create) => this.journalFor(create),
       },
@@ -358,13 +364,12 @@ export class FileStorage implements Storage {
   }
 
   /** noteFlush times a partition flush, and warns about a slow one (a disk in trouble stalls every acks=all producer). */
-  private noteFlush(log: FilePartitionLog, ms: number): void {
+  private noteFlush(what: Record<string, unknown>, ms: number): void {
     this.fsyncLatency.observe(ms / 1000)
     if (ms < this.options.slowFsyncMs) return
     this.slowFsyncs++
     this.options.logger.warn('A flush to disk (fdatasync) was slow', {
-      topic: log.topic,
-      partition: log.partition,
+      ...what,
       ms: Math.round(ms),
       thresholdMs: this.options.slowFsyncMs,
     })

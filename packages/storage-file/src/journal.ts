@@ -42,6 +42,7 @@ export class Journal {
     private sequence: number,
     private readonly maxBytes: number,
     private readonly onFull: () => void,
+    private readonly onFlushed: (ms: number) => void,
   ) {
     this.path = journalPath(dir, sequence)
     this.fd = createJournalFile(dir, this.path)
@@ -49,10 +50,11 @@ export class Journal {
 
   /**
    * create starts journal file number `sequence` in `dir` (durably: its directory entry is synced).
-   * `onFull` is called after each record added once the file holds `maxBytes` or more.
+   * `onFull` is called after each record added once the file holds `maxBytes` or more;
+   * `onFlushed` after each flush with how long its fdatasync took, in ms (metrics, slow-flush warnings).
    */
-  static create(dir: string, sequence: number, maxBytes: number, onFull: () => void): Journal {
-    return new Journal(dir, sequence, maxBytes, onFull)
+  static create(dir: string, sequence: number, maxBytes: number, onFull: () => void, onFlushed: (ms: number) => void = () => {}): Journal {
+    return new Journal(dir, sequence, maxBytes, onFull, onFlushed)
   }
 
   /** bytes is how much the current file holds, staged bytes included. */
@@ -157,8 +159,10 @@ export class Journal {
     this.writeStaged()
     const fd = this.fd
     this.flushing.set(fd, (this.flushing.get(fd) ?? 0) + 1)
+    const started = performance.now()
     try {
       await fdatasyncAsync(fd, `fdatasync ${this.path}`)
+      this.onFlushed(performance.now() - started)
     } finally {
       const left = (this.flushing.get(fd) ?? 1) - 1
       if (left > 0) this.flushing.set(fd, left)
