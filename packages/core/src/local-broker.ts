@@ -59,6 +59,8 @@ import { isInternalTopic } from './validation'
 
 /** CRC_CHECKED tells the storage that the broker has just verified a produced batch's CRC. */
 const CRC_CHECKED: AppendOptions = Object.freeze({ crcChecked: true })
+/** The same, for an acks=all produce, which syncs at once. */
+const CRC_CHECKED_WILL_SYNC: AppendOptions = Object.freeze({ crcChecked: true, willSync: true })
 
 interface PartitionState {
   topic: string
@@ -218,14 +220,15 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     // Every append happens before the first await (copiesProducedBatches depends on it).
     this.assertOpen()
     const { acks, timeoutMs, partitions } = checkProduceRequest(request)
-    const results = partitions.map((data) => this.appendOne(data))
+    const options = acks === -1 ? CRC_CHECKED_WILL_SYNC : CRC_CHECKED
+    const results = partitions.map((data) => this.appendOne(data, options))
     if (acks === 0) return results.map((r) => ({ ...r, baseOffset: -1 }))
     if (acks === -1) await this.syncWritten(partitions, results, timeoutMs)
     return results
   }
 
   /** appendOne validates and appends one batch; failures become the partition's `error`. */
-  private appendOne(data: ProducePartitionData): ProducePartitionResult {
+  private appendOne(data: ProducePartitionData, options: AppendOptions): ProducePartitionResult {
     const { topic, partition } = data
     try {
       const state = this.partitionState(topic, partition)
@@ -247,7 +250,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
         setLogAppendTime(data.batch, logAppendTime)
       }
       // checkProducedBatch verified the CRC; setLogAppendTime verifies it again and rewrites it.
-      const info = state.log.append(data.batch, CRC_CHECKED)
+      const info = state.log.append(data.batch, options)
       state.producers.record(idempotent, info.baseOffset, logAppendTime, header.maxTimestamp)
       this.waiters.notify(partitionKey(topic, partition))
       return { topic, partition, baseOffset: info.baseOffset, logAppendTime, logStartOffset: state.log.startOffset() }

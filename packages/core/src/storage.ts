@@ -18,6 +18,12 @@ export interface AppendOptions {
    * the log skips its own CRC pass; framing and magic are checked all the same. Default false.
    */
   readonly crcChecked?: boolean
+  /**
+   * The caller will `sync()` this append before answering (acks=all). A storage with a shared
+   * journal (FileStorage) also writes the batch there, so that a sync of many partitions costs one
+   * flush; other appends go to the log alone, and cost no second write. Default false.
+   */
+  readonly willSync?: boolean
 }
 
 /** PartitionLogConfig is what a log needs from its topic's config. */

@@ -155,7 +155,7 @@ export class FilePartitionLog implements PartitionLog {
     this.assertUsable()
     const size = checkWholeBatch(batch, 'append', options?.crcChecked)
     writeBaseOffset(batch, this.end)
-    return this.write(batch, size)
+    return this.write(batch, size, options?.willSync === true)
   }
 
   appendCopy(batch: Buffer): AppendInfo {
@@ -177,7 +177,7 @@ export class FilePartitionLog implements PartitionLog {
         },
       )
     }
-    return this.write(batch, size)
+    return this.write(batch, size, false)
   }
 
   read(offset: number, maxBytes: number): Buffer[] {
@@ -401,8 +401,11 @@ export class FilePartitionLog implements PartitionLog {
     return this.segmentList[this.segmentList.length - 1]!
   }
 
-  /** write appends a checked batch whose base offset is set and ≥ the end (rolling first if needed). */
-  private write(batch: Buffer, size: number): AppendInfo {
+  /**
+   * write appends a checked batch whose base offset is set and ≥ the end (rolling first if
+   * needed); `journal`: also to the storage's journal (the caller will sync: acks=all).
+   */
+  private write(batch: Buffer, size: number, journal: boolean): AppendInfo {
     const baseOffset = readBaseOffset(batch)
     const lastOffset = readLastOffset(batch)
     const maxTimestamp = readMaxTimestamp(batch)
@@ -415,11 +418,11 @@ export class FilePartitionLog implements PartitionLog {
     if (this.shouldRoll(active, size, lastOffset)) active = this.rollTo(this.rollBase(active, baseOffset, lastOffset))
     if (active.size === 0) active.createdAtMs = this.ctx.clock.now()
     active.append(batch, lastOffset, maxTimestamp, this.config.indexIntervalBytes)
-    const journal = this.ctx.journal(true)
-    journal?.appendBatch(this.topic, this.partition, batch)
+    const journaled = journal ? this.ctx.journal(true) : null
+    journaled?.appendBatch(this.topic, this.partition, batch)
     this.end = lastOffset + 1
     this.bytes += size
-    this.noteWrite(journal !== null)
+    this.noteWrite(journaled !== null)
     return { baseOffset, lastOffset, maxTimestamp, sizeBytes: size }
   }
 

@@ -21,14 +21,14 @@ async function main(): Promise<void> {
   const logs = Array.from({ length: partitions }, (_, partition) => storage.partitionLog({ topic: 'j', partition }, SMALL))
   for (let i = 0; i < Number(batchesText); i++) {
     const log = logs[i % partitions]!
-    log.append(makeBatch([{ key: `k${i}`, value: `v${i}` }]))
+    log.append(makeBatch([{ key: `k${i}`, value: `v${i}` }]), { willSync: true })
     await log.sync()
     process.stdout.write(`acked ${i}\n`)
   }
   if (mode === 'recreate') {
     await storage.deletePartition({ topic: 'j', partition: 0 })
     const again = storage.partitionLog({ topic: 'j', partition: 0 }, SMALL)
-    again.append(makeBatch([{ key: 'k', value: 'fresh' }]))
+    again.append(makeBatch([{ key: 'k', value: 'fresh' }]), { willSync: true })
     await again.sync()
   }
   process.stdout.write('done\n')
