@@ -169,6 +169,25 @@ describe('the shared journal', () => {
     await storage.close()
   })
 
+  it('a journaled append is readable at once, and in its segment file (not only the journal) once its sync resolves', async () => {
+    const { storage } = await openStorage(dir)
+    const logs = [0, 1].map((partition) => storage.partitionLog({ topic: 'd', partition }, SMALL))
+    for (const log of logs) {
+      log.append(makeBatch([{ value: 'first' }]), WILL_SYNC)
+      await log.sync()
+    }
+    for (const log of logs) log.append(makeBatch([{ value: 'second' }]), WILL_SYNC)
+    expect(values(logs[0]!)).toEqual(['first', 'second'])
+    logs[1]!.append(makeBatch([{ value: 'third' }]), WILL_SYNC)
+    await Promise.all(logs.map((log) => log.sync()))
+    for (const [p, log] of logs.entries()) {
+      const file = join(dir, `d-${p}`, '00000000000000000000.log')
+      expect(statSync(file).size).toBe(log.sizeBytes())
+    }
+    expect(values(logs[1]!)).toEqual(['first', 'second', 'third'])
+    await storage.close()
+  })
+
   it('journal: false writes no journal', async () => {
     const { storage } = await openStorage(dir, { journal: false })
     const log = storage.partitionLog({ topic: 'n', partition: 0 }, SMALL)
