@@ -39,6 +39,9 @@ export function makeCrashBatch(round: number, seq: number, count: number): Buffe
   return makeBatch(Array.from({ length: count }, (_, i) => crashRecord(round, seq, i)))
 }
 
+const WILL_SYNC = Object.freeze({ willSync: true })
+const NO_HINT = Object.freeze({})
+
 /**
  * runChildWorkload is the child's loop: append a batch of 1–50 records to a random partition,
  * wait for `sync()` (acks=all), then print `ack <topic> <partition> <baseOffset> <count> <seq>`.
@@ -50,7 +53,9 @@ export async function runChildWorkload(storage: Storage, round: number, random: 
     const count = random.range(1, 50)
     const partition = random.int(CRASH_PARTITIONS)
     const log = logs[partition] as PartitionLog
-    const info = log.append(makeCrashBatch(round, seq, count))
+    // Mostly as an acks=all produce appends (`willSync`: a journaling storage also journals the
+    // batch), sometimes without the hint (the log's own files are flushed): both must survive.
+    const info = log.append(makeCrashBatch(round, seq, count), random.int(4) === 0 ? NO_HINT : WILL_SYNC)
     await log.sync()
     process.stdout.write(`ack ${CRASH_TOPIC} ${partition} ${info.baseOffset} ${count} ${seq}\n`)
   }
