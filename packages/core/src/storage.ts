@@ -259,4 +259,10 @@ export interface StorageStats {
   fsyncLatencySeconds?: HistogramSnapshot
   /** Flushes that took longer than the slow-flush threshold (each is logged as a warning). */
   slowFsyncs?: number
+  /** Bytes in the shared journal not yet checkpointed (file storage with its journal on). */
+  journalBytes?: number
+  /** Journal checkpoints done since open (segments flushed, journal file deleted). */
+  journalCheckpoints?: number
+  /** Batches that open() appended back from the journal because the segments had lost them. */
+  journalReplayedBatches?: number
 }

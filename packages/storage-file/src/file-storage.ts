@@ -76,6 +76,10 @@ export class FileStorage implements Storage {
   /** Closed journal files, deleted once a flush of every partition written before them finished. */
   private oldJournals: string[] = []
   private checkpointRunning = false
+  private checkpoints = 0
+  private replayedBatches = 0
+  /** Bytes of the closed journal files not yet deleted. */
+  private oldJournalBytes = 0
 
   constructor(options: FileStorageOptions) {
     this.options = resolveFileStorageOptions(options)
@@ -151,6 +155,7 @@ export class FileStorage implements Storage {
         appended++
       }
       if (appended === 0) continue
+      this.replayedBatches += appended
       touched.push(log)
       this.options.logger.info('Replayed journaled batches that the segments lacked', { topic, partition, batches: appended })
     }
@@ -194,7 +199,9 @@ export class FileStorage implements Storage {
    */
   private async checkpoint(): Promise<void> {
     if (this.state !== 'open' || this.journal === null) return
+    const rotatedBytes = this.journal.bytes()
     this.oldJournals.push(this.journal.rotate())
+    this.oldJournalBytes += rotatedBytes
     const covered = [...this.oldJournals]
     const logs = [...this.dirty]
     this.dirty.clear()
@@ -203,6 +210,8 @@ export class FileStorage implements Storage {
     if (this.state !== 'open') return
     for (const path of covered) attempt(`delete ${path}`, () => fs.rmSync(path, { force: true }))
     this.oldJournals = this.oldJournals.filter((p) => !covered.includes(p))
+    if (this.oldJournals.length === 0) this.oldJournalBytes = 0
+    this.checkpoints++
   }
 
   partitionLog(tp: TopicPartition, config: PartitionLogConfig): PartitionLog {
@@ -302,6 +311,13 @@ export class FileStorage implements Storage {
       sizeBytes,
       fsyncLatencySeconds: this.fsyncLatency.snapshot(),
       slowFsyncs: this.slowFsyncs,
+      ...(this.options.journal
+        ? {
+            journalBytes: (this.journal?.bytes() ?? 0) + this.oldJournalBytes,
+            journalCheckpoints: this.checkpoints,
+            journalReplayedBatches: this.replayedBatches,
+          }
+        : {}),
     }
   }
 

@@ -55,6 +55,12 @@ describe('the shared journal', () => {
       loseSegmentData(dir, keep)
       const { storage } = await openStorage(dir)
       try {
+        // Every batch when the segments lost everything; the lost half's otherwise.
+        const replayed = storage.stats().journalReplayedBatches ?? 0
+        if (keep(1000) === 0) expect(replayed).toBe(60)
+        else expect(replayed).toBeGreaterThan(0)
+        expect(replayed).toBeLessThanOrEqual(60)
+        expect(storage.stats()).toMatchObject({ journalCheckpoints: 0, journalBytes: 0 })
         for (let p = 0; p < 4; p++) {
           const log = storage.partitionLog({ topic: 'j', partition: p }, SMALL)
           const expected = Array.from({ length: 15 }, (_, n) => `v${n * 4 + p}`)
@@ -74,6 +80,26 @@ describe('the shared journal', () => {
     },
     180_000,
   )
+
+  it('stats report the journal: bytes not yet checkpointed, and checkpoints done', async () => {
+    const { storage } = await openStorage(dir, { journalBytes: 4096 })
+    const log = storage.partitionLog({ topic: 's', partition: 0 }, SMALL)
+    log.append(makeBatch([{ value: 'x'.repeat(100) }]), WILL_SYNC)
+    await log.sync()
+    expect(storage.stats().journalBytes).toBeGreaterThan(100)
+    for (let i = 0; i < 60; i++) {
+      log.append(makeBatch([{ value: 'y'.repeat(100) }]), WILL_SYNC)
+      await log.sync()
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const stats = storage.stats()
+    expect(stats.journalCheckpoints).toBeGreaterThan(0)
+    expect(stats.journalBytes).toBeLessThan(3 * 4096)
+    await storage.close()
+    const plain = await openStorage(dir, { journal: false })
+    expect(plain.storage.stats().journalBytes).toBeUndefined()
+    await plain.storage.close()
+  })
 
   it('checkpoints keep at most two journal files, and a SIGKILL between them loses nothing acknowledged', async () => {
     await runChild(dir, ['4096', '3', '300'])

@@ -143,6 +143,28 @@ const DEFINITIONS: readonly Definition[] = [
     samples: (s) => (s.storage?.slowFsyncs === undefined ? [] : [{ labels: { storage: s.storage.kind }, value: s.storage.slowFsyncs }]),
   },
   {
+    name: 'tributary_storage_journal_bytes',
+    help: "Bytes in file storage's shared journal not yet checkpointed.",
+    type: 'gauge',
+    samples: (s) => (s.storage?.journalBytes === undefined ? [] : [{ labels: { storage: s.storage.kind }, value: s.storage.journalBytes }]),
+  },
+  {
+    name: 'tributary_storage_journal_checkpoints_total',
+    help: 'Journal checkpoints (segments flushed, journal file deleted) since the storage opened.',
+    type: 'counter',
+    samples: (s) =>
+      s.storage?.journalCheckpoints === undefined ? [] : [{ labels: { storage: s.storage.kind }, value: s.storage.journalCheckpoints }],
+  },
+  {
+    name: 'tributary_storage_journal_replayed_batches_total',
+    help: 'Batches the storage appended back from its journal on open (the segments had lost them: a crash of the machine).',
+    type: 'counter',
+    samples: (s) =>
+      s.storage?.journalReplayedBatches === undefined
+        ? []
+        : [{ labels: { storage: s.storage.kind }, value: s.storage.journalReplayedBatches }],
+  },
+  {
     name: 'tributary_storage_segments',
     help: 'Segments over the partition logs this node has open.',
     type: 'gauge',
