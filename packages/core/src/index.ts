@@ -83,7 +83,7 @@ export type {
   LoggerOptions,
 } from './logger'
 export type { HistogramSnapshot } from './histogram'
-export type { StorageInspection, InspectedPartition, InspectedSegment, StorageDamage } from './storage-inspection'
+export type { StorageInspection, InspectedJournal, InspectedPartition, InspectedSegment, StorageDamage } from './storage-inspection'
 export type { RecordBatchHeader } from './batch-header'
 export type { EncodeBatchOptions } from './record-batch'
 export type { CompressionCodec } from './compression'

@@ -69,4 +69,18 @@ export interface StorageInspection {
   damage: StorageDamage[]
   /** Whether every batch's CRC was checked. */
   verified: boolean
+  /**
+   * File storage's shared journal, when a journal file exists (a storage in use, or one that was
+   * not closed cleanly): its files and bytes, and how many journaled batches lie past their
+   * partition's end in the segments, which the next open appends back (lost with the page cache).
+   */
+  journal?: InspectedJournal
+}
+
+/** InspectedJournal describes file storage's shared journal (see StorageInspection.journal). */
+export interface InspectedJournal {
+  files: number
+  sizeBytes: number
+  /** Journaled batches the segments lack: the next open replays them. */
+  batchesToReplay: number
 }

@@ -2,6 +2,7 @@ import { readdirSync, statSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { makeBatch } from '@tributary/core/testing'
+import { inspectDirectory } from './inspect/inspect-directory'
 import { Journal, KIND_BATCH, KIND_FORGET } from './journal'
 import { listJournals, parseJournal, pendingBatches, readJournal } from './journal-replay'
 import { killAndWait, spawnTs, waitForLine } from './testing/child-process'
@@ -53,6 +54,12 @@ describe('the shared journal', () => {
       await runChild(dir, [String(64 * 1024 * 1024), '4', '60'])
       expect(listJournals(dir)).toHaveLength(1)
       loseSegmentData(dir, keep)
+      // What `tributary inspect` shows before the open: the journal, and how much it will bring back.
+      const seen = inspectDirectory(dir).journal
+      expect(seen).toMatchObject({ files: 1 })
+      expect(seen?.sizeBytes).toBeGreaterThan(0)
+      if (keep(1000) === 0) expect(seen?.batchesToReplay).toBe(60)
+      else expect(seen?.batchesToReplay).toBeGreaterThan(0)
       const { storage } = await openStorage(dir)
       try {
         // Every batch when the segments lost everything; the lost half's otherwise.
@@ -74,6 +81,7 @@ describe('the shared journal', () => {
       }
       // A clean close leaves no journal, and the data is in the segments.
       expect(listJournals(dir)).toEqual([])
+      expect(inspectDirectory(dir).journal).toBeUndefined()
       const again = await openStorage(dir)
       expect(values(again.storage.partitionLog({ topic: 'j', partition: 1 }, SMALL))).toHaveLength(15)
       await again.storage.close()

@@ -85,6 +85,10 @@ export function inspectCommand(): Command {
           { header: 'LAST-TIME', value: (p) => formatTime(p.maxTimestamp) },
         ])
       }
+      if (report.journal !== undefined && report.journal.batchesToReplay > 0)
+        note(
+          `note: the journal holds ${report.journal.batchesToReplay} acknowledged batches the segments lack (a crash of the machine); the next open appends them back`,
+        )
       if (report.damage.length > 0) note(`${report.damage.length} problems seen while reading: run tributary verify ${path}`)
     })
 }

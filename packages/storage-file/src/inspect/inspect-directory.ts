@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import {
   TributaryError,
   validateTopicName,
+  type InspectedJournal,
   type InspectedPartition,
   type InspectedSegment,
   type StorageDamage,
@@ -16,6 +17,7 @@ import { directoryLockHolder } from '../lock-file'
 import { METADATA_FILE_NAME } from '../metadata-file'
 import { OFFSETS_FILE_NAME, readOffsetsFile } from '../offsets-store'
 import { OFFSET_ENTRY_BYTES } from '../offset-index'
+import { listJournals, pendingBatches, readJournal } from '../journal-replay'
 import { parseSegmentFileName } from '../segment'
 import { TIME_ENTRY_BYTES } from '../time-index'
 
@@ -88,6 +90,7 @@ export function inspectDirectory(dir: string, options: InspectDirectoryOptions =
     }
     partitions.push(summarize(d.tp, segments))
   }
+  const journal = inspectJournal(dir, partitions)
   return {
     kind: 'file',
     path: dir,
@@ -98,7 +101,32 @@ export function inspectDirectory(dir: string, options: InspectDirectoryOptions =
     partitions,
     damage,
     verified: verify,
+    ...(journal === null ? {} : { journal }),
   }
+}
+
+/**
+ * inspectJournal sums the journal files and counts the batches that replay would append: those
+ * at or past their partition's end as the segments show it (partitions without a directory are
+ * skipped by replay too). Null when there is no journal file.
+ */
+function inspectJournal(dir: string, partitions: InspectedPartition[]): InspectedJournal | null {
+  const files = listJournals(dir)
+  if (files.length === 0) return null
+  const ends = new Map(partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p.endOffset]))
+  let sizeBytes = 0
+  const records = []
+  for (const file of files) {
+    sizeBytes += fs.statSync(file.path).size
+    records.push(...readJournal(file.path).records)
+  }
+  let batchesToReplay = 0
+  for (const [key, pending] of pendingBatches(records)) {
+    const end = ends.get(key)
+    if (end === undefined) continue
+    for (const batch of pending.batches) if (batch.readBigInt64BE(0) >= BigInt(end)) batchesToReplay++
+  }
+  return { files: files.length, sizeBytes, batchesToReplay }
 }
 
 function summarize(tp: { topic: string; partition: number }, segments: InspectedSegment[]): InspectedPartition {
