@@ -66,6 +66,9 @@ describe('SASL over TLS', () => {
       sasl: { mechanism: 'scram-sha-256', username: 'alice', password: 'wrong' },
       logLevel: logLevel.NOTHING,
       retry: { retries: 0 },
+      // TLS and SCRAM's key stretching take well over KafkaJS's 1 s defaults on a loaded 2-core machine.
+      connectionTimeout: 15_000,
+      authenticationTimeout: 15_000,
     })
     const producer = kafka.producer()
     await expect(producer.connect()).rejects.toMatchObject({ name: 'KafkaJSSASLAuthenticationError', message: /invalid credentials/ })
@@ -75,6 +78,9 @@ describe('SASL over TLS', () => {
       sasl: { mechanism: 'scram-sha-512', username: 'mallory', password: 'x' },
       logLevel: logLevel.NOTHING,
       retry: { retries: 0 },
+      // TLS and SCRAM's key stretching take well over KafkaJS's 1 s defaults on a loaded 2-core machine.
+      connectionTimeout: 15_000,
+      authenticationTimeout: 15_000,
     })
     await expect(unknown.producer().connect()).rejects.toMatchObject({
       name: 'KafkaJSSASLAuthenticationError',
@@ -104,7 +110,8 @@ describe('SASL over TLS', () => {
     const ok = await run('kcat', args('alice-secret'), { timeoutMs: 20_000 })
     expect(ok.code).toBe(0)
     expect(JSON.parse(ok.stdout).topics.map((t: { topic: string }) => t.topic)).toEqual(['secured'])
-    const bad = await run('kcat', [...args('nope'), '-m', '3'], { timeoutMs: 20_000 })
+    // A metadata timeout long enough for the TLS and SCRAM exchange on a loaded machine: the failure must be the password's.
+    const bad = await run('kcat', [...args('nope'), '-m', '15'], { timeoutMs: 30_000 })
     expect(bad.code).not.toBe(0)
     expect(bad.stderr).toMatch(/Authentication failed|SASL authentication error/i)
   })

@@ -15,7 +15,8 @@ describe('KafkaBroker connections', () => {
     const c = await cluster(1, (req) =>
       req.apiKey === 22 ? (silent ? 'silent' : { errorCode: 0, producerId: 7, producerEpoch: 0 }) : undefined,
     )
-    const b = client(c, { requestTimeoutMs: 200 })
+    // Long enough for the reconnect's ApiVersions and InitProducerId on a loaded machine; the silent broker makes the first call wait it out.
+    const b = client(c, { requestTimeoutMs: 1000 })
     await expect(b.initProducerId()).rejects.toMatchObject({ code: 'REQUEST_TIMED_OUT', retriable: true })
     silent = false
     await expect(b.initProducerId()).resolves.toEqual({ producerId: 7, producerEpoch: 0 })
