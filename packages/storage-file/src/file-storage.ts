@@ -246,7 +246,7 @@ export class FileStorage implements Storage {
     }
     if (!this.known.has(name)) return
     // Replay must not put the partition's journaled batches into a partition of the same name created later.
-    this.journal?.forget(tp.topic, tp.partition)
+    if (this.journal?.holds(tp.topic, tp.partition)) this.journal.forget(tp.topic, tp.partition)
     this.known.delete(name)
     // Rename first (atomic, to a short name whatever the topic's length), so that a crash during the
     // recursive removal never leaves half a partition under its real name; open() removes the rest.

@@ -222,6 +222,27 @@ describe('the shared journal', () => {
     await storage.close()
   })
 
+  it('a forget mark is written only for a partition the journal holds batches of', async () => {
+    const { storage } = await openStorage(dir)
+    const journaled = storage.partitionLog({ topic: 'f', partition: 0 }, SMALL)
+    const plain = storage.partitionLog({ topic: 'f', partition: 1 }, SMALL)
+    journaled.append(makeBatch([{ value: 'a' }]), WILL_SYNC)
+    journaled.append(makeBatch([{ value: 'b' }]), WILL_SYNC)
+    plain.append(makeBatch([{ value: 'c' }]))
+    plain.append(makeBatch([{ value: 'd' }]))
+    await Promise.all([journaled.sync(), plain.sync()])
+    plain.truncate(1)
+    await storage.deletePartition({ topic: 'f', partition: 1 })
+    journaled.truncate(1)
+    const records = readJournal(listJournals(dir)[0]!.path).records
+    expect(records.map((r) => [r.kind, r.partition])).toEqual([
+      [KIND_BATCH, 0],
+      [KIND_BATCH, 0],
+      [KIND_FORGET, 0],
+    ])
+    await storage.close()
+  })
+
   it('journal: false writes no journal', async () => {
     const { storage } = await openStorage(dir, { journal: false })
     const log = storage.partitionLog({ topic: 'n', partition: 0 }, SMALL)

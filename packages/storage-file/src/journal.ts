@@ -36,6 +36,11 @@ export class Journal {
   private readonly flushing = new Map<number, number>()
   /** Rotated descriptors waiting for their flushes to end before they are closed. */
   private readonly retired = new Set<number>()
+  /**
+   * The partitions with batch records in this journal's files (kept until the journal closes:
+   * bounded by the partitions), so that a forget mark is written only where replay could act.
+   */
+  private readonly journaled = new Set<string>()
 
   private constructor(
     private readonly dir: string,
@@ -65,6 +70,12 @@ export class Journal {
   /** appendBatch journals one batch of topic-partition; durable once a later `sync()` resolves. */
   appendBatch(topic: string, partition: number, batch: Buffer): void {
     this.add(KIND_BATCH, topic, partition, batch)
+    this.journaled.add(`${topic}\u0000${partition}`)
+  }
+
+  /** holds tells whether batches of topic-partition were journaled (so replay could append them). */
+  holds(topic: string, partition: number): boolean {
+    return this.journaled.has(`${topic}\u0000${partition}`)
   }
 
   /**

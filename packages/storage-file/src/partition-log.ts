@@ -511,7 +511,7 @@ export class FilePartitionLog implements PartitionLog {
    */
   private forgetJournaled(): void {
     const journal = this.ctx.journal(false)
-    if (journal === null) return
+    if (journal === null || !journal.holds(this.topic, this.partition)) return
     for (const segment of this.segmentList) {
       if (!segment.dirty) continue
       const fd = segment.log.fd()
