@@ -205,7 +205,13 @@ export class FileStorage implements Storage {
     const covered = [...this.oldJournals]
     const logs = [...this.dirty]
     this.dirty.clear()
-    await Promise.all(logs.map((log) => log.flushSegments()))
+    const results = await Promise.allSettled(logs.map((log) => log.flushSegments()))
+    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ log: logs[i] as FilePartitionLog, reason: r.reason }] : []))
+    if (failed.length > 0) {
+      // Those logs stay to be flushed by the next checkpoint, and every closed file stays until one succeeds.
+      for (const f of failed) this.dirty.add(f.log)
+      throw failed[0]?.reason
+    }
     // Closed meanwhile: close flushed everything and deleted the files itself.
     if (this.state !== 'open') return
     for (const path of covered) attempt(`delete ${path}`, () => fs.rmSync(path, { force: true }))
@@ -288,12 +294,16 @@ export class FileStorage implements Storage {
     await this.offsets.deleteGroup(checkGroupId(groupId), checkPartitionList(partitions))
   }
 
-  /** sync flushes every partition written since its last flush (one group commit each, in parallel). */
+  /**
+   * sync flushes the segments of every partition written since its last flush (one group commit
+   * each, in parallel). Not through the journal: a partition leaves `dirty` only once its own
+   * files are flushed, which is what a checkpoint relies on before it deletes a journal file.
+   */
   async sync(): Promise<void> {
     this.assertOpen()
     const logs = [...this.dirty]
     this.dirty.clear()
-    await Promise.all(logs.map((log) => log.sync()))
+    await Promise.all(logs.map((log) => log.flushSegments()))
   }
 
   /** stats counts the loaded partition logs, their segments and bytes, and the flush latencies (see StorageStats). */
