@@ -197,17 +197,34 @@ async function consumeAll(client: ClusterClient, count: number, deadlineMs: numb
   return seen
 }
 
-/** runConsume fills the topic through the cluster (not timed), then times one group member reading it all. */
-async function runConsume(task: Task, dir: string): Promise<Measurement> {
+/** LoadedCluster is a started bench cluster with its topic placed and a connected client and producer. */
+interface LoadedCluster {
+  nodes: Awaited<ReturnType<typeof startBenchCluster>>
+  placement: number[]
+  client: ClusterClient
+  producer: ReturnType<ClusterClient['producer']>
+}
+
+/** withLoadedCluster starts the nodes, places the topic, connects a client and its producer, runs `fn`, and stops it all. */
+async function withLoadedCluster<T>(dir: string, fn: (c: LoadedCluster) => Promise<T>): Promise<T> {
   const nodes = await startBenchCluster(dir, NODES, TICK_MS)
-  const { procs } = nodes
   let client: ClusterClient | undefined
   try {
-    const setup = await connect(procs.brokers)
+    const setup = await connect(nodes.procs.brokers)
     const placement = await setUp(setup).finally(() => setup.close())
-    client = await connect(procs.brokers)
+    client = await connect(nodes.procs.brokers)
     const producer = client.producer({ acks: -1, idempotent: true, lingerMs: 0, batchSizeBytes: BATCH_BYTES, retry: RETRY })
     await producer.connect?.()
+    return await fn({ nodes, placement, client, producer })
+  } finally {
+    await client?.close().catch(() => undefined)
+    await nodes.procs.stop()
+  }
+}
+
+/** runConsume fills the topic through the cluster (not timed), then times one group member reading it all. */
+async function runConsume(task: Task, dir: string): Promise<Measurement> {
+  return withLoadedCluster(dir, async ({ nodes, placement, client, producer }) => {
     const load = await produce(producer, { ...task, timeLimitMs: task.timeLimitMs * 3 }, nowMs())
     await producer.disconnect?.()
     const startMs = nowMs()
@@ -216,23 +233,13 @@ async function runConsume(task: Task, dir: string): Promise<Measurement> {
     if (seen < load.acked && nowMs() < startMs + task.timeLimitMs) throw new Error(`cluster: read ${seen} of ${load.acked} messages`)
     const extra = { leaders: placement.join('/'), handler: 'eachBatch' }
     return { messages: seen, elapsedMs, payloadBytes: seen * MESSAGE_PAYLOAD_BYTES, serverRssBytes: nodes.peakRssBytes(), extra }
-  } finally {
-    await client?.close().catch(() => undefined)
-    await procs.stop()
-  }
+  })
 }
 
 async function runTributary(task: Task, dir: string, failover: boolean): Promise<Measurement> {
-  const nodes = await startBenchCluster(dir, NODES, TICK_MS)
-  const { procs } = nodes
-  let client: ClusterClient | undefined
-  try {
-    const setup = await connect(procs.brokers)
-    const placement = await setUp(setup).finally(() => setup.close())
-    client = await connect(procs.brokers)
+  return withLoadedCluster(dir, async ({ nodes, placement, client, producer }) => {
+    const { procs } = nodes
     const admin = client.admin()
-    const producer = client.producer({ acks: -1, idempotent: true, lingerMs: 0, batchSizeBytes: BATCH_BYTES, retry: RETRY })
-    await producer.connect?.()
 
     let victim = 0
     let killedAtMs = 0
@@ -263,10 +270,7 @@ async function runTributary(task: Task, dir: string, failover: boolean): Promise
       extra.killed = `node ${victim} (p0 leader)`
     }
     return { messages: load.acked, elapsedMs, payloadBytes: load.acked * MESSAGE_PAYLOAD_BYTES, serverRssBytes, extra }
-  } finally {
-    await client?.close().catch(() => undefined)
-    await procs.stop()
-  }
+  })
 }
 
 async function runNats(task: Task, dir: string): Promise<Measurement> {
