@@ -512,8 +512,11 @@ export class FilePartitionLog implements PartitionLog {
   private forgetJournaled(): void {
     const journal = this.ctx.journal(false)
     if (journal === null || !journal.holds(this.topic, this.partition)) return
+    // Not only the dirty segments: a flush that started (clearing `dirty`) may not have finished.
+    // Older segments than the last two were flushed by the roll after them (see rollTo).
+    const unsure = this.commit.isDurable(this.commit.writtenCount()) ? [] : this.segmentList.slice(-2)
     for (const segment of this.segmentList) {
-      if (!segment.dirty) continue
+      if (!segment.dirty && !unsure.includes(segment)) continue
       const fd = segment.log.fd()
       attempt(`fdatasync ${segment.log.path}`, () => fs.fdatasyncSync(fd))
     }
