@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
-import { checkWholeBatch } from '@tributary/core/internal'
+import { checkWholeBatch, partitionKey } from '@tributary/core/internal'
 import { attempt } from './io'
 import { KIND_BATCH, KIND_FORGET, RECORD_HEADER_BYTES, checksum, journalSequence } from './journal'
 
@@ -93,7 +93,7 @@ export interface PendingBatches {
 export function pendingBatches(records: readonly JournalRecord[]): Map<string, PendingBatches> {
   const byPartition = new Map<string, PendingBatches>()
   for (const r of records) {
-    const key = `${r.topic}\u0000${r.partition}`
+    const key = partitionKey(r.topic, r.partition)
     if (r.kind === KIND_FORGET) {
       byPartition.delete(key)
       continue

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
-import { BatchLayout, crc32c, wrapStorageError } from '@tributary/core/internal'
+import { BatchLayout, crc32c, partitionKey, wrapStorageError } from '@tributary/core/internal'
 import { GroupCommit } from './group-commit'
 import { attempt, fdatasyncAsync, fsyncDirSync } from './io'
 
@@ -70,12 +70,12 @@ export class Journal {
   /** appendBatch journals one batch of topic-partition; durable once a later `sync()` resolves. */
   appendBatch(topic: string, partition: number, batch: Buffer): void {
     this.add(KIND_BATCH, topic, partition, batch)
-    this.journaled.add(`${topic}\u0000${partition}`)
+    this.journaled.add(partitionKey(topic, partition))
   }
 
   /** holds tells whether batches of topic-partition were journaled (so replay could append them). */
   holds(topic: string, partition: number): boolean {
-    return this.journaled.has(`${topic}\u0000${partition}`)
+    return this.journaled.has(partitionKey(topic, partition))
   }
 
   /**

@@ -11,7 +11,7 @@ import {
   type StoredMetadata,
   type StoredTopic,
 } from '@tributary/core'
-import { BatchLayout } from '@tributary/core/internal'
+import { BatchLayout, partitionKey, readBaseOffset } from '@tributary/core/internal'
 import { scanBatches } from '../batch-scanner'
 import { directoryLockHolder } from '../lock-file'
 import { METADATA_FILE_NAME } from '../metadata-file'
@@ -113,7 +113,7 @@ export function inspectDirectory(dir: string, options: InspectDirectoryOptions =
 function inspectJournal(dir: string, partitions: InspectedPartition[]): InspectedJournal | null {
   const files = listJournals(dir)
   if (files.length === 0) return null
-  const ends = new Map(partitions.map((p) => [`${p.topic}\u0000${p.partition}`, p.endOffset]))
+  const ends = new Map(partitions.map((p) => [partitionKey(p.topic, p.partition), p.endOffset]))
   let sizeBytes = 0
   const records = []
   for (const file of files) {
@@ -124,7 +124,7 @@ function inspectJournal(dir: string, partitions: InspectedPartition[]): Inspecte
   for (const [key, pending] of pendingBatches(records)) {
     const end = ends.get(key)
     if (end === undefined) continue
-    for (const batch of pending.batches) if (batch.readBigInt64BE(0) >= BigInt(end)) batchesToReplay++
+    for (const batch of pending.batches) if (readBaseOffset(batch) >= end) batchesToReplay++
   }
   return { files: files.length, sizeBytes, batchesToReplay }
 }
