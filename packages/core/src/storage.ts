@@ -265,4 +265,6 @@ export interface StorageStats {
   journalCheckpoints?: number
   /** Batches that open() appended back from the journal because the segments had lost them. */
   journalReplayedBatches?: number
+  /** Flushes of many partitions at once done as one syncfs of the whole file system (file storage). */
+  fileSystemSyncs?: number
 }

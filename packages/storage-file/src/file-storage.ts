@@ -24,6 +24,7 @@ import {
 } from '@tributary/core/internal'
 import { FdCache } from './fd-cache'
 import { GroupCommit } from './group-commit'
+import { FileSystemSync, syncFileSystem } from './file-system-sync'
 import { attempt, fsyncDirAsync, fsyncDirSync } from './io'
 import { Journal } from './journal'
 import { listJournals, pendingBatches, readJournal, type JournalFile } from './journal-replay'
@@ -69,6 +70,8 @@ export class FileStorage implements Storage {
   private slowFsyncs = 0
   /** Group commit of the storage directory itself, for the entries of newly created partitions. */
   private readonly rootCommit = new GroupCommit(() => this.cache.withSlot(() => fsyncDirAsync(this.options.dir)))
+  /** One syncfs shared by the partitions of a large flush (see file-system-sync.ts). */
+  private readonly fileSystemSync = new FileSystemSync(() => syncFileSystem(this.options.dir))
   /** The shared journal: created by the first append after open() replayed the old ones; never with `journal: false`. */
   private journal: Journal | null = null
   /** The sequence number of the next journal file, once open() replayed the old ones (null before, and with `journal: false`). */
@@ -159,7 +162,7 @@ export class FileStorage implements Storage {
       touched.push(log)
       this.options.logger.info('Replayed journaled batches that the segments lacked', { topic, partition, batches: appended })
     }
-    await Promise.all(touched.map((log) => log.flushSegments()))
+    await this.flushLogs(touched)
     for (const file of journals) attempt(`delete ${file.path}`, () => fs.unlinkSync(file.path))
   }
 
@@ -205,7 +208,8 @@ export class FileStorage implements Storage {
     const covered = [...this.oldJournals]
     const logs = [...this.dirty]
     this.dirty.clear()
-    const results = await Promise.allSettled(logs.map((log) => log.flushSegments()))
+    const bulk = this.bulkSyncFor(logs)
+    const results = await Promise.allSettled(logs.map((log) => log.flushSegments(bulk)))
     const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ log: logs[i] as FilePartitionLog, reason: r.reason }] : []))
     if (failed.length > 0) {
       // Those logs stay to be flushed by the next checkpoint, and every closed file stays until one succeeds.
@@ -303,7 +307,22 @@ export class FileStorage implements Storage {
     this.assertOpen()
     const logs = [...this.dirty]
     this.dirty.clear()
-    await Promise.all(logs.map((log) => log.flushSegments()))
+    await this.flushLogs(logs)
+  }
+
+  /** flushLogs flushes the segments of `logs`, through one shared syncfs when they are many. */
+  private async flushLogs(logs: readonly FilePartitionLog[]): Promise<void> {
+    const bulk = this.bulkSyncFor(logs)
+    await Promise.all(logs.map((log) => log.flushSegments(bulk)))
+  }
+
+  /** bulkSyncFor returns the shared syncfs when at least `fileSystemSyncMinPartitions` of `logs` need a flush. */
+  private bulkSyncFor(logs: readonly FilePartitionLog[]): FileSystemSync | null {
+    const min = this.options.fileSystemSyncMinPartitions
+    if (min === 0) return null
+    let pending = 0
+    for (const log of logs) if (log.needsFlush() && ++pending >= min) return this.fileSystemSync
+    return null
   }
 
   /** stats counts the loaded partition logs, their segments and bytes, and the flush latencies (see StorageStats). */
@@ -321,6 +340,7 @@ export class FileStorage implements Storage {
       sizeBytes,
       fsyncLatencySeconds: this.fsyncLatency.snapshot(),
       slowFsyncs: this.slowFsyncs,
+      fileSystemSyncs: this.fileSystemSync.completed,
       ...(this.options.journal
         ? {
             journalBytes: (this.journal?.bytes() ?? 0) + this.oldJournalBytes,
@@ -345,7 +365,8 @@ export class FileStorage implements Storage {
     this.journal = null
     this.nextJournal = null
     try {
-      const results = await Promise.allSettled([...logs.map((log) => log.close()), this.offsets.close(), this.metadata.settled()])
+      const bulk = this.bulkSyncFor(logs)
+      const results = await Promise.allSettled([...logs.map((log) => log.close(bulk)), this.offsets.close(), this.metadata.settled()])
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
       if (failed) throw wrapStorageError(failed.reason, 'close storage')
       // Every segment is flushed: the journal holds nothing they lack.

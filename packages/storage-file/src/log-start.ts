@@ -61,6 +61,8 @@ export function removeLogStart(dir: string): void {
 interface RecoveredLog {
   segments: Segment[]
   endOffset: number
+  /** false when the directory listing showed no checkpoint: it is not looked for. */
+  hasLogStart?: boolean
 }
 
 /**
@@ -71,7 +73,7 @@ interface RecoveredLog {
  * restarts empty at the start, with a new segment there, so the end is never below the start.
  */
 export function applyLogStart(dir: string, log: RecoveredLog, env: { cache: FdCache; nowMs: number; logger: FileStorageLogger }): number {
-  const start = Math.max(readLogStart(dir), log.segments[0]!.baseOffset)
+  const start = Math.max(log.hasLogStart === false ? -1 : readLogStart(dir), log.segments[0]!.baseOffset)
   if (log.endOffset < start) {
     env.logger.warn('Recovery found the log end below the log start; the log restarts empty at its start', {
       path: dir,

@@ -62,6 +62,8 @@ describe('thousands of partitions', () => {
     expect(storage.stats().fsyncLatencySeconds?.count).toBe(0)
     await storage.close()
     expect(storage.stats().fsyncLatencySeconds?.count).toBe(partitions)
+    // So many partitions are flushed by one syncfs of the file system, not an fdatasync each.
+    expect(storage.stats().fileSystemSyncs).toBe(1)
     expect(openFds()).toBeLessThanOrEqual(baseline)
     const reopened = await openStorage(dir, { maxOpenFiles: MAX_OPEN_FILES })
     expect(reopened.storage.listPartitions()).toHaveLength(partitions)
@@ -71,7 +73,34 @@ describe('thousands of partitions', () => {
       log.append(makeBatch(makeRecords(`n${p}`, 1)))
       expect(keysOf(readAll(log))).toEqual([`k-m${p}-0`, `k-n${p}-0`])
     }
+    // Loading a partition creates no file: its missing index files load as empty, unopened.
+    expect(readdirSync(join(dir, 'one-7'))).toEqual(['00000000000000000000.log'])
     await reopened.storage.close()
+    // 143 partitions written: again one syncfs.
+    expect(reopened.storage.stats().fileSystemSyncs).toBe(1)
     expect(openFds()).toBeLessThanOrEqual(baseline)
   }, 120_000)
+
+  it('below fileSystemSyncMinPartitions (or with it 0) every partition is flushed file by file', async () => {
+    for (const options of [{ fileSystemSyncMinPartitions: 0 }, { fileSystemSyncMinPartitions: 51 }]) {
+      const sub = join(dir, String(options.fileSystemSyncMinPartitions))
+      const { storage } = await openStorage(sub, options)
+      for (let p = 0; p < 50; p++) storage.partitionLog({ topic: 'few', partition: p }, SMALL).append(makeBatch(makeRecords(`f${p}`, 1)))
+      await storage.sync()
+      expect(storage.stats().fileSystemSyncs).toBe(0)
+      expect(storage.stats().fsyncLatencySeconds?.count).toBe(50)
+      await storage.close()
+      const reopened = await openStorage(sub)
+      expect(keysOf(readAll(reopened.storage.partitionLog({ topic: 'few', partition: 49 }, SMALL)))).toEqual(['k-f49-0'])
+      await reopened.storage.close()
+    }
+  }, 60_000)
+
+  it('rejects a bad fileSystemSyncMinPartitions with INVALID_CONFIG naming the option', async () => {
+    for (const bad of [-1, 1.5, '64'])
+      await expect(openStorage(dir, { fileSystemSyncMinPartitions: bad as number })).rejects.toMatchObject({
+        code: 'INVALID_CONFIG',
+        message: expect.stringContaining('options.fileSystemSyncMinPartitions'),
+      })
+  })
 })

@@ -100,10 +100,12 @@ export class OffsetIndex {
   /**
    * load reads `<base>.index`, keeping the longest prefix whose entries increase and point
    * below `logBytes`; anything else in the file is marked to be rewritten. A missing file
-   * loads as empty.
+   * (`exists` false: the caller's directory listing lacks it) loads as empty.
    */
-  static load(baseOffset: number, file: FileHandle, logBytes: number): OffsetIndex {
+  static load(baseOffset: number, file: FileHandle, logBytes: number, exists = true): OffsetIndex {
     const index = new OffsetIndex(baseOffset, file)
+    // A file the directory listing lacks is not opened: that would create it, for no entry.
+    if (!exists) return index
     const fd = file.fd()
     const fileBytes = attempt(`stat ${file.path}`, () => fs.fstatSync(fd).size)
     const buf = Buffer.allocUnsafe(fileBytes)

@@ -47,6 +47,12 @@ export interface FileStorageOptions {
   journal?: boolean
   /** Bytes a journal file reaches before the segments are flushed and a new file started (a checkpoint). Default 64 MiB. */
   journalBytes?: number
+  /**
+   * A flush of at least this many partitions at once (close, `sync()`, a journal checkpoint) is one
+   * `syncfs` of the whole file system (through coreutils' `sync -f`) instead of an fdatasync per
+   * file, falling back to the latter where that fails; 0 turns it off. Default 64.
+   */
+  fileSystemSyncMinPartitions?: number
 }
 
 /** ResolvedFileStorageOptions is `FileStorageOptions` with every default applied. */
@@ -60,6 +66,7 @@ export interface ResolvedFileStorageOptions {
   slowFsyncMs: number
   journal: boolean
   journalBytes: number
+  fileSystemSyncMinPartitions: number
 }
 
 /** CONSOLE_LOGGER sends warnings to the console and drops info lines. */
@@ -75,6 +82,7 @@ export const FILE_STORAGE_DEFAULTS = Object.freeze({
   slowFsyncMs: 1000,
   journal: true,
   journalBytes: 64 * 1024 * 1024,
+  fileSystemSyncMinPartitions: 64,
 })
 
 const KNOWN_KEYS = new Set([
@@ -87,6 +95,7 @@ const KNOWN_KEYS = new Set([
   'slowFsyncMs',
   'journal',
   'journalBytes',
+  'fileSystemSyncMinPartitions',
 ])
 
 /**
@@ -108,6 +117,9 @@ export function resolveFileStorageOptions(options: FileStorageOptions): Resolved
   if (typeof journal !== 'boolean') throw invalidConfig('options.journal', 'must be a boolean')
   const journalBytes = options.journalBytes ?? FILE_STORAGE_DEFAULTS.journalBytes
   if (!Number.isInteger(journalBytes) || journalBytes < 4096) throw invalidConfig('options.journalBytes', 'must be an integer ≥ 4096')
+  const fileSystemSyncMinPartitions = options.fileSystemSyncMinPartitions ?? FILE_STORAGE_DEFAULTS.fileSystemSyncMinPartitions
+  if (!Number.isInteger(fileSystemSyncMinPartitions) || fileSystemSyncMinPartitions < 0)
+    throw invalidConfig('options.fileSystemSyncMinPartitions', 'must be an integer ≥ 0')
   if (options.onRecovery !== undefined && typeof options.onRecovery !== 'function')
     throw invalidConfig('options.onRecovery', 'must be a function')
   return {
@@ -120,5 +132,6 @@ export function resolveFileStorageOptions(options: FileStorageOptions): Resolved
     slowFsyncMs,
     journal,
     journalBytes,
+    fileSystemSyncMinPartitions,
   }
 }

@@ -36,6 +36,7 @@ import { applyLogStart, removeLogStart, segmentsBelow, writeLogStart } from './l
 import type { FileStorageLogger, RecoveryReport } from './options'
 import { loadPartition } from './recovery'
 import { Segment } from './segment'
+import type { FileSystemSync } from './file-system-sync'
 
 /** The largest relative offset an index entry can hold (int32), so a segment spans fewer offsets. */
 const MAX_RELATIVE_OFFSET = 0x7fffffff
@@ -100,6 +101,8 @@ export class FilePartitionLog implements PartitionLog {
    * flush of the segments covers it, `sync()` flushes the segments instead of the journal.
    */
   private segmentsOnlyUntil = 0
+  /** Set by a flush of many partitions at once: the next flush waits for this shared syncfs instead of its own fsyncs. */
+  private bulk: FileSystemSync | null = null
 
   private constructor(
     private readonly ctx: PartitionLogContext,
@@ -129,7 +132,6 @@ export class FilePartitionLog implements PartitionLog {
     // A partition new to the storage gets its directory now; being empty, it needs no recovery.
     if (ctx.createdDir && makeFreshDir(ctx.dir))
       return new FilePartitionLog(ctx, checked, [Segment.createFresh(ctx.dir, ctx.clock.now(), ctx.cache)], 0, 0)
-    attempt(`create ${ctx.dir}`, () => fs.mkdirSync(ctx.dir, { recursive: true }))
     const loaded = loadPartition({ ...ctx, indexIntervalBytes: checked.indexIntervalBytes, nowMs: ctx.clock.now() })
     for (const report of loaded.reports) onRecovery(report)
     const start = applyLogStart(ctx.dir, loaded, { cache: ctx.cache, nowMs: ctx.clock.now(), logger: ctx.logger })
@@ -358,15 +360,28 @@ export class FilePartitionLog implements PartitionLog {
     return this.commit.sync()
   }
 
-  /** flushSegments makes the segments themselves durable (a journal checkpoint, close). */
-  flushSegments(): Promise<void> {
-    return this.commit.sync()
+  /**
+   * flushSegments makes the segments themselves durable (a journal checkpoint, close). `bulk`: the
+   * storage is flushing many partitions at once, and one syncfs shared by all of them may do it.
+   */
+  async flushSegments(bulk: FileSystemSync | null = null): Promise<void> {
+    if (bulk !== null && this.commit.hasPending()) this.bulk = bulk
+    try {
+      await this.commit.sync()
+    } finally {
+      if (this.bulk === bulk) this.bulk = null
+    }
+  }
+
+  /** needsFlush tells whether some write is not yet covered by a finished flush of the segments. */
+  needsFlush(): boolean {
+    return this.commit.hasPending()
   }
 
   /** close makes every write durable, writes the indexes out and closes the files. */
-  async close(): Promise<void> {
+  async close(bulk: FileSystemSync | null = null): Promise<void> {
     try {
-      await this.commit.sync()
+      await this.flushSegments(bulk)
       for (const segment of this.segmentList) segment.persistIndexes()
     } finally {
       this.releaseFiles()
@@ -547,14 +562,27 @@ export class FilePartitionLog implements PartitionLog {
     const timed = (started: number) => () => {
       timing.ms = Math.max(timing.ms, performance.now() - started)
     }
-    const work: Promise<unknown>[] = segments.map((s) =>
-      s.log.withPinned((fd) => fdatasyncAsync(fd, `fdatasync ${s.log.path}`).then(timed(performance.now()))),
-    )
-    if (this.dirDirty) work.push(this.ctx.cache.withSlot(() => fsyncDirAsync(this.ctx.dir).then(timed(performance.now()))))
-    if (this.rootDirty) work.push(this.ctx.syncRoot())
+    const dirDirty = this.dirDirty
+    const rootDirty = this.rootDirty
     this.dirDirty = false
     this.rootDirty = false
-    await Promise.all(work)
+    const bulk = this.bulk
+    this.bulk = null
+    // One syncfs started after this point covers the segments and both directories' entries.
+    let flushed = false
+    if (bulk !== null) {
+      const started = performance.now()
+      flushed = await bulk.sync()
+      if (flushed) timed(started)()
+    }
+    if (!flushed) {
+      const work: Promise<unknown>[] = segments.map((s) =>
+        s.log.withPinned((fd) => fdatasyncAsync(fd, `fdatasync ${s.log.path}`).then(timed(performance.now()))),
+      )
+      if (dirDirty) work.push(this.ctx.cache.withSlot(() => fsyncDirAsync(this.ctx.dir).then(timed(performance.now()))))
+      if (rootDirty) work.push(this.ctx.syncRoot())
+      await Promise.all(work)
+    }
     for (const m of marks) {
       if (this.released || !this.segmentList.includes(m.s)) continue
       m.s.offsetIndex.persist(m.offsets)

@@ -1,13 +1,14 @@
 import * as fs from 'node:fs'
 import { join } from 'node:path'
-import { BatchLayout, readLastOffset } from '@tributary/core/internal'
+import { BatchLayout, readLastOffset, wrapStorageError } from '@tributary/core/internal'
 import { scanBatches, type ScannedBatch } from './batch-scanner'
 import type { FdCache } from './fd-cache'
 import { finishInterruptedReset } from './log-reset'
+import { LOG_START_FILE_NAME } from './log-start'
 import { attempt, isMissing } from './io'
 import { OffsetIndex } from './offset-index'
 import type { FileStorageLogger, RecoveryReport } from './options'
-import { parseSegmentFileName, Segment } from './segment'
+import { parseSegmentFileName, Segment, segmentFileName } from './segment'
 import { TimeIndex } from './time-index'
 
 /**
@@ -46,24 +47,31 @@ export interface LoadedPartition {
   segments: Segment[]
   endOffset: number
   reports: RecoveryReport[]
+  /** Whether the directory holds a log start checkpoint (`applyLogStart` reads it only then). */
+  hasLogStart: boolean
 }
 
 /** loadPartition lists, checks and recovers the segments of a partition directory (creating segment 0 if none). */
 export function loadPartition(ctx: LoadContext): LoadedPartition {
-  let names = attempt(`list ${ctx.dir}`, () => fs.readdirSync(ctx.dir))
-  if (names.length === 0) return { segments: [Segment.create(ctx.dir, 0, ctx.cache, ctx.nowMs)], endOffset: 0, reports: [] }
+  let names = listOrCreate(ctx.dir)
+  if (names.length === 0)
+    return { segments: [Segment.create(ctx.dir, 0, ctx.cache, ctx.nowMs)], endOffset: 0, reports: [], hasLogStart: false }
   if (finishInterruptedReset(ctx.dir, names, ctx.logger)) names = attempt(`list ${ctx.dir}`, () => fs.readdirSync(ctx.dir))
-  cleanupLeftovers(ctx.dir, names, ctx.logger)
-  const bases = listSegmentBases(ctx.dir)
-  if (bases.length === 0) return { segments: [Segment.create(ctx.dir, 0, ctx.cache, ctx.nowMs)], endOffset: 0, reports: [] }
+  if (cleanupLeftovers(ctx.dir, names, ctx.logger)) names = attempt(`list ${ctx.dir}`, () => fs.readdirSync(ctx.dir))
+  // One listing serves the whole load: index files it lacks load as empty without being opened
+  // (which would create them), and a missing log start checkpoint is not looked for.
+  const present = new Set(names)
+  const hasLogStart = present.has(LOG_START_FILE_NAME)
+  const bases = segmentBasesOf(names)
+  if (bases.length === 0) return { segments: [Segment.create(ctx.dir, 0, ctx.cache, ctx.nowMs)], endOffset: 0, reports: [], hasLogStart }
   const segments = bases.map((base) => new Segment(ctx.dir, base, ctx.cache, 0, ctx.nowMs))
   const firstRecoverable = Math.max(0, segments.length - RECOVERABLE_SEGMENTS)
-  for (let i = 0; i < firstRecoverable; i++) sealClosed(segments[i]!, loadSegment(ctx, segments[i]!, false))
+  for (let i = 0; i < firstRecoverable; i++) sealClosed(segments[i]!, loadSegment(ctx, segments[i]!, false, present))
   const reports: RecoveryReport[] = []
   let endOffset = segments[segments.length - 1]!.baseOffset
   for (let i = firstRecoverable; i < segments.length; i++) {
     const segment = segments[i]!
-    const result = loadSegment(ctx, segment, true)
+    const result = loadSegment(ctx, segment, true, present)
     endOffset = Math.max(segment.baseOffset, result.lastOffset + 1)
     if (result.report !== null) {
       const removed = segments.splice(i + 1)
@@ -72,7 +80,18 @@ export function loadPartition(ctx: LoadContext): LoadedPartition {
     }
     if (i < segments.length - 1) sealClosed(segment, result)
   }
-  return { segments, endOffset, reports }
+  return { segments, endOffset, reports, hasLogStart }
+}
+
+/** listOrCreate lists a partition directory, creating it (empty) if it went missing. */
+function listOrCreate(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir)
+  } catch (err) {
+    if (!isMissing(err)) throw wrapStorageError(err, `list ${dir}`)
+  }
+  attempt(`create ${dir}`, () => fs.mkdirSync(dir, { recursive: true }))
+  return []
 }
 
 /** sealClosed gives a closed segment the final time index entry a roll writes, in case a rebuilt index lacks it. */
@@ -84,7 +103,11 @@ function sealClosed(segment: Segment, load: SegmentLoad): void {
 
 /** listSegmentBases returns the base offsets of the directory's `.log` files, ascending. */
 export function listSegmentBases(dir: string): number[] {
-  const names = attempt(`list ${dir}`, () => fs.readdirSync(dir))
+  return segmentBasesOf(attempt(`list ${dir}`, () => fs.readdirSync(dir)))
+}
+
+/** segmentBasesOf returns the base offsets of the `.log` files among `names`, ascending. */
+function segmentBasesOf(names: readonly string[]): number[] {
   const bases: number[] = []
   for (const name of names) {
     const base = parseSegmentFileName(name)
@@ -99,8 +122,9 @@ export function listSegmentBases(dir: string): number[] {
  * finished one and replaces its original if that is missing; `.tmp` files and index files
  * without a `.log` are deleted.
  */
-export function cleanupLeftovers(dir: string, listing: readonly string[], logger: FileStorageLogger): void {
+export function cleanupLeftovers(dir: string, listing: readonly string[], logger: FileStorageLogger): boolean {
   const names = new Set(listing)
+  let changed = false
   for (const name of names) {
     const path = join(dir, name)
     if (name.endsWith('.cleaned') || name.endsWith('.tmp')) {
@@ -112,8 +136,12 @@ export function cleanupLeftovers(dir: string, listing: readonly string[], logger
       else attempt(`rename ${path}`, () => fs.renameSync(path, join(dir, target)))
     } else if (/^\d{20}\.(index|timeindex)$/.test(name) && !names.has(name.replace(/\.(index|timeindex)$/, '.log'))) {
       removeFile(path)
+    } else {
+      continue
     }
+    changed = true
   }
+  return changed
 }
 
 function removeFile(path: string): void {
@@ -140,15 +168,16 @@ interface SegmentLoad {
  * data, and scans from the last entry to the end: adding the missing entries, finding the
  * largest timestamp and, when `recover` is set, checking CRCs and cutting a bad tail.
  */
-function loadSegment(ctx: LoadContext, segment: Segment, recover: boolean): SegmentLoad {
+function loadSegment(ctx: LoadContext, segment: Segment, recover: boolean, present: ReadonlySet<string>): SegmentLoad {
   const fileBytes = segment.fileBytes()
   segment.size = fileBytes
-  segment.offsetIndex = OffsetIndex.load(segment.baseOffset, segment.indexFile, fileBytes)
+  const hasFile = (suffix: string) => present.has(segmentFileName(segment.baseOffset, suffix))
+  segment.offsetIndex = OffsetIndex.load(segment.baseOffset, segment.indexFile, fileBytes, hasFile('.index'))
   if (!lastEntryMatches(segment)) {
     segment.offsetIndex = new OffsetIndex(segment.baseOffset, segment.indexFile)
     segment.offsetIndex.markForRewrite()
   }
-  segment.timeIndex = TimeIndex.load(segment.baseOffset, segment.timeIndexFile, Number.MAX_SAFE_INTEGER)
+  segment.timeIndex = TimeIndex.load(segment.baseOffset, segment.timeIndexFile, Number.MAX_SAFE_INTEGER, hasFile('.timeindex'))
   // Without offset index entries the scan covers the whole segment, so the time index is rebuilt whole too.
   if (segment.offsetIndex.count() === 0 && segment.timeIndex.count() > 0) segment.timeIndex.clear()
   let tail = scanTail(ctx, segment, recover)

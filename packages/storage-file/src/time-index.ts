@@ -116,8 +116,10 @@ export class TimeIndex {
   }
 
   /** load reads `<base>.timeindex`, keeping the longest well-ordered prefix at or below `maxOffset`. */
-  static load(baseOffset: number, file: FileHandle, maxOffset: number): TimeIndex {
+  static load(baseOffset: number, file: FileHandle, maxOffset: number, exists = true): TimeIndex {
     const index = new TimeIndex(baseOffset, file)
+    // A file the directory listing lacks is not opened: that would create it, for no entry.
+    if (!exists) return index
     const fd = file.fd()
     const fileBytes = attempt(`stat ${file.path}`, () => fs.fstatSync(fd).size)
     const buf = Buffer.allocUnsafe(fileBytes)

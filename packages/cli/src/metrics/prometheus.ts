@@ -165,6 +165,13 @@ const DEFINITIONS: readonly Definition[] = [
         : [{ labels: { storage: s.storage.kind }, value: s.storage.journalReplayedBatches }],
   },
   {
+    name: 'tributary_storage_file_system_syncs_total',
+    help: 'Flushes of many partitions at once (close, a journal checkpoint) done as one syncfs of the file system instead of an fdatasync per file.',
+    type: 'counter',
+    samples: (s) =>
+      s.storage?.fileSystemSyncs === undefined ? [] : [{ labels: { storage: s.storage.kind }, value: s.storage.fileSystemSyncs }],
+  },
+  {
     name: 'tributary_storage_segments',
     help: 'Segments over the partition logs this node has open.',
     type: 'gauge',
