@@ -132,7 +132,7 @@ export class FileStorage implements Storage {
   /**
    * replay appends to each partition the journaled batches its segments lack (lost with the page
    * cache: acknowledged after the journal's fdatasync, not the segment's), flushes them, and
-   * deletes the journal files. A partition whose directory is gone (deleted) is skipped.
+   * deletes the journal files. A partition whose directory was lost is made again.
    */
   private async replay(journals: JournalFile[]): Promise<void> {
     const records = []
@@ -148,8 +148,9 @@ export class FileStorage implements Storage {
     }
     const touched: FilePartitionLog[] = []
     for (const { topic, partition, batches } of pendingBatches(records).values()) {
-      const name = partitionDirName({ topic, partition })
-      if (!this.known.has(name)) continue
+      // A journaled partition without a directory was created after the last checkpoint and lost
+      // its directory entry with the page cache (a deletion writes a forget mark first, so a deleted
+      // partition has no batches left here): it is made again, and gets its batches back.
       const log = this.partitionLog({ topic, partition }, REPLAY_LOG_CONFIG) as FilePartitionLog
       let appended = 0
       for (const batch of batches) {
@@ -394,6 +395,7 @@ export class FileStorage implements Storage {
         dir,
         createdDir,
         syncRoot: () => this.rootCommit.sync(),
+        journalCoversNewDir: this.options.journal,
         topic: tp.topic,
         partition: tp.partition,
         cache: this.cache,

@@ -1,10 +1,11 @@
-import { readdirSync, statSync, truncateSync } from 'node:fs'
+import { readdirSync, rmSync, statSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { makeBatch } from '@tributary/core/testing'
 import { inspectDirectory } from './inspect/inspect-directory'
 import { Journal, KIND_BATCH, KIND_FORGET } from './journal'
 import { listJournals, parseJournal, pendingBatches, readJournal } from './journal-replay'
+import { partitionDirName } from './partition-dirs'
 import { killAndWait, spawnTs, waitForLine } from './testing/child-process'
 import { SMALL, openStorage, readAll } from './testing/storage-kit'
 import { makeTempDir, removeTempDir } from './testing/temp-dir'
@@ -88,6 +89,30 @@ describe('the shared journal', () => {
     },
     180_000,
   )
+
+  it('a new partition synced through the journal alone, whose directory a power loss took, is made again with every acknowledged batch', async () => {
+    // The child's partitions are all new: their acks=all syncs were one journal fdatasync each,
+    // never a flush of their directories. Losing two of those directories is what a power loss may do.
+    await runChild(dir, [String(64 * 1024 * 1024), '4', '40'])
+    for (const partition of [1, 3]) rmSync(join(dir, partitionDirName({ topic: 'j', partition })), { recursive: true })
+    expect(inspectDirectory(dir).journal?.batchesToReplay).toBe(20)
+    const { storage } = await openStorage(dir)
+    try {
+      expect(storage.stats().journalReplayedBatches).toBe(20)
+      expect(storage.listPartitions()).toHaveLength(4)
+      for (let p = 0; p < 4; p++) {
+        const log = storage.partitionLog({ topic: 'j', partition: p }, SMALL)
+        expect(values(log)).toEqual(Array.from({ length: 10 }, (_, n) => `v${n * 4 + p}`))
+      }
+    } finally {
+      await storage.close()
+    }
+    // Made durable by the replay: a second open finds them without the journal.
+    expect(listJournals(dir)).toEqual([])
+    const again = await openStorage(dir)
+    expect(values(again.storage.partitionLog({ topic: 'j', partition: 3 }, SMALL))).toHaveLength(10)
+    await again.storage.close()
+  }, 180_000)
 
   it('stats report the journal: bytes not yet checkpointed, and checkpoints done', async () => {
     const { storage } = await openStorage(dir, { journalBytes: 4096 })

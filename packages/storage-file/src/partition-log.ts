@@ -48,6 +48,11 @@ export interface PartitionLogContext {
   createdDir: boolean
   /** Makes the storage directory's entries durable (one shared fsync for all partitions created meanwhile). */
   syncRoot: () => Promise<void>
+  /**
+   * Whether the storage journals appends and its replay makes again a journaled partition whose
+   * directory was lost: then a new directory does not keep `sync()` off the journal.
+   */
+  journalCoversNewDir: boolean
   topic: string
   partition: number
   cache: FdCache
@@ -97,7 +102,8 @@ export class FilePartitionLog implements PartitionLog {
   private readHint: { segment: Segment; offset: number; position: number } | null = null
   /**
    * The group-commit count of the last write the journal does not cover (a roll's new file, a
-   * truncation, removed segments, a new directory, an append made without a journal): until a
+   * truncation, removed segments, an append made without a journal; a new directory only when the
+   * storage does not journal): until a
    * flush of the segments covers it, `sync()` flushes the segments instead of the journal.
    */
   private segmentsOnlyUntil = 0
@@ -122,7 +128,7 @@ export class FilePartitionLog implements PartitionLog {
     this.rootDirty = ctx.createdDir
     if (ctx.createdDir) {
       this.commit.noteWrite()
-      this.segmentsOnlyUntil = this.commit.writtenCount()
+      if (!ctx.journalCoversNewDir) this.segmentsOnlyUntil = this.commit.writtenCount()
     }
   }
 

@@ -107,8 +107,8 @@ export function inspectDirectory(dir: string, options: InspectDirectoryOptions =
 
 /**
  * inspectJournal sums the journal files and counts the batches that replay would append: those
- * at or past their partition's end as the segments show it (partitions without a directory are
- * skipped by replay too). Null when there is no journal file.
+ * at or past their partition's end as the segments show it (all of a partition's when its
+ * directory is missing: replay makes it again). Null when there is no journal file.
  */
 function inspectJournal(dir: string, partitions: InspectedPartition[]): InspectedJournal | null {
   const files = listJournals(dir)
@@ -122,8 +122,8 @@ function inspectJournal(dir: string, partitions: InspectedPartition[]): Inspecte
   }
   let batchesToReplay = 0
   for (const [key, pending] of pendingBatches(records)) {
-    const end = ends.get(key)
-    if (end === undefined) continue
+    // A partition without a directory (lost with the page cache) is made again by replay: all of its batches.
+    const end = ends.get(key) ?? 0
     for (const batch of pending.batches) if (readBaseOffset(batch) >= end) batchesToReplay++
   }
   return { files: files.length, sizeBytes, batchesToReplay }
