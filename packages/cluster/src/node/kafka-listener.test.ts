@@ -1,5 +1,5 @@
 import { encodeRecordBatch } from '@tributary/core'
-import { waitUntil } from '@tributary/core/testing'
+import { eventually, waitUntil } from '@tributary/core/testing'
 import { MetadataState } from '../metadata/metadata-state'
 import { MemoryCluster } from '../testing/memory-cluster'
 
@@ -30,11 +30,11 @@ test("every node's Kafka listener reaches every node's metadata; the coordinator
           .brokers(await node.metadata({ topics: [] }))
           .sort((a, b) => a.nodeId - b.nodeId),
       )
-    await waitUntil(async () => (await listed()) === expected, 10_000)
+    await eventually(async () => ((await listed()) === expected ? true : undefined), 10_000)
     // The coordinator is the metadata leader's listener (read again if leadership moved in between).
-    await waitUntil(async () => {
+    await eventually(async () => {
       const coordinator = await node.kafkaTopology().coordinator('any-group')
-      return coordinator.nodeId === cluster.metaLeader() && coordinator.port === 9090 + coordinator.nodeId
+      return coordinator.nodeId === cluster.metaLeader() && coordinator.port === 9090 + coordinator.nodeId ? true : undefined
     }, 10_000)
   }
   await expect(cluster.node(1).setKafkaAddress({ host: '', port: 0 })).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
@@ -42,7 +42,13 @@ test("every node's Kafka listener reaches every node's metadata; the coordinator
 
 test('produce and fetch with forward: false answer NOT_LEADER_OR_FOLLOWER for a partition led elsewhere; forwarded ones work', async () => {
   await cluster.node(1).createTopics([{ topic: 't', numPartitions: 1, replicationFactor: 3 }])
-  const leader = await cluster.leaderOf('t', 0)
+  // A racy first election is handed back to the preferred (first) replica: wait for that, so the
+  // leader read here does not move (and refuse with "leadership is moving") under the test.
+  const leader = await eventually(async () => {
+    const [topic] = (await cluster.node(1).metadata({ topics: ['t'] })).topics
+    const preferred = topic?.partitions[0]?.replicas[0]
+    return preferred !== undefined && (await cluster.leaderOf('t', 0)) === preferred ? preferred : undefined
+  }, 15_000)
   const other = cluster.node([1, 2, 3].find((id) => id !== leader) as number)
   const batch = encodeRecordBatch([{ key: null, value: Buffer.from('x'), headers: [], timestamp: 1 }])
   const [refused] = await other.produce({ acks: -1, timeoutMs: 5000, partitions: [{ topic: 't', partition: 0, batch }], forward: false })
