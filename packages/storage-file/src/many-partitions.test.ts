@@ -2,6 +2,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { makeBatch, makeRecords } from '@tributary/core/testing'
 import type { PartitionLog } from '@tributary/core'
+import { FileSystemSync } from './file-system-sync'
 import { keysOf, openStorage, readAll, SMALL } from './testing/storage-kit'
 import { makeTempDir, removeTempDir } from './testing/temp-dir'
 
@@ -94,6 +95,26 @@ describe('thousands of partitions', () => {
       expect(keysOf(readAll(reopened.storage.partitionLog({ topic: 'few', partition: 49 }, SMALL)))).toEqual(['k-f49-0'])
       await reopened.storage.close()
     }
+  }, 60_000)
+
+  it('when the syncfs fails, every partition of the flush is flushed file by file instead, and nothing is lost', async () => {
+    const { storage } = await openStorage(dir)
+    let runs = 0
+    // What a missing `sync` program, another OS or an I/O error looks like to the storage.
+    ;(storage as unknown as { fileSystemSync: FileSystemSync }).fileSystemSync = new FileSystemSync(async () => {
+      runs++
+      return false
+    })
+    for (let p = 0; p < 100; p++) storage.partitionLog({ topic: 'fb', partition: p }, SMALL).append(makeBatch(makeRecords(`x${p}`, 1)))
+    await storage.close()
+    expect(runs).toBe(1)
+    expect(storage.stats().fileSystemSyncs).toBe(0)
+    // One timed flush per partition: each fell back to its own fdatasync and directory fsync.
+    expect(storage.stats().fsyncLatencySeconds?.count).toBe(100)
+    const reopened = await openStorage(dir)
+    for (let p = 0; p < 100; p += 9)
+      expect(keysOf(readAll(reopened.storage.partitionLog({ topic: 'fb', partition: p }, SMALL)))).toEqual([`k-x${p}-0`])
+    await reopened.storage.close()
   }, 60_000)
 
   it('rejects a bad fileSystemSyncMinPartitions with INVALID_CONFIG naming the option', async () => {
