@@ -79,6 +79,11 @@ export class FileStorage implements Storage {
   /** Closed journal files, deleted once a flush of every partition written before them finished. */
   private oldJournals: string[] = []
   private checkpointRunning = false
+  /**
+   * Segment flushes in progress (sync, checkpoint): the logs they took are out of
+   * `dirty` until they end, so a later sync or checkpoint waits for them too.
+   */
+  private readonly segmentFlushes = new Set<Promise<void>>()
   private checkpoints = 0
   private replayedBatches = 0
   /** Bytes of the closed journal files not yet deleted. */
@@ -198,6 +203,31 @@ export class FileStorage implements Storage {
   }
 
   /**
+   * flushDirty flushes the segments of every partition written since its last flush, and waits
+   * for the segment flushes already running (their logs are no longer in `dirty`: a sync during a
+   * checkpoint must not return before the checkpoint's flushes end). A log whose flush fails goes
+   * back to `dirty`, and the call rejects.
+   */
+  private async flushDirty(): Promise<void> {
+    const logs = [...this.dirty]
+    this.dirty.clear()
+    const running = [...this.segmentFlushes]
+    const bulk = this.bulkSyncFor(logs)
+    const mine = Promise.allSettled(logs.map((log) => log.flushSegments(bulk))).then((results) => {
+      const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ log: logs[i] as FilePartitionLog, reason: r.reason }] : []))
+      // Those logs stay to be flushed (a checkpoint keeps its closed journal files until they are).
+      for (const f of failed) this.dirty.add(f.log)
+      if (failed.length > 0) throw failed[0]?.reason
+    })
+    this.segmentFlushes.add(mine)
+    try {
+      await Promise.all([mine, ...running])
+    } finally {
+      this.segmentFlushes.delete(mine)
+    }
+  }
+
+  /**
    * checkpoint starts a new journal file, flushes every partition written since its last flush
    * (which covers everything the closed files hold), then deletes the closed files.
    */
@@ -207,16 +237,8 @@ export class FileStorage implements Storage {
     this.oldJournals.push(this.journal.rotate())
     this.oldJournalBytes += rotatedBytes
     const covered = [...this.oldJournals]
-    const logs = [...this.dirty]
-    this.dirty.clear()
-    const bulk = this.bulkSyncFor(logs)
-    const results = await Promise.allSettled(logs.map((log) => log.flushSegments(bulk)))
-    const failed = results.flatMap((r, i) => (r.status === 'rejected' ? [{ log: logs[i] as FilePartitionLog, reason: r.reason }] : []))
-    if (failed.length > 0) {
-      // Those logs stay to be flushed by the next checkpoint, and every closed file stays until one succeeds.
-      for (const f of failed) this.dirty.add(f.log)
-      throw failed[0]?.reason
-    }
+    // On failure every closed file stays until a later checkpoint succeeds.
+    await this.flushDirty()
     // Closed meanwhile: close flushed everything and deleted the files itself.
     if (this.state !== 'open') return
     // Off the event loop: unlinking a 64 MiB file frees its extents, some 20 ms that would stall
@@ -312,9 +334,7 @@ export class FileStorage implements Storage {
    */
   async sync(): Promise<void> {
     this.assertOpen()
-    const logs = [...this.dirty]
-    this.dirty.clear()
-    await this.flushLogs(logs)
+    await this.flushDirty()
   }
 
   /** flushLogs flushes the segments of `logs`, through one shared syncfs when they are many. */

@@ -2,6 +2,7 @@ import { readdirSync, rmSync, statSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
 import fc from 'fast-check'
 import { makeBatch } from '@tributary/core/testing'
+import type { FilePartitionLog } from './partition-log'
 import { inspectDirectory } from './inspect/inspect-directory'
 import { Journal, KIND_BATCH, KIND_FORGET } from './journal'
 import { listJournals, parseJournal, pendingBatches, readJournal } from './journal-replay'
@@ -113,6 +114,24 @@ describe('the shared journal', () => {
     expect(values(again.storage.partitionLog({ topic: 'j', partition: 3 }, SMALL))).toHaveLength(10)
     await again.storage.close()
   }, 180_000)
+
+  it('a sync() made while a checkpoint flushes the segments resolves only once those flushes end', async () => {
+    const { storage } = await openStorage(dir, { journalBytes: 4096 })
+    const logs = [0, 1, 2].map((partition) => storage.partitionLog({ topic: 'c', partition }, SMALL) as FilePartitionLog)
+    // Journaled appends, each synced through the journal: every partition's segments stay unflushed.
+    for (const log of logs) {
+      log.append(makeBatch([{ value: 'w'.repeat(300) }]), WILL_SYNC)
+      await log.sync()
+    }
+    // This one fills the journal: its checkpoint starts on the next turn and takes all three logs.
+    ;(logs[0] as FilePartitionLog).append(makeBatch([{ value: 'w'.repeat(4096) }]), WILL_SYNC)
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(logs.every((log) => log.needsFlush())).toBe(true)
+    // No partition is left for this sync to flush itself: it must wait for the checkpoint's flushes.
+    await storage.sync()
+    expect(logs.map((log) => log.needsFlush())).toEqual([false, false, false])
+    await storage.close()
+  })
 
   it('stats report the journal: bytes not yet checkpointed, and checkpoints done', async () => {
     const { storage } = await openStorage(dir, { journalBytes: 4096 })
