@@ -101,11 +101,6 @@ function sealClosed(segment: Segment, load: SegmentLoad): void {
   segment.persistIndexes()
 }
 
-/** listSegmentBases returns the base offsets of the directory's `.log` files, ascending. */
-export function listSegmentBases(dir: string): number[] {
-  return segmentBasesOf(attempt(`list ${dir}`, () => fs.readdirSync(dir)))
-}
-
 /** segmentBasesOf returns the base offsets of the `.log` files among `names`, ascending. */
 function segmentBasesOf(names: readonly string[]): number[] {
   const bases: number[] = []
