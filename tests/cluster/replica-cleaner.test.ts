@@ -42,8 +42,9 @@ describe('retention and compaction on a replicated partition', () => {
       )
       return ends.every((e) => e === 600) ? 600 : undefined
     })
-    // Followers alone never cut: only the leader decides.
-    const leader = await cluster.leaderOf('logs', 0)
+    // Followers alone never cut: only the leader decides. (The preferred leader: a racy first
+    // election's leader hands leadership back, and would then clean as a follower.)
+    const leader = await cluster.preferredLeaderOf('logs', 0)
     for (const id of [1, 2, 3].filter((n) => n !== leader)) await cluster.node(id).runLogCleaner()
     for (const id of [1, 2, 3])
       expect((await cluster.node(id).listOffsets([{ topic: 'logs', partition: 0, timestamp: -2 }]))[0]?.offset).toBe(0)

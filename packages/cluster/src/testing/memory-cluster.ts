@@ -1,4 +1,4 @@
-import { waitUntil } from '@tributary/core/testing'
+import { eventually, waitUntil } from '@tributary/core/testing'
 import { MemoryRaftStorage, MemoryNetwork, type FaultModel } from '@tributary/raft'
 import { ClusterNode } from '../node/cluster-node'
 import type { ClusterNodeOptions } from '../options'
@@ -152,6 +152,23 @@ export class MemoryCluster {
   /** leaderOf waits until some live node leads a partition and returns its id. */
   async leaderOf(topic: string, partition: number, timeoutMs = 5000): Promise<number> {
     return waitUntil(() => [...this.nodes.values()].find((n) => n.status().leaderOf.includes(`${topic}/${partition}`))?.nodeId, timeoutMs)
+  }
+
+  /**
+   * preferredLeaderOf waits until a partition is led by its preferred replica (its first) and
+   * returns its id. After a racy first election the leader hands leadership back to that replica
+   * (Kafka's auto leader rebalance), so a leader read with `leaderOf` just after the topic was
+   * created may move under the test; tests that act on "the leader" read it with this.
+   */
+  async preferredLeaderOf(topic: string, partition: number, timeoutMs = 15_000): Promise<number> {
+    return eventually(async () => {
+      const node = this.nodes.values().next().value
+      if (node === undefined) return undefined
+      const [found] = (await node.metadata({ topics: [topic] })).topics
+      const preferred = found?.partitions.find((p) => p.partition === partition)?.replicas[0]
+      const leading = [...this.nodes.values()].find((n) => n.status().leaderOf.includes(`${topic}/${partition}`))?.nodeId
+      return preferred !== undefined && leading === preferred ? preferred : undefined
+    }, timeoutMs)
   }
 
   async close(): Promise<void> {
