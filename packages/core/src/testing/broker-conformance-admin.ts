@@ -1,12 +1,12 @@
 import type { CreateTopicSpec } from '../broker'
-import { type BrokerCtx, createTopic, expectError, expectRejects, retrying, uniqueName } from './broker-kit'
+import { type BrokerCtx, createTopic, expectError, expectRejects, metadataWithLeaders, retrying, uniqueName } from './broker-kit'
 
 /** describeAdmin: metadata, topics, partitions, configs and producer ids, with every bad input's code. */
 export function describeAdmin(ctx: BrokerCtx): void {
   describe('admin', () => {
     it('createTopics creates a topic that metadata then lists with its partitions, each led by a node', async () => {
       const topic = await createTopic(ctx, 'admin-create', { numPartitions: 3 })
-      const meta = await ctx.broker.metadata({ topics: [topic] })
+      const meta = await metadataWithLeaders(ctx, topic)
       expect(meta.topics).toHaveLength(1)
       const [t] = meta.topics
       expect(t?.name).toBe(topic)

@@ -1,5 +1,6 @@
 import type {
   Broker,
+  ClusterMetadata,
   CreateTopicSpec,
   FetchPartitionResult,
   GroupAssignment,
@@ -110,6 +111,21 @@ export async function createTopic(ctx: BrokerCtx, prefix: string, spec: Omit<Cre
     throwFirstError(answers)
   })
   return topic
+}
+
+/**
+ * metadataWithLeaders asks for `topic`'s metadata again while one of its partitions shows no
+ * leader (-1: an election under way, which a Kafka client meets as LEADER_NOT_AVAILABLE and
+ * retries), for at most the retry limit, and returns the last answer.
+ */
+export async function metadataWithLeaders(ctx: BrokerCtx, topic: string): Promise<ClusterMetadata> {
+  const deadline = Date.now() + RETRY_LIMIT_MS
+  for (;;) {
+    const meta = await ctx.broker.metadata({ topics: [topic] })
+    const leaderless = meta.topics.some((t) => t.partitions.some((p) => p.leader < 0))
+    if (!leaderless || Date.now() > deadline) return meta
+    await sleep(20)
+  }
 }
 
 /** produce appends `records` as one batch with acks=all, retrying retriable errors, and returns the result. */
