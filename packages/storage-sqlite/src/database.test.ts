@@ -7,7 +7,8 @@ import { TributaryError } from '@tributary/core'
 import { makeBatch, makeRecords } from '@tributary/core/testing'
 import { openDatabase } from './database'
 import { resolveSqliteOptions } from './options'
-import { SCHEMA_VERSION } from './schema'
+import { migrate, SCHEMA_VERSION } from './schema'
+import { SEGMENT_STATS_SQL } from './statements'
 import { SqliteStorage } from './sqlite-storage'
 
 const CONFIG = { segmentBytes: 64 * 1024, segmentMs: 3_600_000, indexIntervalBytes: 4096 }
@@ -116,6 +117,43 @@ describe('schema versions', () => {
     db.close()
   })
 
+  it('a version 1 database opens as version 2 with its batches intact and segment totals read from batches_meta', async () => {
+    await writeSomeData()
+    const v1 = new Database(path)
+    v1.exec('DROP INDEX batches_meta')
+    v1.prepare('DELETE FROM tributary_schema WHERE version > 1').run()
+    v1.close()
+    const storage = new SqliteStorage({ path })
+    await storage.open()
+    const log = storage.partitionLog({ topic: 'orders', partition: 2 }, CONFIG)
+    expect(log.endOffset()).toBe(50 * 20)
+    const sizeBytes = log.sizeBytes()
+    expect(sizeBytes).toBeGreaterThan(0)
+    expect(log.read(0, 1 << 20).length).toBeGreaterThan(0)
+    await storage.close()
+    const db = new Database(path, { readonly: true })
+    expect(db.prepare('SELECT max(version) FROM tributary_schema').pluck().get()).toBe(SCHEMA_VERSION)
+    expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name = 'batches_meta'").pluck().get()).toBe(1)
+    expect(
+      db
+        .prepare('SELECT sum(size_bytes) FROM batches WHERE partition_id = (SELECT id FROM partitions WHERE partition_index = 2)')
+        .pluck()
+        .get(),
+    ).toBe(sizeBytes)
+    db.close()
+  })
+
+  it('segment totals are computed from batches_meta, never by reading the batch rows', () => {
+    const db = new Database(':memory:')
+    migrate(db, ':memory:', 0)
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${SEGMENT_STATS_SQL}`)
+      .all({ pid: 1 })
+      .map((r) => (r as { detail: string }).detail)
+    expect(plan.some((d) => /SEARCH b USING COVERING INDEX batches_meta/.test(d))).toBe(true)
+    db.close()
+  })
+
   it('a database of a newer schema gives UNSUPPORTED_VERSION and is left unchanged', async () => {
     await writeSomeData()
     const db = new Database(path)
@@ -199,7 +237,7 @@ describe('memory of a reading connection', () => {
     const db = openDatabase(resolveSqliteOptions({ path }))
     try {
       expect(db.pragma('mmap_size', { simple: true })).toBe(0)
-      expect(db.pragma('cache_size', { simple: true })).toBe(-65_536)
+      expect(db.pragma('cache_size', { simple: true })).toBe(-8_192)
     } finally {
       db.close()
     }

@@ -25,7 +25,8 @@ interface Migration {
  * of a WITHOUT ROWID table is the table itself, so "the batch containing offset N" is one seek
  * (the first row with last_offset ≥ N) and a read continues as a sequential walk of the same
  * B-tree, blob included, with no second lookup. The blob is the last column so that the small
- * columns sit in the B-tree cell and scans of them never touch the blob's overflow pages.
+ * columns sit in the B-tree cell and scans of them never touch the blob's overflow pages (the
+ * cell still holds the blob's first KiBs, hence batches_meta in version 2).
  *
  * time_key is the running maximum of max_timestamp in offset order. Unlike max_timestamp itself
  * (producers may send out-of-order timestamps) it never decreases with the offset, so "the first
@@ -100,8 +101,23 @@ CREATE TABLE committed_offsets (
 ) STRICT, WITHOUT ROWID;
 `
 
+/*
+ * Version 2.
+ *
+ * batches_meta: the small columns of every batch in offset order, without the blob. A batch row's
+ * B-tree cell holds the first 2–4 KiB of its blob (SQLite keeps that much of a large value in the
+ * leaf before the overflow chain), so a scan of the table's small columns reads every leaf page:
+ * loading a partition's segment totals read ~2 KiB per batch (0.42 s and 21 MiB of page cache for
+ * a partition of 10M messages in 10,000 batches). The same scan over this index reads ~40 bytes per
+ * batch.
+ */
+const V2_SQL = `
+CREATE INDEX batches_meta ON batches (partition_id, last_offset, size_bytes, max_timestamp, time_key);
+`
+
 const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'partitions, segments, batches, metadata, group offsets', sql: V1_SQL },
+  { version: 2, description: 'batches_meta: segment totals without reading the blobs', sql: V2_SQL },
 ]
 
 /** SCHEMA_VERSION is the newest schema this code reads and writes. */

@@ -44,9 +44,10 @@ const NO_UPPER_BOUND = Number.MAX_SAFE_INTEGER
 /*
  * Segment totals in one statement: each segment spans [base_offset, next segment's base), and a
  * batch belongs to the segment its last offset falls in (batches never straddle a boundary, since
- * a boundary is always the end offset at the time of a roll). Each segment costs one range seek.
+ * a boundary is always the end offset at the time of a roll). Each segment costs one range seek in
+ * batches_meta, which holds the small columns without the blobs (see schema.ts, version 2).
  */
-const SEGMENT_STATS_SQL = `
+export const SEGMENT_STATS_SQL = `
 WITH seg AS (
   SELECT base_offset, created_at_ms, lead(base_offset, 1, ${NO_UPPER_BOUND}) OVER (ORDER BY base_offset) AS next_base
   FROM segments WHERE partition_id = @pid
@@ -57,7 +58,7 @@ SELECT seg.base_offset AS base_offset, seg.created_at_ms AS created_at_ms,
   coalesce(max(b.max_timestamp), -1) AS max_timestamp,
   coalesce(max(b.last_offset), -1) AS last_offset,
   coalesce(max(b.time_key), -1) AS time_key
-FROM seg LEFT JOIN batches b
+FROM seg LEFT JOIN batches b INDEXED BY batches_meta
   ON b.partition_id = @pid AND b.last_offset >= seg.base_offset AND b.last_offset < seg.next_base
 GROUP BY seg.base_offset
 ORDER BY seg.base_offset`
