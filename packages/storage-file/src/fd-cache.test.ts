@@ -4,6 +4,11 @@ import { FdCache } from './fd-cache'
 import { fdatasyncAsync } from './io'
 import { makeTempDir, removeTempDir } from './testing/temp-dir'
 
+/** openDescriptors counts this process's open descriptors. */
+function openDescriptors(): number {
+  return readdirSync('/proc/self/fd').length
+}
+
 let dir: string
 beforeEach(() => {
   dir = makeTempDir('fd-cache')
@@ -24,6 +29,21 @@ describe('FdCache', () => {
     expect(readdirSync(dir)).toHaveLength(20)
     cache.closeAll()
     expect(cache.openCount()).toBe(0)
+  })
+
+  it('closes evicted descriptors off the event loop within its budget, and closesSettled waits for them', async () => {
+    const cache = new FdCache(8)
+    const before = openDescriptors()
+    const handles = Array.from({ length: 200 }, (_, i) => cache.handle(join(dir, `f${i}`)))
+    for (const h of handles) {
+      h.fd()
+      // Cached descriptors, and evicted ones still closing, never pass the budget.
+      expect(openDescriptors() - before).toBeLessThanOrEqual(8)
+    }
+    await cache.closesSettled()
+    expect(openDescriptors() - before).toBe(cache.openCount())
+    cache.closeAll()
+    expect(openDescriptors()).toBe(before)
   })
 
   it('never closes a descriptor under a pinned call; a release during it takes effect when it ends', async () => {

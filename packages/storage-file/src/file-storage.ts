@@ -399,6 +399,7 @@ export class FileStorage implements Storage {
     } finally {
       journal?.close()
       this.cache.closeAll()
+      await this.cache.closesSettled()
       this.lock.release()
     }
   }
