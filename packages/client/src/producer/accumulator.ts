@@ -1,5 +1,5 @@
 import type { Acks, CompressionType, RecordInput } from '@tributary/core'
-import { deferred, type Deferred } from '../deferred'
+import type { Deferred } from '../deferred'
 
 /**
  * The record accumulator: per-partition queues of messages waiting to be sent, drained into one
@@ -94,8 +94,23 @@ export function newSendPart(
     drained: 0,
     unacked: 0,
     ack: null,
-    done: deferred<PartAck>(),
+    done: partDone(),
   }
+}
+
+/**
+ * partDone is a Deferred without core's `deferred()` guard against unawaited rejections (a promise
+ * and a closure more per send): the send that made the part awaits it from the moment it is queued,
+ * and nothing settles a part before that.
+ */
+function partDone(): Deferred<PartAck> {
+  let resolve!: (ack: PartAck) => void
+  let reject!: (error: unknown) => void
+  const promise = new Promise<PartAck>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
 }
 
 /**
