@@ -65,6 +65,8 @@ const CRC_CHECKED_WILL_SYNC: AppendOptions = Object.freeze({ crcChecked: true, w
 interface PartitionState {
   topic: string
   partition: number
+  /** partitionKey(topic, partition), made once. */
+  key: string
   log: PartitionLog
   producers: ProducerStateTable
 }
@@ -93,6 +95,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   private readonly registry: TopicRegistry
   private readonly coordinator: GroupCoordinator
   private readonly partitions = new Map<string, PartitionState>()
+  private lastPartition: PartitionState | null = null
   private readonly waiters: FetchWaiters
   private readonly ackDeadlines: AckDeadlines
   private cleanerTimer: { cancel(): void } | null = null
@@ -174,6 +177,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
       for (let p = 0; p < entry.stored.numPartitions; p++) {
         this.partitions.delete(partitionKey(name, p))
         this.waiters.notify(partitionKey(name, p))
+        this.waiters.forget(partitionKey(name, p))
       }
       for (const tp of this.options.storage.listPartitions()) if (tp.topic === name) await this.options.storage.deletePartition(tp)
       await this.coordinator.onTopicDeleted(name)
@@ -221,7 +225,8 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     this.assertOpen()
     const { acks, timeoutMs, partitions } = checkProduceRequest(request)
     const options = acks === -1 ? CRC_CHECKED_WILL_SYNC : CRC_CHECKED
-    const results = partitions.map((data) => this.appendOne(data, options))
+    const results = new Array<ProducePartitionResult>(partitions.length)
+    for (let i = 0; i < partitions.length; i++) results[i] = this.appendOne(partitions[i] as ProducePartitionData, options)
     if (acks === 0) return results.map((r) => ({ ...r, baseOffset: -1 }))
     if (acks === -1) await this.syncWritten(partitions, results, timeoutMs)
     return results
@@ -252,7 +257,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
       // checkProducedBatch verified the CRC; setLogAppendTime verifies it again and rewrites it.
       const info = state.log.append(data.batch, options)
       state.producers.record(idempotent, info.baseOffset, logAppendTime, header.maxTimestamp)
-      this.waiters.notify(partitionKey(topic, partition))
+      this.waiters.notify(state.key)
       return { topic, partition, baseOffset: info.baseOffset, logAppendTime, logStartOffset: state.log.startOffset() }
     } catch (error) {
       if (!(error instanceof TributaryError)) throw error
@@ -306,27 +311,40 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     })
   }
 
-  /** waitForData sleeps until an append to a requested partition, the timeout, an abort or close. */
+  /**
+   * waitForData sleeps until an append to a requested partition, the timeout, an abort or close.
+   * With minBytes 1 (the usual) any append ends the wait, so one function serves as the wake, the
+   * timer and the abort listener: a long poll ends after every message at low rates.
+   */
   private waitForData(fetch: CheckedFetch, signal: AbortSignal | undefined): Promise<void> {
     const { maxWaitMs, minBytes } = fetch
-    const keys = fetch.partitions.map((p) => partitionKey(p.topic, p.partition))
+    const keys = new Array<string>(fetch.partitions.length)
+    for (let i = 0; i < keys.length; i++) {
+      const p = fetch.partitions[i] as CheckedFetch['partitions'][number]
+      keys[i] = partitionKey(p.topic, p.partition)
+    }
     return new Promise<void>((resolve) => {
       let done = false
+      let unregister: (() => void) | undefined
+      let timer: { cancel(): void } | undefined
       const finish = (): void => {
         if (done) return
         done = true
         unregister?.()
-        timer.cancel()
+        timer?.cancel()
         signal?.removeEventListener('abort', finish)
         resolve()
       }
-      const onData = (): void => {
-        if (this.closed || minBytes <= 1 || fetchHasEnough(this.readPartitions(fetch), minBytes)) finish()
-      }
-      const unregister = this.waiters.wait(keys, onData)
+      const onData =
+        minBytes <= 1
+          ? finish
+          : (): void => {
+              if (this.closed || fetchHasEnough(this.readPartitions(fetch), minBytes)) finish()
+            }
+      unregister = this.waiters.wait(keys, onData)
       // Too many fetches wait already: this one answers at once with what it has.
       if (unregister === undefined) return resolve()
-      const timer = this.options.clock.setTimeout(finish, maxWaitMs)
+      timer = this.options.clock.setTimeout(finish, maxWaitMs)
       signal?.addEventListener('abort', finish)
     })
   }
@@ -495,9 +513,15 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
 
   /** partitionState opens a partition's log on first use; unknown topics and partitions are UNKNOWN_TOPIC_OR_PARTITION. */
   private partitionState(topic: string, partition: number): PartitionState {
+    // The last partition used is remembered (no key string per call), while it is still the one in the map.
+    const last = this.lastPartition
+    if (last !== null && last.partition === partition && last.topic === topic && this.partitions.get(last.key) === last) return last
     const key = partitionKey(topic, partition)
     const existing = this.partitions.get(key)
-    if (existing) return existing
+    if (existing) {
+      this.lastPartition = existing
+      return existing
+    }
     const entry = this.registry.require(topic)
     if (!Number.isSafeInteger(partition) || partition < 0 || partition >= entry.stored.numPartitions) {
       throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${topic}' has no partition ${partition}`, {
@@ -505,7 +529,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
       })
     }
     const log = this.options.storage.partitionLog({ topic, partition }, partitionLogConfig(entry.config))
-    const state: PartitionState = { topic, partition, log, producers: new ProducerStateTable(this.options.producerIdExpirationMs) }
+    const state: PartitionState = { topic, partition, key, log, producers: new ProducerStateTable(this.options.producerIdExpirationMs) }
     this.partitions.set(key, state)
     return state
   }
