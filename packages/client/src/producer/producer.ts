@@ -68,7 +68,7 @@ export class Producer {
   private idle: Deferred<void> | null = null
   private roomWaiters: Array<() => void> = []
   private readonly preparing = new Set<Promise<unknown>>()
-  /** Sends not yet settled, which hold the process alive through one keepAlive. */
+  /** Queued parts not yet settled and sends not yet queued, which hold the process alive through one keepAlive. */
   private pendingSends = 0
   private releaseKeepAlive: (() => void) | null = null
   private closed = false
@@ -162,42 +162,72 @@ export class Producer {
   }
 
   /**
-   * sendPrepared partitions validated messages, queues them and waits for their acks. While every
-   * topic's metadata is cached (nearly always) it queues them before its first await, so a send
-   * costs one async call.
+   * sendPrepared partitions validated messages, queues them and returns what the send resolves
+   * with. While every topic's metadata is cached and the buffer has room (nearly always) it
+   * queues them at once and a one-partition send returns its part's own promise: no async call.
    */
-  private async sendPrepared(prepared: PreparedTopic[], settings: SendSettings): Promise<RecordMetadata[]> {
+  private sendPrepared(prepared: PreparedTopic[], settings: SendSettings): Promise<RecordMetadata[]> {
+    const infos = this.cachedInfos(prepared)
+    if (infos === null) return this.sendAfterMetadata(prepared, settings)
+    const parts = this.partitionAll(prepared, infos, settings)
+    if (this.mustWaitForRoom(parts)) return this.sendAfterRoom(parts)
+    return this.enqueue(parts)
+  }
+
+  /** sendAfterMetadata is sendPrepared once the topics' metadata has been asked for. */
+  private async sendAfterMetadata(prepared: PreparedTopic[], settings: SendSettings): Promise<RecordMetadata[]> {
     this.holdProcess()
     try {
-      const infos = this.cachedInfos(prepared)
+      // A send accepted before a close is completed by it: flush() waits for sends still preparing.
+      const preparing = this.partitionAfterMetadata(prepared, settings)
+      this.preparing.add(preparing)
       let parts: SendPart[]
-      if (infos !== null) parts = this.partitionAll(prepared, infos, settings)
-      else {
-        // A send accepted before a close is completed by it: flush() waits for sends still preparing.
-        const preparing = this.partitionAfterMetadata(prepared, settings)
-        this.preparing.add(preparing)
-        try {
-          parts = await preparing
-        } finally {
-          this.preparing.delete(preparing)
-        }
+      try {
+        parts = await preparing
+      } finally {
+        this.preparing.delete(preparing)
       }
       if (this.mustWaitForRoom(parts)) await this.waitForRoom(parts)
-      const now = this.ctx.clock.now()
-      for (const part of parts) this.accumulator.append(part, now)
-      this.scheduleFlush()
-      // With acks 0 the parts settle as soon as their batches are handed to the broker.
-      if (parts.length === 1) {
-        const part = parts[0] as SendPart
-        const ack = await part.done.promise
-        return settings.acks === 0 ? [] : [toRecordMetadata(part, ack)]
-      }
-      const acks = await Promise.all(parts.map((p) => p.done.promise))
-      if (settings.acks === 0) return []
-      return parts.map((p, i) => toRecordMetadata(p, acks[i] as PartAck))
+      return await this.enqueue(parts)
     } finally {
       this.releaseProcess()
     }
+  }
+
+  /** sendAfterRoom is sendPrepared once the buffer has room. */
+  private async sendAfterRoom(parts: SendPart[]): Promise<RecordMetadata[]> {
+    this.holdProcess()
+    try {
+      await this.waitForRoom(parts)
+      return await this.enqueue(parts)
+    } finally {
+      this.releaseProcess()
+    }
+  }
+
+  /**
+   * enqueue queues a send's parts and returns what the send resolves with. Each part holds the
+   * process alive until it settles (settlePart); with acks 0 parts settle as soon as their
+   * batches are handed to the broker.
+   */
+  private enqueue(parts: SendPart[]): Promise<RecordMetadata[]> {
+    const now = this.ctx.clock.now()
+    for (const part of parts) {
+      this.holdProcess()
+      this.accumulator.append(part, now)
+    }
+    this.scheduleFlush()
+    if (parts.length === 1) return (parts[0] as SendPart).done.promise
+    return Promise.all(parts.map((p) => p.done.promise)).then(flatten)
+  }
+
+  /** settlePart settles a part (once) with its error or its metadata, and drops its hold on the process. */
+  private settlePart(part: SendPart, error: unknown): void {
+    if (part.settled) return
+    part.settled = true
+    if (error) part.done.reject(error)
+    else part.done.resolve(part.acks === 0 ? [] : [toRecordMetadata(part, part.ack ?? NO_ACK)])
+    this.releaseProcess()
   }
 
   /**
@@ -333,15 +363,16 @@ export class Producer {
           key: rec.key,
           partition: (messages[i] as Message).partition,
         })
-        let current = byPartition === NO_PARTS ? undefined : byPartition[partition]
+        const current = byPartition === NO_PARTS ? undefined : byPartition[partition]
         if (current === undefined) {
-          current = newSendPart(topic, partition, settings)
-          if (byPartition !== NO_PARTS) byPartition[partition] = current
-          parts.push(current)
+          const part = newSendPart(topic, partition, settings, rec, size)
+          if (byPartition !== NO_PARTS) byPartition[partition] = part
+          parts.push(part)
+        } else {
+          current.records.push(rec)
+          current.sizes.push(size)
+          current.bytes += size
         }
-        current.records.push(rec)
-        current.sizes.push(size)
-        current.bytes += size
       }
     }
     return parts
@@ -411,7 +442,7 @@ export class Producer {
     this.inFlightBatches += batches.length
     for (const batch of batches) {
       this.partitioner.nextBatch(batch.topic)
-      if (batch.acks === 0) for (const s of batch.segments) if (s.start + s.count === s.part.records.length) s.part.done.resolve(NO_ACK)
+      if (batch.acks === 0) for (const s of batch.segments) if (s.start + s.count === s.part.records.length) this.settlePart(s.part, null)
     }
     this.sender.send(batches)
     this.wakeRoomWaiters()
@@ -425,7 +456,7 @@ export class Producer {
     for (const seg of batch.segments) {
       const part = seg.part
       if (error) {
-        part.done.reject(error)
+        this.settlePart(part, error)
         continue
       }
       if (seg.start === 0 && result) {
@@ -433,7 +464,7 @@ export class Producer {
       }
       offset += seg.count
       part.unacked -= seg.count
-      if (part.unacked === 0) part.done.resolve(part.ack ?? NO_ACK)
+      if (part.unacked === 0) this.settlePart(part, null)
     }
     this.scheduleFlush()
     // flush() re-checks its condition whenever a batch settles.
@@ -460,6 +491,10 @@ type PreparedTopic = { topic: string; messages: Message[]; records: RecordInput[
 const NO_PARTS: Array<SendPart | undefined> = Object.freeze([]) as unknown as Array<SendPart | undefined>
 
 const NO_ACK: PartAck = Object.freeze({ baseOffset: -1, logAppendTime: -1, logStartOffset: -1 })
+
+function flatten(metadata: RecordMetadata[][]): RecordMetadata[] {
+  return metadata.flat()
+}
 
 function toRecordMetadata(part: SendPart, ack: PartAck): RecordMetadata {
   return {
