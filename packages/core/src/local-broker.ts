@@ -97,7 +97,8 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   private readonly partitions = new Map<string, PartitionState>()
   private lastPartition: PartitionState | null = null
   private readonly waiters: FetchWaiters
-  private readonly ackDeadlines: AckDeadlines
+  /** Bounds acks=all waits and long polls. */
+  private readonly deadlines: Deadlines
   private cleanerTimer: { cancel(): void } | null = null
   private closed = false
 
@@ -107,7 +108,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     this.nodeId = options.nodeId
     this.copiesProducedBatches = options.storage.copiesAppends === true
     this.registry = registry
-    this.ackDeadlines = new AckDeadlines(options.clock)
+    this.deadlines = new Deadlines(options.clock)
     this.waiters = new FetchWaiters(options.maxFetchWaiters)
     this.coordinator = new GroupCoordinator(
       { clock: options.clock, offsets: options.storage, partitionCount: (topic) => registry.get(topic)?.stored.numPartitions },
@@ -279,7 +280,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     }
     if (first === null) return Promise.resolve()
     const synced = logs === null ? first.sync() : Promise.all([...logs].map((log) => log.sync())).then(ignore)
-    return this.ackDeadlines.within(synced, timeoutMs)
+    return within(this.deadlines, this.options.clock, synced, timeoutMs)
   }
 
   // ---- fetch and offsets ----------------------------------------------------------------------
@@ -326,15 +327,15 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     return new Promise<void>((resolve) => {
       let done = false
       let unregister: (() => void) | undefined
-      let timer: { cancel(): void } | undefined
       const finish = (): void => {
         if (done) return
         done = true
         unregister?.()
-        timer?.cancel()
+        this.deadlines.remove(deadline)
         signal?.removeEventListener('abort', finish)
         resolve()
       }
+      const deadline: Deadline = { deadlineMs: this.options.clock.now() + maxWaitMs, expire: finish }
       const onData =
         minBytes <= 1
           ? finish
@@ -344,7 +345,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
       unregister = this.waiters.wait(keys, onData)
       // Too many fetches wait already: this one answers at once with what it has.
       if (unregister === undefined) return resolve()
-      timer = this.options.clock.setTimeout(finish, maxWaitMs)
+      this.deadlines.add(deadline)
       signal?.addEventListener('abort', finish)
     })
   }
@@ -457,7 +458,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     this.closed = true
     this.cleanerTimer?.cancel()
     this.waiters.notifyAll()
-    this.ackDeadlines.stopTimer()
+    this.deadlines.stopTimer()
     await this.coordinator.close()
     try {
       await this.options.storage.sync()
@@ -546,61 +547,51 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   }
 }
 
-/** AckWait is one acks=all request waiting for its sync, with the time by which it must have it. */
-interface AckWait {
+/** Deadline is a wait that ends at `deadlineMs` unless it ended before (then it is removed). */
+interface Deadline {
   deadlineMs: number
-  timeoutMs: number
-  reject: (error: unknown) => void
+  /** expire ends the wait at its deadline (it is removed from Deadlines first). */
+  expire(): void
 }
 
 /**
- * AckDeadlines bounds acks=all waits by their timeoutMs with one clock timer for all of them (a
- * timer per request costs more than the rest of a small produce). The timer is armed for the
- * earliest deadline; when it fires, every expired wait fails with REQUEST_TIMED_OUT and it is
- * re-armed for the next one. It is cancelled when nothing waits.
+ * Deadlines bounds waits (acks=all syncs by their timeoutMs, long-polling fetches by their
+ * maxWaitMs) with one clock timer for all of them: a timer per request costs more than the rest
+ * of a small produce or fetch. The timer is armed for the earliest deadline; when it fires, every
+ * expired wait expires and it is re-armed for the next one. It stays armed when the last wait
+ * ends (it is unref'd, and cancelling and making one per request at low rates was measurable):
+ * firing with nothing expired it only re-arms for what still waits.
  */
-class AckDeadlines {
-  private readonly waits = new Set<AckWait>()
+class Deadlines {
+  private readonly waits = new Set<Deadline>()
   private timer: { cancel(): void } | null = null
   private armedForMs = Infinity
+  private readonly onTimer = (): void => this.expire()
 
   constructor(private readonly clock: Clock) {}
 
-  /** within resolves or rejects as `synced` does, or rejects with REQUEST_TIMED_OUT after timeoutMs. */
-  within(synced: Promise<void>, timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const wait: AckWait = { deadlineMs: this.clock.now() + timeoutMs, timeoutMs, reject }
-      this.waits.add(wait)
-      if (wait.deadlineMs < this.armedForMs) this.arm(wait.deadlineMs)
-      synced.then(
-        () => {
-          this.settled(wait)
-          resolve()
-        },
-        (error: unknown) => {
-          this.settled(wait)
-          reject(error)
-        },
-      )
-    })
+  /** add starts bounding `wait`. */
+  add(wait: Deadline): void {
+    this.waits.add(wait)
+    if (wait.deadlineMs < this.armedForMs) this.arm(wait.deadlineMs)
   }
 
-  /** stopTimer cancels the timer (on close); waits still pending end with their syncs. */
+  /** remove stops bounding a wait that ended before its deadline. */
+  remove(wait: Deadline): void {
+    this.waits.delete(wait)
+  }
+
+  /** stopTimer cancels the timer (on close); waits still pending end otherwise. */
   stopTimer(): void {
     this.timer?.cancel()
     this.timer = null
     this.armedForMs = Infinity
   }
 
-  private settled(wait: AckWait): void {
-    if (!this.waits.delete(wait)) return
-    if (this.waits.size === 0) this.stopTimer()
-  }
-
   private arm(deadlineMs: number): void {
     this.timer?.cancel()
     this.armedForMs = deadlineMs
-    this.timer = this.clock.setTimeout(() => this.expire(), deadlineMs - this.clock.now())
+    this.timer = this.clock.setTimeout(this.onTimer, deadlineMs - this.clock.now())
   }
 
   private expire(): void {
@@ -608,16 +599,38 @@ class AckDeadlines {
     this.armedForMs = Infinity
     const now = this.clock.now()
     let next = Infinity
+    // Deleting visited entries while iterating a Set is safe.
     for (const wait of this.waits) {
       if (wait.deadlineMs <= now) {
         this.waits.delete(wait)
-        wait.reject(new TributaryError('REQUEST_TIMED_OUT', `acks=all not reached within ${wait.timeoutMs} ms`))
+        wait.expire()
       } else if (wait.deadlineMs < next) {
         next = wait.deadlineMs
       }
     }
     if (next !== Infinity) this.arm(next)
   }
+}
+
+/** within resolves or rejects as `synced` does, or rejects with REQUEST_TIMED_OUT after timeoutMs. */
+function within(deadlines: Deadlines, clock: Clock, synced: Promise<void>, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const wait: Deadline = {
+      deadlineMs: clock.now() + timeoutMs,
+      expire: () => reject(new TributaryError('REQUEST_TIMED_OUT', `acks=all not reached within ${timeoutMs} ms`)),
+    }
+    deadlines.add(wait)
+    synced.then(
+      () => {
+        deadlines.remove(wait)
+        resolve()
+      },
+      (error: unknown) => {
+        deadlines.remove(wait)
+        reject(error)
+      },
+    )
+  })
 }
 
 function ignore(): void {}
