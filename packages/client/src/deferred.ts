@@ -8,8 +8,14 @@ export { deferred, type Deferred }
  * and its wait is never lost.
  */
 export class Notifier {
-  private waiter: Deferred<void> | null = null
+  /** The promise the waiter holds and its resolve: no Deferred (and no rejection guard), since it never rejects. */
+  private waiting: Promise<void> | null = null
+  private wakeWaiter: (() => void) | null = null
   private pending = false
+  /** Made once: the runner's loop waits again after nearly every message. */
+  private readonly capture = (resolve: () => void): void => {
+    this.wakeWaiter = resolve
+  }
 
   /** wait resolves at the next notify (at once if one came since the last wait). */
   wait(): Promise<void> {
@@ -17,16 +23,17 @@ export class Notifier {
       this.pending = false
       return Promise.resolve()
     }
-    this.waiter ??= deferred<void>()
-    return this.waiter.promise
+    this.waiting ??= new Promise<void>(this.capture)
+    return this.waiting
   }
 
   /** notify wakes the waiter, or remembers the change for the next wait. */
   notify(): void {
-    if (this.waiter) {
-      const w = this.waiter
-      this.waiter = null
-      w.resolve()
+    const wake = this.wakeWaiter
+    if (wake !== null) {
+      this.waiting = null
+      this.wakeWaiter = null
+      wake()
     } else {
       this.pending = true
     }

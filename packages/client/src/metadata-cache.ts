@@ -49,6 +49,12 @@ export class MetadataCache {
     return pending
   }
 
+  /** cachedTopicInfo returns the topic's cached info while it is fresh, else null (then call topicInfo). */
+  cachedTopicInfo(topic: string): TopicInfo | null {
+    const entry = this.entries.get(topic)
+    return entry !== undefined && this.clock.now() - entry.fetchedAtMs < this.maxAgeMs ? entry : null
+  }
+
   /** invalidate forgets a topic so that its next use asks the broker again. */
   invalidate(topic: string): void {
     this.entries.delete(topic)

@@ -59,22 +59,31 @@ export function batchSizeAt(buf: Buffer, pos = 0): number {
   return buf.readInt32BE(pos + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD
 }
 
+/**
+ * readInt64 reads a big-endian int64 as a number: the same value as Number(readBigInt64BE) (one
+ * rounding of the exact value beyond 2^53), without a BigInt per field: headers are read on every
+ * append and every fetch.
+ */
+export function readInt64(buf: Buffer, at: number): number {
+  return buf.readInt32BE(at) * 0x1_0000_0000 + buf.readUInt32BE(at + 4)
+}
+
 /** readBatchHeader decodes the header of the batch at `pos` (no validation beyond length). */
 export function readBatchHeader(buf: Buffer, pos = 0): RecordBatchHeader {
   if (buf.length - pos < BatchLayout.HEADER_SIZE) {
     throw new TributaryError('CORRUPT_MESSAGE', `Record batch header truncated: ${buf.length - pos} bytes`)
   }
   return {
-    baseOffset: Number(buf.readBigInt64BE(pos + BatchLayout.BASE_OFFSET)),
+    baseOffset: readInt64(buf, pos + BatchLayout.BASE_OFFSET),
     batchLength: buf.readInt32BE(pos + BatchLayout.BATCH_LENGTH),
     partitionLeaderEpoch: buf.readInt32BE(pos + BatchLayout.PARTITION_LEADER_EPOCH),
     magic: buf.readInt8(pos + BatchLayout.MAGIC),
     crc: buf.readUInt32BE(pos + BatchLayout.CRC),
     attributes: buf.readInt16BE(pos + BatchLayout.ATTRIBUTES),
     lastOffsetDelta: buf.readInt32BE(pos + BatchLayout.LAST_OFFSET_DELTA),
-    baseTimestamp: Number(buf.readBigInt64BE(pos + BatchLayout.BASE_TIMESTAMP)),
-    maxTimestamp: Number(buf.readBigInt64BE(pos + BatchLayout.MAX_TIMESTAMP)),
-    producerId: Number(buf.readBigInt64BE(pos + BatchLayout.PRODUCER_ID)),
+    baseTimestamp: readInt64(buf, pos + BatchLayout.BASE_TIMESTAMP),
+    maxTimestamp: readInt64(buf, pos + BatchLayout.MAX_TIMESTAMP),
+    producerId: readInt64(buf, pos + BatchLayout.PRODUCER_ID),
     producerEpoch: buf.readInt16BE(pos + BatchLayout.PRODUCER_EPOCH),
     baseSequence: buf.readInt32BE(pos + BatchLayout.BASE_SEQUENCE),
     recordsCount: buf.readInt32BE(pos + BatchLayout.RECORDS_COUNT),
@@ -83,7 +92,7 @@ export function readBatchHeader(buf: Buffer, pos = 0): RecordBatchHeader {
 
 /** readBaseOffset reads the base offset of the batch at `pos`. */
 export function readBaseOffset(buf: Buffer, pos = 0): number {
-  return Number(buf.readBigInt64BE(pos + BatchLayout.BASE_OFFSET))
+  return readInt64(buf, pos + BatchLayout.BASE_OFFSET)
 }
 
 /** readLastOffset reads base offset + last offset delta of the batch at `pos`. */
@@ -93,7 +102,7 @@ export function readLastOffset(buf: Buffer, pos = 0): number {
 
 /** readMaxTimestamp reads the max timestamp of the batch at `pos`. */
 export function readMaxTimestamp(buf: Buffer, pos = 0): number {
-  return Number(buf.readBigInt64BE(pos + BatchLayout.MAX_TIMESTAMP))
+  return readInt64(buf, pos + BatchLayout.MAX_TIMESTAMP)
 }
 
 /**

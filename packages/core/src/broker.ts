@@ -122,7 +122,10 @@ export interface FetchRequest {
   minBytes?: number
   /** Byte budget for the whole response. */
   maxBytes?: number
-  /** Aborting ends the wait early with whatever is available. */
+  /**
+   * Aborting ends the wait early with whatever is available. A consumer passes the same signal to
+   * many fetches until it aborts it, so a fetch removes any listener it adds before it returns.
+   */
   signal?: AbortSignal
   /**
    * forward: a cluster node asks a partition's leader for what it cannot serve itself (default

@@ -37,20 +37,24 @@ export class FetchWaiters {
       if (!registered) return
       registered = false
       this.count--
-      for (const key of keys) {
-        const set = this.waiters.get(key)
-        if (!set) continue
-        set.delete(wake)
-        if (set.size === 0) this.waiters.delete(key)
-      }
+      // An emptied Set stays for the partition's next waiter (one per partition waited on; a Set
+      // and a Map entry made and dropped per long poll were measurable at one message per fetch).
+      for (const key of keys) this.waiters.get(key)?.delete(wake)
     }
   }
 
   /** notify wakes every waiter registered under `key`. */
   notify(key: string): void {
     const set = this.waiters.get(key)
-    if (!set) return
+    if (!set || set.size === 0) return
+    // A wake unregisters itself: the usual single waiter is woken without copying the set.
+    if (set.size === 1) for (const wake of set) return wake()
     for (const wake of [...set]) wake()
+  }
+
+  /** forget drops a deleted partition's emptied Set (after its waiters were notified). */
+  forget(key: string): void {
+    if (this.waiters.get(key)?.size === 0) this.waiters.delete(key)
   }
 
   /** notifyAll wakes every waiter (on close). */

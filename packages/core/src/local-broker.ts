@@ -65,6 +65,8 @@ const CRC_CHECKED_WILL_SYNC: AppendOptions = Object.freeze({ crcChecked: true, w
 interface PartitionState {
   topic: string
   partition: number
+  /** partitionKey(topic, partition), made once. */
+  key: string
   log: PartitionLog
   producers: ProducerStateTable
 }
@@ -93,8 +95,10 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   private readonly registry: TopicRegistry
   private readonly coordinator: GroupCoordinator
   private readonly partitions = new Map<string, PartitionState>()
+  private lastPartition: PartitionState | null = null
   private readonly waiters: FetchWaiters
-  private readonly ackDeadlines: AckDeadlines
+  /** Bounds acks=all waits and long polls. */
+  private readonly deadlines: Deadlines
   private cleanerTimer: { cancel(): void } | null = null
   private closed = false
 
@@ -104,7 +108,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     this.nodeId = options.nodeId
     this.copiesProducedBatches = options.storage.copiesAppends === true
     this.registry = registry
-    this.ackDeadlines = new AckDeadlines(options.clock)
+    this.deadlines = new Deadlines(options.clock)
     this.waiters = new FetchWaiters(options.maxFetchWaiters)
     this.coordinator = new GroupCoordinator(
       { clock: options.clock, offsets: options.storage, partitionCount: (topic) => registry.get(topic)?.stored.numPartitions },
@@ -174,6 +178,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
       for (let p = 0; p < entry.stored.numPartitions; p++) {
         this.partitions.delete(partitionKey(name, p))
         this.waiters.notify(partitionKey(name, p))
+        this.waiters.forget(partitionKey(name, p))
       }
       for (const tp of this.options.storage.listPartitions()) if (tp.topic === name) await this.options.storage.deletePartition(tp)
       await this.coordinator.onTopicDeleted(name)
@@ -221,7 +226,8 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     this.assertOpen()
     const { acks, timeoutMs, partitions } = checkProduceRequest(request)
     const options = acks === -1 ? CRC_CHECKED_WILL_SYNC : CRC_CHECKED
-    const results = partitions.map((data) => this.appendOne(data, options))
+    const results = new Array<ProducePartitionResult>(partitions.length)
+    for (let i = 0; i < partitions.length; i++) results[i] = this.appendOne(partitions[i] as ProducePartitionData, options)
     if (acks === 0) return results.map((r) => ({ ...r, baseOffset: -1 }))
     if (acks === -1) await this.syncWritten(partitions, results, timeoutMs)
     return results
@@ -252,7 +258,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
       // checkProducedBatch verified the CRC; setLogAppendTime verifies it again and rewrites it.
       const info = state.log.append(data.batch, options)
       state.producers.record(idempotent, info.baseOffset, logAppendTime, header.maxTimestamp)
-      this.waiters.notify(partitionKey(topic, partition))
+      this.waiters.notify(state.key)
       return { topic, partition, baseOffset: info.baseOffset, logAppendTime, logStartOffset: state.log.startOffset() }
     } catch (error) {
       if (!(error instanceof TributaryError)) throw error
@@ -274,7 +280,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     }
     if (first === null) return Promise.resolve()
     const synced = logs === null ? first.sync() : Promise.all([...logs].map((log) => log.sync())).then(ignore)
-    return this.ackDeadlines.within(synced, timeoutMs)
+    return within(this.deadlines, this.options.clock, synced, timeoutMs)
   }
 
   // ---- fetch and offsets ----------------------------------------------------------------------
@@ -306,27 +312,40 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     })
   }
 
-  /** waitForData sleeps until an append to a requested partition, the timeout, an abort or close. */
+  /**
+   * waitForData sleeps until an append to a requested partition, the timeout, an abort or close.
+   * With minBytes 1 (the usual) any append ends the wait, so one function serves as the wake, the
+   * timer and the abort listener: a long poll ends after every message at low rates.
+   */
   private waitForData(fetch: CheckedFetch, signal: AbortSignal | undefined): Promise<void> {
     const { maxWaitMs, minBytes } = fetch
-    const keys = fetch.partitions.map((p) => partitionKey(p.topic, p.partition))
+    const keys = new Array<string>(fetch.partitions.length)
+    for (let i = 0; i < keys.length; i++) {
+      const p = fetch.partitions[i] as CheckedFetch['partitions'][number]
+      keys[i] = partitionKey(p.topic, p.partition)
+    }
     return new Promise<void>((resolve) => {
       let done = false
+      let unregister: (() => void) | undefined
       const finish = (): void => {
         if (done) return
         done = true
         unregister?.()
-        timer.cancel()
+        this.deadlines.remove(deadline)
         signal?.removeEventListener('abort', finish)
         resolve()
       }
-      const onData = (): void => {
-        if (this.closed || minBytes <= 1 || fetchHasEnough(this.readPartitions(fetch), minBytes)) finish()
-      }
-      const unregister = this.waiters.wait(keys, onData)
+      const deadline: Deadline = { deadlineMs: this.options.clock.now() + maxWaitMs, expire: finish }
+      const onData =
+        minBytes <= 1
+          ? finish
+          : (): void => {
+              if (this.closed || fetchHasEnough(this.readPartitions(fetch), minBytes)) finish()
+            }
+      unregister = this.waiters.wait(keys, onData)
       // Too many fetches wait already: this one answers at once with what it has.
       if (unregister === undefined) return resolve()
-      const timer = this.options.clock.setTimeout(finish, maxWaitMs)
+      this.deadlines.add(deadline)
       signal?.addEventListener('abort', finish)
     })
   }
@@ -439,7 +458,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
     this.closed = true
     this.cleanerTimer?.cancel()
     this.waiters.notifyAll()
-    this.ackDeadlines.stopTimer()
+    this.deadlines.stopTimer()
     await this.coordinator.close()
     try {
       await this.options.storage.sync()
@@ -495,9 +514,15 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
 
   /** partitionState opens a partition's log on first use; unknown topics and partitions are UNKNOWN_TOPIC_OR_PARTITION. */
   private partitionState(topic: string, partition: number): PartitionState {
+    // The last partition used is remembered (no key string per call), while it is still the one in the map.
+    const last = this.lastPartition
+    if (last !== null && last.partition === partition && last.topic === topic && this.partitions.get(last.key) === last) return last
     const key = partitionKey(topic, partition)
     const existing = this.partitions.get(key)
-    if (existing) return existing
+    if (existing) {
+      this.lastPartition = existing
+      return existing
+    }
     const entry = this.registry.require(topic)
     if (!Number.isSafeInteger(partition) || partition < 0 || partition >= entry.stored.numPartitions) {
       throw new TributaryError('UNKNOWN_TOPIC_OR_PARTITION', `Topic '${topic}' has no partition ${partition}`, {
@@ -505,7 +530,7 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
       })
     }
     const log = this.options.storage.partitionLog({ topic, partition }, partitionLogConfig(entry.config))
-    const state: PartitionState = { topic, partition, log, producers: new ProducerStateTable(this.options.producerIdExpirationMs) }
+    const state: PartitionState = { topic, partition, key, log, producers: new ProducerStateTable(this.options.producerIdExpirationMs) }
     this.partitions.set(key, state)
     return state
   }
@@ -522,61 +547,51 @@ export class LocalBroker extends EventEmitter<LocalBrokerEvents> implements Brok
   }
 }
 
-/** AckWait is one acks=all request waiting for its sync, with the time by which it must have it. */
-interface AckWait {
+/** Deadline is a wait that ends at `deadlineMs` unless it ended before (then it is removed). */
+interface Deadline {
   deadlineMs: number
-  timeoutMs: number
-  reject: (error: unknown) => void
+  /** expire ends the wait at its deadline (it is removed from Deadlines first). */
+  expire(): void
 }
 
 /**
- * AckDeadlines bounds acks=all waits by their timeoutMs with one clock timer for all of them (a
- * timer per request costs more than the rest of a small produce). The timer is armed for the
- * earliest deadline; when it fires, every expired wait fails with REQUEST_TIMED_OUT and it is
- * re-armed for the next one. It is cancelled when nothing waits.
+ * Deadlines bounds waits (acks=all syncs by their timeoutMs, long-polling fetches by their
+ * maxWaitMs) with one clock timer for all of them: a timer per request costs more than the rest
+ * of a small produce or fetch. The timer is armed for the earliest deadline; when it fires, every
+ * expired wait expires and it is re-armed for the next one. It stays armed when the last wait
+ * ends (it is unref'd, and cancelling and making one per request at low rates was measurable):
+ * firing with nothing expired it only re-arms for what still waits.
  */
-class AckDeadlines {
-  private readonly waits = new Set<AckWait>()
+class Deadlines {
+  private readonly waits = new Set<Deadline>()
   private timer: { cancel(): void } | null = null
   private armedForMs = Infinity
+  private readonly onTimer = (): void => this.expire()
 
   constructor(private readonly clock: Clock) {}
 
-  /** within resolves or rejects as `synced` does, or rejects with REQUEST_TIMED_OUT after timeoutMs. */
-  within(synced: Promise<void>, timeoutMs: number): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const wait: AckWait = { deadlineMs: this.clock.now() + timeoutMs, timeoutMs, reject }
-      this.waits.add(wait)
-      if (wait.deadlineMs < this.armedForMs) this.arm(wait.deadlineMs)
-      synced.then(
-        () => {
-          this.settled(wait)
-          resolve()
-        },
-        (error: unknown) => {
-          this.settled(wait)
-          reject(error)
-        },
-      )
-    })
+  /** add starts bounding `wait`. */
+  add(wait: Deadline): void {
+    this.waits.add(wait)
+    if (wait.deadlineMs < this.armedForMs) this.arm(wait.deadlineMs)
   }
 
-  /** stopTimer cancels the timer (on close); waits still pending end with their syncs. */
+  /** remove stops bounding a wait that ended before its deadline. */
+  remove(wait: Deadline): void {
+    this.waits.delete(wait)
+  }
+
+  /** stopTimer cancels the timer (on close); waits still pending end otherwise. */
   stopTimer(): void {
     this.timer?.cancel()
     this.timer = null
     this.armedForMs = Infinity
   }
 
-  private settled(wait: AckWait): void {
-    if (!this.waits.delete(wait)) return
-    if (this.waits.size === 0) this.stopTimer()
-  }
-
   private arm(deadlineMs: number): void {
     this.timer?.cancel()
     this.armedForMs = deadlineMs
-    this.timer = this.clock.setTimeout(() => this.expire(), deadlineMs - this.clock.now())
+    this.timer = this.clock.setTimeout(this.onTimer, deadlineMs - this.clock.now())
   }
 
   private expire(): void {
@@ -584,16 +599,38 @@ class AckDeadlines {
     this.armedForMs = Infinity
     const now = this.clock.now()
     let next = Infinity
+    // Deleting visited entries while iterating a Set is safe.
     for (const wait of this.waits) {
       if (wait.deadlineMs <= now) {
         this.waits.delete(wait)
-        wait.reject(new TributaryError('REQUEST_TIMED_OUT', `acks=all not reached within ${wait.timeoutMs} ms`))
+        wait.expire()
       } else if (wait.deadlineMs < next) {
         next = wait.deadlineMs
       }
     }
     if (next !== Infinity) this.arm(next)
   }
+}
+
+/** within resolves or rejects as `synced` does, or rejects with REQUEST_TIMED_OUT after timeoutMs. */
+function within(deadlines: Deadlines, clock: Clock, synced: Promise<void>, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const wait: Deadline = {
+      deadlineMs: clock.now() + timeoutMs,
+      expire: () => reject(new TributaryError('REQUEST_TIMED_OUT', `acks=all not reached within ${timeoutMs} ms`)),
+    }
+    deadlines.add(wait)
+    synced.then(
+      () => {
+        deadlines.remove(wait)
+        resolve()
+      },
+      (error: unknown) => {
+        deadlines.remove(wait)
+        reject(error)
+      },
+    )
+  })
 }
 
 function ignore(): void {}

@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import { BatchLayout } from './batch-header'
+import { BatchLayout, readInt64 } from './batch-header'
 import { registerCompressionCodec } from './compression'
 import { crc32c } from './crc32c'
 import { isTributaryError, type ErrorCode } from './errors'
@@ -542,5 +542,34 @@ describe('setLogAppendTime', () => {
 
   test('a time that is not a safe integer is INVALID_TIMESTAMP', () => {
     expect(codeOf(() => setLogAppendTime(encodeRecordBatch([record('a', '1')]), NaN))).toBe('INVALID_TIMESTAMP')
+  })
+})
+
+describe('readInt64', () => {
+  test('reads every int64 as Number(readBigInt64BE) does, without a BigInt', () => {
+    const buf = Buffer.alloc(8)
+    const edges = [
+      0n,
+      -1n,
+      1n,
+      2n ** 31n,
+      -(2n ** 31n),
+      2n ** 32n - 1n,
+      2n ** 53n - 1n,
+      2n ** 53n + 1n,
+      -(2n ** 53n) - 3n,
+      2n ** 63n - 1n,
+      -(2n ** 63n),
+    ]
+    for (const value of edges) {
+      buf.writeBigInt64BE(value)
+      expect(readInt64(buf, 0)).toBe(Number(buf.readBigInt64BE(0)))
+    }
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (value) => {
+        buf.writeBigInt64BE(value)
+        return readInt64(buf, 0) === Number(buf.readBigInt64BE(0))
+      }),
+    )
   })
 })

@@ -28,6 +28,8 @@ export class FdCache {
   /** Evicted descriptors still closing on libuv's pool, and who waits for them. */
   private closing = 0
   private closingWaiters: Array<() => void> = []
+  /** The handle touched last: the most recently used one, while it is in the LRU. */
+  private lastTouched: FileHandle | null = null
 
   constructor(readonly maxOpen: number) {
     this.maxPinned = Math.max(1, Math.floor(maxOpen / 4))
@@ -36,7 +38,8 @@ export class FdCache {
 
   /** withSlot runs an asynchronous call that opens a descriptor of its own, within the budget. */
   async withSlot<T>(fn: () => Promise<T>): Promise<T> {
-    await this.acquirePin()
+    const slot = this.acquirePin()
+    if (slot !== null) await slot
     try {
       return await fn()
     } finally {
@@ -61,8 +64,11 @@ export class FdCache {
 
   /** @internal */
   touch(handle: FileHandle): void {
+    // Already the most recently used (the usual case: one hot file): moving it would only churn the Map.
+    if (this.lastTouched === handle && this.lru.has(handle)) return
     this.lru.delete(handle)
     this.lru.set(handle, true)
+    this.lastTouched = handle
   }
 
   /** @internal Closes least recently used descriptors until one more fits. */
@@ -75,6 +81,7 @@ export class FdCache {
   /** @internal */
   opened(handle: FileHandle): void {
     this.lru.set(handle, true)
+    this.lastTouched = handle
   }
 
   /** @internal */
@@ -82,13 +89,16 @@ export class FdCache {
     this.lru.delete(handle)
   }
 
-  /** @internal Waits for a pin slot, so that at most `maxPinned` descriptors are held by async calls. */
-  async acquirePin(): Promise<void> {
+  /**
+   * @internal Takes a pin slot, so that at most `maxPinned` descriptors are held by async calls:
+   * at once (null) when one is free, else the returned promise resolves once it is taken.
+   */
+  acquirePin(): Promise<void> | null {
     if (this.pinned < this.maxPinned) {
       this.pinned++
-      return
+      return null
     }
-    await new Promise<void>((resolve) => this.pinWaiters.push(resolve))
+    return new Promise<void>((resolve) => this.pinWaiters.push(resolve))
   }
 
   /** @internal Hands the slot to the next waiter, or frees it. */
@@ -182,7 +192,8 @@ export class FileHandle {
    * the file is deleted before the call can start, it is skipped (resolves undefined).
    */
   async withPinned<T>(fn: (fd: number) => Promise<T>): Promise<T | undefined> {
-    await this.cache.acquirePin()
+    const slot = this.cache.acquirePin()
+    if (slot !== null) await slot
     let fd = -1
     try {
       if (this.discarded) return undefined

@@ -18,10 +18,15 @@
 export class GroupCommit {
   private written = 0
   private durable = 0
-  private running: { target: number; promise: Promise<void> } | null = null
+  /** The flush running: the writes it covers, and the syncs waiting for it. */
+  private running: { target: number; waiting: Waiting } | null = null
   /** The flush after the running one (or the first, gathering), shared by every sync it must cover. */
   private next: Waiting | null = null
   private failure: unknown = null
+  /** Made once: a closure per flush is measurable when every message is flushed on its own. */
+  private readonly startNextLater = (): void => this.startNext()
+  private readonly onFlushed = (): void => this.finished(true, null)
+  private readonly onFlushFailed = (err: unknown): void => this.finished(false, err)
 
   constructor(
     private readonly flush: () => Promise<void>,
@@ -53,10 +58,10 @@ export class GroupCommit {
     if (this.failure !== null) return Promise.reject(this.failure)
     const target = this.written
     if (this.durable >= target) return Promise.resolve()
-    if (this.running !== null && this.running.target >= target) return this.running.promise
+    if (this.running !== null && this.running.target >= target) return this.running.waiting.promise
     if (this.next === null) {
       this.next = waiting()
-      if (this.running === null) this.defer(() => this.startNext())
+      if (this.running === null) this.defer(this.startNextLater)
     }
     return this.next.promise
   }
@@ -67,28 +72,20 @@ export class GroupCommit {
     if (next === null || this.running !== null) return
     this.next = null
     if (this.failure !== null) return next.reject(this.failure)
-    const target = this.written
-    const promise = this.flush().then(
-      () => {
-        if (target > this.durable) this.durable = target
-      },
-      (err: unknown) => {
-        this.failure ??= err
-        throw err
-      },
-    )
-    const running = { target, promise }
-    this.running = running
-    promise.then(
-      () => this.finished(running, next, null),
-      (err: unknown) => this.finished(running, next, err),
-    )
+    this.running = { target: this.written, waiting: next }
+    this.flush().then(this.onFlushed, this.onFlushFailed)
   }
 
-  private finished(running: { promise: Promise<void> }, next: Waiting, err: unknown): void {
-    if (this.running === running) this.running = null
-    if (err === null) next.resolve()
-    else next.reject(err)
+  private finished(ok: boolean, err: unknown): void {
+    const running = this.running as { target: number; waiting: Waiting }
+    this.running = null
+    if (ok) {
+      if (running.target > this.durable) this.durable = running.target
+      running.waiting.resolve()
+    } else {
+      this.failure ??= err
+      running.waiting.reject(err)
+    }
     // Writes that arrived during the flush were gathering all along: their flush starts now.
     if (this.next !== null) this.startNext()
   }

@@ -176,18 +176,23 @@ export class Journal {
       this.onFlushed(performance.now() - started)
     } finally {
       const left = (this.flushing.get(fd) ?? 1) - 1
-      if (left > 0) this.flushing.set(fd, left)
+      // The current file's count stays at 0 between flushes (no Map entry made and dropped per flush).
+      if (left > 0 || !this.retired.has(fd)) this.flushing.set(fd, left)
       else {
         this.flushing.delete(fd)
-        if (this.retired.delete(fd)) fs.closeSync(fd)
+        this.retired.delete(fd)
+        fs.closeSync(fd)
       }
     }
   }
 
   /** retire closes a descriptor no longer written, at once or when its last flush ends. */
   private retire(fd: number): void {
-    if (this.flushing.has(fd)) this.retired.add(fd)
-    else fs.closeSync(fd)
+    if ((this.flushing.get(fd) ?? 0) > 0) this.retired.add(fd)
+    else {
+      this.flushing.delete(fd)
+      fs.closeSync(fd)
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events'
 import { LocalBroker, MemoryStorage, MemoryVolume, TributaryError, type Broker } from '@tributary/core'
 import { FAST_GROUP, openMemory, rejoining, waitFor, wrapBroker } from '../testing/client-kit'
 import { Tributary } from '../tributary'
@@ -64,6 +65,35 @@ describe('Consumer delivery', () => {
     await waitFor(async () => (await committed(tb, 'g', 'f'))[0] === 10, 'recovery')
     expect(delivered.filter((o) => o === 3).length).toBeGreaterThanOrEqual(3)
     expect(delivered.filter((o) => o > 3)).toEqual([4, 5, 6, 7, 8, 9])
+  })
+
+  test('a handler that keeps its payloads sees the own values of each message after later messages were handled', async () => {
+    const kept: Array<{ partition: number; message: { offset: number; value: Buffer | null } }> = []
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP })
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    await consumer.run({ eachMessage: async (payload) => void kept.push(payload) })
+    await waitFor(() => kept.length === 10, 'all ten messages')
+    expect(new Set(kept).size).toBe(10)
+    expect(new Set(kept.map((p) => p.message)).size).toBe(10)
+    expect(kept.map((p) => p.message.offset)).toEqual(Array.from({ length: 10 }, (_, i) => i))
+    expect(kept.map((p) => p.message.value?.toString())).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`))
+    expect(kept[0]?.message.value).toEqual(Buffer.from('m0'))
+  })
+
+  test('eachBatch payload functions work when destructured (called without their payload)', async () => {
+    const seen: Array<{ running: boolean; stale: boolean }> = []
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP })
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    await consumer.run({
+      eachBatch: async ({ batch, resolveOffset, isRunning, isStale, commitOffsetsIfNecessary, uncommittedOffsets }) => {
+        for (const m of batch.messages) resolveOffset(m.offset)
+        seen.push({ running: isRunning(), stale: isStale() })
+        expect(uncommittedOffsets().topics[0]?.partitions[0]?.offset).toBe((batch.lastOffset() as number) + 1)
+        await commitOffsetsIfNecessary()
+      },
+    })
+    await waitFor(async () => (await committed(tb, 'g', 'f'))[0] === 10, 'every offset committed')
+    expect(seen[0]).toEqual({ running: true, stale: false })
   })
 
   test('restartOnFailure resolving false stops the consumer', async () => {
@@ -456,6 +486,39 @@ describe('Consumer fetch sizes', () => {
     const asked = await fetchSizes(true, {})
     expect(asked.length).toBeGreaterThan(0)
     expect(new Set(asked)).toEqual(new Set([256 * 1024]))
+  })
+
+  test('fetches share an abort signal until a poke aborts it: no listener is left on it, and a poke still ends a long poll at once', async () => {
+    const signals: AbortSignal[] = []
+    let fetching = 0
+    tb = await Tributary.open({
+      broker: wrapBroker(local, {
+        fetch: async (request) => {
+          if (request.signal) signals.push(request.signal)
+          fetching++
+          try {
+            return await local.fetch(request)
+          } finally {
+            fetching--
+          }
+        },
+      }),
+    })
+    await produce(tb, 'f', 10)
+    let handled = 0
+    const consumer = tb.consumer({ groupId: 'g', ...FAST_GROUP, maxWaitMs: 30_000 })
+    await consumer.subscribe({ topics: ['f'], fromBeginning: true })
+    await consumer.run({ eachMessage: async () => void handled++ })
+    await waitFor(() => handled === 10 && fetching === 1, 'all ten messages, then a long poll')
+    const unique = new Set(signals)
+    expect(unique.size).toBeLessThan(signals.length)
+    for (const signal of unique) expect(getEventListeners(signal, 'abort')).toHaveLength(signal === signals.at(-1) ? 1 : 0)
+    // A seek pokes the fetcher: the 30 s long poll ends now (fetches run one at a time), and the partitions are read again.
+    const fetchesBefore = signals.length
+    consumer.seek({ topic: 'f', partition: 0, offset: 0 })
+    consumer.seek({ topic: 'f', partition: 1, offset: 0 })
+    await waitFor(() => signals.length > fetchesBefore && handled === 20, 'the long poll ended by the poke, the partitions read again')
+    await consumer.disconnect()
   })
 
   test('from a broker in this process a smaller maxBytesPerPartition is kept', async () => {

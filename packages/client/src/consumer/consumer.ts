@@ -51,6 +51,8 @@ export class Consumer {
   private readonly committer: OffsetCommitter
   private readonly fetcher: Fetcher
   private states = new Map<string, PartitionState>()
+  /** The values of `states` as an array, made once per assignment: the runner reads it after every chunk. */
+  private stateList: readonly PartitionState[] = []
   private readonly topics = new Set<string>()
   private readonly resetPolicy = new Map<string, OffsetReset>()
   private readonly pausedTopics = new Map<string, Set<number> | 'all'>()
@@ -95,7 +97,7 @@ export class Consumer {
       clock: ctx.clock,
       options: this.options,
       emitter: this.emitter,
-      partitions: () => this.states.values(),
+      partitions: () => this.stateList,
       onData: () => this.runner?.notify(),
       onOutOfRange: (state) => this.resetOutOfRange(state),
       onError: (error) => this.runner?.reportError(error),
@@ -270,7 +272,7 @@ export class Consumer {
     this.stopping = (async () => {
       await stopped
       await this.membership.leave()
-      this.states = new Map()
+      this.assign(new Map())
       this.releaseKeepAlive()
       this.emitter.emit(ConsumerEvents.STOP, {})
     })()
@@ -307,21 +309,27 @@ export class Consumer {
     }
   }
 
-  private partitions(): PartitionState[] {
-    return [...this.states.values()]
+  private partitions(): readonly PartitionState[] {
+    return this.stateList
+  }
+
+  /** assign replaces the assigned partitions' states (and the list `partitions()` returns). */
+  private assign(states: Map<string, PartitionState>): void {
+    this.states = states
+    this.stateList = [...states.values()]
   }
 
   /** rejoin joins again, takes the new assignment and sets its start positions (RunnerHost). */
   private async rejoin(signal: AbortSignal): Promise<boolean> {
-    this.states = new Map()
+    this.assign(new Map())
     this.fetcher.poke()
     const assignment = await this.membership.join([...this.topics].sort(), signal)
     if (!assignment) return false
     // Partitions are assigned before their positions are known (nothing is fetched until then),
     // so a failure below leaves the assignment for restartFromCommitted to retry.
     const states = new Map(assignment.map((tp) => [partitionKey(tp.topic, tp.partition), new PartitionState(tp.topic, tp.partition)]))
-    this.states = states
-    await this.startPositions([...states.values()], signal)
+    this.assign(states)
+    await this.startPositions([...this.stateList], signal)
     for (const [key, offset] of this.pendingSeeks) {
       states.get(key)?.start(offset)
       if (states.has(key)) this.pendingSeeks.delete(key)

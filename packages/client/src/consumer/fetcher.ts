@@ -53,7 +53,13 @@ export interface FetcherDeps {
  */
 export class Fetcher {
   private running = false
-  private controller: AbortController | null = null
+  /**
+   * Aborts the fetch in flight on a poke. One serves every fetch until it is aborted (a controller
+   * and its signal per fetch were measurable at one message per fetch); a Broker removes its abort
+   * listener when a fetch returns, so listeners do not pile up on it.
+   */
+  private controller = new AbortController()
+  private fetching = false
   private readonly wake = new Notifier()
   private loopDone: Promise<void> = Promise.resolve()
   private errors = 0
@@ -92,13 +98,14 @@ export class Fetcher {
 
   /** poke tells the loop that the set of fetchable partitions changed. */
   poke(): void {
-    this.controller?.abort()
+    if (this.fetching) this.controller.abort()
     this.wake.notify()
   }
 
   private async loop(): Promise<void> {
     while (this.running) {
-      const targets = [...this.deps.partitions()].filter((s) => s.fetchable())
+      const targets: PartitionState[] = []
+      for (const s of this.deps.partitions()) if (s.fetchable()) targets.push(s)
       if (targets.length === 0) {
         await this.wake.wait()
         continue
@@ -109,11 +116,11 @@ export class Fetcher {
 
   private async fetchOnce(targets: PartitionState[]): Promise<void> {
     const { broker, options, emitter, clock } = this.deps
-    const controller = new AbortController()
-    this.controller = controller
+    if (this.controller.signal.aborted) this.controller = new AbortController()
     const epochs = targets.map((s) => s.fetchEpoch)
     const startedMs = clock.now()
-    emitter.emit(ConsumerEvents.FETCH_START, {})
+    if (emitter.listens(ConsumerEvents.FETCH_START)) emitter.emit(ConsumerEvents.FETCH_START, {})
+    this.fetching = true
     let results: FetchPartitionResult[]
     try {
       results = await broker.fetch({
@@ -126,25 +133,27 @@ export class Fetcher {
         maxWaitMs: options.maxWaitMs,
         minBytes: options.minBytes,
         maxBytes: options.maxBytes,
-        signal: controller.signal,
+        signal: this.controller.signal,
       })
     } catch (error) {
       if (this.running) await this.backoff(error)
       return
     } finally {
-      this.controller = null
+      this.fetching = false
     }
     let failed: unknown = null
-    targets.forEach((state, i) => {
+    for (let i = 0; i < targets.length; i++) {
+      const state = targets[i] as PartitionState
       const result = results[i]
       // A pause, seek or rebalance since the request makes its answer stale.
-      if (!result || state.fetchEpoch !== epochs[i]) return
+      if (!result || state.fetchEpoch !== epochs[i]) continue
       failed = this.accept(state, result) ?? failed
-    })
-    emitter.emit(ConsumerEvents.FETCH, {
-      numberOfBatches: results.reduce((n, r) => n + r.batches.length, 0),
-      duration: clock.now() - startedMs,
-    })
+    }
+    if (emitter.listens(ConsumerEvents.FETCH))
+      emitter.emit(ConsumerEvents.FETCH, {
+        numberOfBatches: results.reduce((n, r) => n + r.batches.length, 0),
+        duration: clock.now() - startedMs,
+      })
     if (failed) await this.backoff(failed)
     else this.errors = 0
   }
@@ -206,16 +215,9 @@ export class Fetcher {
     let bytes = 0
     let chunkFrom = from
     let next = from
-    const cut = (): void => {
-      const chunk = new FetchedChunk(batches, chunkFrom, next, highWatermark, positionEpoch)
-      if (last === null) first = chunk
-      else last.next = chunk
-      last = chunk
-      batches = []
-      bytes = 0
-      chunkFrom = next
-    }
-    for (const buf of result.batches) {
+    // No closure for cutting a chunk: this runs once per fetch, at low rates once per message.
+    for (let i = 0; i < result.batches.length; i++) {
+      const buf = result.batches[i] as Buffer
       for (let pos = 0; pos < buf.length; ) {
         const size = this.checkedByStorage ? checkFramingAt(buf, pos) : checkBatchAt(buf, pos)
         const batch = RecordBatch.fromChecked(size === buf.length ? buf : buf.subarray(pos, pos + size))
@@ -227,12 +229,23 @@ export class Fetcher {
           bytes += size
         }
         next = lastOffset + 1
-        if (bytes >= HANDLER_CHUNK_BYTES) cut()
+        if (bytes < HANDLER_CHUNK_BYTES) continue
+        const chunk = new FetchedChunk(batches, chunkFrom, next, highWatermark, positionEpoch)
+        if (last === null) first = chunk
+        else last.next = chunk
+        last = chunk
+        batches = []
+        bytes = 0
+        chunkFrom = next
       }
     }
     if (next === from) return
     // What is left, or an empty chunk (control or compacted-away records) that still moves the position forward.
-    if (next > chunkFrom) cut()
+    if (next > chunkFrom) {
+      const chunk = new FetchedChunk(batches, chunkFrom, next, highWatermark, positionEpoch)
+      if (last === null) first = chunk
+      else last.next = chunk
+    }
     state.fetchOffset = next
     state.buffered = first
     this.deps.onData()

@@ -86,7 +86,8 @@ export async function runMessageHandlers(ctx: ChunkContext, eachMessage: (p: Eac
   const started = ctx.clock.now()
   if (emitter.listens(ConsumerEvents.START_BATCH_PROCESS)) batchEvent(ctx, ConsumerEvents.START_BATCH_PROCESS, chunk.messages)
   const { topic, partition } = state
-  const pause = ctx.pause
+  // One function per chunk for every payload of it: the handler calls it unbound.
+  const pause = (): (() => void) => ctx.pause()
   const cursor = chunk.cursor()
   for (let message = cursor.next(); message !== null; message = cursor.next()) {
     if (ctx.isStale()) return false
@@ -140,16 +141,16 @@ function batchPayload(ctx: ChunkContext, messages: KafkaMessage[]): EachBatchPay
     batch: makeBatch(ctx.state, ctx.chunk, messages),
     resolveOffset: (offset: number) => ctx.resolve(offset + 1),
     heartbeat,
-    pause: ctx.pause,
-    commitOffsetsIfNecessary: ctx.commitIfNecessary,
+    pause: () => ctx.pause(),
+    commitOffsetsIfNecessary: () => ctx.commitIfNecessary(),
     uncommittedOffsets: () => {
       const byTopic = new Map<string, Array<{ partition: number; offset: number }>>()
       for (const s of ctx.uncommitted())
         byTopic.set(s.topic, [...(byTopic.get(s.topic) ?? []), { partition: s.partition, offset: s.resolved as number }])
       return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) }
     },
-    isRunning: ctx.isRunning,
-    isStale: ctx.isStale,
+    isRunning: () => ctx.isRunning(),
+    isStale: () => ctx.isStale(),
   }
 }
 

@@ -4,6 +4,10 @@ import type { OffsetReset } from '../options'
 import { isRejoinError, type GroupMembership } from './group-membership'
 import type { PartitionState } from './partition-state'
 
+const NO_STATES: readonly PartitionState[] = []
+
+function ignore(): void {}
+
 /**
  * OffsetCommitter commits a member's offsets in its current generation, one commit at a time (a
  * later commit never overtakes an earlier one), and learns from a rejected commit that the group
@@ -13,6 +17,8 @@ export class OffsetCommitter {
   private chain: Promise<void> = Promise.resolve()
   /** A commitResolved that is queued but not started yet: later calls share it, since it commits whatever is handled when it starts. */
   private queued: Promise<void> | null = null
+  /** The states the queued commitResolved commits from. */
+  private queuedStates: readonly PartitionState[] = NO_STATES
   /** When the last commit finished (ms), for autoCommitIntervalMs. */
   lastCommitMs = 0
 
@@ -25,24 +31,44 @@ export class OffsetCommitter {
     private readonly now: () => number,
   ) {}
 
-  /** commitResolved commits every partition whose handled offset moved since its last commit. */
-  commitResolved(states: Iterable<PartitionState>): Promise<void> {
+  /**
+   * commitResolved commits every partition of `states` whose handled offset moved since its last
+   * commit. It runs after every handled chunk, so it makes no closure and no array it can avoid.
+   */
+  commitResolved(states: readonly PartitionState[]): Promise<void> {
     if (this.queued) return this.queued
-    const run = this.serialize(async () => {
-      this.queued = null
-      const dirty = [...states].filter((s) => s.needsCommit())
-      if (dirty.length === 0) return
-      const offsets = dirty.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.resolved as number }))
-      const counts = dirty.map((s) => s.uncommittedCount)
-      await this.send(offsets)
-      dirty.forEach((s, i) => {
-        s.committed = (offsets[i] as OffsetCommitEntry).offset
-        // Messages handled while the commit was under way are still uncommitted.
-        s.uncommittedCount = Math.max(0, s.uncommittedCount - (counts[i] as number))
-      })
-    })
+    this.queuedStates = states
+    const run = this.chain.then(this.runQueued)
+    this.chain = run.catch(ignore)
     this.queued = run
     return run
+  }
+
+  /** runQueued starts the queued commitResolved (made once: a closure per commit is measurable). */
+  private readonly runQueued = (): Promise<void> | undefined => {
+    const states = this.queuedStates
+    this.queued = null
+    this.queuedStates = NO_STATES
+    let dirty: PartitionState[] | null = null
+    for (const s of states) if (s.needsCommit()) (dirty ??= []).push(s)
+    return dirty === null ? undefined : this.commitDirty(dirty)
+  }
+
+  private async commitDirty(dirty: PartitionState[]): Promise<void> {
+    const offsets = new Array<OffsetCommitEntry>(dirty.length)
+    const counts = new Array<number>(dirty.length)
+    for (let i = 0; i < dirty.length; i++) {
+      const s = dirty[i] as PartitionState
+      offsets[i] = { topic: s.topic, partition: s.partition, offset: s.resolved as number }
+      counts[i] = s.uncommittedCount
+    }
+    await this.send(offsets)
+    for (let i = 0; i < dirty.length; i++) {
+      const s = dirty[i] as PartitionState
+      s.committed = (offsets[i] as OffsetCommitEntry).offset
+      // Messages handled while the commit was under way are still uncommitted.
+      s.uncommittedCount = Math.max(0, s.uncommittedCount - (counts[i] as number))
+    }
   }
 
   /** commit sends explicit offsets (the next offsets to read). Throws the coordinator's error. */
@@ -65,6 +91,8 @@ export class OffsetCommitter {
       throw error
     }
     this.lastCommitMs = this.now()
+    // The event's payload is built only for a listener: an auto-commit follows every handled chunk.
+    if (!this.emitter.listens(ConsumerEvents.COMMIT_OFFSETS)) return
     const topics = new Map<string, Array<{ partition: number; offset: number }>>()
     for (const o of offsets) topics.set(o.topic, [...(topics.get(o.topic) ?? []), { partition: o.partition, offset: o.offset }])
     this.emitter.emit(ConsumerEvents.COMMIT_OFFSETS, {

@@ -162,14 +162,14 @@ export class PartitionState {
    */
   stoppedBy: Error | null = null
 
+  /** key identifies the partition in maps (made once: the runner uses it for every chunk). */
+  readonly key: string
+
   constructor(
     readonly topic: string,
     readonly partition: number,
-  ) {}
-
-  /** key identifies the partition in maps. */
-  get key(): string {
-    return partitionKey(this.topic, this.partition)
+  ) {
+    this.key = partitionKey(topic, partition)
   }
 
   /** start sets the position the partition is consumed from (after a join, a reset or a seek). */

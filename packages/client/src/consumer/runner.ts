@@ -1,3 +1,4 @@
+import type { Clock, Logger } from '@tributary/core'
 import type { ClientContext } from '../context'
 import { Notifier } from '../deferred'
 import { ConsumerEvents, type ClientEmitter, type ConsumerEventName } from '../events'
@@ -18,8 +19,8 @@ export interface RunnerHost {
   readonly membership: GroupMembership
   readonly committer: OffsetCommitter
   readonly fetcher: Fetcher
-  /** The partitions currently assigned. */
-  partitions(): PartitionState[]
+  /** The partitions currently assigned (the same array until the assignment changes; read it, never modify it). */
+  partitions(): readonly PartitionState[]
   /** rejoin joins the group again, replaces the assignment and sets start positions; false if stopped meanwhile. */
   rejoin(signal: AbortSignal): Promise<boolean>
   /** restartFromCommitted moves every assigned partition back to its committed offset. */
@@ -52,11 +53,20 @@ export class Runner {
   private redoTimer: { cancel(): void } | null = null
   /** Auto-commits failed in a row, for the redo backoff. */
   private commitFailures = 0
+  /** The last commit commitQuietly asked for, and what its callers wait for: it and its afterCommit. */
+  private lastCommit: Promise<void> | null = null
+  private lastCommitOutcome: Promise<void> = DONE
 
   constructor(
-    private readonly host: RunnerHost,
-    private readonly run: ResolvedRunOptions,
+    /** host and run are read by each chunk's ChunkRun. */
+    readonly host: RunnerHost,
+    readonly run: ResolvedRunOptions,
   ) {}
+
+  /** interruptSignal is aborted when the current generation ends (for ChunkRun). */
+  get interruptSignal(): AbortSignal {
+    return this.interrupt.signal
+  }
 
   /** start joins the group and starts consuming; it resolves once the first assignment is in place. */
   async start(): Promise<void> {
@@ -150,50 +160,42 @@ export class Runner {
         continue
       }
       state.busy = true
-      const task = this.process(state, chunk)
-        .catch((error) => this.onTaskFailed(state, error))
-        .finally(() => {
-          state.busy = false
-          this.inFlight.delete(state.key)
-          this.wake.notify()
-        })
-      this.inFlight.set(state.key, task)
+      this.inFlight.set(state.key, this.process(state, chunk))
     }
     this.rotation = n === 0 ? 0 : (this.rotation + 1) % n
   }
 
+  /**
+   * process hands one chunk to the handlers and, whatever happens, frees the partition for its
+   * next chunk. It never rejects: a failure becomes a crash (onTaskFailed).
+   */
   private async process(state: PartitionState, chunk: FetchedChunk): Promise<void> {
-    const ctx: ChunkContext = {
-      state,
-      chunk,
-      run: this.run,
-      retry: this.host.options.retry,
-      clock: this.host.ctx.clock,
-      logger: this.host.ctx.logger,
-      groupId: this.host.options.groupId,
-      emitter: this.host.emitter,
-      interrupt: this.interrupt.signal,
-      isStale: () => this.isStale(state, chunk),
-      isRunning: () => this.running,
-      resolve: (offset) => this.resolve(state, chunk, offset),
-      pause: () => this.host.pausePartition(state),
-      commitIfNecessary: () => this.commitIfNecessary(),
-      uncommitted: () => this.host.partitions().filter((s) => s.needsCommit()),
-    }
-    let complete: boolean
     try {
-      complete = this.run.eachBatch ? await runBatchHandler(ctx, this.run.eachBatch) : await runMessageHandlers(ctx, this.run.eachMessage!)
+      const ctx = new ChunkRun(this, state, chunk)
+      let complete: boolean
+      try {
+        complete = this.run.eachBatch
+          ? await runBatchHandler(ctx, this.run.eachBatch)
+          : await runMessageHandlers(ctx, this.run.eachMessage!)
+      } finally {
+        chunk.release()
+      }
+      // An abandoned chunk is fetched again from the first message not handled.
+      if (!complete && state.positionEpoch === chunk.positionEpoch) state.rewind()
+      // The commit is not awaited: the partition may go on with its next chunk while the offsets
+      // reach disk. Only handled offsets are ever committed, so at-least-once holds either way.
+      void this.commitIfNecessary()
+    } catch (error) {
+      this.onTaskFailed(state, error)
     } finally {
-      chunk.release()
+      state.busy = false
+      this.inFlight.delete(state.key)
+      this.wake.notify()
     }
-    // An abandoned chunk is fetched again from the first message not handled.
-    if (!complete && state.positionEpoch === chunk.positionEpoch) state.rewind()
-    // The commit is not awaited: the partition may go on with its next chunk while the offsets
-    // reach disk. Only handled offsets are ever committed, so at-least-once holds either way.
-    void this.commitIfNecessary()
   }
 
-  private isStale(state: PartitionState, chunk: FetchedChunk): boolean {
+  /** isStale tells whether a chunk's handling must stop (for ChunkRun). */
+  isStale(state: PartitionState, chunk: FetchedChunk): boolean {
     return (
       !this.running ||
       this.host.membership.needsRejoin ||
@@ -203,7 +205,8 @@ export class Runner {
     )
   }
 
-  private resolve(state: PartitionState, chunk: FetchedChunk, offset: number): void {
+  /** resolve marks everything before `offset` of a chunk handled (for ChunkRun). */
+  resolve(state: PartitionState, chunk: FetchedChunk, offset: number): void {
     if (state.positionEpoch !== chunk.positionEpoch || state.resolved === null || offset <= state.resolved) return
     state.uncommittedCount += offset - state.resolved
     state.resolved = offset
@@ -267,16 +270,21 @@ export class Runner {
     else await this.host.restartFromCommitted()
   }
 
-  private async commitIfNecessary(): Promise<void> {
-    if (!this.run.autoCommit) return
+  /**
+   * commitIfNecessary commits handled offsets when the auto-commit policy says so. It runs after
+   * every handled chunk, so it is no async function and makes no closure.
+   */
+  commitIfNecessary(): Promise<void> {
+    if (!this.run.autoCommit) return DONE
     const states = this.host.partitions()
-    if (!states.some((s) => s.needsCommit())) return
+    if (!anyNeedsCommit(states)) return DONE
     const { autoCommitIntervalMs: interval, autoCommitThreshold: threshold } = this.run
     const now = this.host.ctx.clock.now()
     const intervalDue = interval !== null && now - this.host.committer.lastCommitMs >= interval
-    const thresholdDue = threshold !== null && states.reduce((n, s) => n + s.uncommittedCount, 0) >= threshold
+    const thresholdDue = threshold !== null && uncommittedCount(states) >= threshold
     if ((interval === null && threshold === null) || intervalDue || thresholdDue) return this.commitQuietly()
     if (interval !== null) this.scheduleIntervalCommit(interval - (now - this.host.committer.lastCommitMs))
+    return DONE
   }
 
   /** scheduleIntervalCommit makes sure handled offsets are committed within the interval even if no more data comes. */
@@ -292,14 +300,26 @@ export class Runner {
   }
 
   /** commitQuietly commits handled offsets; a failure is not thrown but redone (a rejoin error already asked for a rebalance). */
-  private async commitQuietly(): Promise<void> {
-    try {
-      await this.host.committer.commitResolved(this.host.partitions())
-      this.commitFailures = 0
-    } catch {
-      // Offsets stay uncommitted until the redo; at-least-once holds meanwhile.
-      this.commitFailures++
+  private commitQuietly(): Promise<void> {
+    const commit = this.host.committer.commitResolved(this.host.partitions())
+    // Callers that join a queued commit share its outcome: one afterCommit per commit, not one per
+    // caller (each of which would join the next commit again, their number growing for as long as
+    // handled offsets keep arriving, and count one failure many times).
+    if (commit !== this.lastCommit) {
+      this.lastCommit = commit
+      this.lastCommitOutcome = commit.then(this.onCommitted, this.onCommitFailed)
     }
+    return this.lastCommitOutcome
+  }
+
+  private readonly onCommitted = (): void => {
+    this.commitFailures = 0
+    this.afterCommit()
+  }
+
+  private readonly onCommitFailed = (): void => {
+    // Offsets stay uncommitted until the redo; at-least-once holds meanwhile.
+    this.commitFailures++
     this.afterCommit()
   }
 
@@ -310,7 +330,7 @@ export class Runner {
    * meanwhile is followed by another one when the auto-commit policy says so.
    */
   private afterCommit(): void {
-    if (!this.running || !this.run.autoCommit || !this.host.partitions().some((s) => s.needsCommit())) return
+    if (!this.running || !this.run.autoCommit || !anyNeedsCommit(this.host.partitions())) return
     if (this.commitFailures === 0) void this.commitIfNecessary()
     else this.scheduleRedo(backoffMs(this.host.options.retry, this.commitFailures - 1))
   }
@@ -322,5 +342,72 @@ export class Runner {
       this.redoTimer = null
       if (this.running && !this.host.membership.needsRejoin) void this.commitQuietly()
     }, inMs)
+  }
+}
+
+const DONE: Promise<void> = Promise.resolve()
+
+function anyNeedsCommit(states: readonly PartitionState[]): boolean {
+  for (const s of states) if (s.needsCommit()) return true
+  return false
+}
+
+function uncommittedCount(states: readonly PartitionState[]): number {
+  let n = 0
+  for (const s of states) n += s.uncommittedCount
+  return n
+}
+
+/**
+ * ChunkRun is the ChunkContext of one chunk: one object per chunk, its functions on the prototype
+ * (a closure each per chunk was measurable at one message per chunk). It is not reused: a handler
+ * may keep a payload whose functions act on its own chunk after the next chunk started.
+ */
+class ChunkRun implements ChunkContext {
+  readonly run: ResolvedRunOptions
+  readonly retry: ResolvedConsumerOptions['retry']
+  readonly clock: Clock
+  readonly logger: Logger
+  readonly groupId: string
+  readonly emitter: ClientEmitter<ConsumerEventName>
+  readonly interrupt: AbortSignal
+
+  constructor(
+    private readonly runner: Runner,
+    readonly state: PartitionState,
+    readonly chunk: FetchedChunk,
+  ) {
+    const { host } = runner
+    this.run = runner.run
+    this.retry = host.options.retry
+    this.clock = host.ctx.clock
+    this.logger = host.ctx.logger
+    this.groupId = host.options.groupId
+    this.emitter = host.emitter
+    this.interrupt = runner.interruptSignal
+  }
+
+  isStale(): boolean {
+    return this.runner.isStale(this.state, this.chunk)
+  }
+
+  isRunning(): boolean {
+    return this.runner.isRunning()
+  }
+
+  resolve(offset: number): void {
+    this.runner.resolve(this.state, this.chunk, offset)
+  }
+
+  pause(): () => void {
+    return this.runner.host.pausePartition(this.state)
+  }
+
+  commitIfNecessary(): Promise<void> {
+    return this.runner.commitIfNecessary()
+  }
+
+  uncommitted(): PartitionState[] {
+    return this.runner.host.partitions().filter((s) => s.needsCommit())
   }
 }

@@ -44,6 +44,8 @@ export class BrokerTraffic {
   readonly batchBytes = new Histogram(BATCH_BYTES_BUCKETS)
   /** Partition results of produce requests that came back with an error (or requests that failed whole, per partition). */
   produceErrors = 0
+  private lastEntry: PartitionTraffic | null = null
+  private lastKey = ''
 
   /** recordProduce counts the batches of `request` that `results` report written. */
   recordProduce(request: ProduceRequest, results: readonly ProducePartitionResult[] | null, seconds: number): void {
@@ -71,8 +73,7 @@ export class BrokerTraffic {
     this.fetchLatency.observe(seconds)
     for (const r of results) {
       if (r.error !== undefined || r.batches.length === 0) continue
-      const asked = request.partitions.find((p) => p.topic === r.topic && p.partition === r.partition)
-      const from = asked?.offset ?? 0
+      const from = askedOffset(request, r.topic, r.partition)
       const t = this.entry(r.topic, r.partition)
       for (const batch of r.batches) {
         t.messagesOut += recordsIn(batch, from)
@@ -94,12 +95,17 @@ export class BrokerTraffic {
   }
 
   private entry(topic: string, partition: number): PartitionTraffic {
+    // The last partition counted is remembered: a key string per request is measurable at one message per request.
+    const last = this.lastEntry
+    if (last !== null && last.partition === partition && last.topic === topic && this.partitions.get(this.lastKey) === last) return last
     const k = `${topic}\u0000${partition}`
     let t = this.partitions.get(k)
     if (t === undefined) {
       t = { topic, partition, messagesIn: 0, bytesIn: 0, messagesOut: 0, bytesOut: 0 }
       this.partitions.set(k, t)
     }
+    this.lastEntry = t
+    this.lastKey = k
     return t
   }
 }
@@ -115,11 +121,18 @@ export function recordsIn(buf: Buffer, from: number): number {
   while (pos + BatchLayout.HEADER_SIZE <= buf.length) {
     const size = buf.readInt32BE(pos + BatchLayout.BATCH_LENGTH) + BatchLayout.LOG_OVERHEAD
     if (size < BatchLayout.HEADER_SIZE) break
-    const base = Number(buf.readBigInt64BE(pos + BatchLayout.BASE_OFFSET))
+    // Two 32-bit reads, not readBigInt64BE (a BigInt per batch): offsets stay below 2^53.
+    const base = buf.readInt32BE(pos + BatchLayout.BASE_OFFSET) * 0x1_0000_0000 + buf.readUInt32BE(pos + BatchLayout.BASE_OFFSET + 4)
     const last = base + buf.readInt32BE(pos + BatchLayout.LAST_OFFSET_DELTA)
     const count = buf.readInt32BE(pos + BatchLayout.RECORDS_COUNT)
     if (last >= from) n += base >= from ? count : Math.min(count, last - from + 1)
     pos += size
   }
   return n
+}
+
+/** askedOffset is the offset a fetch asked of a partition (0 if it did not ask). */
+function askedOffset(request: FetchRequest, topic: string, partition: number): number {
+  for (const p of request.partitions) if (p.topic === topic && p.partition === partition) return p.offset
+  return 0
 }

@@ -31,11 +31,14 @@ const channels = {
 
 type Channel = (typeof channels)[keyof typeof channels]
 
-/** traced runs `call`, through `channel` when anyone listens to it. */
-function traced<T>(channel: Channel, context: () => object, call: () => Promise<T>): Promise<T> {
-  // start.hasSubscribers (not TracingChannel.hasSubscribers) works on every Node 20.
-  if (!channel.start.hasSubscribers && !channel.asyncEnd.hasSubscribers) return call()
-  return channel.tracePromise(call, context() as Record<string, unknown>)
+/** listening tells whether anyone subscribes to `channel` (start.hasSubscribers, not TracingChannel.hasSubscribers, works on every Node 20). */
+function listening(channel: Channel): boolean {
+  return channel.start.hasSubscribers || channel.asyncEnd.hasSubscribers
+}
+
+/** traced runs `call` through `channel` (call it when `listening`). */
+function traced<T>(channel: Channel, context: object, call: () => Promise<T>): Promise<T> {
+  return channel.tracePromise(call, context as Record<string, unknown>)
 }
 
 /**
@@ -45,16 +48,15 @@ function traced<T>(channel: Channel, context: () => object, call: () => Promise<
  * property is the broker's own.
  */
 export function instrumentBroker(broker: Broker, recorders: readonly BrokerTraffic[], clientId: string): Broker {
+  // Produce and fetch run once per message at low rates: no closure unless a channel is listened to.
   const own: Partial<Broker> = {
     produce: async (request) => {
       const started = performance.now()
       let results = null
       try {
-        results = await traced(
-          channels.produce,
-          () => ({ clientId, request }),
-          () => broker.produce(request),
-        )
+        results = await (listening(channels.produce)
+          ? traced(channels.produce, { clientId, request }, () => broker.produce(request))
+          : broker.produce(request))
         return results
       } finally {
         const seconds = (performance.now() - started) / 1000
@@ -63,33 +65,25 @@ export function instrumentBroker(broker: Broker, recorders: readonly BrokerTraff
     },
     fetch: async (request) => {
       const started = performance.now()
-      const results = await traced(
-        channels.fetch,
-        () => ({ clientId, request }),
-        () => broker.fetch(request),
-      )
+      const results = await (listening(channels.fetch)
+        ? traced(channels.fetch, { clientId, request }, () => broker.fetch(request))
+        : broker.fetch(request))
       const seconds = (performance.now() - started) / 1000
       for (const r of recorders) r.recordFetch(request, results, seconds)
       return results
     },
     commitOffsets: (request) =>
-      traced(
-        channels.commit,
-        () => ({ clientId, request }),
-        () => broker.commitOffsets(request),
-      ),
+      listening(channels.commit)
+        ? traced(channels.commit, { clientId, request }, () => broker.commitOffsets(request))
+        : broker.commitOffsets(request),
     joinGroup: (request) =>
-      traced(
-        channels.rebalance,
-        () => ({ clientId, phase: 'join', request }),
-        () => broker.joinGroup(request),
-      ),
+      listening(channels.rebalance)
+        ? traced(channels.rebalance, { clientId, phase: 'join', request }, () => broker.joinGroup(request))
+        : broker.joinGroup(request),
     syncGroup: (request) =>
-      traced(
-        channels.rebalance,
-        () => ({ clientId, phase: 'sync', request }),
-        () => broker.syncGroup(request),
-      ),
+      listening(channels.rebalance)
+        ? traced(channels.rebalance, { clientId, phase: 'sync', request }, () => broker.syncGroup(request))
+        : broker.syncGroup(request),
   }
   const bound = new Map<PropertyKey, unknown>()
   return new Proxy(broker, {

@@ -4,12 +4,14 @@ import { newSendPart, recordSizeBytes, RecordAccumulator } from './accumulator'
 const SETTINGS = { acks: -1 as const, compression: 'none' as const, timeoutMs: 30_000 }
 
 function part(topic: string, partition: number, count: number) {
-  const p = newSendPart(topic, partition, SETTINGS)
-  for (let i = 0; i < count; i++) {
-    const record: RecordInput = { key: Buffer.from(`k${i}`), value: Buffer.alloc(100), headers: [], timestamp: 0 }
-    p.records.push(record)
-    p.sizes.push(recordSizeBytes(record))
-    p.bytes += recordSizeBytes(record)
+  const record = (i: number): RecordInput => ({ key: Buffer.from(`k${i}`), value: Buffer.alloc(100), headers: [], timestamp: 0 })
+  const first = record(0)
+  const p = newSendPart(topic, partition, SETTINGS, first, recordSizeBytes(first))
+  for (let i = 1; i < count; i++) {
+    const next = record(i)
+    p.records.push(next)
+    p.sizes.push(recordSizeBytes(next))
+    p.bytes += recordSizeBytes(next)
   }
   return p
 }

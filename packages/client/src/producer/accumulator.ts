@@ -1,5 +1,5 @@
-import type { Acks, CompressionType, RecordInput } from '@tributary/core'
-import { deferred, type Deferred } from '../deferred'
+import type { Acks, CompressionType, RecordInput, RecordMetadata } from '@tributary/core'
+import type { Deferred } from '../deferred'
 
 /**
  * The record accumulator: per-partition queues of messages waiting to be sent, drained into one
@@ -34,7 +34,10 @@ export interface SendPart {
   /** Records handed to batches and not yet acknowledged, plus those not drained. */
   unacked: number
   ack: PartAck | null
-  readonly done: Deferred<PartAck>
+  /** Whether `done` is settled (it settles once; the producer's hold on the process ends then). */
+  settled: boolean
+  /** What the send resolves with for this part: its metadata (none with acks 0), or the error. */
+  readonly done: Deferred<RecordMetadata[]>
 }
 
 /** BatchSegment is a run of one part's records inside a drained batch. */
@@ -76,26 +79,44 @@ export function recordSizeBytes(record: RecordInput): number {
   return size
 }
 
-/** newSendPart creates the part of a send that goes to one partition. */
+/** newSendPart creates the part of a send that goes to one partition, holding its first record (of `size` bytes). */
 export function newSendPart(
   topic: string,
   partition: number,
   settings: { acks: Acks; compression: CompressionType; timeoutMs: number },
+  record: RecordInput,
+  size: number,
 ): SendPart {
   return {
     topic,
     partition,
-    records: [],
-    sizes: [],
-    bytes: 0,
+    records: [record],
+    sizes: [size],
+    bytes: size,
     acks: settings.acks,
     compression: settings.compression,
     timeoutMs: settings.timeoutMs,
     drained: 0,
     unacked: 0,
     ack: null,
-    done: deferred<PartAck>(),
+    settled: false,
+    done: partDone(),
   }
+}
+
+/**
+ * partDone is a Deferred without core's `deferred()` guard against unawaited rejections (a promise
+ * and a closure more per send): the send that made the part awaits it from the moment it is queued,
+ * and nothing settles a part before that.
+ */
+function partDone(): Deferred<RecordMetadata[]> {
+  let resolve!: (metadata: RecordMetadata[]) => void
+  let reject!: (error: unknown) => void
+  const promise = new Promise<RecordMetadata[]>((res, rej) => {
+    resolve = res
+    reject = rej
+  })
+  return { promise, resolve, reject }
 }
 
 /**

@@ -60,6 +60,22 @@ describe('Producer partitioning and order', () => {
       expect(r?.batches).toHaveLength(1)
     }))
 
+  test('sends sharing a batch each resolve with a result of their own, with acks 0 too (no state shared between sends)', () =>
+    withTopic(1, async (tb) => {
+      const producer = tb.producer()
+      const sends = [1, 2, 3].map((i) => producer.send({ topic: 't', messages: [{ value: `m${i}` }] }))
+      const results = await Promise.all(sends)
+      expect(results).toEqual([0, 1, 2].map((baseOffset) => [expect.objectContaining({ topicName: 't', partition: 0, baseOffset })]))
+      expect(new Set(results).size).toBe(3)
+      results[0]?.push(results[0][0] as never)
+      expect(results[1]).toHaveLength(1)
+      const fireAndForget = producer.send({ topic: 't', messages: [{ value: 'a' }], acks: 0 })
+      const alsoFireAndForget = producer.send({ topic: 't', messages: [{ value: 'b' }], acks: 0 })
+      const [none, alsoNone] = await Promise.all([fireAndForget, alsoFireAndForget])
+      expect(none).toEqual([])
+      expect(none).not.toBe(alsoNone)
+    }))
+
   test('lingerMs holds a batch open for later sends; batchSizeBytes splits large sends', () =>
     withTopic(1, async (tb) => {
       const lingering = tb.producer({ lingerMs: 30 })

@@ -68,6 +68,9 @@ export class Producer {
   private idle: Deferred<void> | null = null
   private roomWaiters: Array<() => void> = []
   private readonly preparing = new Set<Promise<unknown>>()
+  /** Queued parts not yet settled and sends not yet queued, which hold the process alive through one keepAlive. */
+  private pendingSends = 0
+  private releaseKeepAlive: (() => void) | null = null
   private closed = false
   /** The last settings resolveSendSettings checked, reused while a send asks for the same ones (most sends ask for none). */
   private lastSettings: { acks: unknown; compression: unknown; timeoutMs: unknown; resolved: SendSettings } | null = null
@@ -131,52 +134,115 @@ export class Producer {
    * UNKNOWN_TOPIC_OR_PARTITION (auto-creation off, or a bad explicit partition), MESSAGE_TOO_LARGE,
    * the broker's error once retries are exhausted, CLIENT_CLOSED after close.
    */
-  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    if (record === null || typeof record !== 'object') throw new TributaryError('INVALID_ARGUMENT', 'send takes { topic, messages }')
-    return this.sendBatch({
-      topicMessages: [{ topic: record.topic, messages: record.messages }],
-      acks: record.acks,
-      timeoutMs: record.timeoutMs,
-      compression: record.compression,
-    })
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    // Errors reject, as from an async function; the one async call per send is sendPrepared.
+    try {
+      if (record === null || typeof record !== 'object') throw new TributaryError('INVALID_ARGUMENT', 'send takes { topic, messages }')
+      this.checkOpen('send')
+      const settings = this.resolveSendSettings(record)
+      const prepared = [this.prepareTopic(record, this.ctx.clock.now())]
+      return this.sendPrepared(prepared, settings)
+    } catch (error) {
+      return Promise.reject(error)
+    }
   }
 
   /** sendBatch is `send` across several topics with shared settings; same errors. */
-  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
-    this.checkOpen('send')
-    const release = this.ctx.keepAlive()
+  sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
     try {
-      return await this.sendHeld(batch)
-    } finally {
-      release()
+      this.checkOpen('send')
+      if (batch === null || typeof batch !== 'object' || !Array.isArray(batch.topicMessages)) {
+        throw new TributaryError('INVALID_ARGUMENT', 'sendBatch takes { topicMessages: [{ topic, messages }] }')
+      }
+      const settings = this.resolveSendSettings(batch)
+      return this.sendPrepared(this.prepare(batch), settings)
+    } catch (error) {
+      return Promise.reject(error)
     }
   }
 
-  private async sendHeld(batch: ProducerBatch): Promise<RecordMetadata[]> {
-    const settings = this.resolveSendSettings(batch)
-    const prepared = this.prepare(batch)
-    // A send accepted before a close is completed by it: flush() waits for sends still preparing.
-    const preparing = this.partitionAll(prepared, settings)
-    this.preparing.add(preparing)
-    let parts: SendPart[]
+  /**
+   * sendPrepared partitions validated messages, queues them and returns what the send resolves
+   * with. While every topic's metadata is cached and the buffer has room (nearly always) it
+   * queues them at once and a one-partition send returns its part's own promise: no async call.
+   */
+  private sendPrepared(prepared: PreparedTopic[], settings: SendSettings): Promise<RecordMetadata[]> {
+    const infos = this.cachedInfos(prepared)
+    if (infos === null) return this.sendAfterMetadata(prepared, settings)
+    const parts = this.partitionAll(prepared, infos, settings)
+    if (this.mustWaitForRoom(parts)) return this.sendAfterRoom(parts)
+    return this.enqueue(parts)
+  }
+
+  /** sendAfterMetadata is sendPrepared once the topics' metadata has been asked for. */
+  private async sendAfterMetadata(prepared: PreparedTopic[], settings: SendSettings): Promise<RecordMetadata[]> {
+    this.holdProcess()
     try {
-      parts = await preparing
+      // A send accepted before a close is completed by it: flush() waits for sends still preparing.
+      const preparing = this.partitionAfterMetadata(prepared, settings)
+      this.preparing.add(preparing)
+      let parts: SendPart[]
+      try {
+        parts = await preparing
+      } finally {
+        this.preparing.delete(preparing)
+      }
+      if (this.mustWaitForRoom(parts)) await this.waitForRoom(parts)
+      return await this.enqueue(parts)
     } finally {
-      this.preparing.delete(preparing)
+      this.releaseProcess()
     }
-    if (this.mustWaitForRoom(parts)) await this.waitForRoom(parts)
+  }
+
+  /** sendAfterRoom is sendPrepared once the buffer has room. */
+  private async sendAfterRoom(parts: SendPart[]): Promise<RecordMetadata[]> {
+    this.holdProcess()
+    try {
+      await this.waitForRoom(parts)
+      return await this.enqueue(parts)
+    } finally {
+      this.releaseProcess()
+    }
+  }
+
+  /**
+   * enqueue queues a send's parts and returns what the send resolves with. Each part holds the
+   * process alive until it settles (settlePart); with acks 0 parts settle as soon as their
+   * batches are handed to the broker.
+   */
+  private enqueue(parts: SendPart[]): Promise<RecordMetadata[]> {
     const now = this.ctx.clock.now()
-    for (const part of parts) this.accumulator.append(part, now)
-    this.scheduleFlush()
-    // With acks 0 the parts settle as soon as their batches are handed to the broker.
-    if (parts.length === 1) {
-      const part = parts[0] as SendPart
-      const ack = await part.done.promise
-      return settings.acks === 0 ? [] : [toRecordMetadata(part, ack)]
+    for (const part of parts) {
+      this.holdProcess()
+      this.accumulator.append(part, now)
     }
-    const acks = await Promise.all(parts.map((p) => p.done.promise))
-    if (settings.acks === 0) return []
-    return parts.map((p, i) => toRecordMetadata(p, acks[i] as PartAck))
+    this.scheduleFlush()
+    if (parts.length === 1) return (parts[0] as SendPart).done.promise
+    return Promise.all(parts.map((p) => p.done.promise)).then(flatten)
+  }
+
+  /** settlePart settles a part (once) with its error or its metadata, and drops its hold on the process. */
+  private settlePart(part: SendPart, error: unknown): void {
+    if (part.settled) return
+    part.settled = true
+    if (error) part.done.reject(error)
+    else part.done.resolve(part.acks === 0 ? [] : [toRecordMetadata(part, part.ack ?? NO_ACK)])
+    this.releaseProcess()
+  }
+
+  /**
+   * holdProcess keeps the process alive while a send is pending: one hold for all of them (a hold
+   * per send is a closure per message).
+   */
+  private holdProcess(): void {
+    if (this.pendingSends++ === 0) this.releaseKeepAlive = this.ctx.keepAlive()
+  }
+
+  private releaseProcess(): void {
+    if (--this.pendingSends > 0) return
+    const release = this.releaseKeepAlive
+    this.releaseKeepAlive = null
+    release?.()
   }
 
   /** flush sends everything waiting without lingering and resolves once all of it is acknowledged. */
@@ -203,10 +269,7 @@ export class Producer {
     assertOpen(this.closed || this.ctx.isClosed(), `producer.${what}`)
   }
 
-  private resolveSendSettings(batch: ProducerBatch): SendSettings {
-    if (batch === null || typeof batch !== 'object' || !Array.isArray(batch.topicMessages)) {
-      throw new TributaryError('INVALID_ARGUMENT', 'sendBatch takes { topicMessages: [{ topic, messages }] }')
-    }
+  private resolveSendSettings(batch: SendSettingsInput): SendSettings {
     const last = this.lastSettings
     if (last !== null && last.acks === batch.acks && last.compression === batch.compression && last.timeoutMs === batch.timeoutMs)
       return last.resolved
@@ -215,7 +278,7 @@ export class Producer {
     return resolved
   }
 
-  private checkSendSettings(batch: ProducerBatch): SendSettings {
+  private checkSendSettings(batch: SendSettingsInput): SendSettings {
     const acks = batch.acks === undefined ? this.options.acks : normalizeAcks(batch.acks, 'send.acks')
     const compression =
       batch.compression === undefined ? this.options.compression : toCompressionType(batch.compression, 'send.compression')
@@ -233,48 +296,62 @@ export class Producer {
   }
 
   /** prepare validates every topic name and message before anything is queued. */
-  private prepare(batch: ProducerBatch): Array<{ topic: string; messages: Message[]; records: RecordInput[] }> {
+  private prepare(batch: ProducerBatch): PreparedTopic[] {
     const now = this.ctx.clock.now()
-    const out = new Array<{ topic: string; messages: Message[]; records: RecordInput[] }>(batch.topicMessages.length)
+    const out = new Array<PreparedTopic>(batch.topicMessages.length)
     for (let t = 0; t < out.length; t++) {
       const tm = batch.topicMessages[t]
       if (tm === null || typeof tm !== 'object')
         throw new TributaryError('INVALID_ARGUMENT', 'Each topicMessages entry must be { topic, messages }')
-      if (typeof tm.topic !== 'string')
-        throw new TributaryError('INVALID_TOPIC_EXCEPTION', `topic must be a string, got ${typeof tm.topic}`)
-      if (tm.topic !== this.lastValidTopic) {
-        validateTopicName(tm.topic)
-        this.lastValidTopic = tm.topic
-      }
-      const messages = tm.messages
-      if (!Array.isArray(messages) || messages.length === 0) {
-        throw new TributaryError('INVALID_ARGUMENT', `messages for topic '${tm.topic}' must be a non-empty array`)
-      }
-      const records = new Array<RecordInput>(messages.length)
-      for (let i = 0; i < messages.length; i++) records[i] = normalizeMessage(messages[i] as Message, i, now)
-      out[t] = { topic: tm.topic, messages, records }
+      out[t] = this.prepareTopic(tm, now)
     }
     return out
   }
 
-  /** partitionAll chooses every message's partition (creating topics if allowed) and groups them into parts. */
-  private async partitionAll(
-    prepared: Array<{ topic: string; messages: Message[]; records: RecordInput[] }>,
-    settings: SendSettings,
-  ): Promise<SendPart[]> {
-    const infos =
-      prepared.length === 1
-        ? [await this.metadata.topicInfo((prepared[0] as { topic: string }).topic)]
-        : await Promise.all(prepared.map((p) => this.metadata.topicInfo(p.topic)))
+  /** prepareTopic validates one topic name and its messages. */
+  private prepareTopic(tm: { topic: string; messages: Message[] }, now: number): PreparedTopic {
+    if (typeof tm.topic !== 'string') throw new TributaryError('INVALID_TOPIC_EXCEPTION', `topic must be a string, got ${typeof tm.topic}`)
+    if (tm.topic !== this.lastValidTopic) {
+      validateTopicName(tm.topic)
+      this.lastValidTopic = tm.topic
+    }
+    const messages = tm.messages
+    if (!Array.isArray(messages) || messages.length === 0) {
+      throw new TributaryError('INVALID_ARGUMENT', `messages for topic '${tm.topic}' must be a non-empty array`)
+    }
+    const records = new Array<RecordInput>(messages.length)
+    for (let i = 0; i < messages.length; i++) records[i] = normalizeMessage(messages[i] as Message, i, now)
+    return { topic: tm.topic, messages, records }
+  }
+
+  /** cachedInfos returns every prepared topic's cached metadata, or null when one must be asked for. */
+  private cachedInfos(prepared: PreparedTopic[]): TopicInfo[] | null {
+    const infos = new Array<TopicInfo>(prepared.length)
+    for (let t = 0; t < prepared.length; t++) {
+      const info = this.metadata.cachedTopicInfo((prepared[t] as PreparedTopic).topic)
+      if (info === null) return null
+      infos[t] = info
+    }
+    return infos
+  }
+
+  /** partitionAfterMetadata asks for the topics' metadata (creating topics if allowed) and then partitions. */
+  private async partitionAfterMetadata(prepared: PreparedTopic[], settings: SendSettings): Promise<SendPart[]> {
+    const infos = await Promise.all(prepared.map((p) => this.metadata.topicInfo(p.topic)))
+    return this.partitionAll(prepared, infos, settings)
+  }
+
+  /** partitionAll chooses every message's partition and groups them into parts. */
+  private partitionAll(prepared: PreparedTopic[], infos: TopicInfo[], settings: SendSettings): SendPart[] {
     // Every partition is chosen and every size checked before any part is queued: one bad message fails the send whole.
     // Parts are found by partition number in an array per topic (no string key per message: keyed
     // messages alternate partitions at nearly every message).
     const parts: SendPart[] = []
     for (let t = 0; t < prepared.length; t++) {
-      const { topic, messages, records } = prepared[t] as { topic: string; messages: Message[]; records: RecordInput[] }
+      const { topic, messages, records } = prepared[t] as PreparedTopic
       const { numPartitions, maxMessageBytes } = infos[t] as TopicInfo
-      // A topic named twice in one send shares its parts.
-      const byPartition: Array<SendPart | undefined> = []
+      // A topic named twice in one send shares its parts; a one-message send needs no lookup.
+      const byPartition: Array<SendPart | undefined> = records.length === 1 && parts.length === 0 ? NO_PARTS : []
       for (const part of parts) if (part.topic === topic) byPartition[part.partition] = part
       for (let i = 0; i < records.length; i++) {
         const rec = records[i] as RecordInput
@@ -286,15 +363,16 @@ export class Producer {
           key: rec.key,
           partition: (messages[i] as Message).partition,
         })
-        let current = byPartition[partition]
+        const current = byPartition === NO_PARTS ? undefined : byPartition[partition]
         if (current === undefined) {
-          current = newSendPart(topic, partition, settings)
-          byPartition[partition] = current
-          parts.push(current)
+          const part = newSendPart(topic, partition, settings, rec, size)
+          if (byPartition !== NO_PARTS) byPartition[partition] = part
+          parts.push(part)
+        } else {
+          current.records.push(rec)
+          current.sizes.push(size)
+          current.bytes += size
         }
-        current.records.push(rec)
-        current.sizes.push(size)
-        current.bytes += size
       }
     }
     return parts
@@ -364,7 +442,7 @@ export class Producer {
     this.inFlightBatches += batches.length
     for (const batch of batches) {
       this.partitioner.nextBatch(batch.topic)
-      if (batch.acks === 0) for (const s of batch.segments) if (s.start + s.count === s.part.records.length) s.part.done.resolve(NO_ACK)
+      if (batch.acks === 0) for (const s of batch.segments) if (s.start + s.count === s.part.records.length) this.settlePart(s.part, null)
     }
     this.sender.send(batches)
     this.wakeRoomWaiters()
@@ -378,7 +456,7 @@ export class Producer {
     for (const seg of batch.segments) {
       const part = seg.part
       if (error) {
-        part.done.reject(error)
+        this.settlePart(part, error)
         continue
       }
       if (seg.start === 0 && result) {
@@ -386,7 +464,7 @@ export class Producer {
       }
       offset += seg.count
       part.unacked -= seg.count
-      if (part.unacked === 0) part.done.resolve(part.ack ?? NO_ACK)
+      if (part.unacked === 0) this.settlePart(part, null)
     }
     this.scheduleFlush()
     // flush() re-checks its condition whenever a batch settles.
@@ -403,7 +481,20 @@ export class Producer {
 
 type SendSettings = { acks: Acks; compression: CompressionType; timeoutMs: number }
 
+/** SendSettingsInput is what a send or sendBatch may override. */
+type SendSettingsInput = Pick<ProducerBatch, 'acks' | 'compression' | 'timeoutMs'>
+
+/** PreparedTopic is one topic's messages of a send, validated, with their records. */
+type PreparedTopic = { topic: string; messages: Message[]; records: RecordInput[] }
+
+/** NO_PARTS marks a one-message send, whose one part needs no lookup by partition (never written to). */
+const NO_PARTS: Array<SendPart | undefined> = Object.freeze([]) as unknown as Array<SendPart | undefined>
+
 const NO_ACK: PartAck = Object.freeze({ baseOffset: -1, logAppendTime: -1, logStartOffset: -1 })
+
+function flatten(metadata: RecordMetadata[][]): RecordMetadata[] {
+  return metadata.flat()
+}
 
 function toRecordMetadata(part: SendPart, ack: PartAck): RecordMetadata {
   return {

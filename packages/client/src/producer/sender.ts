@@ -34,6 +34,8 @@ interface InFlight {
   attempt: number
   /** The producer id and epoch the batch was encoded with (null: not idempotent). */
   identity: ProducerIdentity | null
+  /** The state of the batch's partition. */
+  partition: PartitionSend
   /** The partition's previous unsettled batch under the same identity: retries must not overtake it. */
   prev: InFlight | null
   settled: boolean
@@ -41,6 +43,18 @@ interface InFlight {
   /** Made only when a retry waits for this batch to settle (rare): most batches never need it. */
   whenSettled: Promise<void> | null
   markSettled: (() => void) | null
+}
+
+/** PartitionSend is the sender's state of one partition. */
+interface PartitionSend {
+  readonly topic: string
+  readonly partition: number
+  /** The next batch's base sequence under the current identity. */
+  sequence: number
+  /** The last batch encoded, while it is unsettled. */
+  last: InFlight | null
+  /** Every unsettled batch (at most the in-flight limit), to hold back a new identity's batches. */
+  readonly unsettled: Set<InFlight>
 }
 
 /** whenSettled resolves once `flight` has its final outcome. */
@@ -63,10 +77,12 @@ const STALE_METADATA = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'NOT_LEADER_OR_FOL
 export class Sender {
   private identity: ProducerIdentity | null = null
   private identityPending: Promise<ProducerIdentity> | null = null
-  private readonly sequences = new Map<string, number>()
-  private readonly lastInFlight = new Map<string, InFlight>()
-  /** Every unsettled batch per partition (at most the in-flight limit each), to hold back a new identity's batches. */
-  private readonly unsettled = new Map<string, Set<InFlight>>()
+  /**
+   * Each partition's sequence and unsettled batches, kept for every partition sent to (no key
+   * string, Map entry or Set made and dropped per batch).
+   */
+  private readonly partitions = new Map<string, PartitionSend>()
+  private lastPartition: PartitionSend | null = null
 
   constructor(
     private readonly broker: Broker,
@@ -139,16 +155,16 @@ export class Sender {
 
   /** olderUnsettled lists the unsettled batches of `flight`'s partition encoded under another identity, or null for none. */
   private olderUnsettled(flight: InFlight): InFlight[] | null {
-    const open = this.unsettled.get(batchKey(flight.batch))
-    if (open === undefined || open.size === 1) return null
+    const open = flight.partition.unsettled
+    if (open.size === 1) return null
     let older: InFlight[] | null = null
     for (const f of open) if (f.identity !== flight.identity) (older ??= []).push(f)
     return older
   }
 
   private encode(batch: DrainedBatch): InFlight | null {
-    const key = batchKey(batch)
-    const baseSequence = this.identity ? (this.sequences.get(key) ?? 0) : -1
+    const partition = this.partitionOf(batch)
+    const baseSequence = this.identity ? partition.sequence : -1
     let bytes: Buffer
     try {
       bytes = encodeRecordBatch(batch.records, {
@@ -162,12 +178,13 @@ export class Sender {
       return null
     }
     // Sequences wrap from INT32_MAX to 0, as Kafka's do.
-    if (this.identity) this.sequences.set(key, (baseSequence + batch.records.length) % 0x80000000)
+    if (this.identity) partition.sequence = (baseSequence + batch.records.length) % 0x80000000
     // Sequences, and so the retry order, are per identity: a batch of an older one is not a predecessor.
-    const last = this.lastInFlight.get(key)
-    const prev = last !== undefined && last.identity === this.identity ? last : null
+    const last = partition.last
+    const prev = last !== null && last.identity === this.identity ? last : null
     const flight: InFlight = {
       batch,
+      partition,
       bytes,
       attempt: 0,
       identity: this.identity,
@@ -177,10 +194,8 @@ export class Sender {
       whenSettled: null,
       markSettled: null,
     }
-    this.lastInFlight.set(key, flight)
-    const open = this.unsettled.get(key)
-    if (open === undefined) this.unsettled.set(key, new Set([flight]))
-    else open.add(flight)
+    partition.last = flight
+    partition.unsettled.add(flight)
     return flight
   }
 
@@ -239,10 +254,9 @@ export class Sender {
   private settle(flight: InFlight, error: unknown, result?: ProducePartitionResult): void {
     flight.settled = true
     flight.failure = error
-    const key = batchKey(flight.batch)
-    if (this.lastInFlight.get(key) === flight) this.lastInFlight.delete(key)
-    const open = this.unsettled.get(key)
-    if (open?.delete(flight) && open.size === 0) this.unsettled.delete(key)
+    const partition = flight.partition
+    if (partition.last === flight) partition.last = null
+    partition.unsettled.delete(flight)
     flight.prev = null
     if (error) {
       // A batch that never landed leaves a sequence gap; a new producer id restarts every sequence
@@ -257,7 +271,21 @@ export class Sender {
 
   private resetIdentity(): void {
     this.identity = null
-    this.sequences.clear()
+    for (const partition of this.partitions.values()) partition.sequence = 0
+  }
+
+  /** partitionOf returns a batch's partition state, creating it; the last one used is remembered. */
+  private partitionOf(batch: DrainedBatch): PartitionSend {
+    const last = this.lastPartition
+    if (last !== null && last.partition === batch.partition && last.topic === batch.topic) return last
+    const key = batchKey(batch)
+    let partition = this.partitions.get(key)
+    if (partition === undefined) {
+      partition = { topic: batch.topic, partition: batch.partition, sequence: 0, last: null, unsettled: new Set() }
+      this.partitions.set(key, partition)
+    }
+    this.lastPartition = partition
+    return partition
   }
 }
 
