@@ -1,5 +1,5 @@
 import * as fs from 'node:fs'
-import { join } from 'node:path'
+import { sep } from 'node:path'
 import { wrapStorageError } from '@tributary/core/internal'
 import type { FdCache, FileHandle } from './fd-cache'
 import { attempt, isMissing, readFully, writeFully } from './io'
@@ -46,9 +46,12 @@ export class Segment {
     size: number,
     createdAtMs: number,
   ) {
-    this.log = cache.handle(join(dir, segmentFileName(baseOffset, '.log')))
-    this.indexFile = cache.handle(join(dir, segmentFileName(baseOffset, '.index')))
-    this.timeIndexFile = cache.handle(join(dir, segmentFileName(baseOffset, '.timeindex')))
+    // `dir` is already a normalized path and the names hold no separator: concatenation, not
+    // path.join (whose normalization was a tenth of the garbage made per new partition).
+    const base = `${dir}${sep}${segmentFileName(baseOffset, '')}`
+    this.log = cache.handle(`${base}.log`)
+    this.indexFile = cache.handle(`${base}.index`)
+    this.timeIndexFile = cache.handle(`${base}.timeindex`)
     this.offsetIndex = new OffsetIndex(baseOffset, this.indexFile)
     this.timeIndex = new TimeIndex(baseOffset, this.timeIndexFile)
     this.size = size
