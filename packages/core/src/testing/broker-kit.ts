@@ -104,6 +104,7 @@ export async function createTopic(ctx: BrokerCtx, prefix: string, spec: Omit<Cre
   const [result] = await retrying(() => ctx.broker.createTopics([{ topic, ...spec }]))
   if (result?.error) throw result.error
   const partitions = spec.numPartitions ?? 1
+  await preferredLeaders(ctx, topic)
   await retrying(async () => {
     const answers = await ctx.broker.listOffsets(
       Array.from({ length: partitions }, (_, partition) => ({ topic, partition, timestamp: -1 })),
@@ -111,6 +112,25 @@ export async function createTopic(ctx: BrokerCtx, prefix: string, spec: Omit<Cre
     throwFirstError(answers)
   })
   return topic
+}
+
+/**
+ * preferredLeaders waits (at most the retry limit, then goes on) until every partition of `topic`
+ * is led by its preferred replica, the first of its replicas. On a cluster a first election won
+ * by another replica is handed back to the preferred one moments later, and a call made during
+ * the handover is refused as "leadership is moving": a test acts once that is over.
+ */
+async function preferredLeaders(ctx: BrokerCtx, topic: string): Promise<void> {
+  const deadline = Date.now() + RETRY_LIMIT_MS
+  while (Date.now() < deadline) {
+    try {
+      const meta = await ctx.broker.metadata({ topics: [topic] })
+      if (meta.topics.every((t) => t.partitions.every((p) => p.replicas.length === 0 || p.leader === p.replicas[0]))) return
+    } catch (error) {
+      if (!(error instanceof TributaryError) || !error.retriable) throw error
+    }
+    await sleep(20)
+  }
 }
 
 /**
