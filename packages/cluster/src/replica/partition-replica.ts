@@ -129,6 +129,11 @@ export class PartitionReplica {
         restore: (d, _i, ctx) => replica.restore(d, ctx),
       },
       raft: { electionTicks: args.electionTicks },
+      // A brand-new group's other replicas give the preferred leader (which campaigns at once,
+      // below) one election timeout more to do so: a node that created the group earlier would
+      // otherwise win the first election and hand leadership back within 30 ticks, refusing calls
+      // during the handover. After a failure (any term past 0) elections are as fast as ever.
+      firstElectionDelayTicks: args.replicas[0] === deps.nodeId ? 0 : args.electionTicks,
       snapshotEveryEntries: snapshots.snapshotEveryEntries,
       snapshotEveryBytes: snapshots.snapshotEveryBytes,
       snapshotTrailingEntries: snapshots.snapshotTrailingEntries,

@@ -68,6 +68,12 @@ export interface RaftGroupOptions {
   readonly maxPersistWaiters?: number
   /** logger: where the group's log lines go. Default: warnings to the console. */
   readonly logger?: RaftLogger
+  /**
+   * firstElectionDelayTicks: a replica of a brand-new group (term 0, no leader heard of) lets this
+   * many ticks pass before its election timer starts, so that the replica meant to lead (which
+   * campaigns at once) wins the first election instead of racing the others. Default 0.
+   */
+  readonly firstElectionDelayTicks?: number
 }
 
 /** ResolvedGroupOptions are RaftGroupOptions with every default filled in. */
@@ -83,6 +89,7 @@ export const defaultGroupOptions = Object.freeze({
   snapshotTrailingBytes: 8 * 1024 * 1024,
   maxPendingProposals: 10_000,
   maxPersistWaiters: 10_000,
+  firstElectionDelayTicks: 0,
 })
 
 const KNOWN_KEYS = ['groupId', 'voters', 'storage', 'stateMachine', 'raft', 'logger', ...Object.keys(defaultGroupOptions)]
@@ -112,5 +119,6 @@ export function resolveGroupOptions(options: RaftGroupOptions): ResolvedGroupOpt
     'maxPersistWaiters',
   ] as const)
     checkInt(resolved[key], `options.${key}`, 1)
+  checkInt(resolved.firstElectionDelayTicks, 'options.firstElectionDelayTicks', 0)
   return resolved
 }

@@ -51,6 +51,32 @@ async function cluster(
 const leaderOf = (nodes: RaftNode[]): RaftNode | undefined => nodes.find((n) => n.status().role === 'leader')
 
 describe('RaftNode on the in-memory transport', () => {
+  it('with firstElectionDelayTicks the other replicas of a new group let a late preferred replica win the first election', async () => {
+    const net = new MemoryNetwork()
+    const hosts = [1, 2, 3].map((id) => new RaftHost({ id, transport: net.transport(id), tickMs: 10, seed: id }))
+    const options = { groupId: 'g', voters: [1, 2, 3], raft: { electionTicks: 10 } }
+    // Nodes 2 and 3 start the group first; without a hold one of them times out (100-200 ms) and wins before 250 ms.
+    const late = await Promise.all([hosts[1]!, hosts[2]!].map((h) => h.startGroup({ ...options, firstElectionDelayTicks: 30 })))
+    await new Promise((r) => setTimeout(r, 250))
+    expect(late.every((n) => n.status().term === 0)).toBe(true)
+    const preferred = await hosts[0]!.startGroup(options)
+    preferred.campaign()
+    await waitFor(() => [preferred, ...late].every((n) => n.status().leader === 1))
+    expect(preferred.status()).toMatchObject({ role: 'leader', term: 1 })
+    await Promise.all(hosts.map((h) => h.close()))
+  })
+
+  it('with firstElectionDelayTicks a new group still elects a leader when its preferred replica never starts', async () => {
+    const net = new MemoryNetwork()
+    const hosts = [2, 3].map((id) => new RaftHost({ id, transport: net.transport(id), tickMs: 10, seed: id }))
+    const group = await Promise.all(
+      hosts.map((h) => h.startGroup({ groupId: 'g', voters: [1, 2, 3], raft: { electionTicks: 10 }, firstElectionDelayTicks: 10 })),
+    )
+    await waitFor(() => leaderOf(group) !== undefined)
+    expect([2, 3]).toContain(leaderOf(group)!.status().id)
+    await Promise.all(hosts.map((h) => h.close()))
+  })
+
   it('elects a leader, commits proposals and applies them everywhere in order', async () => {
     const { hosts, nodes, applied } = await cluster()
     const group = nodes.get('g')!

@@ -5,7 +5,7 @@ import { Raft, type CommitStall, type ProposeResult } from '../core/raft'
 import type { RandomSource } from '../core/random'
 import type { Ready } from '../core/ready'
 import type { ConfChange } from '../core/membership'
-import type { Entry, Membership, Message, NodeId, RaftRole, SoftState } from '../core/types'
+import { NONE, type Entry, type Membership, type Message, type NodeId, type RaftRole, type SoftState } from '../core/types'
 import { resolveGroupOptions, type RaftGroupOptions, type ResolvedGroupOptions, type StateMachine } from './options'
 import { MemoryRaftStorage, type RaftStorage } from './storage'
 
@@ -81,6 +81,8 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   private applied: number
   /** The last index of this replica's own log that its storage has persisted. */
   private persisted: number
+  /** Ticks left before a brand-new group's election timer starts (options.firstElectionDelayTicks). */
+  private firstElectionHold: number
   /** Callers of `whenPersisted`, in index order of arrival. */
   private persistWaiters: Array<{ index: number; resolve: () => void; reject: (e: TributaryError) => void }> = []
   /** Data bytes of the entries applied since the last snapshot, for snapshotEveryBytes. */
@@ -106,6 +108,7 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
     this.core = core
     this.applied = core.log.applied
     this.persisted = core.log.lastIndex()
+    this.firstElectionHold = options.firstElectionDelayTicks
   }
 
   /**
@@ -236,7 +239,11 @@ export class RaftNode extends EventEmitter<RaftNodeEvents> {
   /** @internal tick is driven by the host's single ticker. */
   tick(now: number): void {
     if (this.closed) return
-    this.core.tick()
+    if (this.firstElectionHold > 0 && this.core.term === 0 && this.core.leader === NONE) this.firstElectionHold--
+    else {
+      this.firstElectionHold = 0
+      this.core.tick()
+    }
     this.watchCommits()
     this.expire(now)
     this.kick()
