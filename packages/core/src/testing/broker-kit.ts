@@ -115,22 +115,37 @@ export async function createTopic(ctx: BrokerCtx, prefix: string, spec: Omit<Cre
 }
 
 /**
- * preferredLeaders waits (at most the retry limit, then goes on) until every partition of `topic`
- * is led by its preferred replica, the first of its replicas. On a cluster a first election won
- * by another replica is handed back to the preferred one moments later, and a call made during
- * the handover is refused as "leadership is moving": a test acts once that is over.
+ * metadataUntil asks for `topic`'s metadata until `settled` holds for every one of its
+ * partitions, for at most the retry limit (retriable errors are asked again), and returns the
+ * last answer (null if every ask failed).
  */
-async function preferredLeaders(ctx: BrokerCtx, topic: string): Promise<void> {
+async function metadataUntil(
+  ctx: BrokerCtx,
+  topic: string,
+  settled: (p: ClusterMetadata['topics'][number]['partitions'][number]) => boolean,
+): Promise<ClusterMetadata | null> {
   const deadline = Date.now() + RETRY_LIMIT_MS
-  while (Date.now() < deadline) {
+  let meta: ClusterMetadata | null = null
+  for (;;) {
     try {
-      const meta = await ctx.broker.metadata({ topics: [topic] })
-      if (meta.topics.every((t) => t.partitions.every((p) => p.replicas.length === 0 || p.leader === p.replicas[0]))) return
+      meta = await ctx.broker.metadata({ topics: [topic] })
+      if (meta.topics.every((t) => t.partitions.every(settled))) return meta
     } catch (error) {
       if (!(error instanceof TributaryError) || !error.retriable) throw error
     }
+    if (Date.now() > deadline) return meta
     await sleep(20)
   }
+}
+
+/**
+ * preferredLeaders waits (at most the retry limit, then goes on) until every partition of `topic`
+ * is led by its preferred replica, the first of its replicas. On a cluster a first election won
+ * by another replica is handed back to the preferred one, and a call made during the handover is
+ * refused as "leadership is moving": a test acts once that is over.
+ */
+async function preferredLeaders(ctx: BrokerCtx, topic: string): Promise<void> {
+  await metadataUntil(ctx, topic, (p) => p.replicas.length === 0 || p.leader === p.replicas[0])
 }
 
 /**
@@ -139,13 +154,7 @@ async function preferredLeaders(ctx: BrokerCtx, topic: string): Promise<void> {
  * retries), for at most the retry limit, and returns the last answer.
  */
 export async function metadataWithLeaders(ctx: BrokerCtx, topic: string): Promise<ClusterMetadata> {
-  const deadline = Date.now() + RETRY_LIMIT_MS
-  for (;;) {
-    const meta = await ctx.broker.metadata({ topics: [topic] })
-    const leaderless = meta.topics.some((t) => t.partitions.some((p) => p.leader < 0))
-    if (!leaderless || Date.now() > deadline) return meta
-    await sleep(20)
-  }
+  return (await metadataUntil(ctx, topic, (p) => p.leader >= 0)) ?? ctx.broker.metadata({ topics: [topic] })
 }
 
 /** produce appends `records` as one batch with acks=all, retrying retriable errors, and returns the result. */
